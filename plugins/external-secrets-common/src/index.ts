@@ -1,0 +1,16 @@
+/**
+ * Isomorphic model, naming rules, KV path math and permissions shared by the gitops-secrets
+ * plugins.
+ *
+ * @packageDocumentation
+ */
+
+export * from './constants';
+export * from './isExternalSecretsAvailable';
+export * from './naming';
+export * from './kvPaths';
+export * from './names';
+export * from './status';
+export * from './permissions';
+export * from './duration';
+export * from './classify';

@@ -1,0 +1,220 @@
+/**
+ * The sync state of one ExternalSecret, as the status API reports it.
+ *
+ * - `Synced`: Ready=True, the current spec was processed and the last sync is recent.
+ * - `Error`: Ready=False; the message says why.
+ * - `Stale`: Ready=True but the last successful sync is older than twice the refresh interval,
+ *   or the controller has not processed the current spec yet.
+ * - `Pending`: the controller has not reported on the object yet.
+ * - `Unknown`: the controller's report cannot be interpreted (Ready=Unknown, unknown values).
+ *
+ * @public
+ */
+export type SyncState = 'Synced' | 'Error' | 'Stale' | 'Pending' | 'Unknown';
+
+/** @public */
+export const SYNC_STATES: readonly SyncState[] = [
+  'Synced',
+  'Error',
+  'Stale',
+  'Pending',
+  'Unknown',
+];
+
+/**
+ * The problems diagnosis can recognise and name. Codes are API: keep them stable.
+ *
+ * @public
+ */
+export type FindingCode =
+  | 'VAULT_AUTH_HOST_MISMATCH'
+  | 'VAULT_AUTH_CA_MISMATCH'
+  | 'REVIEWER_JWT_REJECTED'
+  | 'ROLE_BINDING_MISMATCH'
+  | 'ROLE_MISSING'
+  | 'POLICY_MISSING_KV2_DATA_PATH'
+  | 'POLICY_DENIES_PATH'
+  | 'PROPERTY_MISSING'
+  | 'SECRET_PATH_MISSING'
+  | 'STORE_NOT_READY'
+  | 'STORE_MISSING'
+  | 'STORE_PATH_INCLUDES_DATA'
+  | 'AUDIENCE_MISMATCH'
+  | 'ISSUER_INVALID'
+  | 'VAULT_CA_UNTRUSTED'
+  | 'VAULT_UNREACHABLE'
+  | 'STALE_SYNC'
+  | 'NOT_PROCESSED'
+  | 'TARGET_SECRET_MISSING';
+
+/** @public */
+export type FindingSeverity = 'error' | 'warning' | 'info';
+
+/**
+ * One diagnosed problem, in plain words, with what to do about it. `evidence` holds object
+ * names and Vault paths only, never a secret value or a token.
+ *
+ * @public
+ */
+export interface Finding {
+  code: FindingCode;
+  severity: FindingSeverity;
+  summary: string;
+  fix: string;
+  evidence: Record<string, string>;
+}
+
+/**
+ * A Kubernetes status condition as ESO writes it.
+ *
+ * @public
+ */
+export interface StatusCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown' | string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+/** @public */
+export interface StoreStatus {
+  kind: 'ClusterSecretStore' | 'SecretStore';
+  name: string;
+  /** false when the store object does not exist in the cluster */
+  found: boolean;
+  /** the store's Ready condition; undefined when it has none yet */
+  ready?: boolean;
+  reason?: string;
+  message?: string;
+  /** Vault server, mount and auth role of the store, when its provider is Vault */
+  vault?: {
+    server?: string;
+    path?: string;
+    version?: string;
+    authMountPath?: string;
+    role?: string;
+    serviceAccount?: { name?: string; namespace?: string };
+  };
+}
+
+/** @public */
+export interface TargetSecretStatus {
+  name: string;
+  exists: boolean;
+  /** the Secret's data key names (never values) */
+  keys: string[];
+}
+
+/** @public */
+export interface RemoteRefStatus {
+  /** key in the target Secret, for `spec.data[]` entries */
+  secretKey?: string;
+  /** `remoteRef.key` (relative to the store's mount, no `data/`) */
+  key: string;
+  property?: string;
+  /** the Vault API path this key is read from, when the store is a Vault store */
+  vaultPath?: string;
+  /** true for `spec.dataFrom[]` entries */
+  dataFrom?: boolean;
+}
+
+/**
+ * Health of one ExternalSecret.
+ *
+ * @public
+ */
+export interface ExternalSecretStatus {
+  cluster: string;
+  namespace: string;
+  name: string;
+  state: SyncState;
+  reason?: string;
+  message?: string;
+  /** ISO time of the last successful sync (`status.refreshTime`) */
+  lastSyncTime?: string;
+  refreshInterval?: string;
+  stale: boolean;
+  store: StoreStatus;
+  target: TargetSecretStatus;
+  remoteRefs: RemoteRefStatus[];
+  conditions: StatusCondition[];
+  findings: Finding[];
+  /** link to the GitOps PR or file the manifest came from, when known */
+  sourceLocation?: string;
+}
+
+/**
+ * Reachability of one configured cluster.
+ *
+ * @public
+ */
+export interface ClusterStatus {
+  name: string;
+  reachable: boolean;
+  /** true once the cluster's caches have listed everything at least once */
+  synced: boolean;
+  lastSyncTime?: string;
+  error?: string;
+}
+
+/**
+ * Response of `GET /api/external-secrets/entities/:namespace/:kind/:name/status`.
+ *
+ * @public
+ */
+export interface EntityExternalSecretsStatus {
+  entityRef: string;
+  generatedAt: string;
+  /** the worst state over all ExternalSecrets; `Unknown` when there are none */
+  overall: SyncState;
+  counts: Record<SyncState, number>;
+  clusters: ClusterStatus[];
+  externalSecrets: ExternalSecretStatus[];
+}
+
+/**
+ * Body of `POST .../refresh`: which ExternalSecret to sync now.
+ *
+ * @public
+ */
+export interface RefreshTarget {
+  cluster: string;
+  namespace: string;
+  name: string;
+}
+
+const SEVERITY_ORDER: readonly SyncState[] = [
+  'Error',
+  'Stale',
+  'Unknown',
+  'Pending',
+  'Synced',
+];
+
+/**
+ * The worst of several states (Error > Stale > Unknown > Pending > Synced); `Unknown` for none.
+ *
+ * @public
+ */
+export function worstState(states: readonly SyncState[]): SyncState {
+  if (states.length === 0) {
+    return 'Unknown';
+  }
+  return SEVERITY_ORDER.find(s => states.includes(s)) ?? 'Unknown';
+}
+
+/**
+ * How many ExternalSecrets are in each state.
+ *
+ * @public
+ */
+export function countStates(
+  states: readonly SyncState[],
+): Record<SyncState, number> {
+  const counts = { Synced: 0, Error: 0, Stale: 0, Pending: 0, Unknown: 0 };
+  for (const state of states) {
+    counts[state] += 1;
+  }
+  return counts;
+}
