@@ -112,7 +112,7 @@ const RESERVED_POLICY_NAMES = new Set(['root', 'default']);
 
 /** Shows a rejected value safely: escaped, and cut when long. */
 function quote(value: string): string {
-  const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+  const shown = value.length > 80 ? `${value.slice(0, 80)}...` : value;
   return JSON.stringify(shown).replace(
     /[^\x20-\x7e]/g,
     c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
