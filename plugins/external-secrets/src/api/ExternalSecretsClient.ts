@@ -1,0 +1,63 @@
+import { parseEntityRef } from '@backstage/catalog-model';
+import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import {
+  EXTERNAL_SECRETS_PLUGIN_ID,
+  type EntityExternalSecretsStatus,
+  type RefreshTarget,
+} from '@gitops-secrets/plugin-external-secrets-common';
+import type { ExternalSecretsApi } from './ExternalSecretsApi';
+
+/**
+ * {@link ExternalSecretsApi} over the external-secrets backend's HTTP API. Authentication is
+ * left to the `fetchApi`, which adds the user's Backstage token.
+ *
+ * @public
+ */
+export class ExternalSecretsClient implements ExternalSecretsApi {
+  private readonly discoveryApi: DiscoveryApi;
+  private readonly fetchApi: FetchApi;
+
+  constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
+    this.discoveryApi = options.discoveryApi;
+    this.fetchApi = options.fetchApi;
+  }
+
+  async getStatus(entityRef: string): Promise<EntityExternalSecretsStatus> {
+    const response = await this.fetchApi.fetch(
+      `${await this.entityUrl(entityRef)}/status`,
+    );
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as EntityExternalSecretsStatus;
+  }
+
+  async refresh(entityRef: string, target: RefreshTarget): Promise<void> {
+    const response = await this.fetchApi.fetch(
+      `${await this.entityUrl(entityRef)}/refresh`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          cluster: target.cluster,
+          namespace: target.namespace,
+          name: target.name,
+        }),
+      },
+    );
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+  }
+
+  private async entityUrl(entityRef: string): Promise<string> {
+    const { kind, namespace, name } = parseEntityRef(entityRef);
+    const baseUrl = await this.discoveryApi.getBaseUrl(
+      EXTERNAL_SECRETS_PLUGIN_ID,
+    );
+    return `${baseUrl}/entities/${[namespace, kind, name]
+      .map(encodeURIComponent)
+      .join('/')}`;
+  }
+}

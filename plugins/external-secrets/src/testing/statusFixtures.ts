@@ -1,0 +1,155 @@
+import { countStates } from '@gitops-secrets/plugin-external-secrets-common';
+import type {
+  ClusterStatus,
+  EntityExternalSecretsStatus,
+  ExternalSecretStatus,
+} from '@gitops-secrets/plugin-external-secrets-common';
+import type { Entity } from '@backstage/catalog-model';
+
+/** Test data shaped like the status backend's answers; no values, only names. */
+
+export const annotatedEntity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'example-api',
+    namespace: 'default',
+    annotations: { 'backstage.io/kubernetes-id': 'example-api' },
+  },
+  spec: { type: 'service', lifecycle: 'production', owner: 'payments-team' },
+};
+
+export const unannotatedEntity: Entity = {
+  ...annotatedEntity,
+  metadata: { name: 'legacy-service', namespace: 'default' },
+};
+
+export const ENTITY_REF = 'component:default/example-api';
+export const STATUS_PATH =
+  'http://localhost:7007/api/external-secrets/entities/default/component/example-api/status';
+export const REFRESH_PATH =
+  'http://localhost:7007/api/external-secrets/entities/default/component/example-api/refresh';
+
+export function healthyExternalSecret(
+  overrides: Partial<ExternalSecretStatus> = {},
+): ExternalSecretStatus {
+  return {
+    cluster: 'dev',
+    namespace: 'example-api',
+    name: 'example-api-env-file',
+    state: 'Synced',
+    reason: 'SecretSynced',
+    message: 'secret synced',
+    lastSyncTime: '2026-11-28T04:00:00Z',
+    refreshInterval: '2m',
+    stale: false,
+    store: {
+      kind: 'ClusterSecretStore',
+      name: 'vault-example-api',
+      found: true,
+      ready: true,
+      vault: {
+        server: 'https://vault.example.test:8200',
+        path: 'secret',
+        version: 'v2',
+        authMountPath: 'kubernetes',
+        role: 'external-secrets-example-api',
+        serviceAccount: {
+          name: 'external-secrets',
+          namespace: 'external-secrets',
+        },
+      },
+    },
+    target: { name: 'example-api-env-file', exists: true, keys: ['.env'] },
+    remoteRefs: [
+      {
+        secretKey: '.env',
+        key: 'example-api/env-file',
+        property: 'dotenv',
+        vaultPath: 'secret/data/example-api/env-file',
+      },
+    ],
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'SecretSynced',
+        message: 'secret synced',
+        lastTransitionTime: '2026-11-28T04:00:00Z',
+      },
+    ],
+    findings: [],
+    ...overrides,
+  };
+}
+
+export function failingExternalSecret(
+  overrides: Partial<ExternalSecretStatus> = {},
+): ExternalSecretStatus {
+  return healthyExternalSecret({
+    name: 'example-api-config',
+    state: 'Error',
+    reason: 'SecretSyncedError',
+    message:
+      'error processing spec.data[0] (key: example-api/config), err: cannot find secret data for key: "example-api/config" property: "config.json"',
+    lastSyncTime: undefined,
+    target: { name: 'example-api-config', exists: false, keys: [] },
+    remoteRefs: [
+      {
+        secretKey: 'config.json',
+        key: 'example-api/config',
+        property: 'config.json',
+        vaultPath: 'secret/data/example-api/config',
+      },
+    ],
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'False',
+        reason: 'SecretSyncedError',
+        message: 'could not get secret data from provider',
+      },
+    ],
+    findings: [
+      {
+        code: 'PROPERTY_MISSING',
+        severity: 'error',
+        summary:
+          'Vault secret example-api/config has no property "config.json"',
+        fix: 'Add the property with `vault kv patch secret/example-api/config config.json=@config.json`, or correct remoteRef.property',
+        evidence: { vaultPath: 'secret/data/example-api/config' },
+      },
+    ],
+    ...overrides,
+  });
+}
+
+const reachable = (name: string): ClusterStatus => ({
+  name,
+  reachable: true,
+  synced: true,
+  lastSyncTime: '2026-11-28T04:00:00Z',
+});
+
+export function entityStatus(
+  externalSecrets: ExternalSecretStatus[],
+  clusters: ClusterStatus[] = [reachable('dev')],
+): EntityExternalSecretsStatus {
+  const states = externalSecrets.map(es => es.state);
+  const order = ['Error', 'Stale', 'Unknown', 'Pending', 'Synced'] as const;
+  return {
+    entityRef: ENTITY_REF,
+    generatedAt: '2026-11-28T04:01:00Z',
+    overall: order.find(s => states.includes(s)) ?? 'Unknown',
+    counts: countStates(states),
+    clusters,
+    externalSecrets,
+  };
+}
+
+export const unreachableCluster: ClusterStatus = {
+  name: 'prod',
+  reachable: false,
+  synced: false,
+  error: 'connect ECONNREFUSED 10.0.0.1:6443',
+};
