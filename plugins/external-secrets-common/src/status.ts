@@ -94,6 +94,8 @@ export interface StoreStatus {
     version?: string;
     authMountPath?: string;
     role?: string;
+    /** the Vault policies the auth role grants (`token_policies`), when diagnosis could read them */
+    policies?: string[];
     serviceAccount?: { name?: string; namespace?: string };
   };
 }
