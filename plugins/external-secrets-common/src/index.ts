@@ -14,3 +14,4 @@ export * from './status';
 export * from './permissions';
 export * from './duration';
 export * from './classify';
+export * from './vaultPolicy';
