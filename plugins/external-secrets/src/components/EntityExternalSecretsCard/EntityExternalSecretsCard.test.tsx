@@ -1,0 +1,173 @@
+import { registerMswTestHooks } from '@backstage/test-utils';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse, delay } from 'msw';
+import { setupServer } from 'msw/node';
+import {
+  STATUS_PATH,
+  annotatedEntity,
+  entityStatus,
+  failingExternalSecret,
+  healthyExternalSecret,
+  unannotatedEntity,
+  unreachableCluster,
+} from '../../testing/statusFixtures';
+import { renderWithEntity } from '../../testing/renderWithEntity';
+import { EntityExternalSecretsCard } from './EntityExternalSecretsCard';
+
+const server = setupServer();
+registerMswTestHooks(server);
+
+function answer(body: unknown) {
+  server.use(http.get(STATUS_PATH, () => HttpResponse.json(body)));
+}
+
+describe('EntityExternalSecretsCard', () => {
+  it('shows a skeleton while the status loads', async () => {
+    server.use(
+      http.get(STATUS_PATH, async () => {
+        await delay('infinite');
+        return HttpResponse.json({});
+      }),
+    );
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: annotatedEntity,
+    });
+    expect(
+      screen.getByRole('progressbar', {
+        name: 'Loading External Secrets status',
+      }),
+    ).toBeInTheDocument();
+  });
+
+  it('explains how to annotate an entity that is not linked to a cluster', async () => {
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: unannotatedEntity,
+    });
+    expect(
+      screen.getAllByText(/backstage\.io\/kubernetes-id/).length,
+    ).toBeGreaterThan(0);
+    expect(screen.getByRole('button', { name: /read more/i })).toHaveAttribute(
+      'href',
+      expect.stringContaining('backstage.io/docs/features/kubernetes'),
+    );
+  });
+
+  it('shows the overall state, counts, one line per ExternalSecret and the first fix', async () => {
+    answer(
+      entityStatus([
+        healthyExternalSecret(),
+        failingExternalSecret(),
+        healthyExternalSecret({ name: 'example-api-tls' }),
+      ]),
+    );
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: annotatedEntity,
+    });
+
+    expect(
+      await screen.findByRole('status', { name: 'External Secrets: Error' }),
+    ).toBeInTheDocument();
+    expect(screen.getByLabelText('Counts per state')).toHaveTextContent(
+      '2 Synced · 1 Error',
+    );
+    const list = screen.getByRole('list', { name: 'ExternalSecrets' });
+    const items = within(list).getAllByRole('listitem');
+    expect(items).toHaveLength(3);
+    expect(
+      within(list).getByRole('listitem', {
+        name: 'example-api-config: Error',
+      }),
+    ).toHaveTextContent('last sync never');
+    expect(items[0]).toHaveTextContent(
+      'store ClusterSecretStore vault-example-api',
+    );
+    const finding = screen.getByRole('alert', { name: 'First finding' });
+    expect(finding).toHaveTextContent(
+      'Vault secret example-api/config has no property "config.json"',
+    );
+    expect(finding).toHaveTextContent('Fix: Add the property');
+    expect(
+      screen.getByRole('link', { name: /open the secrets tab/i }),
+    ).toHaveAttribute('href', '/catalog/default/component/example-api/secrets');
+  });
+
+  it('shows the exact last sync time on hover', async () => {
+    answer(entityStatus([healthyExternalSecret()]));
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: annotatedEntity,
+    });
+    const time = await screen.findByText(/ago$/);
+    expect(time).toHaveAttribute('datetime', '2026-11-28T04:00:00Z');
+    expect(time.getAttribute('title')).toContain('2026');
+  });
+
+  it('says when the entity is annotated but nothing was found', async () => {
+    answer(entityStatus([]));
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: annotatedEntity,
+    });
+    expect(
+      await screen.findByText(
+        'No ExternalSecrets found for this entity in any cluster.',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('backstage.io/kubernetes-id=example-api'),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('status')).not.toBeInTheDocument();
+  });
+
+  it('names unreachable clusters and still shows the others', async () => {
+    answer(
+      entityStatus(
+        [healthyExternalSecret()],
+        [
+          { name: 'dev', reachable: true, synced: true },
+          unreachableCluster,
+        ],
+      ),
+    );
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: annotatedEntity,
+    });
+    expect(
+      await screen.findByText(/is unreachable: connect ECONNREFUSED/),
+    ).toHaveTextContent('Cluster prod is unreachable');
+    expect(
+      screen.getByRole('status', { name: 'External Secrets: Synced' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('listitem', { name: 'example-api-env-file: Synced' }),
+    ).toHaveTextContent('(dev/example-api)');
+  });
+
+  it('shows an API error with a retry that loads the status', async () => {
+    let fail = true;
+    server.use(
+      http.get(STATUS_PATH, () =>
+        fail
+          ? HttpResponse.json(
+              { error: { name: 'Error', message: 'cache not ready' } },
+              { status: 503 },
+            )
+          : HttpResponse.json(entityStatus([healthyExternalSecret()])),
+      ),
+    );
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: annotatedEntity,
+    });
+    expect(
+      await screen.findByText(/Could not load the External Secrets status/),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/No ExternalSecrets found/)).toBeNull();
+
+    fail = false;
+    await userEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    await waitFor(() =>
+      expect(
+        screen.getByRole('status', { name: 'External Secrets: Synced' }),
+      ).toBeInTheDocument(),
+    );
+  });
+});

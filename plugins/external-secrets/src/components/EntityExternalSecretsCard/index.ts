@@ -1,0 +1,1 @@
+export { EntityExternalSecretsCard } from './EntityExternalSecretsCard';
