@@ -1,0 +1,6 @@
+export {
+  SEED_SERVICES,
+  SEED_TOKEN_AUDIENCE,
+  SEED_VAULT_SERVER,
+  type SeedService,
+} from './seedServices';

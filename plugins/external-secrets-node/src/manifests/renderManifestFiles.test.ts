@@ -1,0 +1,159 @@
+import { parse } from 'yaml';
+import { renderManifestFiles } from './renderManifestFiles';
+import { resolveManifestSpec } from './resolveManifestSpec';
+import { validateEsoObject } from './validateEsoObject';
+
+const defaults = {
+  store: {
+    server: 'https://vault.example.com:8200',
+    caProvider: {
+      type: 'ConfigMap' as const,
+      name: 'vault-ca',
+      key: 'ca.crt',
+      namespace: 'external-secrets',
+    },
+  },
+};
+
+describe('renderManifestFiles', () => {
+  it('writes one YAML file per object and a kustomization listing them', async () => {
+    const files = await renderManifestFiles(
+      resolveManifestSpec(
+        {
+          name: 'shop',
+          secrets: [
+            {
+              name: 'db',
+              properties: [
+                { property: 'username', secretKey: 'DB_USER' },
+                { property: 'password', secretKey: 'DB_PASSWORD' },
+              ],
+            },
+            {
+              name: 'api-key',
+              properties: [{ property: 'key', secretKey: 'API_KEY' }],
+            },
+          ],
+        },
+        defaults,
+      ),
+    );
+    expect(files.map(f => f.fileName)).toEqual([
+      'clustersecretstore-vault-shop.yaml',
+      'externalsecret-shop-db.yaml',
+      'externalsecret-shop-api-key.yaml',
+      'kustomization.yaml',
+    ]);
+    for (const file of files) {
+      expect(parse(file.content)).toEqual(file.object);
+      if (file.object.kind !== 'Kustomization') {
+        expect(file.object.metadata.labels).toEqual({
+          'backstage.io/kubernetes-id': 'shop',
+        });
+      }
+    }
+    expect(parse(files[3].content).resources).toEqual(
+      files.slice(0, 3).map(f => f.fileName),
+    );
+    expect(parse(files[1].content).spec).toEqual({
+      refreshInterval: '2m',
+      secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-shop' },
+      target: {
+        name: 'shop-db',
+        creationPolicy: 'Owner',
+        deletionPolicy: 'Retain',
+      },
+      data: [
+        {
+          secretKey: 'DB_USER',
+          remoteRef: { key: 'shop/db', property: 'username' },
+        },
+        {
+          secretKey: 'DB_PASSWORD',
+          remoteRef: { key: 'shop/db', property: 'password' },
+        },
+      ],
+    });
+  });
+
+  it('renders a namespaced SecretStore for kind SecretStore', async () => {
+    const files = await renderManifestFiles(
+      resolveManifestSpec(
+        {
+          name: 'shop',
+          store: { kind: 'SecretStore', kvVersion: 1 },
+          secrets: [
+            { name: 'db', properties: [{ property: 'u', secretKey: 'U' }] },
+          ],
+        },
+        defaults,
+      ),
+    );
+    const [store, externalSecret] = files.map(f => f.object);
+    expect(store.kind).toBe('SecretStore');
+    expect(store.metadata.namespace).toBe('shop');
+    expect((store.spec as any).provider.vault.version).toBe('v1');
+    expect((externalSecret.spec as any).secretStoreRef).toEqual({
+      kind: 'SecretStore',
+      name: 'vault-shop',
+    });
+  });
+
+  it('refuses to render objects ESO would reject', async () => {
+    const spec = resolveManifestSpec(
+      {
+        name: 'shop',
+        secrets: [
+          {
+            name: 'db',
+            properties: [
+              { property: 'a', secretKey: 'SAME' },
+              { property: 'b', secretKey: 'SAME' },
+            ],
+          },
+        ],
+        creationPolicy: 'Orphan',
+        deletionPolicy: 'Delete',
+      },
+      defaults,
+    );
+    await expect(renderManifestFiles(spec)).rejects.toThrow(
+      /ExternalSecret "shop-db" would be rejected by the cluster: .*deletionPolicy Delete needs creationPolicy Owner.*duplicate secretKey "SAME"/,
+    );
+  });
+});
+
+describe('validateEsoObject', () => {
+  it('reports schema violations found by the ESO v1 models', async () => {
+    await expect(
+      validateEsoObject({
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'x', namespace: 'y' },
+        spec: {
+          secretStoreRef: { kind: 'ClusterSecretStore', name: 's' },
+          data: [{ secretKey: 'k', remoteRef: { key: 42 } }],
+        },
+      }),
+    ).rejects.toThrow(
+      /ExternalSecret "x" would be rejected by the cluster: schema: .*remoteRef\/key/,
+    );
+  });
+
+  it('rejects other API versions and kinds', async () => {
+    await expect(
+      validateEsoObject({
+        apiVersion: 'external-secrets.io/v1beta1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'x' },
+      }),
+    ).rejects.toThrow(/expected external-secrets.io\/v1/);
+    await expect(
+      validateEsoObject({
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'PushSecret',
+        metadata: { name: 'x' },
+      }),
+    ).rejects.toThrow(/not an External Secrets Operator kind/);
+  });
+});

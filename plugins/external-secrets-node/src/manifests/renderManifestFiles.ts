@@ -1,0 +1,51 @@
+import { stringify } from 'yaml';
+import { renderManifestObjects } from './renderManifestObjects';
+import type {
+  ExternalSecretsManifestSpec,
+  KubernetesObject,
+  RenderedManifestFile,
+} from './types';
+import { validateEsoObject } from './validateEsoObject';
+
+/** Name of the kustomization file that lists the rendered objects. */
+export const KUSTOMIZATION_FILE_NAME = 'kustomization.yaml';
+
+function fileNameOf(object: KubernetesObject): string {
+  return `${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
+}
+
+function toYaml(object: unknown): string {
+  return stringify(object, { lineWidth: 0 });
+}
+
+/**
+ * Renders a service's store and ExternalSecrets, validates each object, and returns one YAML
+ * file per object plus a `kustomization.yaml` listing them. Nothing is written anywhere.
+ *
+ * @public
+ */
+export async function renderManifestFiles(
+  spec: ExternalSecretsManifestSpec,
+): Promise<RenderedManifestFile[]> {
+  const objects = renderManifestObjects(spec);
+  for (const object of objects) {
+    await validateEsoObject(object);
+  }
+  const files = objects.map(object => ({
+    fileName: fileNameOf(object),
+    object,
+    content: toYaml(object),
+  }));
+  const kustomization: KubernetesObject = {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    metadata: { name: spec.name },
+    resources: files.map(file => file.fileName),
+  };
+  files.push({
+    fileName: KUSTOMIZATION_FILE_NAME,
+    object: kustomization,
+    content: toYaml(kustomization),
+  });
+  return files;
+}
