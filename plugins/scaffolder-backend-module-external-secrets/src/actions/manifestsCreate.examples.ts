@@ -1,0 +1,68 @@
+import type { TemplateExample } from '@backstage/plugin-scaffolder-node';
+import { stringify } from 'yaml';
+
+export const manifestsCreateExamples: TemplateExample[] = [
+  {
+    description:
+      'The workflow of example-api: one ClusterSecretStore and one ExternalSecret, every store setting from the app config',
+    example: stringify({
+      steps: [
+        {
+          id: 'manifests',
+          action: 'external-secrets:manifests:create',
+          name: 'Render External Secrets manifests',
+          input: {
+            name: 'example-api',
+            secrets: [
+              {
+                name: 'env-file',
+                properties: [{ property: 'dotenv', secretKey: '.env' }],
+              },
+            ],
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
+      'A namespaced SecretStore on a KV v1 mount, two secrets, an explicit Vault key and a faster refresh',
+    example: stringify({
+      steps: [
+        {
+          id: 'manifests',
+          action: 'external-secrets:manifests:create',
+          name: 'Render External Secrets manifests',
+          input: {
+            name: 'billing',
+            namespace: 'payments',
+            refreshInterval: '30s',
+            store: {
+              kind: 'SecretStore',
+              server: 'https://vault.example.com:8200',
+              kvMount: 'kv',
+              kvVersion: 1,
+              caProvider: { type: 'Secret', name: 'vault-ca', key: 'ca.crt' },
+              serviceAccount: { name: 'billing-eso' },
+            },
+            secrets: [
+              {
+                name: 'database',
+                vaultKey: 'teams/billing/database',
+                properties: [
+                  { property: 'username', secretKey: 'DB_USER' },
+                  { property: 'password', secretKey: 'DB_PASSWORD' },
+                ],
+              },
+              {
+                name: 'stripe',
+                properties: [{ property: 'api-key', secretKey: 'STRIPE_KEY' }],
+              },
+            ],
+            targetPath: 'clusters/prod/{namespace}/{name}',
+          },
+        },
+      ],
+    }),
+  },
+];

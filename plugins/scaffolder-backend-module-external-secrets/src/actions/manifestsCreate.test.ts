@@ -1,0 +1,296 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigReader } from '@backstage/config';
+import { ConflictError, InputError } from '@backstage/errors';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import {
+  SEED_SERVICES,
+  SEED_TOKEN_AUDIENCE,
+  SEED_VAULT_SERVER,
+} from 'sandbox/src/seed';
+import { parse } from 'yaml';
+import { createManifestsCreateAction } from './manifestsCreate';
+import { manifestsCreateExamples } from './manifestsCreate.examples';
+
+const sandboxConfig = {
+  externalSecrets: {
+    manifests: {
+      store: {
+        server: SEED_VAULT_SERVER,
+        caProvider: {
+          type: 'ConfigMap',
+          name: 'vault-ca',
+          key: 'ca.crt',
+          namespace: 'external-secrets',
+        },
+        audiences: [SEED_TOKEN_AUDIENCE],
+      },
+    },
+  },
+};
+
+describe('external-secrets:manifests:create', () => {
+  let workspacePath: string;
+
+  beforeEach(async () => {
+    workspacePath = await fs.mkdtemp(path.join(os.tmpdir(), 'manifests-'));
+  });
+
+  afterEach(async () => {
+    await fs.rm(workspacePath, { recursive: true, force: true });
+  });
+
+  async function run(
+    input: Record<string, any>,
+    options: { config?: object; isDryRun?: boolean } = {},
+  ) {
+    const action = createManifestsCreateAction({
+      config: new ConfigReader(options.config ?? sandboxConfig),
+    });
+    const ctx = createMockActionContext({
+      input,
+      workspacePath,
+      isDryRun: options.isDryRun,
+    });
+    await action.handler(ctx as any);
+    return ctx;
+  }
+
+  async function readYaml(relative: string) {
+    return parse(await fs.readFile(path.join(workspacePath, relative), 'utf8'));
+  }
+
+  async function listWorkspace(): Promise<string[]> {
+    const entries = await fs.readdir(workspacePath, { recursive: true });
+    return entries.map(String).sort();
+  }
+
+  it.each(SEED_SERVICES.map(service => [service.name, service]))(
+    'renders exactly the seed objects of %s',
+    async (_, service) => {
+      await run({
+        name: service.name,
+        secrets: [
+          {
+            name: service.secretName,
+            properties: [
+              { property: service.property, secretKey: service.secretKey },
+            ],
+          },
+        ],
+      });
+      const dir = `apps/${service.name}/external-secrets`;
+      expect(
+        await readYaml(
+          `${dir}/clustersecretstore-${service.clusterSecretStore.metadata.name}.yaml`,
+        ),
+      ).toEqual(service.clusterSecretStore);
+      expect(
+        await readYaml(
+          `${dir}/externalsecret-${service.externalSecret.metadata.name}.yaml`,
+        ),
+      ).toEqual(service.externalSecret);
+    },
+  );
+
+  it('outputs the files, the objects and the target path', async () => {
+    const ctx = await run({
+      name: 'shop',
+      namespace: 'retail',
+      secrets: [
+        { name: 'db', properties: [{ property: 'password', secretKey: 'PW' }] },
+        { name: 'api', properties: [{ property: 'key', secretKey: 'KEY' }] },
+      ],
+    });
+    const dir = 'apps/shop/external-secrets';
+    expect(ctx.output).toHaveBeenCalledWith('targetPath', dir);
+    expect(ctx.output).toHaveBeenCalledWith('files', [
+      `${dir}/clustersecretstore-vault-shop.yaml`,
+      `${dir}/externalsecret-shop-db.yaml`,
+      `${dir}/externalsecret-shop-api.yaml`,
+      `${dir}/kustomization.yaml`,
+    ]);
+    expect(ctx.output).toHaveBeenCalledWith('objects', [
+      { kind: 'ClusterSecretStore', name: 'vault-shop' },
+      { kind: 'ExternalSecret', name: 'shop-db', namespace: 'retail' },
+      { kind: 'ExternalSecret', name: 'shop-api', namespace: 'retail' },
+    ]);
+    expect((await readYaml(`${dir}/kustomization.yaml`)).resources).toEqual([
+      'clustersecretstore-vault-shop.yaml',
+      'externalsecret-shop-db.yaml',
+      'externalsecret-shop-api.yaml',
+    ]);
+  });
+
+  it('renders the same files in a dry run', async () => {
+    const input = {
+      name: 'shop',
+      secrets: [
+        { name: 'db', properties: [{ property: 'p', secretKey: 'P' }] },
+      ],
+    };
+    await run(input);
+    const real = await listWorkspace();
+    const contents = await Promise.all(
+      real.filter(f => f.endsWith('.yaml')).map(f => readYaml(f)),
+    );
+    await fs.rm(workspacePath, { recursive: true, force: true });
+    await fs.mkdir(workspacePath);
+    await run(input, { isDryRun: true });
+    expect(await listWorkspace()).toEqual(real);
+    expect(
+      await Promise.all(
+        real.filter(f => f.endsWith('.yaml')).map(f => readYaml(f)),
+      ),
+    ).toEqual(contents);
+  });
+
+  it('uses the configured target path with placeholders', async () => {
+    const ctx = await run(
+      {
+        name: 'shop',
+        namespace: 'retail',
+        secrets: [
+          { name: 'db', properties: [{ property: 'p', secretKey: 'P' }] },
+        ],
+      },
+      {
+        config: {
+          externalSecrets: {
+            manifests: {
+              ...sandboxConfig.externalSecrets.manifests,
+              targetPath: 'clusters/prod/{namespace}/{name}',
+            },
+          },
+        },
+      },
+    );
+    expect(ctx.output).toHaveBeenCalledWith(
+      'targetPath',
+      'clusters/prod/retail/shop',
+    );
+    expect(await listWorkspace()).toContain(
+      'clusters/prod/retail/shop/kustomization.yaml',
+    );
+  });
+
+  it('re-runs without change, and refuses to replace different files unless overwrite is set', async () => {
+    const input = {
+      name: 'shop',
+      secrets: [
+        { name: 'db', properties: [{ property: 'p', secretKey: 'P' }] },
+      ],
+    };
+    await run(input);
+    await run(input);
+    const changed = { ...input, refreshInterval: '5m' };
+    const file = path.join(
+      workspacePath,
+      'apps/shop/external-secrets/externalsecret-shop-db.yaml',
+    );
+    const before = await fs.readFile(file, 'utf8');
+    await expect(run(changed)).rejects.toThrow(ConflictError);
+    await expect(run(changed)).rejects.toThrow(
+      /apps\/shop\/external-secrets\/externalsecret-shop-db.yaml; remove those files or set overwrite: true/,
+    );
+    expect(await fs.readFile(file, 'utf8')).toBe(before);
+    await run({ ...changed, overwrite: true });
+    expect(
+      (await readYaml(path.relative(workspacePath, file))).spec.refreshInterval,
+    ).toBe('5m');
+  });
+
+  it.each([
+    ['a bad service name', { name: '../etc' }, /Invalid name/],
+    [
+      'a traversing target path',
+      { targetPath: '../outside' },
+      /Invalid targetPath/,
+    ],
+    ['an absolute target path', { targetPath: '/tmp/x' }, /Invalid targetPath/],
+    [
+      'a duplicated secret key',
+      {
+        secrets: [
+          {
+            name: 'db',
+            properties: [
+              { property: 'a', secretKey: 'K' },
+              { property: 'b', secretKey: 'K' },
+            ],
+          },
+        ],
+      },
+      /duplicate secretKey "K"/,
+    ],
+    [
+      'Delete without Owner',
+      { creationPolicy: 'Merge', deletionPolicy: 'Delete' },
+      /deletionPolicy Delete needs creationPolicy Owner/,
+    ],
+    [
+      'an http server',
+      { store: { server: 'http://vault:8200' } },
+      /plain HTTP/,
+    ],
+    [
+      'a store path with data/',
+      { store: { kvMount: 'secret/data' } },
+      /kvMount/,
+    ],
+  ])('rejects %s and writes nothing', async (_, override, message) => {
+    const input = {
+      name: 'shop',
+      secrets: [
+        { name: 'db', properties: [{ property: 'p', secretKey: 'P' }] },
+      ],
+      ...override,
+    };
+    await expect(run(input)).rejects.toThrow(InputError);
+    await expect(run(input)).rejects.toThrow(message);
+    expect(await listWorkspace()).toEqual([]);
+  });
+
+  it('accepts an http server when the config allows it', async () => {
+    await run(
+      {
+        name: 'shop',
+        store: { server: 'http://127.0.0.1:8200' },
+        secrets: [
+          { name: 'db', properties: [{ property: 'p', secretKey: 'P' }] },
+        ],
+      },
+      {
+        config: {
+          externalSecrets: {
+            manifests: {
+              ...sandboxConfig.externalSecrets.manifests,
+              allowInsecureHttp: true,
+            },
+          },
+        },
+      },
+    );
+    const store = await readYaml(
+      'apps/shop/external-secrets/clustersecretstore-vault-shop.yaml',
+    );
+    expect(store.spec.provider.vault.server).toBe('http://127.0.0.1:8200');
+  });
+
+  it.each(manifestsCreateExamples.map(e => [e.description, e]))(
+    'runs the example: %s',
+    async (_, example) => {
+      const step = parse(example.example).steps[0];
+      expect(step.action).toBe('external-secrets:manifests:create');
+      const ctx = await run(step.input);
+      const files = (ctx.output as jest.Mock).mock.calls.find(
+        ([name]) => name === 'files',
+      )[1] as string[];
+      expect(files.length).toBe(step.input.secrets.length + 2);
+      for (const file of files) {
+        expect(await readYaml(file)).toBeTruthy();
+      }
+    },
+  );
+});
