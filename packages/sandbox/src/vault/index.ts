@@ -1,0 +1,21 @@
+export { VaultEmulator } from './VaultEmulator';
+export type { VaultEmulatorOptions } from './VaultEmulator';
+export { VaultFaults } from './VaultFaults';
+export type { VaultFailureRule } from './VaultFaults';
+export { vaultHandlers } from './mswHandlers';
+export { createVaultRequestListener } from './requestListener';
+export {
+  createServiceAccountJwt,
+  createUnsignedJwtReviewer,
+} from './serviceAccountJwt';
+export type { ServiceAccountJwtClaims } from './serviceAccountJwt';
+export type { EmulatedAppRole } from './AppRoleAuthMount';
+export type {
+  RecordedVaultRequest,
+  TokenReviewRequest,
+  TokenReviewResult,
+  TokenReviewer,
+  VaultHttpRequest,
+  VaultHttpResponse,
+  VaultOperation,
+} from './types';
