@@ -1,1 +1,5 @@
 import '@testing-library/jest-dom';
+import { configure } from '@testing-library/react';
+
+// the machine running the suite is shared; rendering MUI tables can take seconds
+configure({ asyncUtilTimeout: 10_000 });

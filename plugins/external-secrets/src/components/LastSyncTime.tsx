@@ -1,10 +1,10 @@
 import Tooltip from '@material-ui/core/Tooltip';
 import { formatRelativeTime } from './formatRelativeTime';
 
-/** When an ExternalSecret last synced: relative, with the exact time on hover. */
-export function LastSyncTime(props: { time?: string }) {
+/** A past instant (usually the last sync): relative, with the exact time on hover. */
+export function LastSyncTime(props: { time?: string; emptyLabel?: string }) {
   if (!props.time) {
-    return <span>never</span>;
+    return <span>{props.emptyLabel ?? 'never'}</span>;
   }
   const date = new Date(props.time);
   if (Number.isNaN(date.getTime())) {

@@ -1,0 +1,167 @@
+import Collapse from '@material-ui/core/Collapse';
+import IconButton from '@material-ui/core/IconButton';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableContainer from '@material-ui/core/TableContainer';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import ExpandLessIcon from '@material-ui/icons/ExpandLess';
+import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
+import type { ExternalSecretStatus } from '@gitops-secrets/plugin-external-secrets-common';
+import { Fragment, useState } from 'react';
+import { LastSyncTime } from '../LastSyncTime';
+import { SyncStateLabel } from '../SyncStateLabel';
+import { ExternalSecretDetails } from './ExternalSecretDetails';
+import { ExternalSecretsFilterBar } from './ExternalSecretsFilterBar';
+import { RemoteRefsCell, StoreCell, TargetSecretCell } from './ExternalSecretCells';
+import { SyncNowButton } from './SyncNowButton';
+import { NO_FILTER, filterExternalSecrets } from './filterExternalSecrets';
+
+const COLUMNS = [
+  'Cluster',
+  'Namespace',
+  'Name',
+  'State',
+  'Reason',
+  'Message',
+  'Last sync',
+  'Refresh interval',
+  'Store',
+  'Target Secret',
+  'Remote refs',
+];
+
+const idOf = (es: ExternalSecretStatus) =>
+  `${es.cluster}/${es.namespace}/${es.name}`;
+
+/**
+ * All ExternalSecrets of the entity in one filterable table. Open rows are remembered by
+ * cluster/namespace/name, so a live update does not close what the user is reading.
+ */
+export function ExternalSecretsTable(props: {
+  entityRef: string;
+  externalSecrets: ExternalSecretStatus[];
+  clusters: string[];
+  syncAllowed: boolean;
+  onSyncRequested: () => void;
+}) {
+  const [filter, setFilter] = useState(NO_FILTER);
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const rows = filterExternalSecrets(props.externalSecrets, filter);
+  const columnCount = COLUMNS.length + 1 + (props.syncAllowed ? 1 : 0);
+
+  const toggle = (id: string) =>
+    setOpen(current => {
+      const next = new Set(current);
+      if (!next.delete(id)) {
+        next.add(id);
+      }
+      return next;
+    });
+
+  return (
+    <>
+      <ExternalSecretsFilterBar
+        clusters={props.clusters}
+        filter={filter}
+        onChange={setFilter}
+      />
+      <TableContainer>
+        <Table size="small" aria-label="ExternalSecrets across clusters">
+          <TableHead>
+            <TableRow>
+              <TableCell padding="checkbox">
+                <span hidden>Details</span>
+              </TableCell>
+              {COLUMNS.map(column => (
+                <TableCell key={column}>{column}</TableCell>
+              ))}
+              {props.syncAllowed && <TableCell>Actions</TableCell>}
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {rows.length === 0 && (
+              <TableRow>
+                <TableCell colSpan={columnCount}>
+                  <Typography variant="body2">
+                    No ExternalSecret matches the filter.
+                  </Typography>
+                </TableCell>
+              </TableRow>
+            )}
+            {rows.map(es => {
+              const id = idOf(es);
+              const isOpen = open.has(id);
+              return (
+                <Fragment key={id}>
+                  <TableRow hover aria-label={id}>
+                    <TableCell padding="checkbox">
+                      <IconButton
+                        size="small"
+                        aria-label={`${isOpen ? 'Hide' : 'Show'} details of ${
+                          es.name
+                        } in ${es.cluster}`}
+                        aria-expanded={isOpen}
+                        onClick={() => toggle(id)}
+                      >
+                        {isOpen ? <ExpandLessIcon /> : <ExpandMoreIcon />}
+                      </IconButton>
+                    </TableCell>
+                    <TableCell>{es.cluster}</TableCell>
+                    <TableCell>{es.namespace}</TableCell>
+                    <TableCell>
+                      <strong>{es.name}</strong>
+                    </TableCell>
+                    <TableCell>
+                      <SyncStateLabel state={es.state} />
+                    </TableCell>
+                    <TableCell>{es.reason}</TableCell>
+                    <TableCell style={{ maxWidth: 360 }}>{es.message}</TableCell>
+                    <TableCell>
+                      <LastSyncTime time={es.lastSyncTime} />
+                    </TableCell>
+                    <TableCell>{es.refreshInterval}</TableCell>
+                    <TableCell>
+                      <StoreCell externalSecret={es} />
+                    </TableCell>
+                    <TableCell>
+                      <TargetSecretCell externalSecret={es} />
+                    </TableCell>
+                    <TableCell>
+                      <RemoteRefsCell externalSecret={es} />
+                    </TableCell>
+                    {props.syncAllowed && (
+                      <TableCell>
+                        <SyncNowButton
+                          entityRef={props.entityRef}
+                          target={{
+                            cluster: es.cluster,
+                            namespace: es.namespace,
+                            name: es.name,
+                          }}
+                          onRequested={props.onSyncRequested}
+                        />
+                      </TableCell>
+                    )}
+                  </TableRow>
+                  <TableRow>
+                    <TableCell
+                      colSpan={columnCount}
+                      style={{ paddingTop: 0, paddingBottom: 0 }}
+                    >
+                      <Collapse in={isOpen} unmountOnExit>
+                        <ExternalSecretDetails externalSecret={es} />
+                      </Collapse>
+                    </TableCell>
+                  </TableRow>
+                </Fragment>
+              );
+            })}
+          </TableBody>
+        </Table>
+      </TableContainer>
+    </>
+  );
+}
