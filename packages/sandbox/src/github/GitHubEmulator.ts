@@ -1,0 +1,925 @@
+import fs from 'node:fs/promises';
+import http, { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { BareRepository, GitIdentity, TreeChange } from './BareRepository';
+import { serveGitHttpBackend } from './gitHttpBackend';
+
+/** A pull request as the emulator keeps it. */
+export interface EmulatedPullRequest {
+  number: number;
+  owner: string;
+  repo: string;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  draft: boolean;
+  state: 'open' | 'closed';
+  merged: boolean;
+  mergeCommitSha?: string;
+}
+
+/** What a merge hook receives, e.g. for an "Argo CD sync" of the merged manifests. */
+export interface PullRequestMergedEvent {
+  owner: string;
+  repo: string;
+  pullRequest: EmulatedPullRequest;
+  baseBranch: string;
+  mergeCommitSha: string;
+  /** Paths the pull request changed. */
+  changedFiles: string[];
+  /** Reads a file of the merged base branch. */
+  readFile(filePath: string): Promise<string | undefined>;
+}
+
+/** One request the emulator answered. */
+export interface GitHubRequestRecord {
+  method: string;
+  path: string;
+  status: number;
+  body?: unknown;
+}
+
+interface RepositoryRecord {
+  owner: string;
+  name: string;
+  description: string;
+  private: boolean;
+  defaultBranch: string;
+  id: number;
+  git: BareRepository;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+type Route = {
+  method: string;
+  pattern: RegExp;
+  handle: (
+    match: RegExpMatchArray,
+    body: any,
+    url: URL,
+    req: IncomingMessage,
+  ) => Promise<{ status?: number; json?: unknown; raw?: Buffer }>;
+};
+
+/**
+ * A GitHub (Enterprise-style) REST API on a loopback port, enough for Backstage's
+ * `publish:github`, `publish:github:pull-request` and GitHub URL reader. Repositories are real
+ * bare git repositories, served to git clients by `git http-backend`; pull requests merge with
+ * a real merge commit.
+ *
+ * Configure Backstage with `integrations.github: [{ host, apiBaseUrl, token }]` from
+ * {@link GitHubEmulator.integrationConfig}.
+ */
+export class GitHubEmulator {
+  readonly requests: GitHubRequestRecord[] = [];
+  private readonly repos = new Map<string, RepositoryRecord>();
+  private readonly pulls = new Map<string, EmulatedPullRequest[]>();
+  private readonly organizations = new Set<string>();
+  private readonly mergeListeners: Array<
+    (event: PullRequestMergedEvent) => void | Promise<void>
+  > = [];
+  private readonly routes: Route[];
+  private server?: http.Server;
+  private root?: string;
+  private nextRepoId = 1;
+  private baseUrlValue?: string;
+
+  constructor(
+    private readonly options: {
+      /** Accepted tokens; any non-empty token when absent. */
+      tokens?: string[];
+      /** The login of the token's user. */
+      login?: string;
+      /** Directory for the bare repositories; a temporary one by default. */
+      dataDir?: string;
+    } = {},
+  ) {
+    this.routes = this.buildRoutes();
+  }
+
+  /** Starts listening on 127.0.0.1 (an ephemeral port unless given). */
+  async start(
+    port = 0,
+  ): Promise<{ baseUrl: string; apiBaseUrl: string; host: string }> {
+    this.root =
+      this.options.dataDir ??
+      (await fs.mkdtemp(path.join(os.tmpdir(), 'github-emulator-')));
+    await fs.mkdir(this.root, { recursive: true });
+    this.server = http.createServer((req, res) => {
+      this.dispatch(req, res).catch(error => {
+        if (!res.headersSent) {
+          res.statusCode = 500;
+          res.setHeader('content-type', 'application/json');
+        }
+        res.end(JSON.stringify({ message: String(error?.message ?? error) }));
+      });
+    });
+    await new Promise<void>(resolve =>
+      this.server!.listen(port, '127.0.0.1', resolve),
+    );
+    const address = this.server.address() as AddressInfo;
+    this.baseUrlValue = `http://127.0.0.1:${address.port}`;
+    return {
+      baseUrl: this.baseUrl,
+      apiBaseUrl: `${this.baseUrl}/api/v3`,
+      host: `127.0.0.1:${address.port}`,
+    };
+  }
+
+  /** Stops the server; removes the repositories when they live in a temporary directory. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>(resolve => server.close(() => resolve()));
+    }
+    if (this.root && !this.options.dataDir) {
+      await fs.rm(this.root, { recursive: true, force: true });
+    }
+  }
+
+  get baseUrl(): string {
+    if (!this.baseUrlValue) {
+      throw new Error('GitHubEmulator is not started');
+    }
+    return this.baseUrlValue;
+  }
+
+  /** The `integrations.github[]` entry that points Backstage at this emulator. */
+  integrationConfig(token: string) {
+    const url = new URL(this.baseUrl);
+    return { host: url.host, apiBaseUrl: `${this.baseUrl}/api/v3`, token };
+  }
+
+  /** Declares an owner as an organization (repositories are then created with createInOrg). */
+  addOrganization(login: string) {
+    this.organizations.add(login);
+  }
+
+  /** Creates a repository with an initial commit holding `files` on its default branch. */
+  async createRepository(
+    owner: string,
+    name: string,
+    options: {
+      files?: Record<string, string>;
+      defaultBranch?: string;
+      description?: string;
+    } = {},
+  ): Promise<void> {
+    const record = await this.addRepository(owner, name, {
+      defaultBranch: options.defaultBranch ?? 'main',
+      description: options.description ?? '',
+      private: false,
+    });
+    const files = options.files ?? { 'README.md': `# ${name}\n` };
+    const tree = await record.git.writeTree(
+      undefined,
+      Object.entries(files).map(([p, content]) => ({
+        path: p,
+        mode: '100644',
+        content,
+      })),
+    );
+    const commit = await record.git.commitTree({
+      tree,
+      parents: [],
+      message: 'Initial commit',
+    });
+    await record.git.updateBranch(record.defaultBranch, commit);
+  }
+
+  /** The bare repository directory, for tests that inspect it with git. */
+  repositoryDir(owner: string, name: string): string {
+    return this.repo(owner, name).git.dir;
+  }
+
+  /** A file of a branch (or any ref), or undefined. */
+  async readFile(owner: string, name: string, ref: string, filePath: string) {
+    const git = this.repo(owner, name).git;
+    const commit = await git.resolveCommit(ref);
+    const found = commit && (await git.lookup(commit, filePath));
+    return found && found.content ? found.content.toString('utf8') : undefined;
+  }
+
+  /** Files of a branch under a directory (recursive), by path. */
+  async listFiles(
+    owner: string,
+    name: string,
+    ref: string,
+    dir = '',
+  ): Promise<string[]> {
+    const git = this.repo(owner, name).git;
+    const commit = await git.resolveCommit(ref);
+    if (!commit) {
+      return [];
+    }
+    const found = await git.lookup(commit, dir);
+    if (!found?.entries) {
+      return found ? [found.file.path] : [];
+    }
+    const nested = await Promise.all(
+      found.entries.map(entry =>
+        entry.type === 'dir'
+          ? this.listFiles(owner, name, ref, entry.path)
+          : [entry.path],
+      ),
+    );
+    return nested.flat();
+  }
+
+  async branches(owner: string, name: string): Promise<Record<string, string>> {
+    return this.repo(owner, name).git.branches();
+  }
+
+  pullRequests(owner: string, name: string): EmulatedPullRequest[] {
+    return [...(this.pulls.get(`${owner}/${name}`) ?? [])];
+  }
+
+  /** Registers a callback run after every merge (the sandbox's "Argo CD sync" uses it). */
+  onPullRequestMerged(
+    listener: (event: PullRequestMergedEvent) => void | Promise<void>,
+  ) {
+    this.mergeListeners.push(listener);
+  }
+
+  /** Merges a pull request as the merge button would. */
+  async mergePullRequest(
+    owner: string,
+    name: string,
+    number: number,
+    options: { commitTitle?: string; committer?: GitIdentity } = {},
+  ): Promise<string> {
+    const record = this.repo(owner, name);
+    const pr = this.pullRequest(owner, name, number);
+    if (pr.state !== 'open') {
+      throw new HttpError(405, 'Pull Request is not mergeable');
+    }
+    const base = await record.git.resolveCommit(`refs/heads/${pr.base}`);
+    const head = await record.git.resolveCommit(`refs/heads/${pr.head}`);
+    if (!base || !head) {
+      throw new HttpError(422, 'Head or base branch is missing');
+    }
+    const committer = options.committer ?? {
+      name: 'GitHub',
+      email: 'noreply@github.com',
+    };
+    const merge = await record.git.merge(
+      base,
+      head,
+      options.commitTitle ??
+        `Merge pull request #${number} from ${owner}/${pr.head}`,
+      committer,
+    );
+    if (!merge) {
+      throw new HttpError(405, 'Pull Request has merge conflicts');
+    }
+    const changedFiles = await record.git.changedFiles(base, merge);
+    await record.git.updateBranch(pr.base, merge);
+    pr.state = 'closed';
+    pr.merged = true;
+    pr.mergeCommitSha = merge;
+    const event: PullRequestMergedEvent = {
+      owner,
+      repo: name,
+      pullRequest: { ...pr },
+      baseBranch: pr.base,
+      mergeCommitSha: merge,
+      changedFiles,
+      readFile: filePath => this.readFile(owner, name, merge, filePath),
+    };
+    for (const listener of this.mergeListeners) {
+      await listener(event);
+    }
+    return merge;
+  }
+
+  private repo(owner: string, name: string): RepositoryRecord {
+    const record = this.repos.get(`${owner}/${name}`.toLowerCase());
+    if (!record) {
+      throw new HttpError(404, 'Not Found');
+    }
+    return record;
+  }
+
+  private pullRequest(owner: string, name: string, number: number) {
+    const pr = this.pulls
+      .get(`${owner}/${name}`)
+      ?.find(p => p.number === number);
+    if (!pr) {
+      throw new HttpError(404, 'Not Found');
+    }
+    return pr;
+  }
+
+  private async addRepository(
+    owner: string,
+    name: string,
+    settings: { defaultBranch: string; description: string; private: boolean },
+  ): Promise<RepositoryRecord> {
+    if (
+      !/^[A-Za-z0-9_.-]+$/.test(owner) ||
+      !/^[A-Za-z0-9_.-]+$/.test(name) ||
+      name.endsWith('.git')
+    ) {
+      throw new HttpError(422, 'Repository creation failed.', {
+        errors: [{ resource: 'Repository', field: 'name', code: 'invalid' }],
+      });
+    }
+    const key = `${owner}/${name}`.toLowerCase();
+    if (this.repos.has(key)) {
+      throw new HttpError(422, 'Repository creation failed.', {
+        errors: [
+          {
+            resource: 'Repository',
+            code: 'custom',
+            field: 'name',
+            message: 'name already exists on this account',
+          },
+        ],
+      });
+    }
+    const git = await BareRepository.create(
+      path.join(this.root!, owner, `${name}.git`),
+      settings.defaultBranch,
+    );
+    const record: RepositoryRecord = {
+      owner,
+      name,
+      ...settings,
+      id: this.nextRepoId++,
+      git,
+    };
+    this.repos.set(key, record);
+    this.pulls.set(`${owner}/${name}`, []);
+    return record;
+  }
+
+  private repoJson(record: RepositoryRecord) {
+    const htmlUrl = `${this.baseUrl}/${record.owner}/${record.name}`;
+    return {
+      id: record.id,
+      node_id: `R_${record.id}`,
+      name: record.name,
+      full_name: `${record.owner}/${record.name}`,
+      owner: {
+        login: record.owner,
+        type: this.organizations.has(record.owner) ? 'Organization' : 'User',
+      },
+      private: record.private,
+      visibility: record.private ? 'private' : 'public',
+      description: record.description,
+      default_branch: record.defaultBranch,
+      html_url: htmlUrl,
+      url: `${this.baseUrl}/api/v3/repos/${record.owner}/${record.name}`,
+      clone_url: `${htmlUrl}.git`,
+      permissions: {
+        admin: true,
+        maintain: true,
+        push: true,
+        triage: true,
+        pull: true,
+      },
+    };
+  }
+
+  private pullJson(pr: EmulatedPullRequest) {
+    const repoPath = `${pr.owner}/${pr.repo}`;
+    return {
+      id: pr.number,
+      number: pr.number,
+      state: pr.state,
+      title: pr.title,
+      body: pr.body,
+      draft: pr.draft,
+      merged: pr.merged,
+      merge_commit_sha: pr.mergeCommitSha ?? null,
+      html_url: `${this.baseUrl}/${repoPath}/pull/${pr.number}`,
+      url: `${this.baseUrl}/api/v3/repos/${repoPath}/pulls/${pr.number}`,
+      head: { ref: pr.head, label: `${pr.owner}:${pr.head}` },
+      base: {
+        ref: pr.base,
+        label: `${pr.owner}:${pr.base}`,
+        repo: { full_name: repoPath },
+      },
+    };
+  }
+
+  private authorized(req: IncomingMessage): string | undefined {
+    const header = req.headers.authorization ?? '';
+    let token: string | undefined;
+    const bearer = /^(?:token|bearer)\s+(.+)$/i.exec(header);
+    if (bearer) {
+      token = bearer[1];
+    } else if (/^basic\s+/i.test(header)) {
+      const decoded = Buffer.from(
+        header.replace(/^basic\s+/i, ''),
+        'base64',
+      ).toString('utf8');
+      token = decoded.slice(decoded.indexOf(':') + 1);
+    }
+    if (!token) {
+      return undefined;
+    }
+    if (this.options.tokens && !this.options.tokens.includes(token)) {
+      return undefined;
+    }
+    return this.options.login ?? 'backstage-bot';
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const login = this.authorized(req);
+
+    const gitPath =
+      /^\/([^/]+)\/([^/]+?\.git)(\/(info\/refs|git-upload-pack|git-receive-pack))$/.exec(
+        url.pathname,
+      );
+    if (gitPath) {
+      if (!login) {
+        res.statusCode = 401;
+        res.setHeader('WWW-Authenticate', 'Basic realm="GitHub"');
+        res.end();
+        this.requests.push({
+          method: req.method!,
+          path: url.pathname,
+          status: 401,
+        });
+        return;
+      }
+      this.repo(gitPath[1], gitPath[2].replace(/\.git$/, ''));
+      await serveGitHttpBackend(req, res, {
+        projectRoot: this.root!,
+        pathInfo: `/${gitPath[1]}/${gitPath[2]}${gitPath[3]}`,
+        query: url.search.replace(/^\?/, ''),
+        remoteUser: login,
+      });
+      this.requests.push({
+        method: req.method!,
+        path: url.pathname,
+        status: res.statusCode,
+      });
+      return;
+    }
+
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) {
+      chunks.push(chunk as Buffer);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    let body: any;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+
+    const send = (status: number, payload: unknown, raw?: Buffer) => {
+      this.requests.push({
+        method: req.method!,
+        path: url.pathname + url.search,
+        status,
+        body,
+      });
+      res.statusCode = status;
+      if (raw) {
+        res.setHeader('content-type', 'application/vnd.github.raw');
+        res.end(req.method === 'HEAD' ? undefined : raw);
+        return;
+      }
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(
+        req.method === 'HEAD' || payload === undefined
+          ? undefined
+          : JSON.stringify(payload),
+      );
+    };
+
+    if (!login) {
+      send(401, { message: 'Bad credentials' });
+      return;
+    }
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    for (const route of this.routes) {
+      const match =
+        route.method === method ? route.pattern.exec(url.pathname) : null;
+      if (!match) {
+        continue;
+      }
+      try {
+        const result = await route.handle(match, body, url, req);
+        send(result.status ?? 200, result.json, result.raw);
+      } catch (error) {
+        if (error instanceof HttpError) {
+          send(error.status, { message: error.message, ...error.extra });
+        } else {
+          throw error;
+        }
+      }
+      return;
+    }
+    send(404, { message: 'Not Found' });
+  }
+
+  private buildRoutes(): Route[] {
+    const repoPrefix = '^/api/v3/repos/([^/]+)/([^/]+)';
+    const route = (
+      method: string,
+      pattern: string,
+      handle: Route['handle'],
+    ): Route => ({
+      method,
+      pattern: new RegExp(`${pattern}$`),
+      handle,
+    });
+    const commitOf = async (record: RepositoryRecord, ref: string) => {
+      const sha = await record.git.resolveCommit(ref);
+      if (!sha) {
+        throw new HttpError(404, 'No commit found for SHA: ' + ref);
+      }
+      return sha;
+    };
+    return [
+      route('GET', '^/api/v3/user', async () => ({
+        json: { login: this.options.login ?? 'backstage-bot', type: 'User' },
+      })),
+      route('GET', '^/api/v3/users/([^/]+)', async m => ({
+        json: {
+          login: m[1],
+          type: this.organizations.has(m[1]) ? 'Organization' : 'User',
+        },
+      })),
+      route('POST', '^/api/v3/orgs/([^/]+)/repos', async (m, body) => ({
+        status: 201,
+        json: this.repoJson(
+          await this.addRepository(m[1], body?.name, {
+            defaultBranch: 'main',
+            description: body?.description ?? '',
+            private: body?.private ?? body?.visibility === 'private',
+          }),
+        ),
+      })),
+      route('POST', '^/api/v3/user/repos', async (_m, body) => ({
+        status: 201,
+        json: this.repoJson(
+          await this.addRepository(
+            this.options.login ?? 'backstage-bot',
+            body?.name,
+            {
+              defaultBranch: 'main',
+              description: body?.description ?? '',
+              private: Boolean(body?.private),
+            },
+          ),
+        ),
+      })),
+      route('GET', `${repoPrefix}`, async m => ({
+        json: this.repoJson(this.repo(m[1], m[2])),
+      })),
+      route('GET', `${repoPrefix}/commits`, async (m, _b, url) => {
+        const record = this.repo(m[1], m[2]);
+        const sha = await commitOf(
+          record,
+          url.searchParams.get('sha') ?? record.defaultBranch,
+        );
+        return {
+          json: [
+            { sha, commit: { tree: { sha: await record.git.treeOf(sha) } } },
+          ],
+        };
+      }),
+      route('GET', `${repoPrefix}/commits/([^/]+)`, async m => {
+        const record = this.repo(m[1], m[2]);
+        const sha = await commitOf(record, decodeURIComponent(m[3]));
+        return {
+          json: {
+            sha,
+            commit: { tree: { sha: await record.git.treeOf(sha) } },
+          },
+        };
+      }),
+      route('GET', `${repoPrefix}/branches/([^/]+)`, async m => {
+        const record = this.repo(m[1], m[2]);
+        const sha = await commitOf(
+          record,
+          `refs/heads/${decodeURIComponent(m[3])}`,
+        );
+        return { json: { name: decodeURIComponent(m[3]), commit: { sha } } };
+      }),
+      route(
+        'PUT',
+        `${repoPrefix}/branches/([^/]+)/protection`,
+        async (m, body) => {
+          this.repo(m[1], m[2]);
+          return {
+            json: {
+              url: `${this.baseUrl}/api/v3/repos/${m[1]}/${m[2]}/branches/${m[3]}/protection`,
+              ...body,
+            },
+          };
+        },
+      ),
+      route('POST', `${repoPrefix}/git/blobs`, async (m, body) => {
+        const record = this.repo(m[1], m[2]);
+        const content = Buffer.from(
+          String(body?.content ?? ''),
+          body?.encoding === 'base64' ? 'base64' : 'utf8',
+        );
+        const sha = await record.git.writeBlob(content);
+        return {
+          status: 201,
+          json: {
+            sha,
+            url: `${this.baseUrl}/api/v3/repos/${m[1]}/${m[2]}/git/blobs/${sha}`,
+          },
+        };
+      }),
+      route('POST', `${repoPrefix}/git/trees`, async (m, body) => {
+        const record = this.repo(m[1], m[2]);
+        const changes: TreeChange[] = (body?.tree ?? []).map((entry: any) => ({
+          path: String(entry.path),
+          mode: String(entry.mode ?? '100644'),
+          content: entry.content,
+          sha: entry.sha,
+        }));
+        if (
+          changes.some(
+            c =>
+              /[\u0000-\u001f]/.test(c.path) ||
+              c.path
+                .split('/')
+                .some(s => s === '' || s === '.' || s === '..' || s === '.git'),
+          )
+        ) {
+          throw new HttpError(
+            422,
+            'tree.path contains a malformed path component',
+          );
+        }
+        const sha = await record.git.writeTree(body?.base_tree, changes);
+        return { status: 201, json: { sha, tree: [] } };
+      }),
+      route('POST', `${repoPrefix}/git/commits`, async (m, body) => {
+        const record = this.repo(m[1], m[2]);
+        const sha = await record.git.commitTree({
+          tree: String(body?.tree),
+          parents: body?.parents ?? [],
+          message: String(body?.message ?? ''),
+          author: body?.author,
+          committer: body?.committer ?? body?.author,
+        });
+        return {
+          status: 201,
+          json: {
+            sha,
+            tree: { sha: body?.tree },
+            parents: (body?.parents ?? []).map((p: string) => ({ sha: p })),
+          },
+        };
+      }),
+      route('GET', `${repoPrefix}/git/ref/heads/(.+)`, async m => {
+        const record = this.repo(m[1], m[2]);
+        const branch = decodeURIComponent(m[3]);
+        const sha = await record.git.resolveCommit(`refs/heads/${branch}`);
+        if (!sha) {
+          throw new HttpError(404, 'Not Found');
+        }
+        return {
+          json: {
+            ref: `refs/heads/${branch}`,
+            object: { sha, type: 'commit' },
+          },
+        };
+      }),
+      route('POST', `${repoPrefix}/git/refs`, async (m, body) => {
+        const record = this.repo(m[1], m[2]);
+        const ref = String(body?.ref ?? '');
+        const branch = ref.replace(/^refs\/heads\//, '');
+        if (
+          !ref.startsWith('refs/heads/') ||
+          (await record.git.resolveCommit(`refs/heads/${branch}`))
+        ) {
+          throw new HttpError(422, 'Reference already exists');
+        }
+        await record.git.updateBranch(
+          branch,
+          await commitOf(record, String(body?.sha)),
+        );
+        return {
+          status: 201,
+          json: { ref, object: { sha: body.sha, type: 'commit' } },
+        };
+      }),
+      route('PATCH', `${repoPrefix}/git/refs/heads/(.+)`, async (m, body) => {
+        const record = this.repo(m[1], m[2]);
+        const branch = decodeURIComponent(m[3]);
+        if (!(await record.git.resolveCommit(`refs/heads/${branch}`))) {
+          throw new HttpError(422, 'Reference does not exist');
+        }
+        await record.git.updateBranch(
+          branch,
+          await commitOf(record, String(body?.sha)),
+        );
+        return {
+          json: {
+            ref: `refs/heads/${branch}`,
+            object: { sha: body.sha, type: 'commit' },
+          },
+        };
+      }),
+      route(
+        'GET',
+        `${repoPrefix}/contents(?:/(.*))?`,
+        async (m, _b, url, req) => {
+          const record = this.repo(m[1], m[2]);
+          const ref = url.searchParams.get('ref') ?? record.defaultBranch;
+          const commit = await commitOf(record, ref);
+          const filePath = decodeURIComponent(m[3] ?? '');
+          const found = await record.git.lookup(commit, filePath);
+          if (!found) {
+            throw new HttpError(404, 'Not Found');
+          }
+          if (
+            found.content &&
+            String(req.headers.accept ?? '').includes('raw')
+          ) {
+            return { raw: found.content };
+          }
+          const describe = (file: {
+            type: string;
+            path: string;
+            sha: string;
+            size?: number;
+          }) => ({
+            type: file.type,
+            name: path.posix.basename(file.path),
+            path: file.path,
+            sha: file.sha,
+            size: file.size ?? 0,
+            url: `${this.baseUrl}/api/v3/repos/${m[1]}/${m[2]}/contents/${file.path}?ref=${ref}`,
+            html_url: `${this.baseUrl}/${m[1]}/${m[2]}/blob/${ref}/${file.path}`,
+            download_url: null,
+          });
+          if (found.entries) {
+            return { json: found.entries.map(describe) };
+          }
+          return {
+            json: {
+              ...describe(found.file),
+              encoding: 'base64',
+              content: found.content!.toString('base64'),
+            },
+          };
+        },
+      ),
+      route('GET', `${repoPrefix}/pulls`, async (m, _b, url) => {
+        this.repo(m[1], m[2]);
+        const state = url.searchParams.get('state') ?? 'open';
+        const head = url.searchParams.get('head')?.replace(/^[^:]+:/, '');
+        return {
+          json: this.pullRequests(m[1], m[2])
+            .filter(pr => state === 'all' || pr.state === state)
+            .filter(pr => !head || pr.head === head)
+            .map(pr => this.pullJson(pr)),
+        };
+      }),
+      route('POST', `${repoPrefix}/pulls`, async (m, body) => {
+        const record = this.repo(m[1], m[2]);
+        const head = String(body?.head ?? '').replace(/^[^:]+:/, '');
+        const base = String(body?.base ?? record.defaultBranch);
+        if (!(await record.git.resolveCommit(`refs/heads/${head}`))) {
+          throw new HttpError(422, 'Validation Failed', {
+            errors: [
+              { resource: 'PullRequest', field: 'head', code: 'invalid' },
+            ],
+          });
+        }
+        const list = this.pulls.get(`${m[1]}/${m[2]}`)!;
+        if (
+          list.some(
+            pr => pr.state === 'open' && pr.head === head && pr.base === base,
+          )
+        ) {
+          throw new HttpError(422, 'Validation Failed', {
+            errors: [
+              {
+                resource: 'PullRequest',
+                code: 'custom',
+                message: `A pull request already exists for ${m[1]}:${head}.`,
+              },
+            ],
+          });
+        }
+        const pr: EmulatedPullRequest = {
+          number: list.length + 1,
+          owner: m[1],
+          repo: m[2],
+          title: String(body?.title ?? ''),
+          body: String(body?.body ?? ''),
+          head,
+          base,
+          draft: Boolean(body?.draft),
+          state: 'open',
+          merged: false,
+        };
+        list.push(pr);
+        return { status: 201, json: this.pullJson(pr) };
+      }),
+      route('GET', `${repoPrefix}/pulls/(\\d+)`, async m => ({
+        json: this.pullJson(this.pullRequest(m[1], m[2], Number(m[3]))),
+      })),
+      route('PATCH', `${repoPrefix}/pulls/(\\d+)`, async (m, body) => {
+        const pr = this.pullRequest(m[1], m[2], Number(m[3]));
+        if (body?.title !== undefined) pr.title = String(body.title);
+        if (body?.body !== undefined) pr.body = String(body.body);
+        if (body?.base !== undefined) pr.base = String(body.base);
+        if (body?.state === 'closed' || body?.state === 'open')
+          pr.state = body.state;
+        return { json: this.pullJson(pr) };
+      }),
+      route('PUT', `${repoPrefix}/pulls/(\\d+)/merge`, async (m, body) => {
+        const sha = await this.mergePullRequest(m[1], m[2], Number(m[3]), {
+          commitTitle: body?.commit_title,
+        });
+        return {
+          json: {
+            sha,
+            merged: true,
+            message: 'Pull Request successfully merged',
+          },
+        };
+      }),
+      route('POST', '^/api/graphql', async (_m, body) => ({
+        json: await this.graphql(body),
+      })),
+    ];
+  }
+
+  /**
+   * The one GraphQL query the pull-request plugin sends: does branch `head` exist, and which
+   * open pull request is associated with it.
+   */
+  private async graphql(body: any) {
+    const query = String(body?.query ?? '');
+    const { owner, repo, head } = body?.variables ?? {};
+    if (!/associatedPullRequests/.test(query) || !owner || !repo || !head) {
+      return {
+        errors: [
+          {
+            message:
+              'The GitHub emulator only answers the associatedPullRequests query',
+          },
+        ],
+      };
+    }
+    const record = this.repos.get(`${owner}/${repo}`.toLowerCase());
+    if (!record) {
+      return {
+        data: { repository: null },
+        errors: [
+          {
+            type: 'NOT_FOUND',
+            message: `Could not resolve to a Repository with the name '${owner}/${repo}'.`,
+          },
+        ],
+      };
+    }
+    const branch = String(head).replace(/^refs\/heads\//, '');
+    const exists = await record.git.resolveCommit(`refs/heads/${branch}`);
+    if (!exists) {
+      return { data: { repository: { ref: null } } };
+    }
+    const open = this.pullRequests(owner, repo).filter(
+      pr => pr.state === 'open' && pr.head === branch,
+    );
+    return {
+      data: {
+        repository: {
+          ref: {
+            associatedPullRequests: {
+              edges: open.slice(0, 1).map(pr => ({
+                node: {
+                  id: `PR_${pr.number}`,
+                  number: pr.number,
+                  url: `${this.baseUrl}/${owner}/${repo}/pull/${pr.number}`,
+                },
+              })),
+            },
+          },
+        },
+      },
+    };
+  }
+}

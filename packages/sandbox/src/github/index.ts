@@ -1,0 +1,6 @@
+export {
+  GitHubEmulator,
+  type EmulatedPullRequest,
+  type GitHubRequestRecord,
+  type PullRequestMergedEvent,
+} from './GitHubEmulator';
