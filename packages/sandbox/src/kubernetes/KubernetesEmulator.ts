@@ -1,0 +1,819 @@
+import { randomUUID } from 'node:crypto';
+import { parseApiPath } from './apiPath';
+import { FieldSelector } from './fieldSelector';
+import {
+  KubernetesApiError,
+  badRequest,
+  expired,
+  notFound,
+} from './kubernetesStatus';
+import { KubeObject } from './kubeObject';
+import { LabelSelector } from './labelSelector';
+import { ObjectRegistry, PatchType } from './objectRegistry';
+import { ChangeListener, ObjectStore, StoredChange } from './objectStore';
+import { RecordedRequest, RequestLog } from './requestLog';
+import {
+  RESOURCE_TYPES,
+  ResourceType,
+  apiGroups,
+  apiResourceList,
+  apiVersionOf,
+} from './resourceTypes';
+import {
+  IssueTokenOptions,
+  ServiceAccountTokenClaims,
+  ServiceAccountTokenIssuer,
+} from './serviceAccountTokens';
+import { WatchStream } from './watchStream';
+
+/**
+ * A request to the emulated API server, independent of any transport. Header names are
+ * lower-case; `body` is the raw request text.
+ *
+ * @public
+ */
+export interface KubernetesRequest {
+  method: string;
+  path: string;
+  query?: URLSearchParams | Record<string, string>;
+  headers?: Record<string, string | undefined>;
+  body?: string;
+}
+
+/**
+ * The emulator's answer: a JSON `body`, or a `stream` for watches, or `networkError` when the
+ * emulated cluster is down (the transport should drop the connection).
+ *
+ * @public
+ */
+export interface KubernetesResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+  stream?: ReadableStream<Uint8Array>;
+  networkError?: boolean;
+}
+
+/** @public */
+export interface KubernetesEmulatorOptions {
+  /** The API server URL clients (and Vault's `kubernetes_host`) use. */
+  url: string;
+  /** PEM of the cluster CA; Vault's `kubernetes_ca_cert` must match it for logins to work. */
+  caCertPem?: string;
+  /** Service account token issuer (`iss`) and default audience. */
+  issuer?: string;
+  /** Static bearer tokens accepted in addition to service account tokens this cluster issued. */
+  tokens?: string[];
+  /** Clock for timestamps and token expiry; tests move it forward instead of waiting. */
+  now?: () => Date;
+  /** How many changes watches can resume from before older ones are compacted. */
+  historyLimit?: number;
+  /** How often watches that asked for bookmarks get one. */
+  bookmarkIntervalMs?: number;
+  /** Start with Secret data reads forbidden (see {@link RequestLog}). */
+  forbidSecretDataReads?: boolean;
+}
+
+/** The default issuer of Kubernetes service account tokens, also their default audience. */
+export const DEFAULT_SERVICE_ACCOUNT_ISSUER =
+  'https://kubernetes.default.svc.cluster.local';
+
+const METADATA_GROUP = 'meta.k8s.io';
+
+interface WatchRegistration {
+  stream: WatchStream;
+  resourceType: ResourceType;
+  bookmarks: boolean;
+  asMetadata: boolean;
+}
+
+interface ParsedAccept {
+  metadataList: boolean;
+  metadataObject: boolean;
+}
+
+function parseAccept(header: string | undefined): ParsedAccept {
+  const result = { metadataList: false, metadataObject: false };
+  for (const mediaType of (header ?? '').split(',')) {
+    const params = new Map(
+      mediaType
+        .split(';')
+        .slice(1)
+        .map(p => p.trim().split('=') as [string, string]),
+    );
+    if (params.get('g') !== METADATA_GROUP) {
+      continue;
+    }
+    if (params.get('as') === 'PartialObjectMetadataList') {
+      result.metadataList = true;
+    }
+    if (params.get('as') === 'PartialObjectMetadata') {
+      result.metadataObject = true;
+    }
+  }
+  return result;
+}
+
+function toMetadataObject(object: KubeObject) {
+  return {
+    kind: 'PartialObjectMetadata',
+    apiVersion: `${METADATA_GROUP}/v1`,
+    metadata: object.metadata,
+  };
+}
+
+function json(status: number, body: unknown, contentType = 'application/json') {
+  return { status, headers: { 'content-type': contentType }, body };
+}
+
+/**
+ * An in-memory Kubernetes API server for namespaces, ConfigMaps, Secrets, ServiceAccounts,
+ * Events and ESO's `external-secrets.io/v1` objects. `handle()` is transport-free; msw handlers
+ * and a Node request listener put it on the wire. In-process code (the ESO simulation, seed
+ * data, tests) uses `objects` directly, with the same validation and watch notifications.
+ *
+ * @public
+ */
+export class KubernetesEmulator {
+  readonly url: string;
+  readonly issuer: string;
+  readonly requestLog: RequestLog;
+  /** The API server's object operations, for in-process callers (no auth, not logged). */
+  readonly objects: ObjectRegistry;
+  private caPem: string | undefined;
+  private readonly store: ObjectStore;
+  private readonly tokens: ServiceAccountTokenIssuer;
+  private readonly staticTokens: Set<string>;
+  private readonly tokenReviewers = new Set<string>();
+  private readonly watches = new Set<WatchRegistration>();
+  private readonly now: () => Date;
+  private readonly bookmarkIntervalMs: number;
+  private bookmarkTimer: ReturnType<typeof setInterval> | undefined;
+  private down = false;
+
+  constructor(options: KubernetesEmulatorOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.caPem = options.caCertPem;
+    this.issuer = options.issuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER;
+    this.now = options.now ?? (() => new Date());
+    this.staticTokens = new Set(options.tokens ?? []);
+    this.store = new ObjectStore(options.historyLimit ?? 10_000);
+    this.objects = new ObjectRegistry(this.store, this.now);
+    this.tokens = new ServiceAccountTokenIssuer(this.issuer, this.now);
+    this.requestLog = new RequestLog(options.forbidSecretDataReads ?? false);
+    this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? 60_000;
+    for (const name of ['default', 'kube-system', 'kube-public']) {
+      this.store.commit('ADDED', this.type('namespaces'), {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name,
+          uid: randomUUID(),
+          creationTimestamp: this.now().toISOString(),
+        },
+        status: { phase: 'Active' },
+      });
+    }
+  }
+
+  /** The cluster CA PEM Vault must trust to reach this API server. */
+  get caCertPem(): string | undefined {
+    return this.caPem;
+  }
+
+  /** Replaces the cluster CA (a rebuilt or re-keyed cluster): Vault's copy becomes stale. */
+  rotateCa(caCertPem: string): void {
+    this.caPem = caCertPem;
+  }
+
+  /** The resource type served under `plural` (e.g. `externalsecrets`). */
+  type(plural: string): ResourceType {
+    const found = RESOURCE_TYPES.find(t => t.plural === plural);
+    if (!found) {
+      throw new Error(`The Kubernetes emulator does not serve ${plural}`);
+    }
+    return found;
+  }
+
+  /** Calls `listener` after every committed change; returns the unsubscribe function. */
+  onChange(listener: ChangeListener): () => void {
+    return this.store.subscribe(listener);
+  }
+
+  /**
+   * Issues a token for an existing service account, like the TokenRequest API (which is also
+   * served at `POST .../serviceaccounts/<name>/token`).
+   */
+  async issueServiceAccountToken(
+    options: Omit<IssueTokenOptions, 'uid'>,
+  ): Promise<string> {
+    const account = this.objects.get(
+      this.type('serviceaccounts'),
+      options.namespace,
+      options.name,
+    );
+    return this.tokens.issue({ ...options, uid: account.metadata.uid! });
+  }
+
+  /**
+   * The claims of a token this cluster issued, if it is valid now: signed here, not expired,
+   * not revoked, and its service account still exists with the same uid.
+   */
+  async verifyServiceAccountToken(
+    token: string,
+  ): Promise<ServiceAccountTokenClaims | undefined> {
+    const claims = await this.tokens.verify(token);
+    if (!claims) {
+      return undefined;
+    }
+    const { namespace, serviceaccount } = claims['kubernetes.io'];
+    const account = this.store.get(
+      this.type('serviceaccounts'),
+      namespace,
+      serviceaccount.name,
+    );
+    return account?.metadata.uid === serviceaccount.uid ? claims : undefined;
+  }
+
+  revokeServiceAccountToken(token: string): void {
+    this.tokens.revoke(token);
+  }
+
+  /** Lets a service account call the TokenReview API (the `system:auth-delegator` binding). */
+  grantTokenReview(namespace: string, name: string): void {
+    this.tokenReviewers.add(`${namespace}/${name}`);
+  }
+
+  revokeTokenReview(namespace: string, name: string): void {
+    this.tokenReviewers.delete(`${namespace}/${name}`);
+  }
+
+  canReviewTokens(claims: ServiceAccountTokenClaims): boolean {
+    const { namespace, serviceaccount } = claims['kubernetes.io'];
+    return this.tokenReviewers.has(`${namespace}/${serviceaccount.name}`);
+  }
+
+  /** Fault injection for tests and the sandbox admin API. */
+  readonly faults = {
+    /** While down, every request fails as a refused connection and open watches break. */
+    setClusterDown: (down: boolean) => {
+      this.down = down;
+      if (down) {
+        for (const watch of [...this.watches]) {
+          watch.stream.abort(new Error('connection reset by peer'));
+        }
+      }
+    },
+    isClusterDown: () => this.down,
+    /** Ends every open watch cleanly; clients must re-watch. */
+    dropAllWatches: () => {
+      for (const watch of [...this.watches]) {
+        watch.stream.close();
+      }
+    },
+    /** Forgets change history: the next watch from an older resourceVersion gets 410 Expired. */
+    compactHistory: () => this.store.compact(),
+  };
+
+  /** Sends a BOOKMARK to every watch that asked for them (also sent on a timer). */
+  sendBookmarks(): void {
+    for (const watch of this.watches) {
+      if (watch.bookmarks) {
+        watch.stream.send(this.bookmarkEvent(watch.resourceType));
+      }
+    }
+  }
+
+  /** Closes all watches and timers. */
+  close(): void {
+    this.faults.dropAllWatches();
+    this.stopBookmarkTimer();
+  }
+
+  async handle(request: KubernetesRequest): Promise<KubernetesResponse> {
+    const query =
+      request.query instanceof URLSearchParams
+        ? request.query
+        : new URLSearchParams(request.query ?? {});
+    const headers = request.headers ?? {};
+    const method = request.method.toUpperCase();
+    const entry: RecordedRequest = {
+      time: this.now().toISOString(),
+      method,
+      path: request.path,
+      query: Object.fromEntries(query),
+      verb: 'unknown',
+      asMetadata: false,
+      secretDataRead: false,
+      status: 0,
+    };
+    if (this.down) {
+      entry.verb = 'unavailable';
+      this.requestLog.record(entry);
+      return { status: 0, headers: {}, networkError: true };
+    }
+    let response: KubernetesResponse;
+    try {
+      response = await this.route(method, request, query, headers, entry);
+    } catch (error) {
+      if (error instanceof KubernetesApiError) {
+        response = json(error.code, error.toStatus());
+      } else {
+        response = json(
+          500,
+          new KubernetesApiError(
+            500,
+            'InternalError',
+            `Internal error occurred: ${(error as Error).message}`,
+          ).toStatus(),
+        );
+      }
+    }
+    entry.status = response.status;
+    this.requestLog.record(entry);
+    return response;
+  }
+
+  private async route(
+    method: string,
+    request: KubernetesRequest,
+    query: URLSearchParams,
+    headers: Record<string, string | undefined>,
+    entry: RecordedRequest,
+  ): Promise<KubernetesResponse> {
+    const path = parseApiPath(request.path);
+    if (path.kind === 'discovery' && path.document === 'version') {
+      entry.verb = 'discovery';
+      return json(200, {
+        major: '1',
+        minor: '33',
+        gitVersion: 'v1.33.0-sandbox',
+        platform: 'linux/amd64',
+      });
+    }
+    await this.authenticate(headers.authorization);
+    if (path.kind === 'unknown') {
+      throw new KubernetesApiError(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+      );
+    }
+    if (path.kind === 'discovery') {
+      entry.verb = 'discovery';
+      return this.discovery(path.document, path.group, path.version);
+    }
+    const { type, namespace, name, subresource } = path;
+    Object.assign(entry, {
+      group: type.group,
+      resource: type.plural,
+      namespace,
+      name,
+      subresource,
+    });
+    const accept = parseAccept(headers.accept);
+    const dryRun = query.get('dryRun') === 'All';
+    const isWatch = query.get('watch') === 'true' || query.get('watch') === '1';
+
+    if (method === 'GET') {
+      if (name) {
+        entry.verb = 'get';
+      } else {
+        entry.verb = isWatch ? 'watch' : 'list';
+      }
+      entry.asMetadata =
+        entry.verb === 'list' ? accept.metadataList : accept.metadataObject;
+      if (type.kind === 'Secret' && !type.group && !entry.asMetadata) {
+        entry.secretDataRead = true;
+        if (this.requestLog.forbidSecretDataReads) {
+          throw new KubernetesApiError(
+            403,
+            'Forbidden',
+            `sandbox: reading Secret data is forbidden in this test (${method} ${request.path}); request Secrets as PartialObjectMetadata`,
+          );
+        }
+      }
+      if (name && subresource === undefined) {
+        const object = this.objects.get(type, namespace, name);
+        return entry.asMetadata
+          ? json(200, toMetadataObject(object), this.metadataContentType(false))
+          : json(200, object);
+      }
+      if (name) {
+        if (subresource === 'status' && type.hasStatusSubresource) {
+          return json(200, this.objects.get(type, namespace, name));
+        }
+        throw notFound(type.plural, type.group, `${name}/${subresource}`);
+      }
+      const labels = LabelSelector.parse(query.get('labelSelector') ?? undefined);
+      const fields = FieldSelector.parse(
+        query.get('fieldSelector') ?? undefined,
+        type,
+      );
+      if (isWatch) {
+        return this.watch(type, namespace, labels, fields, query, entry.asMetadata);
+      }
+      return this.list(type, namespace, labels, fields, query, entry.asMetadata);
+    }
+
+    const body = request.body ? this.parseBody(request.body) : undefined;
+    if (method === 'POST' && !name) {
+      entry.verb = 'create';
+      return json(
+        201,
+        await this.objects.create(type, namespace, body as KubeObject, { dryRun }),
+      );
+    }
+    if (method === 'POST' && name && subresource === 'token') {
+      entry.verb = 'create';
+      return this.tokenRequest(type, namespace, name, body as KubeObject);
+    }
+    if (method === 'PUT' && name) {
+      entry.verb = 'update';
+      return json(
+        200,
+        await this.objects.update(type, namespace, name, body as KubeObject, {
+          dryRun,
+          subresource,
+        }),
+      );
+    }
+    if (method === 'PATCH' && name) {
+      entry.verb = 'patch';
+      return json(
+        200,
+        await this.objects.patch(
+          type,
+          namespace,
+          name,
+          this.patchType(headers['content-type']),
+          body,
+          { dryRun, subresource },
+        ),
+      );
+    }
+    if (method === 'DELETE' && name) {
+      entry.verb = 'delete';
+      const deleted = this.objects.delete(type, namespace, name, { dryRun });
+      return json(200, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name, group: type.group || undefined, kind: type.plural, uid: deleted.metadata.uid },
+      });
+    }
+    if (method === 'DELETE') {
+      entry.verb = 'deletecollection';
+      const labels = LabelSelector.parse(query.get('labelSelector') ?? undefined);
+      const fields = FieldSelector.parse(query.get('fieldSelector') ?? undefined, type);
+      const items = this.objects
+        .list(type, namespace)
+        .filter(o => labels.matches(o.metadata.labels) && fields.matches(o));
+      for (const item of items) {
+        this.objects.delete(type, item.metadata.namespace, item.metadata.name!, { dryRun });
+      }
+      return json(200, this.listBody(type, items, false));
+    }
+    throw new KubernetesApiError(
+      405,
+      'MethodNotAllowed',
+      `the server does not allow this method on the requested resource`,
+    );
+  }
+
+  private async authenticate(authorization: string | undefined) {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
+    if (match) {
+      const token = match[1].trim();
+      if (this.staticTokens.has(token)) {
+        return;
+      }
+      if (await this.verifyServiceAccountToken(token)) {
+        return;
+      }
+    }
+    throw new KubernetesApiError(401, 'Unauthorized', 'Unauthorized');
+  }
+
+  private discovery(document: string, group: string, version: string) {
+    const groups = apiGroups();
+    switch (document) {
+      case 'api':
+        return json(200, {
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [
+            { clientCIDR: '0.0.0.0/0', serverAddress: new URL(this.url).host },
+          ],
+        });
+      case 'apis':
+        return json(200, { kind: 'APIGroupList', apiVersion: 'v1', groups });
+      case 'group': {
+        const found = groups.find(g => g.name === group);
+        if (!found) {
+          throw new KubernetesApiError(404, 'NotFound', 'the server could not find the requested resource');
+        }
+        return json(200, { kind: 'APIGroup', apiVersion: 'v1', ...found });
+      }
+      default: {
+        const list = apiResourceList(group, version);
+        if (list.resources.length === 0) {
+          throw new KubernetesApiError(404, 'NotFound', 'the server could not find the requested resource');
+        }
+        return json(200, list);
+      }
+    }
+  }
+
+  private metadataContentType(list: boolean) {
+    return `application/json;as=PartialObjectMetadata${
+      list ? 'List' : ''
+    };g=${METADATA_GROUP};v=v1`;
+  }
+
+  /** Items of built-in lists carry no kind/apiVersion on the real API server; CRD items do. */
+  private listItem(type: ResourceType, object: KubeObject) {
+    if (type.group) {
+      return object;
+    }
+    const { apiVersion: _apiVersion, kind: _kind, ...rest } = object;
+    return rest;
+  }
+
+  private listBody(
+    type: ResourceType,
+    items: KubeObject[],
+    asMetadata: boolean,
+    continueToken?: string,
+  ) {
+    const metadata = {
+      resourceVersion: String(this.store.currentRevision),
+      ...(continueToken ? { continue: continueToken } : {}),
+    };
+    if (asMetadata) {
+      return {
+        kind: 'PartialObjectMetadataList',
+        apiVersion: `${METADATA_GROUP}/v1`,
+        metadata,
+        items: items.map(toMetadataObject),
+      };
+    }
+    return {
+      kind: `${type.kind}List`,
+      apiVersion: apiVersionOf(type),
+      metadata,
+      items: items.map(o => this.listItem(type, o)),
+    };
+  }
+
+  private list(
+    type: ResourceType,
+    namespace: string | undefined,
+    labels: LabelSelector,
+    fields: FieldSelector,
+    query: URLSearchParams,
+    asMetadata: boolean,
+  ): KubernetesResponse {
+    let offset = 0;
+    const continueParam = query.get('continue');
+    if (continueParam) {
+      let token: { rv: number; offset: number };
+      try {
+        token = JSON.parse(Buffer.from(continueParam, 'base64url').toString());
+      } catch {
+        throw badRequest('continue key is not valid');
+      }
+      // Paging reads a consistent snapshot; once compacted it cannot be continued.
+      this.assertNotCompacted(type, token.rv);
+      offset = token.offset;
+    }
+    const all = this.objects
+      .list(type, namespace)
+      .filter(o => labels.matches(o.metadata.labels) && fields.matches(o));
+    const limit = Number(query.get('limit') ?? 0);
+    const page = limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset);
+    const more = limit > 0 && offset + limit < all.length;
+    const continueToken = more
+      ? Buffer.from(
+          JSON.stringify({ rv: this.store.currentRevision, offset: offset + limit }),
+        ).toString('base64url')
+      : undefined;
+    return json(
+      200,
+      this.listBody(type, page, asMetadata, continueToken),
+      asMetadata ? this.metadataContentType(true) : 'application/json',
+    );
+  }
+
+  private assertNotCompacted(type: ResourceType, revision: number) {
+    try {
+      this.store.changesSince(revision, type);
+    } catch (error) {
+      if (error instanceof KubernetesApiError) {
+        throw expired(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results.',
+        );
+      }
+      throw error;
+    }
+  }
+
+  private watch(
+    type: ResourceType,
+    namespace: string | undefined,
+    labels: LabelSelector,
+    fields: FieldSelector,
+    query: URLSearchParams,
+    asMetadata: boolean,
+  ): KubernetesResponse {
+    const stream = new WatchStream();
+    const headers = {
+      'content-type': asMetadata
+        ? this.metadataContentType(false)
+        : 'application/json',
+    };
+    const inScope = (o: KubeObject | undefined) =>
+      !!o &&
+      (!namespace || o.metadata.namespace === namespace) &&
+      labels.matches(o.metadata.labels) &&
+      fields.matches(o);
+    const encode = (o: KubeObject) =>
+      asMetadata
+        ? toMetadataObject(o)
+        : { apiVersion: apiVersionOf(type), kind: type.kind, ...o };
+    const sendChange = (change: StoredChange) => {
+      if (change.resourceType !== type) {
+        return;
+      }
+      const now = inScope(change.object);
+      const before = inScope(change.previous);
+      // Objects entering or leaving a selector appear as ADDED / DELETED, like the watch cache.
+      if (change.type === 'DELETED') {
+        if (before || now) stream.send({ type: 'DELETED', object: encode(change.object) });
+      } else if (now && before) {
+        stream.send({ type: 'MODIFIED', object: encode(change.object) });
+      } else if (now) {
+        stream.send({ type: 'ADDED', object: encode(change.object) });
+      } else if (before) {
+        stream.send({ type: 'DELETED', object: encode(change.object) });
+      }
+    };
+
+    const resourceVersion = query.get('resourceVersion') ?? '';
+    const sendInitialEvents = query.get('sendInitialEvents') === 'true';
+    const bookmarks = query.get('allowWatchBookmarks') === 'true';
+    if (resourceVersion === '' || resourceVersion === '0' || sendInitialEvents) {
+      for (const object of this.objects.list(type, namespace)) {
+        if (inScope(object)) {
+          stream.send({ type: 'ADDED', object: encode(object) });
+        }
+      }
+      if (sendInitialEvents && bookmarks) {
+        const bookmark = this.bookmarkEvent(type);
+        (bookmark.object.metadata as Record<string, unknown>).annotations = {
+          'k8s.io/initial-events-end': 'true',
+        };
+        stream.send(bookmark);
+      }
+    } else {
+      const from = Number(resourceVersion);
+      if (!Number.isInteger(from)) {
+        throw badRequest(`invalid resource version: ${resourceVersion}`);
+      }
+      try {
+        for (const change of this.store.changesSince(from, type)) {
+          sendChange(change);
+        }
+      } catch (error) {
+        if (!(error instanceof KubernetesApiError)) {
+          throw error;
+        }
+        // The real API server answers a too-old watch with 200 and one ERROR event.
+        stream.send({ type: 'ERROR', object: error.toStatus() });
+        stream.close();
+        return { status: 200, headers, stream: stream.body };
+      }
+    }
+
+    const registration: WatchRegistration = {
+      stream,
+      resourceType: type,
+      bookmarks,
+      asMetadata,
+    };
+    this.watches.add(registration);
+    const unsubscribe = this.store.subscribe(sendChange);
+    const timeoutSeconds = Number(query.get('timeoutSeconds') ?? 0);
+    const timeout =
+      timeoutSeconds > 0
+        ? setTimeout(() => stream.close(), timeoutSeconds * 1000)
+        : undefined;
+    timeout?.unref?.();
+    stream.onClose(() => {
+      unsubscribe();
+      clearTimeout(timeout);
+      this.watches.delete(registration);
+      this.updateBookmarkTimer();
+    });
+    this.updateBookmarkTimer();
+    return { status: 200, headers, stream: stream.body };
+  }
+
+  private bookmarkEvent(type: ResourceType) {
+    return {
+      type: 'BOOKMARK' as const,
+      object: {
+        kind: type.kind,
+        apiVersion: apiVersionOf(type),
+        metadata: {
+          resourceVersion: String(this.store.currentRevision),
+        } as Record<string, unknown>,
+      },
+    };
+  }
+
+  private updateBookmarkTimer() {
+    const wanted = [...this.watches].some(w => w.bookmarks);
+    if (wanted && !this.bookmarkTimer) {
+      this.bookmarkTimer = setInterval(
+        () => this.sendBookmarks(),
+        this.bookmarkIntervalMs,
+      );
+      this.bookmarkTimer.unref?.();
+    } else if (!wanted) {
+      this.stopBookmarkTimer();
+    }
+  }
+
+  private stopBookmarkTimer() {
+    if (this.bookmarkTimer) {
+      clearInterval(this.bookmarkTimer);
+      this.bookmarkTimer = undefined;
+    }
+  }
+
+  private async tokenRequest(
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: KubeObject | undefined,
+  ): Promise<KubernetesResponse> {
+    if (type.plural !== 'serviceaccounts' || !namespace) {
+      throw notFound(type.plural, type.group, `${name}/token`);
+    }
+    const spec = (body?.spec ?? {}) as {
+      audiences?: string[];
+      expirationSeconds?: number;
+    };
+    const expirationSeconds = spec.expirationSeconds ?? 3600;
+    const token = await this.issueServiceAccountToken({
+      namespace,
+      name,
+      audiences: spec.audiences,
+      expirationSeconds,
+    });
+    return json(201, {
+      kind: 'TokenRequest',
+      apiVersion: 'authentication.k8s.io/v1',
+      metadata: { name, namespace },
+      spec: { audiences: spec.audiences ?? [this.issuer], expirationSeconds },
+      status: {
+        token,
+        expirationTimestamp: new Date(
+          this.now().getTime() + expirationSeconds * 1000,
+        ).toISOString(),
+      },
+    });
+  }
+
+  private parseBody(text: string): unknown {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw badRequest(
+        'the body of the request was in an unknown format - accepted media types include: application/json',
+      );
+    }
+  }
+
+  private patchType(contentType: string | undefined): PatchType {
+    const mediaType = (contentType ?? '').split(';')[0].trim();
+    switch (mediaType) {
+      case 'application/json-patch+json':
+        return 'json';
+      case 'application/merge-patch+json':
+        return 'merge';
+      case 'application/strategic-merge-patch+json':
+        return 'strategic';
+      default:
+        throw new KubernetesApiError(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${
+            mediaType || 'none'
+          })`,
+        );
+    }
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * A kind of object the emulated API server serves, with what discovery reports about it.
+ *
+ * @public
+ */
+export interface ResourceType {
+  /** API group; empty for the core group (`/api/v1`). */
+  group: string;
+  version: string;
+  /** The path segment (`externalsecrets`). */
+  plural: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames: string[];
+  /** Objects whose status only changes through the `/status` subresource (CRDs with it on). */
+  hasStatusSubresource: boolean;
+  /** Objects whose `metadata.generation` is tracked and bumped when `spec` changes. */
+  tracksGeneration: boolean;
+  /** Field selectors the real API server accepts for this kind, beyond name and namespace. */
+  extraSelectableFields: string[];
+}
+
+const VERBS = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
+
+function core(
+  plural: string,
+  kind: string,
+  options: Partial<ResourceType> = {},
+): ResourceType {
+  return {
+    group: '',
+    version: 'v1',
+    plural,
+    singular: kind.toLowerCase(),
+    kind,
+    namespaced: true,
+    shortNames: [],
+    hasStatusSubresource: false,
+    tracksGeneration: false,
+    extraSelectableFields: [],
+    ...options,
+  };
+}
+
+function eso(
+  plural: string,
+  kind: string,
+  options: Partial<ResourceType>,
+): ResourceType {
+  return {
+    group: 'external-secrets.io',
+    version: 'v1',
+    plural,
+    singular: kind.toLowerCase(),
+    kind,
+    namespaced: true,
+    shortNames: [],
+    hasStatusSubresource: true,
+    tracksGeneration: true,
+    extraSelectableFields: [],
+    ...options,
+  };
+}
+
+/**
+ * Every kind the emulator serves: the core objects ESO and the status backend touch, and ESO's
+ * three `external-secrets.io/v1` custom resources.
+ *
+ * @public
+ */
+export const RESOURCE_TYPES: readonly ResourceType[] = [
+  core('namespaces', 'Namespace', {
+    namespaced: false,
+    shortNames: ['ns'],
+    extraSelectableFields: ['status.phase'],
+  }),
+  core('configmaps', 'ConfigMap', { shortNames: ['cm'] }),
+  core('secrets', 'Secret', { extraSelectableFields: ['type'] }),
+  core('serviceaccounts', 'ServiceAccount', { shortNames: ['sa'] }),
+  core('events', 'Event', {
+    shortNames: ['ev'],
+    extraSelectableFields: [
+      'involvedObject.kind',
+      'involvedObject.namespace',
+      'involvedObject.name',
+      'involvedObject.uid',
+      'involvedObject.apiVersion',
+      'involvedObject.resourceVersion',
+      'involvedObject.fieldPath',
+      'reason',
+      'reportingComponent',
+      'source',
+      'type',
+    ],
+  }),
+  eso('externalsecrets', 'ExternalSecret', { shortNames: ['es'] }),
+  eso('secretstores', 'SecretStore', { shortNames: ['ss'] }),
+  eso('clustersecretstores', 'ClusterSecretStore', {
+    namespaced: false,
+    shortNames: ['css'],
+  }),
+];
+
+/** @public */
+export function apiVersionOf(type: ResourceType): string {
+  return type.group ? `${type.group}/${type.version}` : type.version;
+}
+
+/** The resource type serving `apiVersion` + `kind`, if the emulator knows it. */
+export function resourceTypeForKind(
+  apiVersion: string | undefined,
+  kind: string | undefined,
+): ResourceType | undefined {
+  return RESOURCE_TYPES.find(
+    t => apiVersionOf(t) === apiVersion && t.kind === kind,
+  );
+}
+
+/** The resource type at `/api/v1/<plural>` or `/apis/<group>/<version>/<plural>`. */
+export function resourceTypeForPath(
+  group: string,
+  version: string,
+  plural: string,
+): ResourceType | undefined {
+  return RESOURCE_TYPES.find(
+    t => t.group === group && t.version === version && t.plural === plural,
+  );
+}
+
+/** The `APIResourceList` discovery document of one group version. */
+export function apiResourceList(group: string, version: string) {
+  const types = RESOURCE_TYPES.filter(
+    t => t.group === group && t.version === version,
+  );
+  const resources = types.flatMap(t => {
+    const main = {
+      name: t.plural,
+      singularName: t.singular,
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: VERBS,
+      ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
+    };
+    if (!t.hasStatusSubresource) {
+      return [main];
+    }
+    return [
+      main,
+      {
+        name: `${t.plural}/status`,
+        singularName: '',
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs: ['get', 'patch', 'update'],
+      },
+    ];
+  });
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
+}
+
+/** Group versions served under `/apis` (every non-core group). */
+export function apiGroups() {
+  const groups = new Map<string, string[]>();
+  for (const t of RESOURCE_TYPES) {
+    if (!t.group) {
+      continue;
+    }
+    const versions = groups.get(t.group) ?? [];
+    if (!versions.includes(t.version)) {
+      versions.push(t.version);
+    }
+    groups.set(t.group, versions);
+  }
+  return [...groups.entries()].map(([name, versions]) => ({
+    name,
+    versions: versions.map(version => ({
+      groupVersion: `${name}/${version}`,
+      version,
+    })),
+    preferredVersion: {
+      groupVersion: `${name}/${versions[0]}`,
+      version: versions[0],
+    },
+  }));
+}

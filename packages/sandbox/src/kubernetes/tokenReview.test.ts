@@ -1,0 +1,123 @@
+import { KubernetesEmulator } from './KubernetesEmulator';
+import { TokenReviewRequest, createTokenReviewer } from './tokenReview';
+
+const CLUSTER_CA = '-----BEGIN CERTIFICATE-----\nQ0xVU1RFUi1DQQ==\n-----END CERTIFICATE-----\n';
+const OTHER_CA = '-----BEGIN CERTIFICATE-----\nT1RIRVItQ0E=\n-----END CERTIFICATE-----\n';
+const AUDIENCE = 'https://kubernetes.default.svc.cluster.local';
+
+async function setup() {
+  let now = new Date('2026-01-01T00:00:00Z');
+  const cluster = new KubernetesEmulator({
+    url: 'https://k8s.sandbox.test:6443',
+    caCertPem: CLUSTER_CA,
+    now: () => now,
+  });
+  const sa = cluster.type('serviceaccounts');
+  const ns = cluster.type('namespaces');
+  await cluster.objects.create(ns, undefined, { metadata: { name: 'external-secrets' } });
+  await cluster.objects.create(ns, undefined, { metadata: { name: 'vault' } });
+  await cluster.objects.create(sa, 'external-secrets', { metadata: { name: 'external-secrets' } });
+  await cluster.objects.create(sa, 'vault', { metadata: { name: 'vault-auth' } });
+  cluster.grantTokenReview('vault', 'vault-auth');
+  const reviewerJwt = await cluster.issueServiceAccountToken({
+    namespace: 'vault',
+    name: 'vault-auth',
+    expirationSeconds: 24 * 3600,
+  });
+  const loginJwt = await cluster.issueServiceAccountToken({
+    namespace: 'external-secrets',
+    name: 'external-secrets',
+    audiences: [AUDIENCE],
+  });
+  const request: TokenReviewRequest = {
+    kubernetesHost: 'https://k8s.sandbox.test:6443/',
+    kubernetesCaCert: CLUSTER_CA,
+    tokenReviewerJwt: reviewerJwt,
+    jwt: loginJwt,
+    role: {
+      boundServiceAccountNames: ['external-secrets'],
+      boundServiceAccountNamespaces: ['external-secrets'],
+      audience: AUDIENCE,
+    },
+  };
+  return {
+    cluster,
+    review: createTokenReviewer(cluster),
+    request,
+    advance: (ms: number) => {
+      now = new Date(now.getTime() + ms);
+    },
+  };
+}
+
+describe('createTokenReviewer', () => {
+  it('authenticates a service account token when Vault points at this cluster', async () => {
+    const { review, request } = await setup();
+    await expect(review(request)).resolves.toEqual({
+      serviceAccountName: 'external-secrets',
+      namespace: 'external-secrets',
+      audiences: [AUDIENCE],
+      uid: expect.any(String),
+    });
+  });
+
+  it.each([
+    ['an old API server URL', { kubernetesHost: 'https://old-cluster.test:6443' }],
+    ['another CA', { kubernetesCaCert: OTHER_CA }],
+    ['no CA', { kubernetesCaCert: undefined }],
+    ['a reviewer JWT from another cluster', { tokenReviewerJwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6dmF1bHQ6dmF1bHQtYXV0aCJ9.c2ln' }],
+  ])('denies with permission denied when Vault holds %s', async (_, change) => {
+    const { review, request } = await setup();
+    await expect(review({ ...request, ...change })).resolves.toEqual({
+      error: 'permission denied',
+    });
+  });
+
+  it('denies when the reviewer JWT expired or lost its auth-delegator binding', async () => {
+    const { review, request, advance, cluster } = await setup();
+    cluster.revokeTokenReview('vault', 'vault-auth');
+    await expect(review(request)).resolves.toEqual({ error: 'permission denied' });
+    cluster.grantTokenReview('vault', 'vault-auth');
+    await expect(review(request)).resolves.not.toHaveProperty('error');
+    advance(25 * 3600 * 1000);
+    const fresh = await cluster.issueServiceAccountToken({
+      namespace: 'external-secrets',
+      name: 'external-secrets',
+      audiences: [AUDIENCE],
+    });
+    await expect(review({ ...request, jwt: fresh })).resolves.toEqual({
+      error: 'permission denied',
+    });
+  });
+
+  it('answers role and claim mismatches with Vault messages', async () => {
+    const { review, request, cluster } = await setup();
+    const role = request.role!;
+    await expect(
+      review({ ...request, role: { ...role, boundServiceAccountNames: ['eso'] } }),
+    ).resolves.toEqual({ error: 'service account name not authorized' });
+    await expect(
+      review({ ...request, role: { ...role, boundServiceAccountNamespaces: ['eso'] } }),
+    ).resolves.toEqual({ error: 'namespace not authorized' });
+    await expect(
+      review({ ...request, role: { ...role, boundServiceAccountNames: ['*'], audience: 'vault' } }),
+    ).resolves.toEqual({
+      error: expect.stringMatching(/^invalid audience \(aud\) claim/),
+    });
+    await expect(
+      review({ ...request, issuer: 'https://issuer.example', disableIssValidation: false }),
+    ).resolves.toEqual({ error: 'claim "iss" is invalid' });
+    await expect(
+      review({ ...request, issuer: cluster.issuer, disableIssValidation: false }),
+    ).resolves.not.toHaveProperty('error');
+  });
+
+  it('denies tokens of deleted service accounts and while the cluster is down', async () => {
+    const { review, request, cluster } = await setup();
+    cluster.faults.setClusterDown(true);
+    await expect(review(request)).resolves.toEqual({ error: 'permission denied' });
+    cluster.faults.setClusterDown(false);
+    cluster.objects.delete(cluster.type('serviceaccounts'), 'external-secrets', 'external-secrets');
+    await expect(review(request)).resolves.toEqual({ error: 'permission denied' });
+  });
+});
