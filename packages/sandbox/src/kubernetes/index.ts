@@ -11,9 +11,8 @@ export { kubernetesHandlers } from './mswHandlers';
 export { createKubernetesRequestListener } from './requestListener';
 export { createTokenReviewer } from './tokenReview';
 export type {
-  TokenReviewer,
-  TokenReviewRequest,
-  TokenReviewResult,
+  ClusterTokenReviewRequest,
+  ClusterTokenReviewer,
 } from './tokenReview';
 export { RequestLog } from './requestLog';
 export type { RecordedRequest } from './requestLog';

@@ -1,18 +1,19 @@
 import { KubernetesEmulator } from './KubernetesEmulator';
+import type {
+  TokenReviewRequest,
+  TokenReviewResult,
+  TokenReviewer,
+} from '../vault/types';
 import { readUnverifiedClaims } from './serviceAccountTokens';
 
 /**
- * What Vault's Kubernetes auth method knows when a client logs in: its `auth/<mount>/config`
- * and the login JWT. `role` and the issuer settings are optional; when given, the checks Vault
- * makes locally against the role run here too.
+ * What Vault's Kubernetes auth method hands to the TokenReview API (its `auth/<mount>/config`
+ * and the login JWT). `role` and the issuer settings are optional; when given, the checks Vault
+ * makes locally against the role and the `iss` claim run here too.
  *
  * @public
  */
-export interface TokenReviewRequest {
-  kubernetesHost: string;
-  kubernetesCaCert?: string;
-  tokenReviewerJwt?: string;
-  jwt: string;
+export interface ClusterTokenReviewRequest extends TokenReviewRequest {
   issuer?: string;
   disableIssValidation?: boolean;
   role?: {
@@ -22,19 +23,15 @@ export interface TokenReviewRequest {
   };
 }
 
-/** @public */
-export type TokenReviewResult =
-  | { serviceAccountName: string; namespace: string; audiences: string[]; uid: string }
-  | { error: string };
-
 /**
- * The function Vault's emulated Kubernetes auth calls to review a login.
+ * A {@link TokenReviewer} for the Vault emulator that also accepts the optional role and issuer
+ * checks.
  *
  * @public
  */
-export type TokenReviewer = (
-  request: TokenReviewRequest,
-) => Promise<TokenReviewResult>;
+export type ClusterTokenReviewer = (
+  request: ClusterTokenReviewRequest,
+) => ReturnType<TokenReviewer>;
 
 /** Vault hides every TokenReview failure behind this one message (Vault ≥ 1.11). */
 const PERMISSION_DENIED = 'permission denied';
@@ -55,20 +52,24 @@ function bound(list: string[], value: string): boolean {
  * A TokenReview against one emulated cluster, as Vault performs it: it succeeds only when
  * Vault's config points at this cluster's URL with this cluster's CA, the reviewer JWT is a
  * valid token of a service account allowed to review tokens, and the login JWT is valid here.
- * Failures carry Vault's own messages (`permission denied`, `service account name not
+ * Failures are Vault's own messages (`permission denied`, `service account name not
  * authorized`, `namespace not authorized`, `invalid audience (aud) claim: ...`,
  * `claim "iss" is invalid`).
  *
  * @public
  */
-export function createTokenReviewer(cluster: KubernetesEmulator): TokenReviewer {
-  return async request => {
+export function createTokenReviewer(
+  cluster: KubernetesEmulator,
+): ClusterTokenReviewer {
+  return async (
+    request: ClusterTokenReviewRequest,
+  ): Promise<TokenReviewResult | string> => {
     const claims = readUnverifiedClaims(request.jwt);
     const subject = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(
       claims?.sub ?? '',
     );
     if (!claims || !subject) {
-      return { error: PERMISSION_DENIED };
+      return PERMISSION_DENIED;
     }
     const [, namespace, serviceAccountName] = subject;
     if (
@@ -76,51 +77,47 @@ export function createTokenReviewer(cluster: KubernetesEmulator): TokenReviewer 
       request.disableIssValidation === false &&
       claims.iss !== request.issuer
     ) {
-      return { error: 'claim "iss" is invalid' };
+      return 'claim "iss" is invalid';
     }
     const role = request.role;
     if (role) {
       if (!bound(role.boundServiceAccountNames, serviceAccountName)) {
-        return { error: 'service account name not authorized' };
+        return 'service account name not authorized';
       }
       if (!bound(role.boundServiceAccountNamespaces, namespace)) {
-        return { error: 'namespace not authorized' };
+        return 'namespace not authorized';
       }
       if (role.audience && !(claims.aud ?? []).includes(role.audience)) {
-        return {
-          error:
-            'invalid audience (aud) claim: audience claim does not match any expected audience',
-        };
+        return 'invalid audience (aud) claim: audience claim does not match any expected audience';
       }
     }
 
     // From here on Vault calls the cluster's TokenReview API.
     if (cluster.faults.isClusterDown()) {
-      return { error: PERMISSION_DENIED };
+      return PERMISSION_DENIED;
     }
     if (normalizeHost(request.kubernetesHost) !== normalizeHost(cluster.url)) {
-      return { error: PERMISSION_DENIED };
+      return PERMISSION_DENIED;
     }
     const tls = cluster.url.startsWith('https:') && cluster.caCertPem;
     if (tls && normalizePem(request.kubernetesCaCert) !== normalizePem(cluster.caCertPem)) {
-      return { error: PERMISSION_DENIED };
+      return PERMISSION_DENIED;
     }
     // Without a reviewer JWT, Vault reviews the login token with itself.
     const reviewer = await cluster.verifyServiceAccountToken(
       request.tokenReviewerJwt || request.jwt,
     );
     if (!reviewer || !cluster.canReviewTokens(reviewer)) {
-      return { error: PERMISSION_DENIED };
+      return PERMISSION_DENIED;
     }
     const reviewed = await cluster.verifyServiceAccountToken(request.jwt);
     if (!reviewed) {
-      return { error: PERMISSION_DENIED };
+      return PERMISSION_DENIED;
     }
     return {
       serviceAccountName,
       namespace,
       audiences: reviewed.aud,
-      uid: reviewed['kubernetes.io'].serviceaccount.uid,
     };
   };
 }
