@@ -1,3 +1,4 @@
 export {};
 export * from './vault';
 export * from './github';
+export * from './kubernetes';
