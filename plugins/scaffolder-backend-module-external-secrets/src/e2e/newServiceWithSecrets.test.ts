@@ -1,0 +1,351 @@
+import { VaultEmulator } from 'sandbox';
+import { parse } from 'yaml';
+import { ScaffolderHarness, TaskResult } from './scaffolderHarness';
+
+// Values typed into the template's Secret fields. They must reach Vault and nothing else.
+const SECRETS = {
+  'initialValues-0-0': 'S3NT1NEL-db-user',
+  'initialValues-0-1': 'S3NT1NEL-db-password',
+  'initialValues-1-0': 'S3NT1NEL-stripe-key',
+};
+
+const STORE_LABELS = { 'backstage.io/kubernetes-id': 'orders' };
+
+const expectedObjects = {
+  'clustersecretstore-vault-orders.yaml': {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ClusterSecretStore',
+    metadata: { name: 'vault-orders', labels: STORE_LABELS },
+    spec: {
+      provider: {
+        vault: {
+          server: 'https://vault.example.com:8200',
+          path: 'secret',
+          version: 'v2',
+          caProvider: {
+            type: 'ConfigMap',
+            name: 'vault-ca',
+            key: 'ca.crt',
+            namespace: 'external-secrets',
+          },
+          auth: {
+            kubernetes: {
+              mountPath: 'kubernetes',
+              role: 'external-secrets-orders',
+              serviceAccountRef: {
+                name: 'external-secrets',
+                namespace: 'external-secrets',
+                audiences: ['https://kubernetes.default.svc.cluster.local'],
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  'externalsecret-orders-db.yaml': {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name: 'orders-db', namespace: 'orders', labels: STORE_LABELS },
+    spec: {
+      refreshInterval: '2m',
+      secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-orders' },
+      target: {
+        name: 'orders-db',
+        creationPolicy: 'Owner',
+        deletionPolicy: 'Retain',
+      },
+      data: [
+        {
+          secretKey: 'DB_USER',
+          remoteRef: { key: 'orders/db', property: 'username' },
+        },
+        {
+          secretKey: 'DB_PASSWORD',
+          remoteRef: { key: 'orders/db', property: 'password' },
+        },
+      ],
+    },
+  },
+  'externalsecret-orders-stripe.yaml': {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: {
+      name: 'orders-stripe',
+      namespace: 'orders',
+      labels: STORE_LABELS,
+    },
+    spec: {
+      refreshInterval: '2m',
+      secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-orders' },
+      target: {
+        name: 'orders-stripe',
+        creationPolicy: 'Owner',
+        deletionPolicy: 'Retain',
+      },
+      data: [
+        {
+          secretKey: 'STRIPE_KEY',
+          remoteRef: { key: 'orders/stripe', property: 'api-key' },
+        },
+      ],
+    },
+  },
+  'kustomization.yaml': {
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    metadata: { name: 'orders' },
+    resources: [
+      'clustersecretstore-vault-orders.yaml',
+      'externalsecret-orders-db.yaml',
+      'externalsecret-orders-stripe.yaml',
+    ],
+  },
+};
+
+function formValues(
+  h: ScaffolderHarness,
+  gitopsRepo: string,
+  serviceRepo: string,
+) {
+  return {
+    name: 'orders',
+    description: 'Takes orders',
+    owner: 'group:default/payments-team',
+    secrets: [
+      {
+        name: 'db',
+        properties: [
+          { property: 'username', secretKey: 'DB_USER' },
+          { property: 'password', secretKey: 'DB_PASSWORD' },
+        ],
+      },
+      {
+        name: 'stripe',
+        properties: [{ property: 'api-key', secretKey: 'STRIPE_KEY' }],
+      },
+    ],
+    // What the form keeps of Secret fields: a mask, never the value.
+    initialValues: [['********', '********'], ['****']],
+    gitopsRepoUrl: h.repoUrl(gitopsRepo),
+    repoUrl: h.repoUrl(serviceRepo),
+    kvMount: 'secret',
+    refreshInterval: '2m',
+    storeKind: 'ClusterSecretStore',
+  };
+}
+
+function taskText(result: TaskResult): string {
+  return JSON.stringify(result.events) + JSON.stringify(result.output ?? {});
+}
+
+function expectNoSecretValue(text: string) {
+  for (const value of Object.values(SECRETS)) {
+    expect(text).not.toContain(value);
+  }
+}
+
+const BRANCH = 'external-secrets/orders';
+const MANIFESTS_DIR = 'apps/orders/external-secrets';
+
+describe('template new-service-with-secrets through a real scaffolder', () => {
+  const h = new ScaffolderHarness();
+
+  beforeAll(async () => {
+    await h.start(import('..'));
+    await h.github.createRepository('acme', 'gitops');
+  }, 120_000);
+
+  afterAll(() => h.stop(), 30_000);
+
+  async function endState(gitopsRepo: string) {
+    const files: Record<string, unknown> = {};
+    for (const file of await h.github.listFiles(
+      'acme',
+      gitopsRepo,
+      BRANCH,
+      MANIFESTS_DIR,
+    )) {
+      files[file.slice(MANIFESTS_DIR.length + 1)] = parse(
+        (await h.github.readFile('acme', gitopsRepo, BRANCH, file))!,
+      );
+    }
+    const kv = async (key: string) => {
+      const secret = await h.vaultRead(`secret/data/orders/${key}`);
+      return secret && { data: secret.data, version: secret.metadata.version };
+    };
+    const pulls = h.github.pullRequests('acme', gitopsRepo);
+    return {
+      policy: (await h.vaultRead('sys/policies/acl/orders'))?.policy,
+      role: await h.vaultRead('auth/kubernetes/role/external-secrets-orders'),
+      kv: { db: await kv('db'), stripe: await kv('stripe') },
+      files,
+      pulls: pulls.map(pr => ({
+        title: pr.title,
+        body: pr.body,
+        head: pr.head,
+        base: pr.base,
+        state: pr.state,
+      })),
+    };
+  }
+
+  let clean: Awaited<ReturnType<typeof endState>>;
+
+  it('creates the Vault policy, role and values, opens the GitOps PR, publishes and registers the service', async () => {
+    const result = await h.runTemplate(
+      formValues(h, 'gitops', 'orders'),
+      SECRETS,
+    );
+    expect(result.status).toBe('completed');
+    clean = await endState('gitops');
+
+    expect(clean.policy).toMatch(
+      /path "secret\/data\/orders\/\*"\s*\{\s*capabilities\s*=\s*\["read"\]\s*\}/,
+    );
+    expect(clean.policy).not.toMatch(/path "secret\/orders/);
+    expect(clean.role).toMatchObject({
+      bound_service_account_names: ['external-secrets'],
+      bound_service_account_namespaces: ['external-secrets'],
+      audience: 'https://kubernetes.default.svc.cluster.local',
+      token_policies: ['orders'],
+      token_ttl: 3600,
+    });
+    expect(clean.kv).toEqual({
+      db: {
+        data: {
+          username: 'S3NT1NEL-db-user',
+          password: 'S3NT1NEL-db-password',
+        },
+        version: 1,
+      },
+      stripe: { data: { 'api-key': 'S3NT1NEL-stripe-key' }, version: 1 },
+    });
+
+    expect(clean.files).toEqual(expectedObjects);
+    expect(clean.pulls).toHaveLength(1);
+    const [pr] = clean.pulls;
+    expect(pr).toMatchObject({ head: BRANCH, base: 'main', state: 'open' });
+    for (const fact of [
+      'policy `orders`',
+      '`secret/data/orders/*`',
+      'role `external-secrets-orders`',
+      '`secret/orders/db`',
+      '`secret/orders/stripe`',
+      'ClusterSecretStore `vault-orders`',
+      'ExternalSecret `orders/orders-db`',
+      'ExternalSecret `orders/orders-stripe`',
+    ]) {
+      expect(pr.body).toContain(fact);
+    }
+    expectNoSecretValue(pr.body);
+
+    // The main branch is untouched until the PR is merged.
+    expect(await h.github.listFiles('acme', 'gitops', 'main')).toEqual([
+      'README.md',
+    ]);
+
+    const serviceFiles = await h.github.listFiles('acme', 'orders', 'main');
+    expect(serviceFiles.sort()).toEqual([
+      'README.md',
+      'catalog-info.yaml',
+      'deploy/deployment.yaml',
+    ]);
+    const deployment = parse(
+      (await h.github.readFile(
+        'acme',
+        'orders',
+        'main',
+        'deploy/deployment.yaml',
+      ))!,
+    );
+    expect(deployment.spec.template.spec.containers[0].envFrom).toEqual([
+      { secretRef: { name: 'orders-db' } },
+      { secretRef: { name: 'orders-stripe' } },
+    ]);
+    for (const text of await Promise.all(
+      serviceFiles.map(f => h.github.readFile('acme', 'orders', 'main', f)),
+    )) {
+      expectNoSecretValue(text!);
+    }
+
+    expect(h.registered).toHaveLength(1);
+    expect(h.registered[0]).toMatchObject({
+      kind: 'Component',
+      metadata: {
+        name: 'orders',
+        description: 'Takes orders',
+        annotations: {
+          'backstage.io/kubernetes-id': 'orders',
+          'backstage.io/kubernetes-namespace': 'orders',
+          'gitops-secrets.io/source-location': `${h.github.baseUrl}/acme/gitops/pull/1`,
+        },
+      },
+      spec: { type: 'service', owner: 'group:default/payments-team' },
+    });
+
+    const links = result.output?.links ?? [];
+    expect(links).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          url: `${h.github.baseUrl}/acme/gitops/pull/1`,
+        }),
+        expect.objectContaining({ url: `${h.github.baseUrl}/acme/orders.git` }),
+        expect.objectContaining({ entityRef: 'component:default/orders' }),
+      ]),
+    );
+    expect(JSON.stringify(result.output?.text)).toContain(
+      'secret/data/orders/*',
+    );
+    expectNoSecretValue(taskText(result));
+    expectNoSecretValue(JSON.stringify(h.github.requests));
+  }, 120_000);
+
+  it('run again: the same PR is updated, Vault is not written', async () => {
+    h.vault.clearRequests();
+    const result = await h.runTemplate(
+      formValues(h, 'gitops', 'orders-again'),
+      SECRETS,
+    );
+    expect(result.status).toBe('completed');
+    expect(await endState('gitops')).toEqual(clean);
+    const writes = h.vault.requests.filter(
+      r => r.operation === 'write' || r.operation === 'delete',
+    );
+    expect(writes.map(r => `${r.method} ${r.path}`)).toEqual([]);
+    expectNoSecretValue(taskText(result));
+  }, 120_000);
+
+  it('a Vault 500 on the role write fails the task with the step, path and cause; the next run ends like the clean run', async () => {
+    h.vault = new VaultEmulator();
+    await h.github.createRepository('acme', 'gitops-b');
+    h.vault.faults.failNext({
+      path: /^auth\/kubernetes\/role\//,
+      method: 'POST',
+      errors: ['storage backend unavailable'],
+    });
+
+    const failed = await h.runTemplate(
+      formValues(h, 'gitops-b', 'orders-b'),
+      SECRETS,
+    );
+    expect(failed.status).toBe('failed');
+    const failure = failed.events
+      .filter(e => e.body.stepId === 'role' || e.type === 'completion')
+      .map(e => `${e.body.message ?? ''} ${JSON.stringify(e.body.error ?? '')}`)
+      .join('\n');
+    expect(failure).toMatch(/role|Kubernetes-auth role/);
+    expect(failure).toContain('auth/kubernetes/role/external-secrets-orders');
+    expect(failure).toContain('storage backend unavailable');
+    expect(h.github.pullRequests('acme', 'gitops-b')).toEqual([]);
+    expectNoSecretValue(taskText(failed));
+
+    const retried = await h.runTemplate(
+      formValues(h, 'gitops-b', 'orders-b'),
+      SECRETS,
+    );
+    expect(retried.status).toBe('completed');
+    expect(await endState('gitops-b')).toEqual(clean);
+    expectNoSecretValue(taskText(retried));
+  }, 180_000);
+});
