@@ -33,7 +33,8 @@ gs_setup_node() {
   local current
   current="$(node -p 'process.versions.node.split(".")[0]')"
   if [ "$current" = "$NODE_MAJOR_WANTED" ]; then
-    GS_NODE_BIN="$(command -v node)"
+    # the real binary: PATH may already hold our own .tools/bin/node link
+    GS_NODE_BIN="$(node -p 'process.execPath')"
     GS_NODE_DIR="$(cd "$(dirname "$GS_NODE_BIN")/.." && pwd)"
   else
     gs_check_platform

@@ -53,7 +53,8 @@ describe('classifyExternalSecret', () => {
       stale: false,
     },
     {
-      title: 'Ready=True, synced 4 minutes ago with a 2m interval (exactly twice)',
+      title:
+        'Ready=True, synced 4 minutes ago with a 2m interval (exactly twice)',
       es: externalSecret({
         ready: 'True',
         reason: 'SecretSynced',
@@ -236,7 +237,9 @@ describe('classifyExternalSecret', () => {
       }),
       NOW,
     );
-    expect(result.message).toMatch(/more than twice the refresh interval \(2m\)/);
+    expect(result.message).toMatch(
+      /more than twice the refresh interval \(2m\)/,
+    );
   });
 
   it('ignores an unparseable refreshTime', () => {

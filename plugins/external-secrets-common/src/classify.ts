@@ -111,7 +111,9 @@ export function classifyExternalSecret(
   const generation = object.metadata?.generation;
   const processed = syncedGeneration(status.syncedResourceVersion);
   const behindSpec =
-    generation !== undefined && processed !== undefined && processed < generation;
+    generation !== undefined &&
+    processed !== undefined &&
+    processed < generation;
 
   if (!ready) {
     return {

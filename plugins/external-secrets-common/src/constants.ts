@@ -20,7 +20,8 @@ export const ANNOTATION_KUBERNETES_LABEL_SELECTOR =
  *
  * @public
  */
-export const ANNOTATION_KUBERNETES_NAMESPACE = 'backstage.io/kubernetes-namespace';
+export const ANNOTATION_KUBERNETES_NAMESPACE =
+  'backstage.io/kubernetes-namespace';
 
 /**
  * Label carried by every object the manifests action renders; its value is the service name

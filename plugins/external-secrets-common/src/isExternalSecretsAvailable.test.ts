@@ -18,11 +18,7 @@ describe('isExternalSecretsAvailable', () => {
     [{}, false, undefined],
     [{ 'backstage.io/kubernetes-id': '' }, false, undefined],
     [{ 'backstage.io/kubernetes-id': '   ' }, false, undefined],
-    [
-      { 'backstage.io/kubernetes-namespace': 'example-api' },
-      false,
-      undefined,
-    ],
+    [{ 'backstage.io/kubernetes-namespace': 'example-api' }, false, undefined],
     [
       { 'backstage.io/kubernetes-id': 'example-api' },
       true,

@@ -33,7 +33,11 @@ function checkMountAndKey(mount: string, key: string) {
  *
  * @public
  */
-export function kvPaths(mount: string, key: string, version: KvVersion): KvPaths {
+export function kvPaths(
+  mount: string,
+  key: string,
+  version: KvVersion,
+): KvPaths {
   checkMountAndKey(mount, key);
   if (version === 2) {
     return {
@@ -42,7 +46,11 @@ export function kvPaths(mount: string, key: string, version: KvVersion): KvPaths
       remoteRefKey: key,
     };
   }
-  return { data: `${mount}/${key}`, metadata: `${mount}/${key}`, remoteRefKey: key };
+  return {
+    data: `${mount}/${key}`,
+    metadata: `${mount}/${key}`,
+    remoteRefKey: key,
+  };
 }
 
 /**

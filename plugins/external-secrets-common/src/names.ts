@@ -26,7 +26,11 @@ export interface DerivedNames {
  */
 export function deriveNames(serviceName: string): DerivedNames {
   validateName('serviceName', serviceName, 'name');
-  const policyName = validateName('vaultPolicyName', serviceName, 'policy name');
+  const policyName = validateName(
+    'vaultPolicyName',
+    serviceName,
+    'policy name',
+  );
   const roleName = validateName(
     'vaultRoleName',
     `external-secrets-${serviceName}`,
@@ -54,7 +58,11 @@ export function deriveNames(serviceName: string): DerivedNames {
     targetSecretName: objectName,
     vaultKey: secretName => {
       validateName('kubernetesObjectName', secretName, 'secret name');
-      return validateName('vaultKvKey', `${serviceName}/${secretName}`, 'Vault key');
+      return validateName(
+        'vaultKvKey',
+        `${serviceName}/${secretName}`,
+        'Vault key',
+      );
     },
   };
 }

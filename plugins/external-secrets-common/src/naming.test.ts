@@ -143,10 +143,13 @@ describe('name rules', () => {
     expect(nameProblem(kind, value)).toMatch(reason);
   });
 
-  it.each(TRAVERSAL)('rejects traversal %j in Vault paths and mounts', value => {
-    expect(nameProblem('vaultKvKey', value)).toBeDefined();
-    expect(nameProblem('vaultMount', value)).toBeDefined();
-  });
+  it.each(TRAVERSAL)(
+    'rejects traversal %j in Vault paths and mounts',
+    value => {
+      expect(nameProblem('vaultKvKey', value)).toBeDefined();
+      expect(nameProblem('vaultMount', value)).toBeDefined();
+    },
+  );
 
   it('names the field and the rule in the error, with the value escaped', () => {
     expect(() =>

@@ -125,7 +125,10 @@ function quote(value: string): string {
  *
  * @public
  */
-export function nameProblem(kind: NameKind, value: unknown): string | undefined {
+export function nameProblem(
+  kind: NameKind,
+  value: unknown,
+): string | undefined {
   const rule = NAME_RULES[kind];
   if (typeof value !== 'string') {
     return `must be a string: ${rule.description}`;
@@ -150,10 +153,14 @@ export function nameProblem(kind: NameKind, value: unknown): string | undefined 
     }
   }
   if (kind === 'vaultPolicyName' && RESERVED_POLICY_NAMES.has(value)) {
-    return `${quote(value)} is a policy Vault reserves for itself: ${rule.description}`;
+    return `${quote(value)} is a policy Vault reserves for itself: ${
+      rule.description
+    }`;
   }
   if (kind === 'vaultMount' && /\/data$/.test(value)) {
-    return `${quote(value)} ends in "data": give the mount only (e.g. "secret"); the KV v2 "data/" segment is added where the API needs it`;
+    return `${quote(
+      value,
+    )} ends in "data": give the mount only (e.g. "secret"); the KV v2 "data/" segment is added where the API needs it`;
   }
   return undefined;
 }

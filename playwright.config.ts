@@ -1,0 +1,46 @@
+import { defineConfig } from '@playwright/test';
+
+// Browser tests run in Debian's Chromium: Playwright never downloads a browser here.
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const appUrl = 'http://localhost:3000';
+
+export default defineConfig({
+  testDir: 'e2e-tests',
+  testMatch: '**/*.spec.ts',
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: process.env.CI ? 1 : 0,
+  reporter: [['list'], ['json']],
+  globalSetup: './e2e-tests/globalSetup.ts',
+  outputDir: 'node_modules/.cache/e2e-test-results',
+  webServer: {
+    command: 'bash scripts/serve.sh',
+    url: appUrl,
+    reuseExistingServer: !process.env.CI,
+    timeout: 300_000,
+    // serve.sh stops the process groups it started when it receives SIGTERM
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 30_000 },
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+  use: {
+    baseURL: appUrl,
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+});

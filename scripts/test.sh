@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The "test" command: the same set-up as start, then type-check, lint, prettier, every unit test
+# and the browser end-to-end tests. Every step runs even when an earlier one failed; the exit
+# code is non-zero when any failed, and a summary closes the output.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+gs_setup || exit 1
+cd "$GS_ROOT"
+export CI="${CI:-true}"
+
+results_dir="$GS_ROOT/node_modules/.cache/gitops-secrets-test"
+rm -rf "$results_dir"
+mkdir -p "$results_dir"
+
+declare -a step_names=() step_codes=() step_times=()
+step() {
+  local name="$1"
+  shift
+  printf '\n\033[1m==> %s\033[0m\n' "$name"
+  local started=$SECONDS
+  "$@"
+  local code=$?
+  step_names+=("$name")
+  step_codes+=("$code")
+  step_times+=("$((SECONDS - started))")
+  return 0
+}
+
+browser_tests() {
+  local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  if [ ! -x "$chromium" ]; then
+    echo "Chromium not found at $chromium. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH." >&2
+    return 1
+  fi
+  PLAYWRIGHT_JSON_OUTPUT_NAME="$results_dir/e2e.json" yarn playwright test
+}
+
+step "type-check (tsc)" yarn tsc
+step "lint" yarn lint:all
+step "prettier" yarn prettier --check .
+step "unit tests (jest)" yarn backstage-cli repo test --json --outputFile="$results_dir/jest.json"
+step "browser tests (playwright)" browser_tests
+
+printf '\n\033[1m==> summary\033[0m\n'
+failed_steps=0
+for i in "${!step_names[@]}"; do
+  if [ "${step_codes[$i]}" = 0 ]; then verdict=ok; else verdict="FAILED (exit ${step_codes[$i]})"; failed_steps=$((failed_steps + 1)); fi
+  printf '  %-30s %-20s %ss\n' "${step_names[$i]}" "$verdict" "${step_times[$i]}"
+done
+node "$GS_ROOT/scripts/test-summary.js" "$results_dir/jest.json" "$results_dir/e2e.json"
+summary_code=$?
+if [ "$failed_steps" != 0 ] || [ "$summary_code" != 0 ]; then
+  exit 1
+fi
