@@ -1,6 +1,12 @@
-import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
+/**
+ * New Frontend System entry of the External Secrets plugin.
+ *
+ * @packageDocumentation
+ */
 
-export default createFrontendPlugin({
-  pluginId: 'external-secrets',
-  extensions: [],
-});
+export { default } from './alpha/plugin';
+export {
+  externalSecretsApi,
+  externalSecretsEntityCard,
+  externalSecretsEntityContent,
+} from './alpha/plugin';

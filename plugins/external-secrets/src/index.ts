@@ -1,1 +1,18 @@
-export {};
+/**
+ * Entity card and "Secrets" tab showing whether a service's External Secrets really sync from
+ * Vault, and why not.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  externalSecretsPlugin,
+  EntityExternalSecretsCard,
+  EntityExternalSecretsContent,
+} from './plugin';
+export {
+  externalSecretsApiRef,
+  type ExternalSecretsApi,
+} from './api/ExternalSecretsApi';
+export { ExternalSecretsClient } from './api/ExternalSecretsClient';
+export { isExternalSecretsAvailable } from '@gitops-secrets/plugin-external-secrets-common';

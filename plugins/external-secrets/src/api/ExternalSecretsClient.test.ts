@@ -111,6 +111,6 @@ describe('ExternalSecretsClient', () => {
         namespace: 'example-api',
         name: 'example-api-env-file',
       }),
-    ).rejects.toThrow(ResponseError);
+    ).rejects.toMatchObject({ name: 'ResponseError', statusCode: 403 });
   });
 });

@@ -3,6 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse, delay } from 'msw';
 import { setupServer } from 'msw/node';
+import type { EntityExternalSecretsStatus } from '@gitops-secrets/plugin-external-secrets-common';
 import {
   STATUS_PATH,
   annotatedEntity,
@@ -18,7 +19,7 @@ import { EntityExternalSecretsCard } from './EntityExternalSecretsCard';
 const server = setupServer();
 registerMswTestHooks(server);
 
-function answer(body: unknown) {
+function answer(body: EntityExternalSecretsStatus) {
   server.use(http.get(STATUS_PATH, () => HttpResponse.json(body)));
 }
 

@@ -5,6 +5,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
+import type { EntityExternalSecretsStatus } from '@gitops-secrets/plugin-external-secrets-common';
 import {
   REFRESH_PATH,
   STATUS_PATH,
@@ -44,7 +45,7 @@ const twoClusters = () =>
     ],
   );
 
-function answer(body: unknown) {
+function answer(body: EntityExternalSecretsStatus) {
   server.use(http.get(STATUS_PATH, () => HttpResponse.json(body)));
 }
 

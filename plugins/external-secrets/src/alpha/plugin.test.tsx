@@ -1,0 +1,101 @@
+import { coreExtensionData } from '@backstage/frontend-plugin-api';
+import {
+  createExtensionTester,
+  mockApis,
+  renderInTestApp,
+} from '@backstage/frontend-test-utils';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import { MockFetchApi, registerMswTestHooks } from '@backstage/test-utils';
+import { screen } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { externalSecretsApiRef } from '../api/ExternalSecretsApi';
+import { ExternalSecretsClient } from '../api/ExternalSecretsClient';
+import {
+  STATUS_PATH,
+  annotatedEntity,
+  entityStatus,
+  healthyExternalSecret,
+  unannotatedEntity,
+} from '../testing/statusFixtures';
+import plugin, {
+  externalSecretsEntityCard,
+  externalSecretsEntityContent,
+} from './plugin';
+
+const server = setupServer();
+registerMswTestHooks(server);
+
+const apis = [
+  [
+    externalSecretsApiRef,
+    new ExternalSecretsClient({
+      discoveryApi: mockApis.discovery({ baseUrl: 'http://localhost:7007' }),
+      fetchApi: new MockFetchApi(),
+    }),
+  ],
+  mockApis.permission(),
+] as const;
+
+describe('New Frontend System plugin', () => {
+  beforeEach(() => {
+    server.use(
+      http.get(STATUS_PATH, () =>
+        HttpResponse.json(entityStatus([healthyExternalSecret()])),
+      ),
+    );
+  });
+
+  it('has the plugin id the backend route and signals use', () => {
+    expect(plugin.id).toBe('external-secrets');
+  });
+
+  it('offers the card as an info card for annotated entities only', async () => {
+    const tester = createExtensionTester(externalSecretsEntityCard);
+    expect(tester.get(EntityCardBlueprint.dataRefs.type)).toBe('info');
+    const filter = tester.get(EntityCardBlueprint.dataRefs.filterFunction)!;
+    expect(filter(annotatedEntity)).toBe(true);
+    expect(filter(unannotatedEntity)).toBe(false);
+
+    renderInTestApp(
+      <EntityProvider entity={annotatedEntity}>
+        {tester.reactElement()}
+      </EntityProvider>,
+      {
+        apis,
+        mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+      },
+    );
+    expect(
+      await screen.findByRole('status', { name: 'External Secrets: Synced' }),
+    ).toBeInTheDocument();
+  });
+
+  it('offers the "Secrets" tab at path secrets for annotated entities only', async () => {
+    const tester = createExtensionTester(externalSecretsEntityContent);
+    expect(tester.get(coreExtensionData.routePath)).toBe('secrets');
+    expect(tester.get(EntityContentBlueprint.dataRefs.title)).toBe('Secrets');
+    const filter = tester.get(EntityContentBlueprint.dataRefs.filterFunction)!;
+    expect(filter(annotatedEntity)).toBe(true);
+    expect(filter(unannotatedEntity)).toBe(false);
+
+    renderInTestApp(
+      <EntityProvider entity={annotatedEntity}>
+        {tester.reactElement()}
+      </EntityProvider>,
+      { apis },
+    );
+    expect(
+      await screen.findByRole('table', {
+        name: 'ExternalSecrets across clusters',
+      }),
+    ).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,68 @@
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/frontend-plugin-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
+import { isExternalSecretsAvailable } from '@gitops-secrets/plugin-external-secrets-common';
+import { externalSecretsApiRef } from '../api/ExternalSecretsApi';
+import { ExternalSecretsClient } from '../api/ExternalSecretsClient';
+
+/** @alpha */
+export const externalSecretsApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: externalSecretsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new ExternalSecretsClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+/** @alpha */
+export const externalSecretsEntityCard = EntityCardBlueprint.make({
+  name: 'status',
+  params: {
+    type: 'info',
+    filter: isExternalSecretsAvailable,
+    loader: () =>
+      import('../components/EntityExternalSecretsCard').then(m => (
+        <m.EntityExternalSecretsCard />
+      )),
+  },
+});
+
+/** @alpha */
+export const externalSecretsEntityContent = EntityContentBlueprint.make({
+  name: 'secrets',
+  params: {
+    path: 'secrets',
+    title: 'Secrets',
+    filter: isExternalSecretsAvailable,
+    loader: () =>
+      import('../components/EntityExternalSecretsContent').then(m => (
+        <m.EntityExternalSecretsContent />
+      )),
+  },
+});
+
+/**
+ * The External Secrets plugin for the New Frontend System: an API, an entity card (info) and
+ * an entity content tab "Secrets", both shown only for entities with a Kubernetes annotation.
+ *
+ * @alpha
+ */
+export default createFrontendPlugin({
+  pluginId: 'external-secrets',
+  title: 'External Secrets',
+  info: { packageJson: () => import('../../package.json') },
+  extensions: [
+    externalSecretsApi,
+    externalSecretsEntityCard,
+    externalSecretsEntityContent,
+  ],
+});

@@ -1,0 +1,64 @@
+import {
+  createApiFactory,
+  createComponentExtension,
+  createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
+} from '@backstage/core-plugin-api';
+import { externalSecretsApiRef } from './api/ExternalSecretsApi';
+import { ExternalSecretsClient } from './api/ExternalSecretsClient';
+import { rootRouteRef } from './routes';
+
+/**
+ * The External Secrets plugin for apps on the legacy frontend system
+ * (`@backstage/core-plugin-api`). Apps on the New Frontend System use the `/alpha` export.
+ *
+ * @public
+ */
+export const externalSecretsPlugin = createPlugin({
+  id: 'external-secrets',
+  apis: [
+    createApiFactory({
+      api: externalSecretsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new ExternalSecretsClient({ discoveryApi, fetchApi }),
+    }),
+  ],
+  routes: { root: rootRouteRef },
+});
+
+/**
+ * Entity overview card: overall External Secrets health, one line per ExternalSecret and the
+ * first finding with its fix. Use inside an entity page.
+ *
+ * @public
+ */
+export const EntityExternalSecretsCard = externalSecretsPlugin.provide(
+  createComponentExtension({
+    name: 'EntityExternalSecretsCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityExternalSecretsCard').then(
+          m => m.EntityExternalSecretsCard,
+        ),
+    },
+  }),
+);
+
+/**
+ * Entity tab content: every ExternalSecret across clusters, with diagnosis and "Sync now".
+ *
+ * @public
+ */
+export const EntityExternalSecretsContent = externalSecretsPlugin.provide(
+  createRoutableExtension({
+    name: 'EntityExternalSecretsContent',
+    component: () =>
+      import('./components/EntityExternalSecretsContent').then(
+        m => m.EntityExternalSecretsContent,
+      ),
+    mountPoint: rootRouteRef,
+  }),
+);
