@@ -1,2 +1,3 @@
 export {};
 export * from './manifests';
+export * from './vault';
