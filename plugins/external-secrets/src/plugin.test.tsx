@@ -1,4 +1,7 @@
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   MockFetchApi,
@@ -18,7 +21,7 @@ import {
   entityStatus,
   failingExternalSecret,
   healthyExternalSecret,
-} from './testing/statusFixtures';
+} from './__testUtils__/statusFixtures';
 import {
   EntityExternalSecretsCard,
   EntityExternalSecretsContent,

@@ -24,7 +24,7 @@ import {
   entityStatus,
   healthyExternalSecret,
   unannotatedEntity,
-} from '../testing/statusFixtures';
+} from '../__testUtils__/statusFixtures';
 import plugin, {
   externalSecretsEntityCard,
   externalSecretsEntityContent,

@@ -12,7 +12,7 @@ import {
   STATUS_PATH,
   entityStatus,
   healthyExternalSecret,
-} from '../testing/statusFixtures';
+} from '../__testUtils__/statusFixtures';
 import { ExternalSecretsClient } from './ExternalSecretsClient';
 
 const server = setupServer();

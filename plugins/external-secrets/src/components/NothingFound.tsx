@@ -11,9 +11,9 @@ export function NothingFound(props: { entity: Entity }) {
         No ExternalSecrets found for this entity in any cluster.
       </Typography>
       <Typography variant="body2" color="textSecondary">
-        ExternalSecrets are matched by the label selector <code>{selector}</code>
-        . Create them with the “New service with secrets” template, or add this
-        label to existing ones.
+        ExternalSecrets are matched by the label selector{' '}
+        <code>{selector}</code>. Create them with the “New service with secrets”
+        template, or add this label to existing ones.
       </Typography>
     </div>
   );

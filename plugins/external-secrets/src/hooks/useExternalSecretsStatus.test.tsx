@@ -17,7 +17,7 @@ import {
   entityStatus,
   failingExternalSecret,
   healthyExternalSecret,
-} from '../testing/statusFixtures';
+} from '../__testUtils__/statusFixtures';
 import {
   POLL_INTERVAL_MS,
   useExternalSecretsStatus,

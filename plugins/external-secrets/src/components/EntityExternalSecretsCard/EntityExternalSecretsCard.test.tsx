@@ -12,8 +12,8 @@ import {
   healthyExternalSecret,
   unannotatedEntity,
   unreachableCluster,
-} from '../../testing/statusFixtures';
-import { renderWithEntity } from '../../testing/renderWithEntity';
+} from '../../__testUtils__/statusFixtures';
+import { renderWithEntity } from '../../__testUtils__/renderWithEntity';
 import { EntityExternalSecretsCard } from './EntityExternalSecretsCard';
 
 const server = setupServer();
@@ -123,10 +123,7 @@ describe('EntityExternalSecretsCard', () => {
     answer(
       entityStatus(
         [healthyExternalSecret()],
-        [
-          { name: 'dev', reachable: true, synced: true },
-          unreachableCluster,
-        ],
+        [{ name: 'dev', reachable: true, synced: true }, unreachableCluster],
       ),
     );
     await renderWithEntity(<EntityExternalSecretsCard />, {

@@ -1,9 +1,6 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard } from '@backstage/core-components';
-import {
-  useEntity,
-  useEntityRefLink,
-} from '@backstage/plugin-catalog-react';
+import { useEntity, useEntityRefLink } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
 import List from '@material-ui/core/List';
 import { isExternalSecretsAvailable } from '@gitops-secrets/plugin-external-secrets-common';

@@ -25,7 +25,9 @@ export function firstFinding(
 }
 
 /** What is wrong first, and how to fix it — the reason the card exists. */
-export function FirstFinding(props: { externalSecrets: ExternalSecretStatus[] }) {
+export function FirstFinding(props: {
+  externalSecrets: ExternalSecretStatus[];
+}) {
   const first = firstFinding(props.externalSecrets);
   if (!first) {
     return null;

@@ -15,8 +15,8 @@ import {
   healthyExternalSecret,
   unannotatedEntity,
   unreachableCluster,
-} from '../../testing/statusFixtures';
-import { renderWithEntity } from '../../testing/renderWithEntity';
+} from '../../__testUtils__/statusFixtures';
+import { renderWithEntity } from '../../__testUtils__/renderWithEntity';
 import { EntityExternalSecretsContent } from './EntityExternalSecretsContent';
 
 const server = setupServer();
@@ -241,9 +241,9 @@ describe('EntityExternalSecretsContent', () => {
         name: 'Sync example-api-config in dev/example-api now',
       }),
     );
-    expect(
-      await screen.findByText(/^Sync failed:/),
-    ).toHaveTextContent('Sync failed: not allowed to sync example-api-config');
+    expect(await screen.findByText(/^Sync failed:/)).toHaveTextContent(
+      'Sync failed: not allowed to sync example-api-config',
+    );
     expect(screen.queryByText('Sync requested')).not.toBeInTheDocument();
   });
 

@@ -24,7 +24,9 @@ export function StoreCell(props: { externalSecret: ExternalSecretStatus }) {
 }
 
 /** Target Secret name, whether it exists, and its key names (never values). */
-export function TargetSecretCell(props: { externalSecret: ExternalSecretStatus }) {
+export function TargetSecretCell(props: {
+  externalSecret: ExternalSecretStatus;
+}) {
   const { target } = props.externalSecret;
   return (
     <>
@@ -45,7 +47,9 @@ export function TargetSecretCell(props: { externalSecret: ExternalSecretStatus }
 }
 
 /** Vault key → property → Secret key, one line per reference. */
-export function RemoteRefsCell(props: { externalSecret: ExternalSecretStatus }) {
+export function RemoteRefsCell(props: {
+  externalSecret: ExternalSecretStatus;
+}) {
   return (
     <ul style={{ margin: 0, paddingLeft: 16 }}>
       {props.externalSecret.remoteRefs.map(ref => (

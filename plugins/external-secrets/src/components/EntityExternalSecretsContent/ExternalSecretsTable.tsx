@@ -15,7 +15,11 @@ import { LastSyncTime } from '../LastSyncTime';
 import { SyncStateLabel } from '../SyncStateLabel';
 import { ExternalSecretDetails } from './ExternalSecretDetails';
 import { ExternalSecretsFilterBar } from './ExternalSecretsFilterBar';
-import { RemoteRefsCell, StoreCell, TargetSecretCell } from './ExternalSecretCells';
+import {
+  RemoteRefsCell,
+  StoreCell,
+  TargetSecretCell,
+} from './ExternalSecretCells';
 import { SyncNowButton } from './SyncNowButton';
 import { NO_FILTER, filterExternalSecrets } from './filterExternalSecrets';
 
@@ -118,7 +122,9 @@ export function ExternalSecretsTable(props: {
                       <SyncStateLabel state={es.state} />
                     </TableCell>
                     <TableCell>{es.reason}</TableCell>
-                    <TableCell style={{ maxWidth: 360 }}>{es.message}</TableCell>
+                    <TableCell style={{ maxWidth: 360 }}>
+                      {es.message}
+                    </TableCell>
                     <TableCell>
                       <LastSyncTime time={es.lastSyncTime} />
                     </TableCell>

@@ -46,7 +46,8 @@ export function SecretChain(props: { externalSecret: ExternalSecretStatus }) {
   const es = props.externalSecret;
   const vault = es.store.vault;
   const vaultPaths = es.remoteRefs.map(
-    ref => ref.vaultPath ?? (vault?.path ? `${vault.path}/${ref.key}` : ref.key),
+    ref =>
+      ref.vaultPath ?? (vault?.path ? `${vault.path}/${ref.key}` : ref.key),
   );
   const role = vault?.role
     ? `auth/${vault.authMountPath ?? 'kubernetes'}/role/${vault.role}`

@@ -1,7 +1,7 @@
 import {
   failingExternalSecret,
   healthyExternalSecret,
-} from '../../testing/statusFixtures';
+} from '../../__testUtils__/statusFixtures';
 import { NO_FILTER, filterExternalSecrets } from './filterExternalSecrets';
 
 const devHealthy = healthyExternalSecret();
@@ -20,10 +20,26 @@ describe('filterExternalSecrets', () => {
       [],
     ],
     ['name', { ...NO_FILTER, text: 'CONFIG' }, [devFailing]],
-    ['Secret key', { ...NO_FILTER, text: '.env' }, [devHealthy, stagingHealthy]],
-    ['Vault property', { ...NO_FILTER, text: 'dotenv' }, [devHealthy, stagingHealthy]],
-    ['finding summary', { ...NO_FILTER, text: 'has no property' }, [devFailing]],
-    ['every word', { ...NO_FILTER, text: 'staging env-file' }, [stagingHealthy]],
+    [
+      'Secret key',
+      { ...NO_FILTER, text: '.env' },
+      [devHealthy, stagingHealthy],
+    ],
+    [
+      'Vault property',
+      { ...NO_FILTER, text: 'dotenv' },
+      [devHealthy, stagingHealthy],
+    ],
+    [
+      'finding summary',
+      { ...NO_FILTER, text: 'has no property' },
+      [devFailing],
+    ],
+    [
+      'every word',
+      { ...NO_FILTER, text: 'staging env-file' },
+      [stagingHealthy],
+    ],
     ['unknown word', { ...NO_FILTER, text: 'nothing-like-this' }, []],
   ])('filters by %s', (_, filter, expected) => {
     expect(filterExternalSecrets(all, filter)).toEqual(expected);
