@@ -547,7 +547,7 @@ export class GitHubEmulator {
     const commitOf = async (record: RepositoryRecord, ref: string) => {
       const sha = await record.git.resolveCommit(ref);
       if (!sha) {
-        throw new HttpError(404, 'No commit found for SHA: ' + ref);
+        throw new HttpError(404, `No commit found for SHA: ${ref}`);
       }
       return sha;
     };
@@ -657,7 +657,7 @@ export class GitHubEmulator {
         if (
           changes.some(
             c =>
-              /[\u0000-\u001f]/.test(c.path) ||
+              [...c.path].some(ch => ch.charCodeAt(0) < 0x20) ||
               c.path
                 .split('/')
                 .some(s => s === '' || s === '.' || s === '..' || s === '.git'),

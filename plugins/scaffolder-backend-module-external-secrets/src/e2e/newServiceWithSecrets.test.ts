@@ -1,6 +1,9 @@
 import { VaultEmulator } from 'sandbox';
 import { parse } from 'yaml';
-import { ScaffolderHarness, TaskResult } from './scaffolderHarness';
+import {
+  ScaffolderHarness,
+  TaskResult,
+} from './__testUtils__/scaffolderHarness';
 
 // Values typed into the template's Secret fields. They must reach Vault and nothing else.
 const SECRETS = {

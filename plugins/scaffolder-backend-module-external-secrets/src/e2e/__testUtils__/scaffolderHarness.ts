@@ -26,7 +26,7 @@ import { parse } from 'yaml';
 export const GITHUB_TOKEN = 'e2e-github-token';
 export const TEMPLATE_FILE = path.resolve(
   __dirname,
-  '../../../../templates/new-service-with-secrets/template.yaml',
+  '../../../../../templates/new-service-with-secrets/template.yaml',
 );
 
 /** One event of a task, as the scaffolder API returns it. */
@@ -133,6 +133,7 @@ export class ScaffolderHarness {
           id: `loc-${this.registered.length}`,
           type: request.type ?? 'url',
           target: request.target,
+          entityRef: `location:default/generated-${this.registered.length}`,
         },
         entities: [entity],
         exists: false,
