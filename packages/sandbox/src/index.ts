@@ -2,3 +2,4 @@ export {};
 export * from './vault';
 export * from './github';
 export * from './kubernetes';
+export * from './eso';
