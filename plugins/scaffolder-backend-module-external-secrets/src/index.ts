@@ -1,1 +1,19 @@
-export {};
+/**
+ * Scaffolder actions for the gitops-secrets flow: Vault policy, Kubernetes-auth role, KV seed
+ * and External Secrets manifests.
+ *
+ * @packageDocumentation
+ */
+
+export { scaffolderModuleExternalSecrets as default } from './module';
+export { createVaultPolicyCreateAction } from './actions/vaultPolicyCreate';
+export { createVaultKubernetesRoleCreateAction } from './actions/vaultKubernetesRoleCreate';
+export { createVaultKvSeedAction } from './actions/vaultKvSeed';
+export {
+  createVaultClientProvider,
+  readVaultActionSettings,
+} from './actions/vaultActionSettings';
+export type {
+  VaultActionSettings,
+  VaultClientProvider,
+} from './actions/vaultActionSettings';

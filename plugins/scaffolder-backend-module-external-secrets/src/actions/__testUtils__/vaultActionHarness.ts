@@ -1,0 +1,110 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { JsonObject } from '@backstage/types';
+import { TemplateAction } from '@backstage/plugin-scaffolder-node';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { SetupServerApi } from 'msw/node';
+import { VaultEmulator, VaultEmulatorOptions, vaultHandlers } from 'sandbox';
+import {
+  createVaultClientProvider,
+  readVaultActionSettings,
+} from '../vaultActionSettings';
+import { createVaultKubernetesRoleCreateAction } from '../vaultKubernetesRoleCreate';
+import { createVaultKvSeedAction } from '../vaultKvSeed';
+import { createVaultPolicyCreateAction } from '../vaultPolicyCreate';
+
+export const VAULT_URL = 'https://vault.actions.test:8200';
+
+/** What the backend's own token needs for the three actions, and nothing more. */
+export const BACKEND_POLICY = `
+path "sys/policies/acl/*" { capabilities = ["read", "update"] }
+path "auth/kubernetes/role/*" { capabilities = ["create", "read", "update"] }
+path "secret/data/*" { capabilities = ["create"] }
+path "secret/metadata/*" { capabilities = ["read", "list"] }
+path "kv/*" { capabilities = ["create", "list"] }
+`;
+
+export interface RunOptions {
+  dryRun?: boolean;
+  secrets?: Record<string, string>;
+}
+
+/**
+ * The three Vault actions wired to a fresh Vault emulator through msw, with a token that has
+ * exactly {@link BACKEND_POLICY}.
+ */
+export function vaultActionHarness(
+  server: SetupServerApi,
+  options: {
+    emulator?: VaultEmulatorOptions;
+    vaultConfig?: JsonObject;
+    backendPolicy?: string;
+  } = {},
+) {
+  const emulator = new VaultEmulator(options.emulator);
+  emulator.putPolicy(
+    'backstage-backend',
+    options.backendPolicy ?? BACKEND_POLICY,
+  );
+  const token = emulator.createToken({ policies: ['backstage-backend'] });
+  server.use(...vaultHandlers(emulator, VAULT_URL));
+  const config = new ConfigReader({
+    externalSecrets: {
+      vault: {
+        baseUrl: VAULT_URL,
+        retryBaseDelayMs: 1,
+        auth: { type: 'token', token },
+        ...options.vaultConfig,
+      },
+    },
+  });
+  const serviceLogger = mockServices.logger.mock();
+  const vault = createVaultClientProvider(config, serviceLogger);
+  const settings = readVaultActionSettings(config);
+  const actions = {
+    policy: createVaultPolicyCreateAction({ vault, settings }),
+    role: createVaultKubernetesRoleCreateAction({ vault, settings }),
+    seed: createVaultKvSeedAction({ vault, settings }),
+  };
+
+  async function run(
+    action: TemplateAction<any, any, any>,
+    input: JsonObject,
+    runOptions: RunOptions = {},
+  ) {
+    const logger = mockServices.logger.mock();
+    const ctx = {
+      ...createMockActionContext({
+        input,
+        logger,
+        secrets: runOptions.secrets,
+      }),
+      isDryRun: runOptions.dryRun ?? false,
+    };
+    await action.handler(ctx);
+    const outputs = Object.fromEntries(
+      (ctx.output as jest.Mock).mock.calls.map(([name, value]) => [
+        name,
+        value,
+      ]),
+    );
+    return { outputs, logger };
+  }
+
+  const writes = () =>
+    emulator.requests.filter(
+      r => r.operation === 'write' && !r.path.endsWith('/login'),
+    );
+
+  return { emulator, token, actions, run, writes, serviceLogger, config };
+}
+
+/** Every text a logger mock received. */
+export function loggedText(
+  logger: ReturnType<typeof mockServices.logger.mock>,
+): string {
+  return [logger.debug, logger.info, logger.warn, logger.error]
+    .flatMap(fn => (fn as jest.Mock).mock.calls)
+    .map(call => JSON.stringify(call))
+    .join('\n');
+}

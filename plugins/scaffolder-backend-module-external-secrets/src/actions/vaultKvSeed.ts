@@ -1,0 +1,209 @@
+import { ConflictError, InputError } from '@backstage/errors';
+import {
+  kvPaths,
+  validateName,
+} from '@gitops-secrets/plugin-external-secrets-common';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { kvVersionInput, nameInput } from './inputRules';
+import {
+  VaultActionSettings,
+  VaultClientProvider,
+} from './vaultActionSettings';
+import { examples } from './vaultKvSeed.examples';
+
+const SECRET_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
+
+interface PropertyMapping {
+  property: string;
+  secret: string;
+}
+
+function readProperties(value: unknown): PropertyMapping[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new InputError(
+      'Invalid properties: must be a non-empty list of { property, secret }',
+    );
+  }
+  if (value.length > 100) {
+    throw new InputError('Invalid properties: at most 100 entries');
+  }
+  const seen = new Set<string>();
+  return value.map((entry, i) => {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      throw new InputError(
+        `Invalid properties[${i}]: must be an object { property, secret }`,
+      );
+    }
+    const { property, secret } = entry as Record<string, unknown>;
+    validateName('vaultProperty', property, `properties[${i}].property`);
+    if (typeof secret !== 'string' || !SECRET_KEY.test(secret)) {
+      throw new InputError(
+        `Invalid properties[${i}].secret: must name a template secret (letters, digits, "_", "." and "-", at most 128 characters)`,
+      );
+    }
+    if (seen.has(property as string)) {
+      throw new InputError(
+        `Invalid properties[${i}].property: "${property}" is listed twice`,
+      );
+    }
+    seen.add(property as string);
+    return { property: property as string, secret };
+  });
+}
+
+/**
+ * `vault:kv:seed`: writes a service's first secret values from the task's secrets, never
+ * overwriting an existing secret.
+ *
+ * @public
+ */
+export function createVaultKvSeedAction(options: {
+  vault: VaultClientProvider;
+  settings: VaultActionSettings;
+}) {
+  return createTemplateAction({
+    id: 'vault:kv:seed',
+    description:
+      'Writes a new Vault KV secret from values the user typed into `ui:field: Secret` fields (ctx.secrets), with check-and-set 0 so an existing secret is never overwritten. Values are never logged or output.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        path: z =>
+          z
+            .string()
+            .describe('KV key under the mount, e.g. `example-api/env-file`'),
+        properties: z =>
+          z
+            .array(
+              z.object({
+                property: z
+                  .string()
+                  .describe('Property name in the Vault secret, e.g. `dotenv`'),
+                secret: z
+                  .string()
+                  .describe('Name of the template secret holding the value'),
+              }),
+            )
+            .describe('Which template secret goes into which property'),
+        ifExists: z =>
+          z
+            .enum(['skip', 'fail'])
+            .optional()
+            .describe(
+              'When the secret already exists: `skip` (default) or `fail`',
+            ),
+        kvMount: z =>
+          z
+            .string()
+            .optional()
+            .describe('KV mount; default from config (`secret`)'),
+        kvVersion: z =>
+          z
+            .union([z.literal(1), z.literal(2), z.enum(['1', '2', 'v1', 'v2'])])
+            .optional()
+            .describe(
+              'KV version of the mount; detected from Vault when absent',
+            ),
+      },
+      output: {
+        path: z =>
+          z
+            .string()
+            .describe('The KV key (as an ExternalSecret remoteRef.key)'),
+        version: z =>
+          z
+            .number()
+            .describe(
+              'Version of the secret in Vault (0 when unknown or KV v1)',
+            ),
+        result: z =>
+          z
+            .enum(['created', 'skipped'])
+            .describe('What happened (or would happen, in a dry run)'),
+      },
+    },
+    async handler(ctx) {
+      const input = ctx.input as Record<string, unknown>;
+      const key = nameInput('vaultKvKey', input.path, 'path');
+      const kvMount = nameInput(
+        'vaultMount',
+        input.kvMount,
+        'kvMount',
+        options.settings.kvMount,
+      );
+      const requestedVersion = kvVersionInput(input.kvVersion);
+      const ifExists = input.ifExists === undefined ? 'skip' : input.ifExists;
+      if (ifExists !== 'skip' && ifExists !== 'fail') {
+        throw new InputError('Invalid ifExists: must be "skip" or "fail"');
+      }
+      const mappings = readProperties(input.properties);
+      const values: Record<string, string> = {};
+      for (const { property, secret } of mappings) {
+        const value = ctx.secrets?.[secret];
+        if (typeof value !== 'string' || value === '') {
+          throw new InputError(
+            `Invalid properties: the template secret "${secret}" (for property "${property}") is missing or empty; it must come from a ui:field: Secret parameter`,
+          );
+        }
+        values[property] = value;
+      }
+
+      const vault = options.vault();
+      const kvVersion = requestedVersion ?? (await vault.kvVersion(kvMount));
+      const dataPath = kvPaths(kvMount, key, kvVersion).data;
+      const existingOutcome = async (): Promise<{
+        result: 'skipped';
+        version: number;
+      }> => {
+        if (ifExists === 'fail') {
+          throw new ConflictError(
+            `Vault secret ${dataPath} already exists and ifExists is "fail"; it is never overwritten. Change it in Vault, or use ifExists: skip`,
+          );
+        }
+        const metadata = await vault.readKvMetadata(kvMount, key);
+        return { result: 'skipped', version: metadata?.currentVersion ?? 0 };
+      };
+
+      let outcome: { result: 'created' | 'skipped'; version: number };
+      if (ctx.isDryRun) {
+        const metadata = await vault.readKvMetadata(kvMount, key);
+        outcome = metadata
+          ? await existingOutcome()
+          : { result: 'created', version: 0 };
+        ctx.logger.info(
+          `Dry run: would ${
+            outcome.result === 'created' ? 'write' : 'skip'
+          } Vault secret ${dataPath} with properties ${Object.keys(values).join(
+            ', ',
+          )}`,
+        );
+      } else {
+        outcome = await ctx.checkpoint({
+          key: `vault-kv-seed-${kvMount}-${key}`,
+          fn: async () => {
+            try {
+              const written = await vault.createKvSecret(kvMount, key, values);
+              return { result: 'created' as const, version: written.version };
+            } catch (error) {
+              if ((error as Error).name === 'ConflictError') {
+                return existingOutcome();
+              }
+              throw error;
+            }
+          },
+        });
+        ctx.logger.info(
+          outcome.result === 'created'
+            ? `Vault secret ${dataPath} created (version ${
+                outcome.version
+              }) with properties ${Object.keys(values).join(', ')}`
+            : `Vault secret ${dataPath} already exists; left unchanged`,
+        );
+      }
+      ctx.output('path', key);
+      ctx.output('version', outcome.version);
+      ctx.output('result', outcome.result);
+    },
+  });
+}

@@ -1,0 +1,209 @@
+import { ConflictError, InputError } from '@backstage/errors';
+import {
+  VaultCapability,
+  VaultPolicy,
+  kvServicePolicy,
+  parseVaultPolicy,
+  renderVaultPolicyHcl,
+} from '@gitops-secrets/plugin-external-secrets-common';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { booleanInput, kvVersionInput, nameInput } from './inputRules';
+import {
+  VaultActionSettings,
+  VaultClientProvider,
+} from './vaultActionSettings';
+import { examples } from './vaultPolicyCreate.examples';
+
+/** Rules as comparable lines, so that formatting and rule order do not count as a change. */
+function ruleLines(policy: VaultPolicy): string[] {
+  return policy.rules
+    .map(r => `path "${r.path}" [${[...r.capabilities].sort().join(', ')}]`)
+    .sort();
+}
+
+function policyDifferences(
+  existingText: string,
+  wanted: VaultPolicy,
+): string[] | undefined {
+  let existing: VaultPolicy;
+  try {
+    existing = parseVaultPolicy(existingText);
+  } catch {
+    return ['the policy in Vault cannot be parsed'];
+  }
+  const have = ruleLines(existing);
+  const want = ruleLines(wanted);
+  const lines = [
+    ...have
+      .filter(line => !want.includes(line))
+      .map(line => `only in Vault: ${line}`),
+    ...want
+      .filter(line => !have.includes(line))
+      .map(line => `only wanted: ${line}`),
+  ];
+  return lines.length ? lines : undefined;
+}
+
+/**
+ * `vault:policy:create`: writes a least-privilege ACL policy for a service's KV secrets.
+ *
+ * @public
+ */
+export function createVaultPolicyCreateAction(options: {
+  vault: VaultClientProvider;
+  settings: VaultActionSettings;
+}) {
+  const { settings } = options;
+  return createTemplateAction({
+    id: 'vault:policy:create',
+    description:
+      "Writes a least-privilege Vault ACL policy granting read (and optionally list) on one service's KV secrets, e.g. `secret/data/<name>/*` on KV v2.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        name: z =>
+          z
+            .string()
+            .describe(
+              'Service name (DNS label); default for pathPrefix and policyName',
+            ),
+        kvMount: z =>
+          z
+            .string()
+            .optional()
+            .describe('KV mount; default from config (`secret`)'),
+        kvVersion: z =>
+          z
+            .union([z.literal(1), z.literal(2), z.enum(['1', '2', 'v1', 'v2'])])
+            .optional()
+            .describe(
+              'KV version of the mount; detected from Vault when absent',
+            ),
+        pathPrefix: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "Folder under the mount holding the service's secrets; default `name`",
+            ),
+        capabilities: z =>
+          z
+            .array(z.string())
+            .optional()
+            .describe(
+              'Capabilities to grant; default ["read"]. Only those allowed by config (default read, list)',
+            ),
+        policyName: z =>
+          z.string().optional().describe('Policy name; default `name`'),
+        overwrite: z =>
+          z
+            .boolean()
+            .optional()
+            .describe('Replace an existing, different policy; default false'),
+      },
+      output: {
+        policyName: z => z.string().describe('The policy name'),
+        policy: z => z.string().describe('The policy text (HCL)'),
+        result: z =>
+          z
+            .enum(['created', 'unchanged', 'updated'])
+            .describe('What happened (or would happen, in a dry run)'),
+      },
+    },
+    async handler(ctx) {
+      const input = ctx.input as Record<string, unknown>;
+      const name = nameInput('serviceName', input.name, 'name');
+      const kvMount = nameInput(
+        'vaultMount',
+        input.kvMount,
+        'kvMount',
+        settings.kvMount,
+      );
+      const requestedVersion = kvVersionInput(input.kvVersion);
+      const pathPrefix = nameInput(
+        'vaultKvKey',
+        input.pathPrefix,
+        'pathPrefix',
+        name,
+      );
+      const policyName = nameInput(
+        'vaultPolicyName',
+        input.policyName,
+        'policyName',
+        name,
+      );
+      const overwrite = booleanInput(input.overwrite, 'overwrite');
+      const capabilitiesInput =
+        input.capabilities === undefined ? ['read'] : input.capabilities;
+      if (!Array.isArray(capabilitiesInput) || capabilitiesInput.length === 0) {
+        throw new InputError(
+          'Invalid capabilities: must be a non-empty list such as ["read"]',
+        );
+      }
+      const capabilities = capabilitiesInput.map((cap, i) => {
+        if (
+          typeof cap !== 'string' ||
+          !settings.allowedCapabilities.includes(cap as VaultCapability)
+        ) {
+          throw new InputError(
+            `Invalid capabilities[${i}]: ${JSON.stringify(
+              String(cap).slice(0, 40),
+            )} is not allowed; allowed: ${settings.allowedCapabilities.join(
+              ', ',
+            )}`,
+          );
+        }
+        return cap as VaultCapability;
+      });
+
+      const vault = options.vault();
+      const kvVersion = requestedVersion ?? (await vault.kvVersion(kvMount));
+      const wanted = kvServicePolicy({
+        kvMount,
+        kvVersion,
+        pathPrefix,
+        capabilities,
+      });
+      const policy = renderVaultPolicyHcl(wanted);
+
+      const existing = await vault.readPolicy(policyName);
+      let result: 'created' | 'unchanged' | 'updated' = 'created';
+      if (existing !== undefined) {
+        const diff = policyDifferences(existing, wanted);
+        if (!diff) {
+          result = 'unchanged';
+        } else if (!overwrite) {
+          throw new ConflictError(
+            `Vault policy "${policyName}" already exists with different rules (${diff.join(
+              '; ',
+            )}). Set overwrite: true to replace it, or choose another policyName`,
+          );
+        } else {
+          result = 'updated';
+        }
+      }
+
+      if (result !== 'unchanged') {
+        if (ctx.isDryRun) {
+          ctx.logger.info(
+            `Dry run: would write Vault policy "${policyName}" (${result})`,
+          );
+        } else {
+          await ctx.checkpoint({
+            key: `vault-policy-${policyName}`,
+            fn: async () => {
+              await vault.writePolicy(policyName, policy);
+            },
+          });
+          ctx.logger.info(`Vault policy "${policyName}" ${result}`);
+        }
+      } else {
+        ctx.logger.info(`Vault policy "${policyName}" is already as wanted`);
+      }
+      ctx.output('policyName', policyName);
+      ctx.output('policy', policy);
+      ctx.output('result', result);
+    },
+  });
+}
