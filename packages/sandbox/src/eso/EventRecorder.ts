@@ -11,6 +11,9 @@ export type EventType = 'Normal' | 'Warning';
  * cluster-scoped objects go to the `default` namespace.
  */
 export class EventRecorder {
+  /** Event name by involved object uid, type, reason and message, to find repeats quickly. */
+  private readonly recorded = new Map<string, { namespace: string; name: string }>();
+
   constructor(
     private readonly cluster: KubernetesEmulator,
     private readonly now: () => Date,
@@ -26,15 +29,9 @@ export class EventRecorder {
     const events = this.cluster.type('events');
     const namespace = object.metadata.namespace ?? 'default';
     const timestamp = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const existing = this.cluster.objects
-      .list(events, namespace)
-      .find(
-        e =>
-          (e.involvedObject as { uid?: string })?.uid === object.metadata.uid &&
-          e.reason === reason &&
-          e.type === type &&
-          e.message === message,
-      );
+    const dedupeKey = JSON.stringify([object.metadata.uid, type, reason, message]);
+    const seen = this.recorded.get(dedupeKey);
+    const existing = seen && this.find(seen.namespace, seen.name);
     if (existing) {
       await this.cluster.objects.update(
         events,
@@ -48,11 +45,10 @@ export class EventRecorder {
       );
       return;
     }
+    const name = `${object.metadata.name}.${randomBytes(8).toString('hex')}`;
+    this.recorded.set(dedupeKey, { namespace, name });
     await this.cluster.objects.create(events, namespace, {
-      metadata: {
-        name: `${object.metadata.name}.${randomBytes(8).toString('hex')}`,
-        namespace,
-      },
+      metadata: { name, namespace },
       involvedObject: {
         apiVersion: object.apiVersion,
         kind: object.kind,
@@ -73,5 +69,13 @@ export class EventRecorder {
       lastTimestamp: timestamp,
       count: 1,
     });
+  }
+
+  private find(namespace: string, name: string): KubeObject | undefined {
+    try {
+      return this.cluster.objects.get(this.cluster.type('events'), namespace, name);
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -16,8 +16,12 @@ export interface StoredChange {
 /** A listener on committed changes (watch streams, the ESO simulation, tests). */
 export type ChangeListener = (change: StoredChange) => void;
 
-function keyOf(type: ResourceType, namespace: string | undefined, name: string) {
-  return `${type.group}/${type.plural}/${namespace ?? ''}/${name}`;
+function typeKey(type: ResourceType) {
+  return `${type.group}/${type.plural}`;
+}
+
+function objectKey(namespace: string | undefined, name: string) {
+  return `${namespace ?? ''}/${name}`;
 }
 
 /**
@@ -27,7 +31,8 @@ function keyOf(type: ResourceType, namespace: string | undefined, name: string) 
  * API server.
  */
 export class ObjectStore {
-  private readonly objects = new Map<string, KubeObject>();
+  /** Objects by resource type, then by `<namespace>/<name>`. */
+  private readonly objects = new Map<string, Map<string, KubeObject>>();
   private history: StoredChange[] = [];
   private revision = 1000;
   private compactedRevision = 1000;
@@ -44,24 +49,20 @@ export class ObjectStore {
     namespace: string | undefined,
     name: string,
   ): KubeObject | undefined {
-    const found = this.objects.get(keyOf(type, namespace, name));
+    const found = this.objects.get(typeKey(type))?.get(objectKey(namespace, name));
     return found ? structuredClone(found) : undefined;
   }
 
   list(type: ResourceType, namespace?: string): KubeObject[] {
-    const prefix = `${type.group}/${type.plural}/${namespace ?? ''}`;
     const result: KubeObject[] = [];
-    for (const [key, object] of this.objects) {
-      const matches = namespace
-        ? key.startsWith(`${prefix}/`)
-        : key.startsWith(`${type.group}/${type.plural}/`);
-      if (matches) {
+    for (const object of this.objects.get(typeKey(type))?.values() ?? []) {
+      if (!namespace || object.metadata.namespace === namespace) {
         result.push(structuredClone(object));
       }
     }
     return result.sort((a, b) =>
-      `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(
-        `${b.metadata.namespace}/${b.metadata.name}`,
+      objectKey(a.metadata.namespace, a.metadata.name!).localeCompare(
+        objectKey(b.metadata.namespace, b.metadata.name!),
       ),
     );
   }
@@ -75,16 +76,17 @@ export class ObjectStore {
     this.revision += 1;
     const stored = structuredClone(object);
     stored.metadata.resourceVersion = String(this.revision);
-    const key = keyOf(
-      resourceType,
-      stored.metadata.namespace,
-      stored.metadata.name!,
-    );
-    const previous = this.objects.get(key);
+    const key = objectKey(stored.metadata.namespace, stored.metadata.name!);
+    let ofType = this.objects.get(typeKey(resourceType));
+    if (!ofType) {
+      ofType = new Map();
+      this.objects.set(typeKey(resourceType), ofType);
+    }
+    const previous = ofType.get(key);
     if (type === 'DELETED') {
-      this.objects.delete(key);
+      ofType.delete(key);
     } else {
-      this.objects.set(key, stored);
+      ofType.set(key, stored);
     }
     const change: StoredChange = {
       revision: this.revision,
