@@ -213,7 +213,7 @@ describe('GitHubEmulator', () => {
 
     expect(
       (
-        await call('PATCH', '/repos/acme/gitops/git/refs/heads/shop', {
+        await call('PATCH', '/repos/acme/gitops/git/refs/heads%2Fshop', {
           sha: commit.json.sha,
           force: true,
         })

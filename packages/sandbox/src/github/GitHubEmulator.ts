@@ -512,9 +512,11 @@ export class GitHubEmulator {
       return;
     }
     const method = req.method === 'HEAD' ? 'GET' : req.method;
+    // Octokit encodes "/" inside a ref (`heads%2Ffeature%2Fx`); GitHub treats both spellings alike.
+    const routePath = url.pathname.replace(/%2F/gi, '/');
     for (const route of this.routes) {
       const match =
-        route.method === method ? route.pattern.exec(url.pathname) : null;
+        route.method === method ? route.pattern.exec(routePath) : null;
       if (!match) {
         continue;
       }

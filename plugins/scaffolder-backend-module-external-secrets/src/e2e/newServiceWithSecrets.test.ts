@@ -306,17 +306,56 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
 
   it('run again: the same PR is updated, Vault is not written', async () => {
     h.vault.clearRequests();
+    const before = await h.github.branches('acme', 'gitops');
     const result = await h.runTemplate(
       formValues(h, 'gitops', 'orders-again'),
       SECRETS,
     );
     expect(result.status).toBe('completed');
     expect(await endState('gitops')).toEqual(clean);
-    const writes = h.vault.requests.filter(
-      r => r.operation === 'write' || r.operation === 'delete',
+    const after = await h.github.branches('acme', 'gitops');
+    expect(after[BRANCH]).not.toBe(before[BRANCH]);
+    expect(after.main).toBe(before.main);
+    // The seed may try its check-and-set-0 write; Vault must refuse it, and nothing else is written.
+    const accepted = h.vault.requests.filter(
+      r => (r.operation === 'write' || r.operation === 'delete') && r.status < 300,
     );
-    expect(writes.map(r => `${r.method} ${r.path}`)).toEqual([]);
+    expect(accepted.map(r => `${r.method} ${r.path}`)).toEqual([]);
     expectNoSecretValue(taskText(result));
+  }, 120_000);
+
+  it('a dry run (the template editor) shows the rendered manifests and writes nothing', async () => {
+    h.vault.clearRequests();
+    const repos = h.github.requests.length;
+    const result = await h.dryRun(
+      formValues(h, 'gitops', 'orders-dry'),
+      SECRETS,
+    );
+    expect(result.status).toBe(200);
+    const rendered = Object.fromEntries(
+      Object.entries(result.files)
+        .filter(([file]) => file.startsWith(`${MANIFESTS_DIR}/`))
+        .map(([file, text]) => [
+          file.slice(MANIFESTS_DIR.length + 1),
+          parse(text),
+        ]),
+    );
+    expect(rendered).toEqual(expectedObjects);
+    expect(Object.keys(result.files)).toEqual(
+      expect.arrayContaining([
+        'service/catalog-info.yaml',
+        'service/deploy/deployment.yaml',
+      ]),
+    );
+    expect(
+      h.vault.requests.filter(
+        r => r.operation === 'write' || r.operation === 'delete',
+      ),
+    ).toEqual([]);
+    expect(
+      h.github.requests.slice(repos).filter(r => r.method !== 'GET'),
+    ).toEqual([]);
+    expectNoSecretValue(JSON.stringify(result));
   }, 120_000);
 
   it('a Vault 500 on the role write fails the task with the step, path and cause; the next run ends like the clean run', async () => {
@@ -333,13 +372,17 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
       SECRETS,
     );
     expect(failed.status).toBe('failed');
-    const failure = failed.events
-      .filter(e => e.body.stepId === 'role' || e.type === 'completion')
-      .map(e => `${e.body.message ?? ''} ${JSON.stringify(e.body.error ?? '')}`)
-      .join('\n');
-    expect(failure).toMatch(/role|Kubernetes-auth role/);
-    expect(failure).toContain('auth/kubernetes/role/external-secrets-orders');
-    expect(failure).toContain('storage backend unavailable');
+    const failedStep = failed.events.find(
+      e => e.body.status === 'failed' && e.body.stepId,
+    );
+    expect(failedStep?.body.stepId).toBe('role');
+    expect(failedStep?.body.message).toContain(
+      'auth/kubernetes/role/external-secrets-orders',
+    );
+    expect(failedStep?.body.message).toContain('storage backend unavailable');
+    expect(
+      failed.events.filter(e => e.body.status === 'skipped').map(e => e.body.stepId),
+    ).toEqual(['seed', 'manifests', 'pr', 'fetch', 'publish', 'register']);
     expect(h.github.pullRequests('acme', 'gitops-b')).toEqual([]);
     expectNoSecretValue(taskText(failed));
 

@@ -182,6 +182,70 @@ export class ScaffolderHarness {
     return JSON.parse(response.body ?? '{}').data;
   }
 
+  /**
+   * Dry-runs the template as the template editor does: template, values and the skeleton's
+   * files in, rendered workspace files and log out.
+   */
+  async dryRun(
+    values: Record<string, unknown>,
+    secrets: Record<string, string>,
+  ): Promise<{
+    status: number;
+    log: Array<{ body: { message?: string } }>;
+    files: Record<string, string>;
+  }> {
+    const templateDir = path.dirname(TEMPLATE_FILE);
+    const directoryContents = fs
+      .readdirSync(path.join(templateDir, 'skeleton'), { recursive: true })
+      .map(String)
+      .filter(file =>
+        fs.statSync(path.join(templateDir, 'skeleton', file)).isFile(),
+      )
+      .map(file => ({
+        path: `skeleton/${file}`,
+        base64Content: fs
+          .readFileSync(path.join(templateDir, 'skeleton', file))
+          .toString('base64'),
+      }));
+    const response = await fetch(`${this.scaffolderUrl()}/v2/dry-run`, {
+      method: 'POST',
+      headers: this.headers(),
+      body: JSON.stringify({
+        template: parse(fs.readFileSync(TEMPLATE_FILE, 'utf8')),
+        values,
+        secrets,
+        directoryContents,
+      }),
+    });
+    const body = await response.json();
+    return {
+      status: response.status,
+      log: body.log ?? [],
+      files: Object.fromEntries(
+        (body.directoryContents ?? []).map(
+          (file: { path: string; base64Content: string }) => [
+            file.path,
+            Buffer.from(file.base64Content, 'base64').toString('utf8'),
+          ],
+        ),
+      ),
+    };
+  }
+
+  private scaffolderUrl() {
+    const server = this.backend!.server;
+    return `http://127.0.0.1:${
+      (server.address() as AddressInfo).port
+    }/api/scaffolder`;
+  }
+
+  private headers() {
+    return {
+      authorization: mockCredentials.user.header(),
+      'content-type': 'application/json',
+    };
+  }
+
   /** Runs the template to the end (bounded wait) and returns its status, events and output. */
   async runTemplate(
     values: Record<string, unknown>,
@@ -218,7 +282,8 @@ export class ScaffolderHarness {
         const events = await (
           await fetch(`${base}/v2/tasks/${id}/events`, { headers })
         ).json();
-        return { id, status: task.status, events, output: task.output };
+        const completion = events.find((e: TaskEvent) => e.type === 'completion');
+        return { id, status: task.status, events, output: completion?.body.output };
       }
       await new Promise(resolve => setTimeout(resolve, 100));
     }
