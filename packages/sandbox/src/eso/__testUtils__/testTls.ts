@@ -3,7 +3,7 @@ import forge from 'node-forge';
 function certificate(
   subject: string,
   publicKey: forge.pki.PublicKey,
-  issuer: { name: string; key: forge.pki.PrivateKey },
+  issuer: { name: string; key: forge.pki.rsa.PrivateKey },
   extensions: object[],
 ) {
   const cert = forge.pki.createCertificate();
