@@ -65,9 +65,9 @@ describe('legacy exports', () => {
   });
 
   it('the plugin provides a working API client', async () => {
-    const factory = externalSecretsPlugin
-      .getApis()
-      .find(f => f.api.id === externalSecretsApiRef.id)!;
+    const factory = [...externalSecretsPlugin.getApis()].find(
+      f => f.api.id === externalSecretsApiRef.id,
+    )!;
     expect(factory).toBeDefined();
     const api = factory.factory({
       discoveryApi: mockApis.discovery({ baseUrl: 'http://localhost:7007' }),

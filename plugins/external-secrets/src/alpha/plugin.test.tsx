@@ -54,7 +54,7 @@ describe('New Frontend System plugin', () => {
   });
 
   it('has the plugin id the backend route and signals use', () => {
-    expect(plugin.id).toBe('external-secrets');
+    expect(plugin.pluginId).toBe('external-secrets');
   });
 
   it('offers the card as an info card for annotated entities only', async () => {

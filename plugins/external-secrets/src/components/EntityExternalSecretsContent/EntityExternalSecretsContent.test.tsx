@@ -7,7 +7,6 @@ import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import type { EntityExternalSecretsStatus } from '@gitops-secrets/plugin-external-secrets-common';
 import {
-  REFRESH_PATH,
   STATUS_PATH,
   annotatedEntity,
   entityStatus,
@@ -22,10 +21,8 @@ import { EntityExternalSecretsContent } from './EntityExternalSecretsContent';
 const server = setupServer();
 registerMswTestHooks(server);
 
-const allowSync = [
-  permissionApiRef,
-  mockApis.permission({ authorize: AuthorizeResult.ALLOW }),
-] as const;
+// usePermission caches answers per permission for the whole module, so the tests where the
+// user may sync live in EntityExternalSecretsContent.sync.test.tsx
 const denySync = [
   permissionApiRef,
   mockApis.permission({ authorize: AuthorizeResult.DENY }),
@@ -180,71 +177,6 @@ describe('EntityExternalSecretsContent', () => {
     expect(
       within(table).queryByRole('columnheader', { name: 'Actions' }),
     ).not.toBeInTheDocument();
-  });
-
-  it('requests a sync with the permission, shows progress and the result, then refetches', async () => {
-    let statusCalls = 0;
-    let received: unknown;
-    let releaseRefresh: () => void = () => {};
-    server.use(
-      http.get(STATUS_PATH, () => {
-        statusCalls += 1;
-        return HttpResponse.json(twoClusters());
-      }),
-      http.post(REFRESH_PATH, async ({ request }) => {
-        received = await request.json();
-        await new Promise<void>(resolve => {
-          releaseRefresh = resolve;
-        });
-        return new HttpResponse(null, { status: 202 });
-      }),
-    );
-    await renderTab([allowSync]);
-
-    const button = await screen.findByRole('button', {
-      name: 'Sync example-api-config in dev/example-api now',
-    });
-    await userEvent.click(button);
-    await waitFor(() => expect(button).toBeDisabled());
-    expect(button).toHaveAttribute('aria-busy', 'true');
-    expect(received).toEqual({
-      cluster: 'dev',
-      namespace: 'example-api',
-      name: 'example-api-config',
-    });
-
-    releaseRefresh();
-    expect(await screen.findByText('Sync requested')).toBeInTheDocument();
-    expect(button).toBeEnabled();
-    await waitFor(() => expect(statusCalls).toBe(2));
-  });
-
-  it('shows why a sync request failed', async () => {
-    answer(twoClusters());
-    server.use(
-      http.post(REFRESH_PATH, () =>
-        HttpResponse.json(
-          {
-            error: {
-              name: 'NotAllowedError',
-              message: 'not allowed to sync example-api-config',
-            },
-            response: { statusCode: 403 },
-          },
-          { status: 403 },
-        ),
-      ),
-    );
-    await renderTab([allowSync]);
-    await userEvent.click(
-      await screen.findByRole('button', {
-        name: 'Sync example-api-config in dev/example-api now',
-      }),
-    );
-    expect(await screen.findByText(/^Sync failed:/)).toHaveTextContent(
-      'Sync failed: not allowed to sync example-api-config',
-    );
-    expect(screen.queryByText('Sync requested')).not.toBeInTheDocument();
   });
 
   it('shows an API error instead of an empty table', async () => {

@@ -1,0 +1,122 @@
+import { mockApis, registerMswTestHooks } from '@backstage/test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import type { EntityExternalSecretsStatus } from '@gitops-secrets/plugin-external-secrets-common';
+import {
+  REFRESH_PATH,
+  STATUS_PATH,
+  annotatedEntity,
+  entityStatus,
+  failingExternalSecret,
+  healthyExternalSecret,
+  unreachableCluster,
+} from '../../__testUtils__/statusFixtures';
+import { renderWithEntity } from '../../__testUtils__/renderWithEntity';
+import { EntityExternalSecretsContent } from './EntityExternalSecretsContent';
+
+const server = setupServer();
+registerMswTestHooks(server);
+
+const allowSync = [
+  permissionApiRef,
+  mockApis.permission({ authorize: AuthorizeResult.ALLOW }),
+] as const;
+
+const twoClusters = () =>
+  entityStatus(
+    [
+      healthyExternalSecret(),
+      failingExternalSecret(),
+      healthyExternalSecret({ cluster: 'staging' }),
+    ],
+    [
+      { name: 'dev', reachable: true, synced: true },
+      { name: 'staging', reachable: true, synced: true },
+      unreachableCluster,
+    ],
+  );
+
+function answer(body: EntityExternalSecretsStatus) {
+  server.use(http.get(STATUS_PATH, () => HttpResponse.json(body)));
+}
+
+async function renderTab(apis: ReadonlyArray<readonly [any, any]>) {
+  await renderWithEntity(<EntityExternalSecretsContent />, {
+    entity: annotatedEntity,
+    apis,
+  });
+  return screen.findByRole('table', {
+    name: 'ExternalSecrets across clusters',
+  });
+}
+
+describe('EntityExternalSecretsContent with the sync permission', () => {
+  it('requests a sync with the permission, shows progress and the result, then refetches', async () => {
+    let statusCalls = 0;
+    let received: unknown;
+    let releaseRefresh: () => void = () => {};
+    server.use(
+      http.get(STATUS_PATH, () => {
+        statusCalls += 1;
+        return HttpResponse.json(twoClusters());
+      }),
+      http.post(REFRESH_PATH, async ({ request }) => {
+        received = await request.json();
+        await new Promise<void>(resolve => {
+          releaseRefresh = resolve;
+        });
+        return new HttpResponse(null, { status: 202 });
+      }),
+    );
+    await renderTab([allowSync]);
+
+    const button = await screen.findByRole('button', {
+      name: 'Sync example-api-config in dev/example-api now',
+    });
+    await userEvent.click(button);
+    await waitFor(() => expect(button).toBeDisabled());
+    expect(button).toHaveAttribute('aria-busy', 'true');
+    expect(received).toEqual({
+      cluster: 'dev',
+      namespace: 'example-api',
+      name: 'example-api-config',
+    });
+
+    releaseRefresh();
+    expect(await screen.findByText('Sync requested')).toBeInTheDocument();
+    expect(button).toBeEnabled();
+    await waitFor(() => expect(statusCalls).toBe(2));
+  });
+
+  it('shows why a sync request failed', async () => {
+    answer(twoClusters());
+    server.use(
+      http.post(REFRESH_PATH, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'NotAllowedError',
+              message: 'not allowed to sync example-api-config',
+            },
+            response: { statusCode: 403 },
+          },
+          { status: 403 },
+        ),
+      ),
+    );
+    await renderTab([allowSync]);
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: 'Sync example-api-config in dev/example-api now',
+      }),
+    );
+    expect(await screen.findByText(/^Sync failed:/)).toHaveTextContent(
+      'Sync failed: not allowed to sync example-api-config',
+    );
+    expect(screen.queryByText('Sync requested')).not.toBeInTheDocument();
+  });
+});
