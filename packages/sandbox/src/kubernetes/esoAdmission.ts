@@ -27,8 +27,16 @@ interface AjvError {
 }
 
 /** `/spec/data/0/remoteRef` → `spec.data[0].remoteRef`, the API server's way of naming a field. */
+/** The segments of a JSON pointer, unescaped (`~1` is `/`, `~0` is `~`). */
+function pointerSegments(instancePath: string): string[] {
+  return instancePath
+    .split('/')
+    .filter(Boolean)
+    .map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
 function fieldPath(instancePath: string, child?: string): string {
-  const parts = instancePath.split('/').filter(Boolean);
+  const parts = pointerSegments(instancePath);
   if (child) {
     parts.push(child);
   }
@@ -44,7 +52,7 @@ function fieldPath(instancePath: string, child?: string): string {
 
 function valueAt(object: unknown, instancePath: string): unknown {
   let current = object;
-  for (const part of instancePath.split('/').filter(Boolean)) {
+  for (const part of pointerSegments(instancePath)) {
     current = (current as Record<string, unknown> | undefined)?.[part];
   }
   return current;
@@ -59,7 +67,14 @@ function toCause(object: KubeObject, error: AjvError): StatusCause {
     };
   }
   const field = fieldPath(error.instancePath);
-  const value = JSON.stringify(valueAt(object, error.instancePath));
+  const raw = valueAt(object, error.instancePath);
+  // Like the API server, name the type of a structured value instead of printing it.
+  let value = JSON.stringify(raw);
+  if (Array.isArray(raw)) {
+    value = '"array"';
+  } else if (raw !== null && typeof raw === 'object') {
+    value = '"object"';
+  }
   if (error.keyword === 'enum') {
     const allowed = (error.params.allowedValues as unknown[])
       .map(v => JSON.stringify(v))
