@@ -24,12 +24,13 @@ function resolveTargetPath(
     .replaceAll('{namespace}', namespace);
   const segments = targetPath.split('/');
   if (
-    path.isAbsolute(targetPath) ||
-    targetPath.includes('\\') ||
-    segments.some(s => s === '' || s === '.' || s === '..')
+    targetPath.length > 512 ||
+    segments.some(s => s === '.' || s === '..' || !/^[A-Za-z0-9._-]+$/.test(s))
   ) {
     throw new InputError(
-      `Invalid targetPath: "${targetPath}" must be a relative path inside the workspace such as "apps/${name}/external-secrets", without "." or ".." segments`,
+      `Invalid targetPath: ${JSON.stringify(
+        targetPath.slice(0, 80),
+      )} must be a relative path inside the workspace such as "apps/${name}/external-secrets": segments of letters, digits, ".", "_" and "-" separated by single "/", no "." or ".." segment, at most 512 characters`,
     );
   }
   return targetPath;
