@@ -1,5 +1,6 @@
 import { registerMswTestHooks } from '@backstage/test-utils';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { signalApiRef, type SignalApi } from '@backstage/plugin-signals-react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse, delay } from 'msw';
 import { setupServer } from 'msw/node';
@@ -138,6 +139,35 @@ describe('EntityExternalSecretsCard', () => {
     expect(
       screen.getByRole('listitem', { name: 'example-api-env-file: Synced' }),
     ).toHaveTextContent('(dev/example-api)');
+  });
+
+  it('refetches when a signal arrives and shows the new state', async () => {
+    let current = entityStatus([healthyExternalSecret()]);
+    server.use(http.get(STATUS_PATH, () => HttpResponse.json(current)));
+    let notify: (message: { changed: string }) => void = () => {};
+    const signalApi: SignalApi = {
+      subscribe(channel, onMessage) {
+        if (channel === 'external-secrets:component:default/example-api') {
+          notify = onMessage as typeof notify;
+        }
+        return { unsubscribe: () => {} };
+      },
+    };
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: annotatedEntity,
+      apis: [[signalApiRef, signalApi]],
+    });
+    expect(
+      await screen.findByRole('status', { name: 'External Secrets: Synced' }),
+    ).toBeInTheDocument();
+
+    current = entityStatus([failingExternalSecret()]);
+    act(() => notify({ changed: 'example-api-config' }));
+
+    expect(
+      await screen.findByRole('status', { name: 'External Secrets: Error' }),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('alert', { name: 'First finding' })).toBeVisible();
   });
 
   it('shows an API error with a retry that loads the status', async () => {
