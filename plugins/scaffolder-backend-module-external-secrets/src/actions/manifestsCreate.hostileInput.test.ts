@@ -167,7 +167,9 @@ describe('external-secrets:manifests:create with hostile input', () => {
           await action.handler(ctx as any);
           accepted.push(JSON.stringify(value));
         } catch (error) {
-          expect(error).toBeInstanceOf(InputError);
+          if (!(error instanceof InputError)) {
+            accepted.push(`${JSON.stringify(value)} (${error})`);
+          }
         }
       }
       const written = await fs.readdir(workspacePath);
