@@ -318,7 +318,8 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
     expect(after.main).toBe(before.main);
     // The seed may try its check-and-set-0 write; Vault must refuse it, and nothing else is written.
     const accepted = h.vault.requests.filter(
-      r => (r.operation === 'write' || r.operation === 'delete') && r.status < 300,
+      r =>
+        (r.operation === 'write' || r.operation === 'delete') && r.status < 300,
     );
     expect(accepted.map(r => `${r.method} ${r.path}`)).toEqual([]);
     expectNoSecretValue(taskText(result));
@@ -381,7 +382,9 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
     );
     expect(failedStep?.body.message).toContain('storage backend unavailable');
     expect(
-      failed.events.filter(e => e.body.status === 'skipped').map(e => e.body.stepId),
+      failed.events
+        .filter(e => e.body.status === 'skipped')
+        .map(e => e.body.stepId),
     ).toEqual(['seed', 'manifests', 'pr', 'fetch', 'publish', 'register']);
     expect(h.github.pullRequests('acme', 'gitops-b')).toEqual([]);
     expectNoSecretValue(taskText(failed));

@@ -282,8 +282,15 @@ export class ScaffolderHarness {
         const events = await (
           await fetch(`${base}/v2/tasks/${id}/events`, { headers })
         ).json();
-        const completion = events.find((e: TaskEvent) => e.type === 'completion');
-        return { id, status: task.status, events, output: completion?.body.output };
+        const completion = events.find(
+          (e: TaskEvent) => e.type === 'completion',
+        );
+        return {
+          id,
+          status: task.status,
+          events,
+          output: completion?.body.output,
+        };
       }
       await new Promise(resolve => setTimeout(resolve, 100));
     }
