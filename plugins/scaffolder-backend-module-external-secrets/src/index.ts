@@ -17,3 +17,4 @@ export type {
   VaultActionSettings,
   VaultClientProvider,
 } from './actions/vaultActionSettings';
+export { createManifestsCreateAction } from './actions/manifestsCreate';
