@@ -275,6 +275,11 @@ export class KubernetesEmulator {
     compactHistory: () => this.store.compact(),
   };
 
+  /** How many watch streams are open (tests check that clients close theirs). */
+  get openWatchCount(): number {
+    return this.watches.size;
+  }
+
   /** Sends a BOOKMARK to every watch that asked for them (also sent on a timer). */
   sendBookmarks(): void {
     for (const watch of this.watches) {

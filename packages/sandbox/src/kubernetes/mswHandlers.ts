@@ -18,12 +18,21 @@ function withLeadingNewline(
   return readable;
 }
 
-function toHttpResponse(response: KubernetesResponse): Response {
+function toHttpResponse(
+  response: KubernetesResponse,
+  clientGone: AbortSignal,
+): Response {
   if (response.networkError) {
     return HttpResponse.error();
   }
   if (response.stream) {
-    return new HttpResponse(withLeadingNewline(response.stream), {
+    const stream = withLeadingNewline(response.stream);
+    // End the watch on the emulator's side when the client aborts it (where the interceptor
+    // reports aborts; otherwise it ends with `emulator.close()`).
+    clientGone.addEventListener('abort', () => {
+      stream.cancel().catch(() => undefined);
+    });
+    return new HttpResponse(stream, {
       status: response.status,
       headers: response.headers,
     });
@@ -61,7 +70,7 @@ export function kubernetesHandlers(
         headers,
         body: hasBody ? await request.text() : undefined,
       });
-      return toHttpResponse(response);
+      return toHttpResponse(response, request.signal);
     }),
   ];
 }

@@ -49,7 +49,12 @@ describe('createKubernetesRequestListener', () => {
       const { value } = await reader.read();
       const event = JSON.parse(new TextDecoder().decode(value).trim());
       expect(event).toMatchObject({ type: 'DELETED', object: { metadata: { name: 'cm' } } });
+      expect(emulator.openWatchCount).toBe(1);
       await reader.cancel();
+      for (let i = 0; i < 50 && emulator.openWatchCount > 0; i++) {
+        await new Promise(resolve => setTimeout(resolve, 10));
+      }
+      expect(emulator.openWatchCount).toBe(0);
     } finally {
       emulator.close();
       await close();
