@@ -175,7 +175,11 @@ describe('external-secrets:manifests:create with hostile input', () => {
       const written = await fs.readdir(workspacePath);
       await fs.rm(workspacePath, { recursive: true, force: true });
       await fs.mkdir(workspacePath);
-      expect({ field, accepted, written }).toEqual({ field, accepted: [], written: [] });
+      expect({ field, accepted, written }).toEqual({
+        field,
+        accepted: [],
+        written: [],
+      });
     },
   );
 });
