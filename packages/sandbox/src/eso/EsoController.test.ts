@@ -6,6 +6,9 @@ import { VaultEmulator, vaultHandlers } from '../vault';
 import { createTestCaPem } from '../vault/testCertificate';
 import { EsoController } from './EsoController';
 
+// The machine running tests is shared; key generation and TLS can be slow there.
+jest.setTimeout(30_000);
+
 const VAULT_URL = 'https://vault.sandbox.test:8200';
 const AUDIENCE = 'https://kubernetes.default.svc.cluster.local';
 const server = setupServer();
@@ -24,7 +27,7 @@ const ROLE = {
   token_ttl: '1h',
 };
 
-async function setup() {
+async function setup(kvMounts?: Array<{ path: string; version: 1 | 2 }>) {
   let clock = new Date('2026-03-01T10:00:00Z');
   const now = () => clock;
   const cluster = new KubernetesEmulator({
@@ -32,7 +35,7 @@ async function setup() {
     caCertPem: CLUSTER_CA,
     now,
   });
-  const vault = new VaultEmulator({ tokenReviewer: createTokenReviewer(cluster) });
+  const vault = new VaultEmulator({ tokenReviewer: createTokenReviewer(cluster), kvMounts });
   server.use(...vaultHandlers(vault, VAULT_URL));
   const root = NodeVault({ endpoint: VAULT_URL, token: vault.rootToken, noCustomHTTPVerbs: true });
 
@@ -325,5 +328,70 @@ describe('EsoController against the Vault emulator', () => {
     env.cluster.objects.delete(env.cluster.type('secrets'), 'example-api', 'example-api-env-file');
     await env.controller.reconcileAll();
     expect(decode(env.secret(), '.env')).toBe('API_KEY=abc');
+  });
+
+  it('reads KV v1 through a namespaced SecretStore, with dataFrom extract and creationPolicy Merge', async () => {
+    const env = await setup([
+      { path: 'secret', version: 2 },
+      { path: 'kv', version: 1 },
+    ]);
+    const t = (plural: string) => env.cluster.type(plural);
+    await env.root.write('kv/example-api/config', { url: 'https://db', port: 5432 });
+    await env.root.write('sys/policies/acl/example-api', {
+      policy: 'path "kv/example-api/*" { capabilities = ["read"] }',
+    });
+    await env.root.write('auth/kubernetes/role/app-reader', {
+      ...ROLE,
+      bound_service_account_names: ['app-reader'],
+      bound_service_account_namespaces: ['example-api'],
+    });
+    await env.cluster.objects.create(t('serviceaccounts'), 'example-api', {
+      metadata: { name: 'app-reader' },
+    });
+    await env.cluster.objects.create(t('secretstores'), 'example-api', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'SecretStore',
+      metadata: { name: 'kv1' },
+      spec: {
+        provider: {
+          vault: {
+            server: VAULT_URL,
+            path: 'kv',
+            version: 'v1',
+            auth: {
+              kubernetes: {
+                mountPath: 'kubernetes',
+                role: 'app-reader',
+                serviceAccountRef: { name: 'app-reader' },
+              },
+            },
+          },
+        },
+      },
+    });
+    await env.cluster.objects.create(t('secrets'), 'example-api', {
+      metadata: { name: 'existing' },
+      stringData: { keep: 'me' },
+    });
+    await env.cluster.objects.create(t('externalsecrets'), 'example-api', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'config' },
+      spec: {
+        refreshInterval: '0',
+        secretStoreRef: { kind: 'SecretStore', name: 'kv1' },
+        target: { name: 'existing', creationPolicy: 'Merge' },
+        dataFrom: [{ extract: { key: 'example-api/config' } }],
+      },
+    });
+    await env.controller.reconcileAll();
+
+    const es = env.cluster.objects.get(t('externalsecrets'), 'example-api', 'config');
+    expect(ready(es)).toMatchObject({ reason: 'SecretSynced' });
+    const secret = env.cluster.objects.get(t('secrets'), 'example-api', 'existing');
+    expect(decode(secret, 'keep')).toBe('me');
+    expect(decode(secret, 'url')).toBe('https://db');
+    expect(decode(secret, 'port')).toBe('5432');
+    expect(secret.metadata.ownerReferences).toBeUndefined();
   });
 });

@@ -8,6 +8,9 @@ import { createTestCaPem } from '../vault/testCertificate';
 import { EsoController } from './EsoController';
 import { createTestServerTls } from './__testUtils__/testTls';
 
+// The machine running tests is shared; key generation and TLS can be slow there.
+jest.setTimeout(30_000);
+
 const CLUSTER_CA = createTestCaPem('cluster-ca');
 const vaultTls = createTestServerTls();
 const otherTls = createTestServerTls();

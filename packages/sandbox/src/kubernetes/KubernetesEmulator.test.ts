@@ -9,6 +9,9 @@ import { setupServer } from 'msw/node';
 import { kubernetesHandlers } from './mswHandlers';
 import { createTestCluster, kubeConfigFor } from './__testUtils__/testCluster';
 
+// The machine running tests is shared; key generation and TLS can be slow there.
+jest.setTimeout(30_000);
+
 const server = setupServer();
 const emulators: Array<{ close(): void }> = [];
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -439,10 +442,16 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
     );
     const seen: string[] = [];
     const added = (name: string) =>
-      new Promise<void>(resolve => {
+      new Promise<void>((resolve, reject) => {
+        let attempts = 0;
         const check = () => {
-          if (informer.list().some(o => o.metadata?.name === name)) resolve();
-          else setTimeout(check, 10);
+          if (informer.list().some(o => o.metadata?.name === name)) {
+            resolve();
+          } else if (++attempts > 2000) {
+            reject(new Error(`the informer never saw ${name}`));
+          } else {
+            setTimeout(check, 10);
+          }
         };
         check();
       });
