@@ -1,6 +1,7 @@
 import { VaultEmulator } from 'sandbox';
 import { parse } from 'yaml';
 import {
+  GITHUB_TOKEN,
   ScaffolderHarness,
   TaskResult,
 } from './__testUtils__/scaffolderHarness';
@@ -397,4 +398,26 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
     expect(await endState('gitops-b')).toEqual(clean);
     expectNoSecretValue(taskText(retried));
   }, 180_000);
+
+  it('merging the pull request hands the manifests to the merge hook (the sandbox\'s Argo sync)', async () => {
+    const merged: Array<{ files: string[]; objects: Record<string, unknown> }> = [];
+    h.github.onPullRequestMerged(async event => {
+      const objects: Record<string, unknown> = {};
+      for (const file of event.changedFiles) {
+        objects[file.slice(MANIFESTS_DIR.length + 1)] = parse(
+          (await event.readFile(file))!,
+        );
+      }
+      merged.push({ files: event.changedFiles, objects });
+    });
+    const [pr] = h.github.pullRequests('acme', 'gitops-b');
+    const response = await fetch(
+      `${h.github.baseUrl}/api/v3/repos/acme/gitops-b/pulls/${pr.number}/merge`,
+      { method: 'PUT', headers: { authorization: `token ${GITHUB_TOKEN}` } },
+    );
+    expect(response.status).toBe(200);
+    expect(merged).toHaveLength(1);
+    expect(merged[0].objects).toEqual(expectedObjects);
+    expect(await h.github.listFiles('acme', 'gitops-b', 'main', MANIFESTS_DIR)).toHaveLength(4);
+  });
 });
