@@ -454,15 +454,32 @@ export class VaultClient {
       );
       return { version: Number(result?.data?.version ?? 1) };
     } catch (error) {
+      const name = (error as Error).name;
       if (
-        (error as Error).name === 'InputError' &&
+        name === 'InputError' &&
         (error as Error).message.includes(
           'check-and-set parameter did not match',
         )
       ) {
         throw new ConflictError(`Vault KV secret ${paths.data} already exists`);
       }
+      // A token allowed to create but not update (the least privilege for seeding) gets a 403
+      // on an existing secret, because Vault then asks for update.
+      if (
+        name === 'NotAllowedError' &&
+        (await this.existsQuietly(mount, key))
+      ) {
+        throw new ConflictError(`Vault KV secret ${paths.data} already exists`);
+      }
       throw error;
+    }
+  }
+
+  private async existsQuietly(mount: string, key: string): Promise<boolean> {
+    try {
+      return (await this.readKvMetadata(mount, key)) !== undefined;
+    } catch {
+      return false;
     }
   }
 

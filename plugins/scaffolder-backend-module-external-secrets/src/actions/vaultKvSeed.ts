@@ -152,31 +152,31 @@ export function createVaultKvSeedAction(options: {
       const vault = options.vault();
       const kvVersion = requestedVersion ?? (await vault.kvVersion(kvMount));
       const dataPath = kvPaths(kvMount, key, kvVersion).data;
-      const existingOutcome = async (): Promise<{
-        result: 'skipped';
-        version: number;
-      }> => {
+      const existingOutcome = (
+        currentVersion: number,
+      ): { result: 'skipped'; version: number } => {
         if (ifExists === 'fail') {
           throw new ConflictError(
             `Vault secret ${dataPath} already exists and ifExists is "fail"; it is never overwritten. Change it in Vault, or use ifExists: skip`,
           );
         }
-        const metadata = await vault.readKvMetadata(kvMount, key);
-        return { result: 'skipped', version: metadata?.currentVersion ?? 0 };
+        return { result: 'skipped', version: currentVersion };
       };
 
+      // Looking first means values travel to Vault only when a new secret is written.
+      const existing = await vault.readKvMetadata(kvMount, key);
       let outcome: { result: 'created' | 'skipped'; version: number };
-      if (ctx.isDryRun) {
-        const metadata = await vault.readKvMetadata(kvMount, key);
-        outcome = metadata
-          ? await existingOutcome()
-          : { result: 'created', version: 0 };
+      if (existing) {
+        outcome = existingOutcome(existing.currentVersion);
         ctx.logger.info(
-          `Dry run: would ${
-            outcome.result === 'created' ? 'write' : 'skip'
-          } Vault secret ${dataPath} with properties ${Object.keys(values).join(
-            ', ',
-          )}`,
+          `Vault secret ${dataPath} already exists; left unchanged`,
+        );
+      } else if (ctx.isDryRun) {
+        outcome = { result: 'created', version: 0 };
+        ctx.logger.info(
+          `Dry run: would write Vault secret ${dataPath} with properties ${Object.keys(
+            values,
+          ).join(', ')}`,
         );
       } else {
         outcome = await ctx.checkpoint({
@@ -186,8 +186,10 @@ export function createVaultKvSeedAction(options: {
               const written = await vault.createKvSecret(kvMount, key, values);
               return { result: 'created' as const, version: written.version };
             } catch (error) {
+              // Written by someone else since the look-up: check-and-set kept it intact.
               if ((error as Error).name === 'ConflictError') {
-                return existingOutcome();
+                const now = await vault.readKvMetadata(kvMount, key);
+                return existingOutcome(now?.currentVersion ?? 0);
               }
               throw error;
             }

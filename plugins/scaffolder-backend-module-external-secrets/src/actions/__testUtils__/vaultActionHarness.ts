@@ -1,9 +1,11 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { JsonObject } from '@backstage/types';
-import { TemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  ActionContext,
+  TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { SetupServerApi } from 'msw/node';
+import { SetupServer } from 'msw/node';
 import { VaultEmulator, VaultEmulatorOptions, vaultHandlers } from 'sandbox';
 import {
   createVaultClientProvider,
@@ -34,10 +36,10 @@ export interface RunOptions {
  * exactly {@link BACKEND_POLICY}.
  */
 export function vaultActionHarness(
-  server: SetupServerApi,
+  server: SetupServer,
   options: {
     emulator?: VaultEmulatorOptions;
-    vaultConfig?: JsonObject;
+    vaultConfig?: Record<string, unknown>;
     backendPolicy?: string;
   } = {},
 ) {
@@ -54,7 +56,7 @@ export function vaultActionHarness(
         baseUrl: VAULT_URL,
         retryBaseDelayMs: 1,
         auth: { type: 'token', token },
-        ...options.vaultConfig,
+        ...(options.vaultConfig as object),
       },
     },
   });
@@ -69,13 +71,14 @@ export function vaultActionHarness(
 
   async function run(
     action: TemplateAction<any, any, any>,
-    input: JsonObject,
+    input: Record<string, unknown>,
     runOptions: RunOptions = {},
   ) {
     const logger = mockServices.logger.mock();
     const ctx = {
       ...createMockActionContext({
-        input,
+        // Hostile tests pass values no schema would let through; the handler must cope.
+        input: input as ActionContext<any>['input'],
         logger,
         secrets: runOptions.secrets,
       }),
@@ -107,4 +110,22 @@ export function loggedText(
     .flatMap(fn => (fn as jest.Mock).mock.calls)
     .map(call => JSON.stringify(call))
     .join('\n');
+}
+
+/**
+ * Calls the emulated Vault the way ESO or an operator would, over msw; resolves to the
+ * status and parsed body.
+ */
+export async function vaultCall(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown } = {},
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${VAULT_URL}/v1/${path}`, {
+    method,
+    headers: options.token ? { 'X-Vault-Token': options.token } : {},
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
