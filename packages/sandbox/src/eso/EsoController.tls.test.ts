@@ -6,7 +6,7 @@ import { createTokenReviewer } from '../kubernetes/tokenReview';
 import { VaultEmulator, createVaultRequestListener } from '../vault';
 import { createTestCaPem } from '../vault/testCertificate';
 import { EsoController } from './EsoController';
-import { createTestServerTls } from './__testUtils__/testTls';
+import { createTestServerTls } from '../kubernetes/__testUtils__/testTls';
 
 // The machine running tests is shared; key generation and TLS can be slow there.
 jest.setTimeout(30_000);
