@@ -16,6 +16,9 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
+backend.add(
+  import('@gitops-secrets/plugin-scaffolder-backend-module-external-secrets'),
+);
 
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(
