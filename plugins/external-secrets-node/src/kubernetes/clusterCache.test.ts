@@ -1,0 +1,361 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { setupServer } from 'msw/node';
+import { ClusterCache, ClusterCacheChange } from './clusterCache';
+import { parseLabelSelector } from './labelSelector';
+import { FakeKubernetesApi } from './testUtils/fakeKubernetesApi';
+import { eventually } from './testUtils/eventually';
+import {
+  CSS_PATH,
+  ES_PATH,
+  EVENTS_PATH,
+  SECRETS_PATH,
+  clusterSecretStore,
+  externalSecret,
+  secret,
+  warningEvent,
+} from './testUtils/fixtures';
+
+const api = new FakeKubernetesApi({
+  baseUrl: 'https://cluster-a.example.test:6443',
+  token: 'reader-token',
+});
+const server = setupServer(...api.handlers());
+
+const selector = parseLabelSelector('backstage.io/kubernetes-id=example-api');
+
+function seed() {
+  api.put(
+    CSS_PATH,
+    clusterSecretStore({
+      name: 'vault-store',
+      ready: { status: 'True', reason: 'Valid' },
+    }),
+  );
+  api.put(
+    ES_PATH,
+    externalSecret({
+      name: 'example-api-env-file',
+      namespace: 'example-api',
+      kubernetesId: 'example-api',
+      ready: { status: 'True', reason: 'SecretSynced' },
+    }),
+  );
+  api.put(
+    ES_PATH,
+    externalSecret({
+      name: 'other',
+      namespace: 'other',
+      kubernetesId: 'other-app',
+    }),
+  );
+  api.put(
+    SECRETS_PATH,
+    secret({ name: 'example-api-env-file', namespace: 'example-api' }),
+  );
+}
+
+function createCache(token = 'reader-token') {
+  return ClusterCache.create(
+    {
+      name: 'cluster-a',
+      url: api.baseUrl,
+      authProvider: 'serviceAccount',
+      serviceAccountToken: token,
+      skipTLSVerify: false,
+    },
+    {
+      logger: mockServices.logger.mock(),
+      backoff: { initialMs: 20, maxMs: 100 },
+    },
+  );
+}
+
+jest.setTimeout(15_000);
+
+describe('ClusterCache', () => {
+  let cache: ClusterCache | undefined;
+
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterAll(() => server.close());
+  beforeEach(() => seed());
+  afterEach(async () => {
+    await cache?.stop();
+    cache = undefined;
+    api.reset();
+  });
+
+  it('lists every kind in the background and answers lookups from memory', async () => {
+    cache = createCache();
+    cache.start();
+    await eventually(() =>
+      expect(cache!.health()).toMatchObject({
+        name: 'cluster-a',
+        synced: true,
+        reachable: true,
+      }),
+    );
+
+    const found = cache.findExternalSecrets(selector);
+    expect(found.map(o => o.metadata?.name)).toEqual(['example-api-env-file']);
+    expect(cache.findExternalSecrets(selector, 'other')).toEqual([]);
+    expect(
+      cache.getStore('ClusterSecretStore', 'vault-store')?.metadata?.name,
+    ).toBe('vault-store');
+    expect(
+      cache
+        .findExternalSecrets(
+          parseLabelSelector('backstage.io/kubernetes-id in (other-app,nope)'),
+        )
+        .map(o => o.metadata?.name),
+    ).toEqual(['other']);
+
+    const requestsBefore = api.requests.length;
+    cache.findExternalSecrets(selector);
+    cache.getSecretMetadata('example-api', 'example-api-env-file');
+    expect(api.requests.length).toBe(requestsBefore);
+  });
+
+  it('holds Secrets as metadata only and never asks for Secret data', async () => {
+    cache = createCache();
+    cache.start();
+    await eventually(() => expect(cache!.health().synced).toBe(true));
+    const listed = cache.getSecretMetadata(
+      'example-api',
+      'example-api-env-file',
+    );
+    expect(listed?.metadata?.name).toBe('example-api-env-file');
+    expect(listed).not.toHaveProperty('data');
+    expect(JSON.stringify(listed)).not.toContain('TOP_SECRET');
+
+    api.put(SECRETS_PATH, secret({ name: 'late', namespace: 'example-api' }));
+    await eventually(() =>
+      expect(cache!.getSecretMetadata('example-api', 'late')).toBeDefined(),
+    );
+    expect(
+      JSON.stringify(cache.getSecretMetadata('example-api', 'late')),
+    ).not.toContain('TOP_SECRET');
+    expect(api.secretDataRequests).toEqual([]);
+    expect(
+      api.requests.some(
+        r => r.path === '/api/v1/secrets' && r.search.includes('watch=true'),
+      ),
+    ).toBe(true);
+  });
+
+  it('follows watch events, keeps the label index current and reports each change', async () => {
+    cache = createCache();
+    const changes: ClusterCacheChange[] = [];
+    cache.onChange(change => changes.push(change));
+    cache.start();
+    await eventually(() => expect(cache!.health().synced).toBe(true));
+
+    api.put(
+      ES_PATH,
+      externalSecret({
+        name: 'example-api-config',
+        namespace: 'example-api',
+        kubernetesId: 'example-api',
+      }),
+    );
+    await eventually(() =>
+      expect(cache!.findExternalSecrets(selector)).toHaveLength(2),
+    );
+
+    api.put(
+      ES_PATH,
+      externalSecret({
+        name: 'example-api-config',
+        namespace: 'example-api',
+        kubernetesId: 'renamed',
+      }),
+    );
+    await eventually(() =>
+      expect(cache!.findExternalSecrets(selector)).toHaveLength(1),
+    );
+
+    api.remove(ES_PATH, 'example-api', 'example-api-env-file');
+    await eventually(() =>
+      expect(cache!.findExternalSecrets(selector)).toHaveLength(0),
+    );
+    expect(
+      changes.filter(c => c.resource === 'ExternalSecret').map(c => c.type),
+    ).toEqual(expect.arrayContaining(['added', 'updated', 'deleted']));
+  });
+
+  it('returns the Events about an object newest first', async () => {
+    api.put(
+      EVENTS_PATH,
+      warningEvent({
+        name: 'e1',
+        namespace: 'example-api',
+        kind: 'ExternalSecret',
+        objectName: 'example-api-env-file',
+        objectNamespace: 'example-api',
+        reason: 'UpdateFailed',
+        message: 'older',
+        lastTimestamp: '2026-01-01T00:00:00Z',
+      }),
+    );
+    api.put(
+      EVENTS_PATH,
+      warningEvent({
+        name: 'e2',
+        namespace: 'example-api',
+        kind: 'ExternalSecret',
+        objectName: 'example-api-env-file',
+        objectNamespace: 'example-api',
+        reason: 'UpdateFailed',
+        message: 'newer',
+        lastTimestamp: '2026-01-02T00:00:00Z',
+      }),
+    );
+    api.put(
+      EVENTS_PATH,
+      warningEvent({
+        name: 'e3',
+        namespace: 'default',
+        kind: 'ClusterSecretStore',
+        objectName: 'vault-store',
+        reason: 'InvalidProviderConfig',
+        message: 'store problem',
+        lastTimestamp: '2026-01-02T00:00:00Z',
+      }),
+    );
+    cache = createCache();
+    cache.start();
+    await eventually(() => expect(cache!.health().synced).toBe(true));
+    expect(
+      cache
+        .eventsFor('ExternalSecret', 'example-api', 'example-api-env-file')
+        .map(e => e.message),
+    ).toEqual(['newer', 'older']);
+    expect(
+      cache
+        .eventsFor('ClusterSecretStore', undefined, 'vault-store')
+        .map(e => e.message),
+    ).toEqual(['store problem']);
+    expect(
+      api.requests.some(
+        r =>
+          r.path === '/api/v1/events' &&
+          decodeURIComponent(r.search).includes(
+            'involvedObject.kind=SecretStore',
+          ),
+      ),
+    ).toBe(true);
+  });
+
+  it('resumes after a dropped watch without losing changes', async () => {
+    cache = createCache();
+    cache.start();
+    await eventually(() => expect(api.watchRequestCount(ES_PATH)).toBe(1));
+    api.dropWatches();
+    await eventually(() => expect(api.watchRequestCount(ES_PATH)).toBe(2));
+    api.put(
+      ES_PATH,
+      externalSecret({
+        name: 'after-drop',
+        namespace: 'example-api',
+        kubernetesId: 'example-api',
+      }),
+    );
+    await eventually(() =>
+      expect(
+        cache!.findExternalSecrets(selector).map(o => o.metadata?.name),
+      ).toContain('after-drop'),
+    );
+  });
+
+  it('re-lists after 410 Gone and drops objects deleted meanwhile', async () => {
+    cache = createCache();
+    cache.start();
+    await eventually(() => expect(api.watchRequestCount(ES_PATH)).toBe(1));
+    const listsBefore = api.requests.filter(
+      r => r.path === ES_PATH && !r.search.includes('watch'),
+    ).length;
+
+    api.setDown(true);
+    api.remove(ES_PATH, 'example-api', 'example-api-env-file');
+    api.put(
+      ES_PATH,
+      externalSecret({
+        name: 'while-away',
+        namespace: 'example-api',
+        kubernetesId: 'example-api',
+      }),
+    );
+    api.compact();
+    api.setDown(false);
+
+    await eventually(() =>
+      expect(
+        cache!.findExternalSecrets(selector).map(o => o.metadata?.name),
+      ).toEqual(['while-away']),
+    );
+    const listsAfter = api.requests.filter(
+      r => r.path === ES_PATH && !r.search.includes('watch'),
+    ).length;
+    expect(listsAfter).toBeGreaterThan(listsBefore);
+  });
+
+  it('reports an unreachable cluster, keeps the last known objects and recovers', async () => {
+    cache = createCache();
+    cache.start();
+    await eventually(() => expect(cache!.health().synced).toBe(true));
+    api.setDown(true);
+    await eventually(() =>
+      expect(cache!.health()).toMatchObject({
+        reachable: false,
+        synced: true,
+        error: expect.any(String),
+      }),
+    );
+    expect(cache.findExternalSecrets(selector)).toHaveLength(1);
+    api.setDown(false);
+    await eventually(() =>
+      expect(cache!.health()).toMatchObject({
+        reachable: true,
+        error: undefined,
+      }),
+    );
+  });
+
+  it('reports a rejected token as an unreachable, never-synced cluster', async () => {
+    cache = createCache('wrong-token');
+    cache.start();
+    await eventually(() =>
+      expect(cache!.health()).toMatchObject({
+        reachable: false,
+        synced: false,
+        error: expect.stringContaining('401'),
+      }),
+    );
+  });
+
+  it('sets the force-sync annotation with a merge patch', async () => {
+    cache = createCache();
+    await cache.forceSync(
+      'example-api',
+      'example-api-env-file',
+      '2026-01-01T00:00:00.000Z',
+    );
+    expect(api.patches).toEqual([
+      {
+        path: `${ES_PATH.replace(
+          '/externalsecrets',
+          '',
+        )}/namespaces/example-api/externalsecrets/example-api-env-file`,
+        body: {
+          metadata: {
+            annotations: { 'force-sync': '2026-01-01T00:00:00.000Z' },
+          },
+        },
+        contentType: 'application/merge-patch+json',
+      },
+    ]);
+    expect(
+      api.get(ES_PATH, 'example-api', 'example-api-env-file').metadata
+        .annotations['force-sync'],
+    ).toBe('2026-01-01T00:00:00.000Z');
+  });
+});

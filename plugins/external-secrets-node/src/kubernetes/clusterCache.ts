@@ -1,0 +1,465 @@
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesListObject,
+  KubernetesObject,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ANNOTATION_ESO_FORCE_SYNC,
+  ClusterStatus,
+  ESO_API_GROUP,
+  LABEL_KUBERNETES_ID,
+} from '@gitops-secrets/plugin-external-secrets-common';
+import type { ClusterConfig } from './clusterConfig';
+import {
+  createKubeConfig,
+  MetadataOnlyKubeConfig,
+  PARTIAL_METADATA_LIST_ACCEPT,
+} from './kubeConfig';
+import type { LabelSelector } from './labelSelector';
+import type {
+  CachedResource,
+  EventObject,
+  ExternalSecretObject,
+  SecretMetadataObject,
+  SecretStoreObject,
+} from './objects';
+import {
+  BackoffOptions,
+  CacheChangeType,
+  ResourceInformer,
+} from './resourceInformer';
+
+const ESO_VERSION = 'v1';
+
+/**
+ * A change to an object in a cluster cache.
+ *
+ * @public
+ */
+export interface ClusterCacheChange {
+  cluster: string;
+  resource: CachedResource;
+  type: CacheChangeType;
+  object: KubernetesObject;
+}
+
+/**
+ * Options of {@link ClusterCache.create}.
+ *
+ * @public
+ */
+export interface ClusterCacheOptions {
+  logger: LoggerService;
+  backoff?: BackoffOptions;
+  /** a prepared client configuration; built from `cluster` when absent */
+  kubeConfig?: KubeConfig;
+}
+
+type StoreKind = 'ClusterSecretStore' | 'SecretStore';
+
+function key(namespace: string | undefined, name: string | undefined): string {
+  return `${namespace ?? ''}/${name ?? ''}`;
+}
+
+function time(value: string | Date | null | undefined): number {
+  if (!value) {
+    return 0;
+  }
+  const parsed = new Date(value).getTime();
+  return Number.isNaN(parsed) ? 0 : parsed;
+}
+
+/** When an Event last happened, whichever of its several time fields is set. */
+export function eventTime(event: EventObject): number {
+  return Math.max(
+    time(event.series?.lastObservedTime),
+    time(event.lastTimestamp),
+    time(event.eventTime),
+    time(event.firstTimestamp),
+    time(event.metadata?.creationTimestamp),
+  );
+}
+
+/** Keeps only identity and labels/annotations, whatever the server sent. */
+function metadataOnly<T extends KubernetesObject>(
+  object: T,
+): SecretMetadataObject {
+  const {
+    name,
+    namespace,
+    uid,
+    resourceVersion,
+    labels,
+    annotations,
+    creationTimestamp,
+    ownerReferences,
+  } = object.metadata ?? {};
+  return {
+    apiVersion: 'meta.k8s.io/v1',
+    kind: 'PartialObjectMetadata',
+    metadata: {
+      name,
+      namespace,
+      uid,
+      resourceVersion,
+      labels,
+      annotations,
+      creationTimestamp,
+      ownerReferences,
+    },
+  };
+}
+
+/**
+ * In-memory copy of one cluster's ExternalSecrets, SecretStores, ClusterSecretStores, the Events
+ * about them and Secret metadata, kept current by list+watch and indexed by the
+ * `backstage.io/kubernetes-id` label and namespace. Reads never call the API server.
+ *
+ * @public
+ */
+export class ClusterCache {
+  readonly name: string;
+  readonly config: ClusterConfig;
+  private readonly kubeConfig: KubeConfig;
+  private readonly logger: LoggerService;
+  private readonly externalSecrets: ResourceInformer<ExternalSecretObject>;
+  private readonly clusterStores: ResourceInformer<SecretStoreObject>;
+  private readonly namespacedStores: ResourceInformer<SecretStoreObject>;
+  private readonly eventInformers: ResourceInformer<EventObject>[];
+  private readonly secrets: ResourceInformer<SecretMetadataObject>;
+  private readonly listeners = new Set<(change: ClusterCacheChange) => void>();
+  private readonly byKubernetesId = new Map<string, Set<string>>();
+  private readonly kubernetesIdOf = new Map<string, string>();
+  private readonly eventsByObject = new Map<string, Set<string>>();
+  private readonly objectOfEvent = new Map<string, string>();
+
+  static create(
+    cluster: ClusterConfig,
+    options: ClusterCacheOptions,
+  ): ClusterCache {
+    if (cluster.skipTLSVerify) {
+      options.logger.warn(
+        `Cluster ${cluster.name}: skipTLSVerify is true, the API server's certificate is not checked`,
+      );
+    }
+    return new ClusterCache(
+      cluster,
+      options.kubeConfig ?? createKubeConfig(cluster),
+      options,
+    );
+  }
+
+  private constructor(
+    cluster: ClusterConfig,
+    kubeConfig: KubeConfig,
+    options: ClusterCacheOptions,
+  ) {
+    this.name = cluster.name;
+    this.config = cluster;
+    this.kubeConfig = kubeConfig;
+    this.logger = options.logger.child({ cluster: cluster.name });
+    const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const common = { kubeConfig, backoff: options.backoff };
+    const eso = (plural: string) => () =>
+      custom.listClusterCustomObject({
+        group: ESO_API_GROUP,
+        version: ESO_VERSION,
+        plural,
+      }) as Promise<KubernetesListObject<any>>;
+
+    this.externalSecrets = new ResourceInformer<ExternalSecretObject>({
+      ...common,
+      resource: 'ExternalSecret',
+      path: `/apis/${ESO_API_GROUP}/${ESO_VERSION}/externalsecrets`,
+      list: eso('externalsecrets'),
+      onChange: (type, object) => this.externalSecretChanged(type, object),
+      onError: error => this.informerFailed('ExternalSecret', error),
+    });
+    this.clusterStores = new ResourceInformer<SecretStoreObject>({
+      ...common,
+      resource: 'ClusterSecretStore',
+      path: `/apis/${ESO_API_GROUP}/${ESO_VERSION}/clustersecretstores`,
+      list: eso('clustersecretstores'),
+      onChange: (type, object) => this.emit('ClusterSecretStore', type, object),
+      onError: error => this.informerFailed('ClusterSecretStore', error),
+    });
+    this.namespacedStores = new ResourceInformer<SecretStoreObject>({
+      ...common,
+      resource: 'SecretStore',
+      path: `/apis/${ESO_API_GROUP}/${ESO_VERSION}/secretstores`,
+      list: eso('secretstores'),
+      onChange: (type, object) => this.emit('SecretStore', type, object),
+      onError: error => this.informerFailed('SecretStore', error),
+    });
+    // A field selector cannot OR kinds, so each involved kind gets its own watch.
+    this.eventInformers = (
+      ['ExternalSecret', 'ClusterSecretStore', 'SecretStore'] as const
+    ).map(kind => {
+      const fieldSelector = `involvedObject.kind=${kind}`;
+      return new ResourceInformer<EventObject>({
+        ...common,
+        resource: `Event(${kind})`,
+        path: '/api/v1/events',
+        fieldSelector,
+        list: () =>
+          core.listEventForAllNamespaces({ fieldSelector }) as Promise<
+            KubernetesListObject<EventObject>
+          >,
+        onChange: (type, object) => this.eventChanged(type, object),
+        onError: error => this.informerFailed(`Event(${kind})`, error),
+      });
+    });
+    this.secrets = new ResourceInformer<SecretMetadataObject>({
+      backoff: options.backoff,
+      kubeConfig: new MetadataOnlyKubeConfig(kubeConfig),
+      resource: 'Secret',
+      path: '/api/v1/secrets',
+      list: async () => {
+        const list = await core.listSecretForAllNamespaces(
+          {},
+          setHeaderOptions('Accept', PARTIAL_METADATA_LIST_ACCEPT),
+        );
+        return { ...list, items: (list.items ?? []).map(metadataOnly) };
+      },
+      onChange: (type, object) => {
+        // Belt and braces: a server that ignored the metadata-only Accept header must not
+        // leave Secret values in memory.
+        const raw = object as { data?: unknown; stringData?: unknown };
+        delete raw.data;
+        delete raw.stringData;
+        this.emit('Secret', type, object);
+      },
+      onError: error => this.informerFailed('Secret', error),
+    });
+  }
+
+  /** Starts every list+watch in the background; returns at once. */
+  start(): void {
+    for (const informer of this.informers()) {
+      informer.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.informers().map(i => i.stop()));
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  onChange(listener: (change: ClusterCacheChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The ExternalSecrets a label selector picks, optionally in one namespace. Selectors that
+   * require a `backstage.io/kubernetes-id` value use the index instead of a scan.
+   */
+  findExternalSecrets(
+    selector: LabelSelector,
+    namespace?: string,
+  ): ExternalSecretObject[] {
+    const id = selector.equalityValue(LABEL_KUBERNETES_ID);
+    const candidates =
+      id !== undefined
+        ? [...(this.byKubernetesId.get(id) ?? [])]
+            .map(k => {
+              const [ns, name] = k.split('/');
+              return this.externalSecrets.get(name, ns);
+            })
+            .filter((o): o is ExternalSecretObject => o !== undefined)
+        : this.externalSecrets.list(namespace);
+    return candidates.filter(
+      o =>
+        (namespace === undefined || o.metadata?.namespace === namespace) &&
+        selector.matches(o.metadata?.labels),
+    );
+  }
+
+  getExternalSecret(
+    namespace: string,
+    name: string,
+  ): ExternalSecretObject | undefined {
+    return this.externalSecrets.get(name, namespace);
+  }
+
+  listExternalSecrets(namespace?: string): ExternalSecretObject[] {
+    return this.externalSecrets.list(namespace);
+  }
+
+  getStore(
+    kind: StoreKind,
+    name: string,
+    namespace?: string,
+  ): SecretStoreObject | undefined {
+    return kind === 'ClusterSecretStore'
+      ? this.clusterStores.get(name)
+      : this.namespacedStores.get(name, namespace);
+  }
+
+  getSecretMetadata(
+    namespace: string,
+    name: string,
+  ): SecretMetadataObject | undefined {
+    return this.secrets.get(name, namespace);
+  }
+
+  /** The Events about one object, newest first. */
+  eventsFor(
+    kind: CachedResource,
+    namespace: string | undefined,
+    name: string,
+  ): EventObject[] {
+    const keys =
+      this.eventsByObject.get(`${kind}/${key(namespace, name)}`) ?? new Set();
+    const informer = this.eventInformerFor(kind);
+    if (!informer) {
+      return [];
+    }
+    return [...keys]
+      .map(k => {
+        const [ns, eventName] = k.split('/');
+        return informer.get(eventName, ns);
+      })
+      .filter((e): e is EventObject => e !== undefined)
+      .sort((a, b) => eventTime(b) - eventTime(a));
+  }
+
+  /** Reachability and sync state of this cluster's caches. */
+  health(): ClusterStatus {
+    const states = this.informers().map(i => ({
+      resource: i.resource,
+      ...i.health(),
+    }));
+    const failing = states.find(s => !s.healthy && s.lastError);
+    const listTimes = states.map(s => s.lastListTime?.getTime());
+    const synced = listTimes.every(t => t !== undefined);
+    return {
+      name: this.name,
+      reachable: states.every(s => s.healthy),
+      synced,
+      lastSyncTime: synced
+        ? new Date(Math.min(...(listTimes as number[]))).toISOString()
+        : undefined,
+      error: failing ? `${failing.resource}: ${failing.lastError}` : undefined,
+    };
+  }
+
+  /**
+   * Asks ESO to sync an ExternalSecret now by setting its `force-sync` annotation (a merge patch:
+   * nothing else changes). The only write the status backend makes.
+   */
+  async forceSync(
+    namespace: string,
+    name: string,
+    value: string,
+  ): Promise<void> {
+    const custom = this.kubeConfig.makeApiClient(CustomObjectsApi);
+    await custom.patchNamespacedCustomObject(
+      {
+        group: ESO_API_GROUP,
+        version: ESO_VERSION,
+        namespace,
+        plural: 'externalsecrets',
+        name,
+        body: {
+          metadata: { annotations: { [ANNOTATION_ESO_FORCE_SYNC]: value } },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  }
+
+  private informers(): ResourceInformer<any>[] {
+    return [
+      this.externalSecrets,
+      this.clusterStores,
+      this.namespacedStores,
+      ...this.eventInformers,
+      this.secrets,
+    ];
+  }
+
+  private eventInformerFor(kind: CachedResource) {
+    const index = [
+      'ExternalSecret',
+      'ClusterSecretStore',
+      'SecretStore',
+    ].indexOf(kind);
+    return index < 0 ? undefined : this.eventInformers[index];
+  }
+
+  private informerFailed(resource: string, error: Error) {
+    this.logger.warn(
+      `List/watch of ${resource} failed, retrying: ${error.message}`,
+    );
+  }
+
+  private emit(
+    resource: CachedResource,
+    type: CacheChangeType,
+    object: KubernetesObject,
+  ) {
+    for (const listener of this.listeners) {
+      try {
+        listener({ cluster: this.name, resource, type, object });
+      } catch (error) {
+        this.logger.error(`Cache change listener failed: ${error}`);
+      }
+    }
+  }
+
+  private externalSecretChanged(
+    type: CacheChangeType,
+    object: ExternalSecretObject,
+  ) {
+    const objectKey = key(object.metadata?.namespace, object.metadata?.name);
+    const previous = this.kubernetesIdOf.get(objectKey);
+    if (previous !== undefined) {
+      this.byKubernetesId.get(previous)?.delete(objectKey);
+      if (this.byKubernetesId.get(previous)?.size === 0) {
+        this.byKubernetesId.delete(previous);
+      }
+      this.kubernetesIdOf.delete(objectKey);
+    }
+    const id = object.metadata?.labels?.[LABEL_KUBERNETES_ID];
+    if (type !== 'deleted' && id !== undefined) {
+      if (!this.byKubernetesId.has(id)) {
+        this.byKubernetesId.set(id, new Set());
+      }
+      this.byKubernetesId.get(id)!.add(objectKey);
+      this.kubernetesIdOf.set(objectKey, id);
+    }
+    this.emit('ExternalSecret', type, object);
+  }
+
+  private eventChanged(type: CacheChangeType, event: EventObject) {
+    const eventKey = key(event.metadata?.namespace, event.metadata?.name);
+    const involved = event.involvedObject ?? {};
+    const objectKey = `${involved.kind}/${key(
+      involved.namespace,
+      involved.name,
+    )}`;
+    const previous = this.objectOfEvent.get(eventKey);
+    if (previous !== undefined) {
+      this.eventsByObject.get(previous)?.delete(eventKey);
+      if (this.eventsByObject.get(previous)?.size === 0) {
+        this.eventsByObject.delete(previous);
+      }
+      this.objectOfEvent.delete(eventKey);
+    }
+    if (type !== 'deleted') {
+      if (!this.eventsByObject.has(objectKey)) {
+        this.eventsByObject.set(objectKey, new Set());
+      }
+      this.eventsByObject.get(objectKey)!.add(eventKey);
+      this.objectOfEvent.set(eventKey, objectKey);
+    }
+    this.emit('Event', type, event);
+  }
+}

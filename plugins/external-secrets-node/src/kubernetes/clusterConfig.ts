@@ -1,0 +1,133 @@
+import type { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+
+/**
+ * How the backend authenticates to a cluster, named as in Backstage's Kubernetes plugin.
+ *
+ * - `serviceAccount`: a bearer token (`serviceAccountToken`) against `url`.
+ * - `kubeconfig`: a context of a local kubeconfig file (development machines).
+ *
+ * @public
+ */
+export type ClusterAuthProvider = 'serviceAccount' | 'kubeconfig';
+
+/**
+ * One cluster the status backend reads ExternalSecrets from, as configured under
+ * `externalSecrets.clusters[]`.
+ *
+ * @public
+ */
+export interface ClusterConfig {
+  name: string;
+  /** API server URL; for `kubeconfig` clusters it overrides the context's server when set */
+  url?: string;
+  authProvider: ClusterAuthProvider;
+  serviceAccountToken?: string;
+  /** base64 PEM of the cluster CA, as in a kubeconfig's `certificate-authority-data` */
+  caData?: string;
+  caFile?: string;
+  skipTLSVerify: boolean;
+  /** path of the kubeconfig file; the default loading rules apply when absent */
+  kubeconfigPath?: string;
+  /** kubeconfig context; the file's current context when absent */
+  context?: string;
+}
+
+const AUTH_PROVIDERS: readonly ClusterAuthProvider[] = [
+  'serviceAccount',
+  'kubeconfig',
+];
+
+const CLUSTER_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+function readUrl(cluster: Config, where: string): string | undefined {
+  const url = cluster.getOptionalString('url');
+  if (url === undefined) {
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new InputError(`${where}.url "${url}" is not a URL`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new InputError(
+      `${where}.url must be an http(s) URL of the Kubernetes API server, got "${parsed.protocol}"`,
+    );
+  }
+  return url.replace(/\/+$/, '');
+}
+
+function readCluster(cluster: Config, index: number): ClusterConfig {
+  const where = `externalSecrets.clusters[${index}]`;
+  const name = cluster.getString('name');
+  if (!CLUSTER_NAME.test(name)) {
+    throw new InputError(
+      `${where}.name "${name}" must be letters, digits, "-", "_" and ".", starting and ending with a letter or digit`,
+    );
+  }
+  const authProvider = (cluster.getOptionalString('authProvider') ??
+    'serviceAccount') as ClusterAuthProvider;
+  if (!AUTH_PROVIDERS.includes(authProvider)) {
+    throw new InputError(
+      `${where}.authProvider "${authProvider}" is not supported; use one of ${AUTH_PROVIDERS.join(
+        ', ',
+      )}`,
+    );
+  }
+  const url = readUrl(cluster, where);
+  const serviceAccountToken = cluster.getOptionalString('serviceAccountToken');
+  if (authProvider === 'serviceAccount') {
+    if (!url) {
+      throw new InputError(
+        `${where} (${name}) uses authProvider serviceAccount and needs a url`,
+      );
+    }
+    if (!serviceAccountToken) {
+      throw new InputError(
+        `${where} (${name}) uses authProvider serviceAccount and needs a serviceAccountToken`,
+      );
+    }
+  }
+  const caData = cluster.getOptionalString('caData');
+  const caFile = cluster.getOptionalString('caFile');
+  if (caData && caFile) {
+    throw new InputError(
+      `${where} (${name}) sets both caData and caFile; keep one`,
+    );
+  }
+  return {
+    name,
+    url,
+    authProvider,
+    serviceAccountToken,
+    caData,
+    caFile,
+    skipTLSVerify: cluster.getOptionalBoolean('skipTLSVerify') ?? false,
+    kubeconfigPath: cluster.getOptionalString('kubeconfigPath'),
+    context: cluster.getOptionalString('context'),
+  };
+}
+
+/**
+ * Reads and validates `externalSecrets.clusters`. No clusters configured is valid and yields an
+ * empty list; a malformed entry or a duplicate name throws an `InputError` naming the entry.
+ *
+ * @public
+ */
+export function readClusterConfigs(config: Config): ClusterConfig[] {
+  const entries =
+    config.getOptionalConfigArray('externalSecrets.clusters') ?? [];
+  const clusters = entries.map(readCluster);
+  const seen = new Set<string>();
+  for (const cluster of clusters) {
+    if (seen.has(cluster.name)) {
+      throw new InputError(
+        `externalSecrets.clusters has two clusters named "${cluster.name}"; names must be unique`,
+      );
+    }
+    seen.add(cluster.name);
+  }
+  return clusters;
+}

@@ -1,0 +1,105 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { StatusCondition } from '@gitops-secrets/plugin-external-secrets-common';
+
+/**
+ * The parts of an ExternalSecret (external-secrets.io/v1) the status backend reads.
+ *
+ * @public
+ */
+export interface ExternalSecretObject extends KubernetesObject {
+  spec?: {
+    refreshInterval?: string;
+    secretStoreRef?: { kind?: string; name?: string };
+    target?: { name?: string; creationPolicy?: string };
+    data?: Array<{
+      secretKey?: string;
+      remoteRef?: { key?: string; property?: string };
+    }>;
+    dataFrom?: Array<{ extract?: { key?: string; property?: string } }>;
+  };
+  status?: {
+    conditions?: StatusCondition[];
+    refreshTime?: string | null;
+    syncedResourceVersion?: string;
+    binding?: { name?: string };
+  };
+}
+
+/**
+ * The parts of a ClusterSecretStore or SecretStore the status backend reads.
+ *
+ * @public
+ */
+export interface SecretStoreObject extends KubernetesObject {
+  spec?: {
+    provider?: {
+      vault?: {
+        server?: string;
+        path?: string;
+        version?: string;
+        namespace?: string;
+        caBundle?: string;
+        caProvider?: {
+          type?: string;
+          name?: string;
+          key?: string;
+          namespace?: string;
+        };
+        auth?: {
+          kubernetes?: {
+            mountPath?: string;
+            role?: string;
+            serviceAccountRef?: {
+              name?: string;
+              namespace?: string;
+              audiences?: string[];
+            };
+          };
+        };
+      };
+    };
+  };
+  status?: { conditions?: StatusCondition[] };
+}
+
+/**
+ * A core/v1 Event as the status backend reads it.
+ *
+ * @public
+ */
+export interface EventObject extends KubernetesObject {
+  involvedObject?: {
+    apiVersion?: string;
+    kind?: string;
+    name?: string;
+    namespace?: string;
+    uid?: string;
+  };
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  firstTimestamp?: string | Date | null;
+  lastTimestamp?: string | Date | null;
+  eventTime?: string | Date | null;
+  series?: { lastObservedTime?: string | Date | null };
+}
+
+/**
+ * A Secret as cached: metadata only (PartialObjectMetadata), never `data`.
+ *
+ * @public
+ */
+export type SecretMetadataObject = KubernetesObject;
+
+/**
+ * The kinds of object a cluster cache holds.
+ *
+ * @public
+ */
+export type CachedResource =
+  | 'ExternalSecret'
+  | 'ClusterSecretStore'
+  | 'SecretStore'
+  | 'Event'
+  | 'Secret';

@@ -1,0 +1,240 @@
+import {
+  ADD,
+  DELETE,
+  ERROR,
+  KubeConfig,
+  KubernetesListObject,
+  KubernetesObject,
+  ListWatch,
+  UPDATE,
+  Watch,
+} from '@kubernetes/client-node';
+
+/**
+ * What happened to a cached object.
+ *
+ * @public
+ */
+export type CacheChangeType = 'added' | 'updated' | 'deleted';
+
+/**
+ * Health of one list+watch cache.
+ *
+ * @public
+ */
+export interface InformerHealth {
+  /** true once a LIST has succeeded */
+  listed: boolean;
+  /** false while the LIST or the WATCH is failing and being retried */
+  healthy: boolean;
+  lastListTime?: Date;
+  lastError?: string;
+}
+
+/**
+ * Delays between retries of a failing LIST or WATCH: doubling from `initialMs` up to `maxMs`.
+ *
+ * @public
+ */
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+}
+
+/** @public */
+export const DEFAULT_BACKOFF: BackoffOptions = {
+  initialMs: 1000,
+  maxMs: 60_000,
+};
+
+/** Options of a {@link ResourceInformer}. */
+export interface ResourceInformerOptions<T extends KubernetesObject> {
+  /** a short name for logs and health, e.g. `ExternalSecret` */
+  resource: string;
+  /** the collection path for WATCH, e.g. `/apis/external-secrets.io/v1/externalsecrets` */
+  path: string;
+  /** signs WATCH requests; a {@link MetadataOnlyKubeConfig} for Secrets */
+  kubeConfig: KubeConfig;
+  list: () => Promise<KubernetesListObject<T>>;
+  fieldSelector?: string;
+  backoff?: BackoffOptions;
+  onChange: (type: CacheChangeType, object: T) => void;
+  onError?: (error: Error) => void;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { statusCode?: number; code?: number | string })
+      .statusCode;
+    return code ? `${error.message} (HTTP ${code})` : error.message;
+  }
+  return String(error);
+}
+
+/**
+ * One list+watch cache over a Kubernetes collection, on `ListWatch` from
+ * `@kubernetes/client-node`. `ListWatch` re-lists after `410 Gone` and resumes a watch the server
+ * closed; it stops on any other error. Then this class starts over with a fresh `ListWatch` (a
+ * new LIST, as client-go's reflector does) after an exponential backoff, keeps serving the last
+ * known objects meanwhile, reports only real differences once the new list arrives, and keeps the
+ * health a cluster's status reports.
+ */
+export class ResourceInformer<T extends KubernetesObject> {
+  readonly resource: string;
+  private current: ListWatch<T>;
+  /** the instance being replaced, until the replacement's first list is in */
+  private previous: ListWatch<T> | undefined;
+  private readonly backoff: BackoffOptions;
+  private readonly options: ResourceInformerOptions<T>;
+  private delayMs: number;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private state: InformerHealth = { listed: false, healthy: false };
+
+  constructor(options: ResourceInformerOptions<T>) {
+    this.options = options;
+    this.resource = options.resource;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.delayMs = this.backoff.initialMs;
+    this.current = this.createListWatch();
+  }
+
+  /** Starts listing and watching in the background; never throws. */
+  start(): void {
+    if (!this.stopped) {
+      return;
+    }
+    this.stopped = false;
+    this.run(this.current);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    await this.current.stop();
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.current.get(name, namespace);
+  }
+
+  list(namespace?: string): T[] {
+    return [...this.current.list(namespace)];
+  }
+
+  health(): InformerHealth {
+    return { ...this.state };
+  }
+
+  private createListWatch(): ListWatch<T> {
+    const instance: ListWatch<T> = new ListWatch<T>(
+      this.options.path,
+      new Watch(this.options.kubeConfig),
+      () => this.listOnce(instance),
+      false,
+      undefined,
+      this.options.fieldSelector,
+    );
+    instance.on(ADD, object => this.changed(instance, 'added', object));
+    instance.on(UPDATE, object => this.changed(instance, 'updated', object));
+    instance.on(DELETE, object => this.changed(instance, 'deleted', object));
+    instance.on(ERROR, error => this.failed(instance, error));
+    return instance;
+  }
+
+  private run(instance: ListWatch<T>) {
+    instance.start().catch(error => this.failed(instance, error));
+  }
+
+  private async listOnce(
+    instance: ListWatch<T>,
+  ): Promise<KubernetesListObject<T>> {
+    const result = await this.options.list();
+    this.state = {
+      listed: true,
+      healthy: true,
+      lastListTime: new Date(),
+      lastError: undefined,
+    };
+    this.delayMs = this.backoff.initialMs;
+    if (instance !== this.current) {
+      const previous = this.current;
+      const present = new Set(
+        (result.items ?? []).map(
+          o => `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`,
+        ),
+      );
+      this.previous = previous;
+      this.current = instance;
+      for (const gone of previous.list()) {
+        if (
+          !present.has(
+            `${gone.metadata?.namespace ?? ''}/${gone.metadata?.name}`,
+          )
+        ) {
+          this.options.onChange('deleted', gone);
+        }
+      }
+      // ListWatch adds the listed items synchronously after this promise settles; the old copy
+      // is only needed until then, to tell unchanged objects from real changes.
+      setTimeout(() => {
+        if (this.previous === previous) {
+          this.previous = undefined;
+        }
+      }, 0);
+    }
+    return result;
+  }
+
+  private changed(instance: ListWatch<T>, type: CacheChangeType, object: T) {
+    if (instance !== this.current) {
+      return;
+    }
+    if (this.state.listed && !this.state.healthy) {
+      this.state = { ...this.state, healthy: true, lastError: undefined };
+    }
+    this.delayMs = this.backoff.initialMs;
+    if (type === 'added' && this.previous) {
+      const before = this.previous.get(
+        object.metadata?.name ?? '',
+        object.metadata?.namespace,
+      );
+      if (
+        before &&
+        before.metadata?.resourceVersion === object.metadata?.resourceVersion
+      ) {
+        return;
+      }
+      if (before) {
+        this.options.onChange('updated', object);
+        return;
+      }
+    }
+    this.options.onChange(type, object);
+  }
+
+  private failed(instance: ListWatch<T>, error: unknown) {
+    if (instance !== this.current && instance !== this.previous) {
+      return;
+    }
+    this.state = { ...this.state, healthy: false, lastError: describe(error) };
+    this.options.onError?.(
+      error instanceof Error ? error : new Error(String(error)),
+    );
+    if (this.stopped || this.retryTimer) {
+      return;
+    }
+    const delay = this.delayMs;
+    this.delayMs = Math.min(this.delayMs * 2, this.backoff.maxMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.stopped) {
+        this.run(this.createListWatch());
+      }
+    }, delay);
+    this.retryTimer.unref?.();
+  }
+}

@@ -1,0 +1,316 @@
+import { http, HttpResponse, type HttpHandler } from 'msw';
+
+/**
+ * A small in-memory Kubernetes API for tests of the caches, served through msw: LIST and WATCH
+ * with resourceVersions, `involvedObject.kind` field selectors, 410 for compacted versions,
+ * PartialObjectMetadata for Secrets, bearer-token auth, merge patches, and switches to drop
+ * watches or take the whole server down. Requests that would return Secret data are recorded
+ * as violations instead of being answered.
+ */
+export class FakeKubernetesApi {
+  readonly baseUrl: string;
+  readonly token: string;
+  /** every request that asked for Secret data (tests assert this stays empty) */
+  readonly secretDataRequests: string[] = [];
+  readonly requests: Array<{ method: string; path: string; search: string }> =
+    [];
+  readonly patches: Array<{
+    path: string;
+    body: unknown;
+    contentType: string | null;
+  }> = [];
+  private resourceVersion = 100;
+  /** watches from a version at or below this get 410 Gone */
+  private compactedBelow = 0;
+  private down = false;
+  private readonly collections = new Map<string, Map<string, any>>();
+  private readonly watchers = new Set<{
+    collection: string;
+    fieldSelector?: string;
+    send: (line: string) => void;
+    close: () => void;
+  }>();
+
+  constructor(options: { baseUrl: string; token: string }) {
+    this.baseUrl = options.baseUrl.replace(/\/$/, '');
+    this.token = options.token;
+  }
+
+  /** Creates or replaces an object; `collection` is its list path, e.g. `/api/v1/secrets`. */
+  put(collection: string, object: any): any {
+    const items = this.items(collection);
+    const key = `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+    const existed = items.has(key);
+    this.resourceVersion += 1;
+    const stored = structuredClone(object);
+    stored.metadata.resourceVersion = String(this.resourceVersion);
+    items.set(key, stored);
+    this.notify(collection, existed ? 'MODIFIED' : 'ADDED', stored);
+    return stored;
+  }
+
+  remove(
+    collection: string,
+    namespace: string | undefined,
+    name: string,
+  ): void {
+    const items = this.items(collection);
+    const key = `${namespace ?? ''}/${name}`;
+    const stored = items.get(key);
+    if (stored) {
+      items.delete(key);
+      this.resourceVersion += 1;
+      this.notify(collection, 'DELETED', {
+        ...stored,
+        metadata: {
+          ...stored.metadata,
+          resourceVersion: String(this.resourceVersion),
+        },
+      });
+    }
+  }
+
+  get(collection: string, namespace: string | undefined, name: string): any {
+    return this.items(collection).get(`${namespace ?? ''}/${name}`);
+  }
+
+  /** Closes every open watch, as a restarting API server or a broken connection would. */
+  dropWatches(): void {
+    for (const watcher of [...this.watchers]) {
+      watcher.close();
+    }
+  }
+
+  /** Makes every resume from an older version fail with 410 Gone (etcd compaction). */
+  compact(): void {
+    this.compactedBelow = this.resourceVersion;
+  }
+
+  setDown(down: boolean): void {
+    this.down = down;
+    if (down) {
+      this.dropWatches();
+    }
+  }
+
+  /** How many WATCH requests reached the server for a collection. */
+  watchRequestCount(collection: string): number {
+    return this.requests.filter(
+      r => r.path === collection && r.search.includes('watch=true'),
+    ).length;
+  }
+
+  /** Forgets every object, request and watch, between tests. */
+  reset(): void {
+    this.dropWatches();
+    this.collections.clear();
+    this.requests.length = 0;
+    this.patches.length = 0;
+    this.secretDataRequests.length = 0;
+    this.compactedBelow = 0;
+    this.down = false;
+  }
+
+  handlers(): HttpHandler[] {
+    return [
+      http.all(`${this.baseUrl}/*`, async ({ request }) =>
+        this.handle(request),
+      ),
+    ];
+  }
+
+  private items(collection: string): Map<string, any> {
+    if (!this.collections.has(collection)) {
+      this.collections.set(collection, new Map());
+    }
+    return this.collections.get(collection)!;
+  }
+
+  private notify(collection: string, type: string, object: any) {
+    for (const watcher of this.watchers) {
+      if (
+        watcher.collection === collection &&
+        this.selected(object, watcher.fieldSelector)
+      ) {
+        watcher.send(
+          JSON.stringify({
+            type,
+            object: this.present(collection, object, false),
+          }),
+        );
+      }
+    }
+  }
+
+  private selected(object: any, fieldSelector?: string): boolean {
+    if (!fieldSelector) {
+      return true;
+    }
+    return fieldSelector.split(',').every(requirement => {
+      const [field, value] = requirement.split('=');
+      const actual = field
+        .split('.')
+        .reduce(
+          (node: any, part) => (node === undefined ? undefined : node[part]),
+          object,
+        );
+      return String(actual ?? '') === value;
+    });
+  }
+
+  private present(collection: string, object: any, list: boolean): any {
+    if (collection !== '/api/v1/secrets') {
+      return object;
+    }
+    const { name, namespace, labels, annotations, resourceVersion, uid } =
+      object.metadata;
+    return {
+      apiVersion: 'meta.k8s.io/v1',
+      kind: list ? undefined : 'PartialObjectMetadata',
+      metadata: { name, namespace, labels, annotations, resourceVersion, uid },
+    };
+  }
+
+  private async handle(request: Request): Promise<Response> {
+    if (this.down) {
+      return HttpResponse.error();
+    }
+    const url = new URL(request.url);
+    const path = url.pathname;
+    this.requests.push({ method: request.method, path, search: url.search });
+    if (request.headers.get('authorization') !== `Bearer ${this.token}`) {
+      return HttpResponse.json(
+        {
+          kind: 'Status',
+          status: 'Failure',
+          reason: 'Unauthorized',
+          code: 401,
+        },
+        { status: 401 },
+      );
+    }
+    if (
+      path.startsWith('/api/v1/secrets') ||
+      /\/namespaces\/[^/]+\/secrets/.test(path)
+    ) {
+      const accept = request.headers.get('accept') ?? '';
+      if (
+        !/as=PartialObjectMetadata(List)?;g=meta\.k8s\.io;v=v1/.test(accept) ||
+        /,/.test(accept)
+      ) {
+        this.secretDataRequests.push(
+          `${request.method} ${path}${url.search} Accept: ${accept}`,
+        );
+        return HttpResponse.json(
+          { kind: 'Status', code: 406 },
+          { status: 406 },
+        );
+      }
+    }
+    if (request.method === 'PATCH') {
+      return this.patch(request, path);
+    }
+    if (request.method !== 'GET') {
+      return HttpResponse.json({ kind: 'Status', code: 405 }, { status: 405 });
+    }
+    const fieldSelector = url.searchParams.get('fieldSelector') ?? undefined;
+    if (url.searchParams.get('watch') === 'true') {
+      return this.watch(
+        path,
+        Number(url.searchParams.get('resourceVersion') ?? 0),
+        fieldSelector,
+      );
+    }
+    const items = [...this.items(path).values()]
+      .filter(o => this.selected(o, fieldSelector))
+      .map(o => this.present(path, o, true));
+    return HttpResponse.json({
+      apiVersion: path === '/api/v1/secrets' ? 'meta.k8s.io/v1' : 'v1',
+      kind: path === '/api/v1/secrets' ? 'PartialObjectMetadataList' : 'List',
+      metadata: { resourceVersion: String(this.resourceVersion) },
+      items,
+    });
+  }
+
+  private watch(
+    collection: string,
+    from: number,
+    fieldSelector?: string,
+  ): Response {
+    const encoder = new TextEncoder();
+    let watcher: any;
+    const stream = new ReadableStream<Uint8Array>({
+      start: controller => {
+        if (from < this.compactedBelow) {
+          controller.enqueue(
+            encoder.encode(
+              `${JSON.stringify({
+                type: 'ERROR',
+                object: {
+                  kind: 'Status',
+                  code: 410,
+                  reason: 'Expired',
+                  message: 'too old resource version',
+                },
+              })}\n`,
+            ),
+          );
+          controller.close();
+          return;
+        }
+        watcher = {
+          collection,
+          fieldSelector,
+          send: (line: string) =>
+            controller.enqueue(encoder.encode(`${line}\n`)),
+          close: () => {
+            this.watchers.delete(watcher);
+            try {
+              controller.close();
+            } catch {
+              // already closed by the client
+            }
+          },
+        };
+        this.watchers.add(watcher);
+      },
+      cancel: () => {
+        this.watchers.delete(watcher);
+      },
+    });
+    return new HttpResponse(stream, {
+      headers: { 'Content-Type': 'application/json' },
+    });
+  }
+
+  private async patch(request: Request, path: string): Promise<Response> {
+    const match =
+      /^(\/apis\/[^/]+\/[^/]+)\/namespaces\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(
+        path,
+      );
+    if (!match) {
+      return HttpResponse.json({ kind: 'Status', code: 404 }, { status: 404 });
+    }
+    const [, groupVersion, namespace, plural, name] = match;
+    const collection = `${groupVersion}/${plural}`;
+    const existing = this.get(collection, namespace, name);
+    if (!existing) {
+      return HttpResponse.json(
+        { kind: 'Status', code: 404, reason: 'NotFound' },
+        { status: 404 },
+      );
+    }
+    const body = (await request.json()) as any;
+    this.patches.push({
+      path,
+      body,
+      contentType: request.headers.get('content-type'),
+    });
+    const updated = structuredClone(existing);
+    updated.metadata.annotations = {
+      ...updated.metadata.annotations,
+      ...body?.metadata?.annotations,
+    };
+    return HttpResponse.json(this.put(collection, updated));
+  }
+}

@@ -1,0 +1,137 @@
+/** Minimal ESO objects for cache and status tests (no secret values anywhere). */
+
+export const ES_PATH = '/apis/external-secrets.io/v1/externalsecrets';
+export const CSS_PATH = '/apis/external-secrets.io/v1/clustersecretstores';
+export const SS_PATH = '/apis/external-secrets.io/v1/secretstores';
+export const EVENTS_PATH = '/api/v1/events';
+export const SECRETS_PATH = '/api/v1/secrets';
+
+export function externalSecret(options: {
+  name: string;
+  namespace: string;
+  kubernetesId?: string;
+  store?: string;
+  ready?: { status: string; reason?: string; message?: string };
+  refreshTime?: string;
+  refreshInterval?: string;
+  generation?: number;
+  syncedGeneration?: number;
+  data?: Array<{ secretKey: string; key: string; property?: string }>;
+}) {
+  return {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: {
+      name: options.name,
+      namespace: options.namespace,
+      generation: options.generation ?? 1,
+      labels: options.kubernetesId
+        ? { 'backstage.io/kubernetes-id': options.kubernetesId }
+        : {},
+    },
+    spec: {
+      refreshInterval: options.refreshInterval ?? '2m',
+      secretStoreRef: {
+        kind: 'ClusterSecretStore',
+        name: options.store ?? 'vault-store',
+      },
+      target: { name: options.name, creationPolicy: 'Owner' },
+      data: (
+        options.data ?? [
+          {
+            secretKey: '.env',
+            key: `${options.namespace}/env-file`,
+            property: 'dotenv',
+          },
+        ]
+      ).map(d => ({
+        secretKey: d.secretKey,
+        remoteRef: { key: d.key, property: d.property },
+      })),
+    },
+    status: options.ready
+      ? {
+          conditions: [{ type: 'Ready', ...options.ready }],
+          refreshTime: options.refreshTime,
+          syncedResourceVersion: `${
+            options.syncedGeneration ?? options.generation ?? 1
+          }-abc`,
+          binding: { name: options.name },
+        }
+      : undefined,
+  };
+}
+
+export function clusterSecretStore(options: {
+  name: string;
+  ready?: { status: string; reason?: string; message?: string };
+  server?: string;
+  path?: string;
+  role?: string;
+  serviceAccount?: { name: string; namespace: string; audiences?: string[] };
+}) {
+  return {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ClusterSecretStore',
+    metadata: { name: options.name },
+    spec: {
+      provider: {
+        vault: {
+          server: options.server ?? 'https://vault.example.test:8200',
+          path: options.path ?? 'secret',
+          version: 'v2',
+          auth: {
+            kubernetes: {
+              mountPath: 'kubernetes',
+              role: options.role ?? 'external-secrets-example-api',
+              serviceAccountRef: options.serviceAccount ?? {
+                name: 'external-secrets',
+                namespace: 'external-secrets',
+              },
+            },
+          },
+        },
+      },
+    },
+    status: options.ready
+      ? { conditions: [{ type: 'Ready', ...options.ready }] }
+      : undefined,
+  };
+}
+
+export function warningEvent(options: {
+  name: string;
+  namespace: string;
+  kind: string;
+  objectName: string;
+  objectNamespace?: string;
+  reason: string;
+  message: string;
+  lastTimestamp: string;
+}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: options.name, namespace: options.namespace },
+    involvedObject: {
+      apiVersion: 'external-secrets.io/v1',
+      kind: options.kind,
+      name: options.objectName,
+      namespace: options.objectNamespace,
+    },
+    type: 'Warning',
+    reason: options.reason,
+    message: options.message,
+    lastTimestamp: options.lastTimestamp,
+  };
+}
+
+export function secret(options: { name: string; namespace: string }) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: options.name, namespace: options.namespace },
+    // Present in the fake's store only, to prove it never leaves it.
+    data: { '.env': Buffer.from('TOP_SECRET_VALUE=1').toString('base64') },
+  };
+}
