@@ -45,7 +45,8 @@ export type FindingCode =
   | 'VAULT_UNREACHABLE'
   | 'STALE_SYNC'
   | 'NOT_PROCESSED'
-  | 'TARGET_SECRET_MISSING';
+  | 'TARGET_SECRET_MISSING'
+  | 'CLUSTER_UNREACHABLE';
 
 /** @public */
 export type FindingSeverity = 'error' | 'warning' | 'info';
