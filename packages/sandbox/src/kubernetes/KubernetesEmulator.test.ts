@@ -370,6 +370,46 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
     );
   });
 
+  it('streams Secret watches as PartialObjectMetadata when asked, without counting a data read', async () => {
+    const cluster = setup({ forbidSecretDataReads: true });
+    await withNamespace(cluster);
+    await cluster.emulator.objects.create(cluster.emulator.type('secrets'), 'example-api', {
+      metadata: { name: 's' },
+      stringData: { password: 'hunter2' },
+    });
+    const response = await fetch(
+      `${cluster.emulator.url}/api/v1/namespaces/example-api/secrets?watch=true`,
+      {
+        headers: {
+          authorization: 'Bearer sandbox-admin-token',
+          accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json',
+        },
+      },
+    );
+    const reader = response.body!.getReader();
+    let text = '';
+    for (let i = 0; i < 10 && !text.includes('"ADDED"'); i++) {
+      const { value } = await reader.read();
+      text += new TextDecoder().decode(value);
+    }
+    // Not awaited: the interceptor settles a cancelled mocked stream only at teardown.
+    reader.cancel().catch(() => undefined);
+    const event = JSON.parse(text.trim().split('\n').pop()!);
+    expect(event).toMatchObject({
+      type: 'ADDED',
+      object: { kind: 'PartialObjectMetadata', metadata: { name: 's' } },
+    });
+    expect(event.object.data).toBeUndefined();
+    expect(cluster.emulator.requestLog.secretDataReads()).toEqual([]);
+
+    const plain = await fetch(
+      `${cluster.emulator.url}/api/v1/namespaces/example-api/secrets?watch=true`,
+      { headers: { authorization: 'Bearer sandbox-admin-token' } },
+    );
+    expect(plain.status).toBe(403);
+    expect(cluster.emulator.requestLog.secretDataReads().map(r => r.verb)).toEqual(['watch']);
+  });
+
   it('streams watch events, including selector transitions and bookmarks when asked', async () => {
     const cluster = setup();
     await withNamespace(cluster);
