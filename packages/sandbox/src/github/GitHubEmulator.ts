@@ -34,6 +34,22 @@ export interface PullRequestMergedEvent {
   readFile(filePath: string): Promise<string | undefined>;
 }
 
+/** A REST or GraphQL request, as {@link GitHubEmulator.handle} takes it. */
+export interface GitHubApiRequest {
+  method: string;
+  /** Path and query, e.g. `/api/v3/repos/acme/gitops/pulls?state=open`. */
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** The emulator's answer to a {@link GitHubApiRequest}. */
+export interface GitHubApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+}
+
 /** One request the emulator answered. */
 export interface GitHubRequestRecord {
   method: string;
@@ -69,7 +85,7 @@ type Route = {
     match: RegExpMatchArray,
     body: any,
     url: URL,
-    req: IncomingMessage,
+    headers: Record<string, string>,
   ) => Promise<{ status?: number; json?: unknown; raw?: Buffer }>;
 };
 
@@ -104,6 +120,11 @@ export class GitHubEmulator {
       login?: string;
       /** Directory for the bare repositories; a temporary one by default. */
       dataDir?: string;
+      /**
+       * The URL the emulator presents itself at when it is served by msw handlers instead of
+       * {@link GitHubEmulator.start} (e.g. `https://github.example.com`).
+       */
+      baseUrl?: string;
     } = {},
   ) {
     this.routes = this.buildRoutes();
@@ -113,10 +134,7 @@ export class GitHubEmulator {
   async start(
     port = 0,
   ): Promise<{ baseUrl: string; apiBaseUrl: string; host: string }> {
-    this.root =
-      this.options.dataDir ??
-      (await fs.mkdtemp(path.join(os.tmpdir(), 'github-emulator-')));
-    await fs.mkdir(this.root, { recursive: true });
+    await this.ensureRoot();
     this.server = http.createServer((req, res) => {
       this.dispatch(req, res).catch(error => {
         if (!res.headersSent) {
@@ -152,10 +170,22 @@ export class GitHubEmulator {
   }
 
   get baseUrl(): string {
-    if (!this.baseUrlValue) {
+    const value =
+      this.baseUrlValue ?? this.options.baseUrl?.replace(/\/+$/, '');
+    if (!value) {
       throw new Error('GitHubEmulator is not started');
     }
-    return this.baseUrlValue;
+    return value;
+  }
+
+  private async ensureRoot(): Promise<string> {
+    if (!this.root) {
+      this.root =
+        this.options.dataDir ??
+        (await fs.mkdtemp(path.join(os.tmpdir(), 'github-emulator-')));
+      await fs.mkdir(this.root, { recursive: true });
+    }
+    return this.root;
   }
 
   /** The `integrations.github[]` entry that points Backstage at this emulator. */
@@ -352,7 +382,7 @@ export class GitHubEmulator {
       });
     }
     const git = await BareRepository.create(
-      path.join(this.root!, owner, `${name}.git`),
+      path.join(await this.ensureRoot(), owner, `${name}.git`),
       settings.defaultBranch,
     );
     const record: RepositoryRecord = {
@@ -417,8 +447,8 @@ export class GitHubEmulator {
     };
   }
 
-  private authorized(req: IncomingMessage): string | undefined {
-    const header = req.headers.authorization ?? '';
+  private authorized(headers: Record<string, string>): string | undefined {
+    const header = headers.authorization ?? '';
     let token: string | undefined;
     const bearer = /^(?:token|bearer)\s+(.+)$/i.exec(header);
     if (bearer) {
@@ -441,98 +471,140 @@ export class GitHubEmulator {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', this.baseUrl);
-    const login = this.authorized(req);
-
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([name, value]) => [
+        name,
+        Array.isArray(value) ? value.join(', ') : String(value ?? ''),
+      ]),
+    );
     const gitPath =
       /^\/([^/]+)\/([^/]+?\.git)(\/(info\/refs|git-upload-pack|git-receive-pack))$/.exec(
         url.pathname,
       );
     if (gitPath) {
-      if (!login) {
-        res.statusCode = 401;
-        res.setHeader('WWW-Authenticate', 'Basic realm="GitHub"');
-        res.end();
-        this.requests.push({
-          method: req.method!,
-          path: url.pathname,
-          status: 401,
-        });
-        return;
-      }
-      this.repo(gitPath[1], gitPath[2].replace(/\.git$/, ''));
-      await serveGitHttpBackend(req, res, {
-        projectRoot: this.root!,
-        pathInfo: `/${gitPath[1]}/${gitPath[2]}${gitPath[3]}`,
-        query: url.search.replace(/^\?/, ''),
-        remoteUser: login,
-      });
-      this.requests.push({
-        method: req.method!,
-        path: url.pathname,
-        status: res.statusCode,
-      });
+      await this.serveGit(req, res, url, gitPath, this.authorized(headers));
       return;
     }
-
     const chunks: Buffer[] = [];
     for await (const chunk of req) {
       chunks.push(chunk as Buffer);
     }
-    const text = Buffer.concat(chunks).toString('utf8');
+    const response = await this.handle({
+      method: req.method ?? 'GET',
+      url: url.pathname + url.search,
+      headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    });
+    res.writeHead(response.status, response.headers);
+    res.end(response.body);
+  }
+
+  private async serveGit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    gitPath: RegExpExecArray,
+    login: string | undefined,
+  ) {
+    if (!login) {
+      res.statusCode = 401;
+      res.setHeader('WWW-Authenticate', 'Basic realm="GitHub"');
+      res.end();
+    } else if (
+      !this.repos.has(
+        `${gitPath[1]}/${gitPath[2].replace(/\.git$/, '')}`.toLowerCase(),
+      )
+    ) {
+      res.statusCode = 404;
+      res.end('Repository not found.');
+    } else {
+      await serveGitHttpBackend(req, res, {
+        projectRoot: await this.ensureRoot(),
+        pathInfo: `/${gitPath[1]}/${gitPath[2]}${gitPath[3]}`,
+        query: url.search.replace(/^\?/, ''),
+        remoteUser: login,
+      });
+    }
+    this.requests.push({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      status: res.statusCode,
+    });
+  }
+
+  /**
+   * Answers one REST or GraphQL request (everything but git's smart HTTP), independent of the
+   * transport: the loopback server and the msw handlers both call it.
+   */
+  async handle(request: GitHubApiRequest): Promise<GitHubApiResponse> {
+    const url = new URL(request.url, this.baseUrl);
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [
+        name.toLowerCase(),
+        value,
+      ]),
+    );
+    const method = request.method.toUpperCase();
     let body: any;
     try {
-      body = text ? JSON.parse(text) : undefined;
+      body = request.body ? JSON.parse(request.body) : undefined;
     } catch {
       body = undefined;
     }
-
-    const send = (status: number, payload: unknown, raw?: Buffer) => {
+    const answer = (
+      status: number,
+      payload: unknown,
+      raw?: Buffer,
+    ): GitHubApiResponse => {
       this.requests.push({
-        method: req.method!,
+        method,
         path: url.pathname + url.search,
         status,
         body,
       });
-      res.statusCode = status;
       if (raw) {
-        res.setHeader('content-type', 'application/vnd.github.raw');
-        res.end(req.method === 'HEAD' ? undefined : raw);
-        return;
+        return {
+          status,
+          headers: { 'content-type': 'application/vnd.github.raw' },
+          body: method === 'HEAD' ? undefined : raw,
+        };
       }
-      res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.end(
-        req.method === 'HEAD' || payload === undefined
-          ? undefined
-          : JSON.stringify(payload),
-      );
+      return {
+        status,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body:
+          method === 'HEAD' || payload === undefined
+            ? undefined
+            : JSON.stringify(payload),
+      };
     };
 
-    if (!login) {
-      send(401, { message: 'Bad credentials' });
-      return;
+    if (!this.authorized(headers)) {
+      return answer(401, { message: 'Bad credentials' });
     }
-    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const routeMethod = method === 'HEAD' ? 'GET' : method;
     // Octokit encodes "/" inside a ref (`heads%2Ffeature%2Fx`); GitHub treats both spellings alike.
     const routePath = url.pathname.replace(/%2F/gi, '/');
     for (const route of this.routes) {
       const match =
-        route.method === method ? route.pattern.exec(routePath) : null;
+        route.method === routeMethod ? route.pattern.exec(routePath) : null;
       if (!match) {
         continue;
       }
       try {
-        const result = await route.handle(match, body, url, req);
-        send(result.status ?? 200, result.json, result.raw);
+        const result = await route.handle(match, body, url, headers);
+        return answer(result.status ?? 200, result.json, result.raw);
       } catch (error) {
         if (error instanceof HttpError) {
-          send(error.status, { message: error.message, ...error.extra });
-        } else {
-          throw error;
+          return answer(error.status, {
+            message: error.message,
+            ...error.extra,
+          });
         }
+        throw error;
       }
-      return;
     }
-    send(404, { message: 'Not Found' });
+    return answer(404, { message: 'Not Found' });
   }
 
   private buildRoutes(): Route[] {
@@ -744,7 +816,7 @@ export class GitHubEmulator {
       route(
         'GET',
         `${repoPrefix}/contents(?:/(.*))?`,
-        async (m, _b, url, req) => {
+        async (m, _b, url, headers) => {
           const record = this.repo(m[1], m[2]);
           const ref = url.searchParams.get('ref') ?? record.defaultBranch;
           const commit = await commitOf(record, ref);
@@ -753,10 +825,7 @@ export class GitHubEmulator {
           if (!found) {
             throw new HttpError(404, 'Not Found');
           }
-          if (
-            found.content &&
-            String(req.headers.accept ?? '').includes('raw')
-          ) {
+          if (found.content && (headers.accept ?? '').includes('raw')) {
             return { raw: found.content };
           }
           const describe = (file: {
