@@ -91,21 +91,10 @@ describe('the three Vault actions together', () => {
     expect(intruder.body.errors[0]).toContain('namespace not authorized');
   });
 
-  it('never let secret values reach a log, an output, an error or any request but the KV write', async () => {
+  it('send secret values in exactly one request, the KV write, and nowhere else', async () => {
     const h = vaultActionHarness(server);
     const secrets = { envFile: SENTINEL_ENV, apiToken: SENTINEL_TOKEN };
     const runs = await createService(h, secrets);
-    // Re-run (skipped), dry run, and a failing run all see the same secrets.
-    runs.push(
-      await h.run(
-        h.actions.seed,
-        {
-          path: 'example-api/env-file',
-          properties: [{ property: 'dotenv', secret: 'envFile' }],
-        },
-        { secrets },
-      ),
-    );
     runs.push(
       await h.run(
         h.actions.seed,
@@ -116,43 +105,10 @@ describe('the three Vault actions together', () => {
         { secrets, dryRun: true },
       ),
     );
-    const failure = await h
-      .run(
-        h.actions.seed,
-        {
-          path: 'example-api/env-file',
-          properties: [{ property: 'dotenv', secret: 'envFile' }],
-          ifExists: 'fail',
-        },
-        { secrets },
-      )
-      .catch(e => e);
-    h.emulator.faults.failNext({
-      count: 10,
-      status: 500,
-      errors: ['backend exploded'],
-    });
-    const serverFailure = await h
-      .run(
-        h.actions.seed,
-        {
-          path: 'example-api/third',
-          properties: [{ property: 'dotenv', secret: 'envFile' }],
-        },
-        { secrets },
-      )
-      .catch(e => e);
-
     const everything = [
       ...runs.flatMap(r => [loggedText(r.logger), JSON.stringify(r.outputs)]),
       loggedText(h.serviceLogger),
-      String(failure),
-      JSON.stringify(failure),
-      String(serverFailure),
-      JSON.stringify(serverFailure),
     ].join('\n');
-    expect(failure.name).toBe('ConflictError');
-    expect(serverFailure.message).toContain('backend exploded');
     for (const sentinel of [SENTINEL_ENV, SENTINEL_TOKEN]) {
       expect(everything).not.toContain(sentinel);
       const carrying = h.emulator.requests.filter(r =>
@@ -162,7 +118,61 @@ describe('the three Vault actions together', () => {
         'POST secret/data/example-api/env-file 200',
       ]);
     }
-    expect(loggedText(h.serviceLogger)).not.toContain(h.token);
+    expect(everything).not.toContain(h.token);
+  });
+
+  it('keep secret values out of logs, outputs and errors when a seed is skipped or fails', async () => {
+    const h = vaultActionHarness(server);
+    const secrets = { envFile: SENTINEL_ENV, apiToken: SENTINEL_TOKEN };
+    const runs = await createService(h, secrets);
+    const seed = (path: string, extra: Record<string, unknown> = {}) =>
+      h.run(
+        h.actions.seed,
+        {
+          path,
+          properties: [{ property: 'dotenv', secret: 'envFile' }],
+          ...extra,
+        },
+        { secrets },
+      );
+    runs.push(await seed('example-api/env-file'));
+    const conflict = await seed('example-api/env-file', {
+      ifExists: 'fail',
+    }).catch(e => e);
+    h.emulator.faults.failNext({
+      path: 'secret/data/example-api/third',
+      count: 10,
+      status: 500,
+      errors: ['backend exploded'],
+    });
+    const serverFailure = await seed('example-api/third').catch(e => e);
+
+    expect(runs.at(-1)?.outputs.result).toBe('skipped');
+    expect(conflict.name).toBe('ConflictError');
+    expect(serverFailure.message).toContain('backend exploded');
+    const everything = [
+      ...runs.flatMap(r => [loggedText(r.logger), JSON.stringify(r.outputs)]),
+      loggedText(h.serviceLogger),
+      String(conflict),
+      JSON.stringify(conflict),
+      String(serverFailure),
+      JSON.stringify(serverFailure),
+    ].join('\n');
+    for (const sentinel of [SENTINEL_ENV, SENTINEL_TOKEN]) {
+      expect(everything).not.toContain(sentinel);
+      // Re-runs send the values to Vault's KV write again, where check-and-set refuses them.
+      const carrying = h.emulator.requests.filter(r =>
+        JSON.stringify(r).includes(sentinel),
+      );
+      expect(
+        carrying.every(
+          r =>
+            r.method === 'POST' &&
+            r.path.startsWith('secret/data/example-api/'),
+        ),
+      ).toBe(true);
+      expect(carrying.filter(r => r.status === 200)).toHaveLength(1);
+    }
     expect(everything).not.toContain(h.token);
   });
 

@@ -163,20 +163,18 @@ export function createVaultKvSeedAction(options: {
         return { result: 'skipped', version: currentVersion };
       };
 
-      // Looking first means values travel to Vault only when a new secret is written.
-      const existing = await vault.readKvMetadata(kvMount, key);
       let outcome: { result: 'created' | 'skipped'; version: number };
-      if (existing) {
-        outcome = existingOutcome(existing.currentVersion);
+      if (ctx.isDryRun) {
+        const existing = await vault.readKvMetadata(kvMount, key);
+        outcome = existing
+          ? existingOutcome(existing.currentVersion)
+          : { result: 'created', version: 0 };
         ctx.logger.info(
-          `Vault secret ${dataPath} already exists; left unchanged`,
-        );
-      } else if (ctx.isDryRun) {
-        outcome = { result: 'created', version: 0 };
-        ctx.logger.info(
-          `Dry run: would write Vault secret ${dataPath} with properties ${Object.keys(
-            values,
-          ).join(', ')}`,
+          `Dry run: would ${
+            existing ? 'leave' : 'write'
+          } Vault secret ${dataPath} with properties ${Object.keys(values).join(
+            ', ',
+          )}`,
         );
       } else {
         outcome = await ctx.checkpoint({
@@ -186,7 +184,7 @@ export function createVaultKvSeedAction(options: {
               const written = await vault.createKvSecret(kvMount, key, values);
               return { result: 'created' as const, version: written.version };
             } catch (error) {
-              // Written by someone else since the look-up: check-and-set kept it intact.
+              // Check-and-set 0 refused: the secret exists and stays as it is.
               if ((error as Error).name === 'ConflictError') {
                 const now = await vault.readKvMetadata(kvMount, key);
                 return existingOutcome(now?.currentVersion ?? 0);
