@@ -22,8 +22,9 @@ export function ExternalSecretListItem(props: {
         }
         secondary={
           <>
-            last sync <LastSyncTime time={es.lastSyncTime} /> · store{' '}
-            {es.store.kind} {es.store.name}
+            last sync <LastSyncTime time={es.lastSyncTime} />
+            <br />
+            store {es.store.kind} {es.store.name}
             {es.store.found ? '' : ' (missing)'}
           </>
         }

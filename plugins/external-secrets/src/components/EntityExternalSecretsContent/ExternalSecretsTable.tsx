@@ -9,6 +9,7 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import ExpandLessIcon from '@material-ui/icons/ExpandLess';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
+import { makeStyles } from '@material-ui/core/styles';
 import type { ExternalSecretStatus } from '@gitops-secrets/plugin-external-secrets-common';
 import { Fragment, useState } from 'react';
 import { LastSyncTime } from '../LastSyncTime';
@@ -37,6 +38,12 @@ const COLUMNS = [
   'Remote refs',
 ];
 
+// many narrow columns: keep short values on one line and let the table scroll sideways
+const useStyles = makeStyles({
+  cell: { whiteSpace: 'nowrap', verticalAlign: 'top' },
+  message: { minWidth: 280, maxWidth: 420, verticalAlign: 'top' },
+});
+
 const idOf = (es: ExternalSecretStatus) =>
   `${es.cluster}/${es.namespace}/${es.name}`;
 
@@ -51,6 +58,7 @@ export function ExternalSecretsTable(props: {
   syncAllowed: boolean;
   onSyncRequested: () => void;
 }) {
+  const classes = useStyles();
   const [filter, setFilter] = useState(NO_FILTER);
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
   const rows = filterExternalSecrets(props.externalSecrets, filter);
@@ -80,9 +88,13 @@ export function ExternalSecretsTable(props: {
                 <span hidden>Details</span>
               </TableCell>
               {COLUMNS.map(column => (
-                <TableCell key={column}>{column}</TableCell>
+                <TableCell key={column} className={classes.cell}>
+                  {column}
+                </TableCell>
               ))}
-              {props.syncAllowed && <TableCell>Actions</TableCell>}
+              {props.syncAllowed && (
+                <TableCell className={classes.cell}>Actions</TableCell>
+              )}
             </TableRow>
           </TableHead>
           <TableBody>
@@ -113,33 +125,37 @@ export function ExternalSecretsTable(props: {
                         {isOpen ? <ExpandLessIcon /> : <ExpandMoreIcon />}
                       </IconButton>
                     </TableCell>
-                    <TableCell>{es.cluster}</TableCell>
-                    <TableCell>{es.namespace}</TableCell>
-                    <TableCell>
+                    <TableCell className={classes.cell}>{es.cluster}</TableCell>
+                    <TableCell className={classes.cell}>
+                      {es.namespace}
+                    </TableCell>
+                    <TableCell className={classes.cell}>
                       <strong>{es.name}</strong>
                     </TableCell>
-                    <TableCell>
+                    <TableCell className={classes.cell}>
                       <SyncStateLabel state={es.state} />
                     </TableCell>
-                    <TableCell>{es.reason}</TableCell>
-                    <TableCell style={{ maxWidth: 360 }}>
+                    <TableCell className={classes.cell}>{es.reason}</TableCell>
+                    <TableCell className={classes.message}>
                       {es.message}
                     </TableCell>
-                    <TableCell>
+                    <TableCell className={classes.cell}>
                       <LastSyncTime time={es.lastSyncTime} />
                     </TableCell>
-                    <TableCell>{es.refreshInterval}</TableCell>
-                    <TableCell>
+                    <TableCell className={classes.cell}>
+                      {es.refreshInterval}
+                    </TableCell>
+                    <TableCell className={classes.cell}>
                       <StoreCell externalSecret={es} />
                     </TableCell>
-                    <TableCell>
+                    <TableCell className={classes.cell}>
                       <TargetSecretCell externalSecret={es} />
                     </TableCell>
-                    <TableCell>
+                    <TableCell className={classes.cell}>
                       <RemoteRefsCell externalSecret={es} />
                     </TableCell>
                     {props.syncAllowed && (
-                      <TableCell>
+                      <TableCell className={classes.cell}>
                         <SyncNowButton
                           entityRef={props.entityRef}
                           target={{
