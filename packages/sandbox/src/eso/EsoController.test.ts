@@ -4,7 +4,7 @@ import { KubeObject, KubernetesEmulator } from '../kubernetes';
 import { createTokenReviewer } from '../kubernetes/tokenReview';
 import { VaultEmulator, vaultHandlers } from '../vault';
 import { createTestCaPem } from '../vault/testCertificate';
-import { EsoController } from './EsoController';
+import { EsoController, EsoTimer } from './EsoController';
 
 // The machine running tests is shared; key generation and TLS can be slow there.
 jest.setTimeout(30_000);
@@ -27,7 +27,10 @@ const ROLE = {
   token_ttl: '1h',
 };
 
-async function setup(kvMounts?: Array<{ path: string; version: 1 | 2 }>) {
+async function setup(
+  kvMounts?: Array<{ path: string; version: 1 | 2 }>,
+  timer?: EsoTimer,
+) {
   let clock = new Date('2026-03-01T10:00:00Z');
   const now = () => clock;
   const cluster = new KubernetesEmulator({
@@ -114,7 +117,7 @@ async function setup(kvMounts?: Array<{ path: string; version: 1 | 2 }>) {
       },
     });
 
-  const controller = new EsoController({ cluster, now, errorRetryMs: 5_000 });
+  const controller = new EsoController({ cluster, now, timer, errorRetryMs: 5_000 });
   const get = (plural: string, namespace: string | undefined, name: string) => {
     try {
       return cluster.objects.get(t(plural), namespace, name);
@@ -393,5 +396,42 @@ describe('EsoController against the Vault emulator', () => {
     expect(decode(secret, 'url')).toBe('https://db');
     expect(decode(secret, 'port')).toBe('5432');
     expect(secret.metadata.ownerReferences).toBeUndefined();
+  });
+
+  it('runs on an injected timer: each tick syncs what is due, nothing waits for real time', async () => {
+    const pending = new Set<{ callback: () => void; ms: number }>();
+    const timer: EsoTimer = {
+      setTimeout: (callback, ms) => {
+        const handle = { callback, ms };
+        pending.add(handle);
+        return handle;
+      },
+      clearTimeout: handle => {
+        pending.delete(handle as { callback: () => void; ms: number });
+      },
+    };
+    const fire = () => {
+      const due = [...pending];
+      pending.clear();
+      due.forEach(h => h.callback());
+    };
+    const env = await setup(undefined, timer);
+    await env.createExternalSecret();
+    env.controller.start();
+    await env.controller.idle();
+    expect(decode(env.secret(), '.env')).toBe('API_KEY=abc');
+    expect([...pending].map(h => h.ms)).toEqual([1000]);
+
+    await env.root.write('secret/data/example-api/env-file', { data: { dotenv: 'API_KEY=later' } });
+    env.advance(119_000);
+    fire();
+    await env.controller.idle();
+    expect(decode(env.secret(), '.env')).toBe('API_KEY=abc');
+    env.advance(1_000);
+    fire();
+    await env.controller.idle();
+    expect(decode(env.secret(), '.env')).toBe('API_KEY=later');
+    env.controller.stop();
+    expect(pending.size).toBe(0);
   });
 });
