@@ -1,0 +1,148 @@
+import { parseAllDocuments } from 'yaml';
+import type { GitHubEmulator, PullRequestMergedEvent } from '../github';
+import {
+  KubeObject,
+  KubernetesApiError,
+  KubernetesEmulator,
+  RESOURCE_TYPES,
+} from '../kubernetes';
+
+/** One object Argo CD applied, or why it could not. */
+export interface AppliedObject {
+  file: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  action: 'created' | 'updated' | 'failed';
+  error?: string;
+}
+
+const MANIFEST_FILE = /\.ya?ml$/i;
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof KubernetesApiError && error.code === 404;
+}
+
+/**
+ * The sandbox's stand-in for Argo CD: applies the manifests of the GitOps repository's default
+ * branch to the cluster emulator, with create-or-update semantics (like `kubectl apply` of a
+ * full object) and namespaces created on demand (`CreateNamespace=true`). Each merged pull
+ * request syncs the files it changed; deleted files are not pruned.
+ */
+export class ArgoSync {
+  private readonly history: AppliedObject[][] = [];
+
+  constructor(
+    private readonly cluster: KubernetesEmulator,
+    private readonly github: GitHubEmulator,
+    private readonly owner: string,
+    private readonly repo: string,
+    private readonly branch = 'main',
+  ) {}
+
+  /** Syncs every merge of a pull request in the GitOps repository from now on. */
+  watchMerges(): void {
+    this.github.onPullRequestMerged(async event => {
+      if (
+        event.owner.toLowerCase() === this.owner.toLowerCase() &&
+        event.repo.toLowerCase() === this.repo.toLowerCase() &&
+        event.baseBranch === this.branch
+      ) {
+        await this.syncMerge(event);
+      }
+    });
+  }
+
+  /** What the most recent syncs applied, newest last. */
+  get syncs(): readonly AppliedObject[][] {
+    return this.history;
+  }
+
+  /** Applies every manifest of the branch (the first sync of a new Argo application). */
+  async syncAll(): Promise<AppliedObject[]> {
+    const files = await this.github.listFiles(this.owner, this.repo, this.branch);
+    return this.applyFiles(files, file =>
+      this.github.readFile(this.owner, this.repo, this.branch, file),
+    );
+  }
+
+  private async syncMerge(event: PullRequestMergedEvent): Promise<AppliedObject[]> {
+    return this.applyFiles(event.changedFiles, file => event.readFile(file));
+  }
+
+  private async applyFiles(
+    files: string[],
+    read: (file: string) => Promise<string | undefined>,
+  ): Promise<AppliedObject[]> {
+    const results: AppliedObject[] = [];
+    for (const file of files.filter(f => MANIFEST_FILE.test(f)).sort()) {
+      const text = await read(file);
+      if (text === undefined) {
+        continue;
+      }
+      for (const document of parseAllDocuments(text)) {
+        const object = document.toJS() as KubeObject | null;
+        if (object && typeof object === 'object' && object.kind) {
+          results.push(await this.apply(file, object));
+        }
+      }
+    }
+    this.history.push(results);
+    if (this.history.length > 50) {
+      this.history.shift();
+    }
+    return results;
+  }
+
+  private async apply(file: string, object: KubeObject): Promise<AppliedObject> {
+    const name = object.metadata?.name ?? '';
+    const namespace = object.metadata?.namespace;
+    const base = { file, kind: object.kind, namespace, name };
+    const type = RESOURCE_TYPES.find(
+      t =>
+        t.kind === object.kind &&
+        (t.group ? `${t.group}/${t.version}` : t.version) === object.apiVersion,
+    );
+    if (!type) {
+      return { ...base, action: 'failed', error: `unknown kind ${object.apiVersion}/${object.kind}` };
+    }
+    try {
+      if (namespace && type.namespaced) {
+        await this.ensureNamespace(namespace);
+      }
+      try {
+        const current = this.cluster.objects.get(type, namespace, name);
+        const next = {
+          ...object,
+          metadata: { ...object.metadata, resourceVersion: current.metadata.resourceVersion },
+        };
+        await this.cluster.objects.update(type, namespace, name, next);
+        return { ...base, action: 'updated' };
+      } catch (error) {
+        if (!isNotFound(error)) {
+          throw error;
+        }
+        await this.cluster.objects.create(type, namespace, object);
+        return { ...base, action: 'created' };
+      }
+    } catch (error) {
+      return { ...base, action: 'failed', error: (error as Error).message };
+    }
+  }
+
+  private async ensureNamespace(name: string): Promise<void> {
+    const type = this.cluster.type('namespaces');
+    try {
+      this.cluster.objects.get(type, undefined, name);
+    } catch (error) {
+      if (!isNotFound(error)) {
+        throw error;
+      }
+      await this.cluster.objects.create(type, undefined, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name },
+      });
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import {
+  CertificateAuthority,
+  ServerCertificate,
+  createCertificateAuthority,
+  issueServerCertificate,
+} from './certificates';
+
+/** The two CAs of the sandbox and the loopback server certificates they signed. */
+export interface SandboxCertificates {
+  vaultCa: CertificateAuthority;
+  vaultServer: ServerCertificate;
+  kubeCa: CertificateAuthority;
+  kubeServer: ServerCertificate;
+}
+
+function generate(): SandboxCertificates {
+  const vaultCa = createCertificateAuthority('gitops-secrets sandbox Vault CA');
+  const kubeCa = createCertificateAuthority('gitops-secrets sandbox cluster CA');
+  return {
+    vaultCa,
+    vaultServer: issueServerCertificate(vaultCa, 'vault.sandbox'),
+    kubeCa,
+    kubeServer: issueServerCertificate(kubeCa, 'kube-apiserver.sandbox'),
+  };
+}
+
+/**
+ * New certificates for every start, or, with a state directory, the ones kept there (so a
+ * restarted sandbox keeps the CA the ESO ConfigMap and the backend trust). The directory holds
+ * private keys and is created readable by the owner only.
+ */
+export async function loadCertificates(
+  stateDir: string | undefined,
+): Promise<SandboxCertificates> {
+  if (!stateDir) {
+    return generate();
+  }
+  const file = path.join(stateDir, 'certificates.json');
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as SandboxCertificates;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw error;
+    }
+  }
+  const certificates = generate();
+  await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await fs.writeFile(file, JSON.stringify(certificates), { mode: 0o600 });
+  return certificates;
+}

@@ -1,0 +1,28 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+/** The files the sandbox writes for the backend and the start script (all git-ignored). */
+export const SANDBOX_FILES = {
+  vaultCa: 'vault-ca.pem',
+  kubeCa: 'kube-ca.pem',
+  vaultToken: 'vault-token',
+  kubeToken: 'kube-token',
+  githubToken: 'github-token',
+  env: 'sandbox.env',
+  /** Written last: its presence means every other file is in place and every port listens. */
+  ready: 'ready.json',
+} as const;
+
+/** Writes a file atomically (write, then rename), readable by the owner only when `secret`. */
+export async function writeSandboxFile(
+  dir: string,
+  name: string,
+  content: string,
+  secret = false,
+): Promise<string> {
+  const target = path.join(dir, name);
+  const temporary = `${target}.${process.pid}.tmp`;
+  await fs.writeFile(temporary, content, { mode: secret ? 0o600 : 0o644 });
+  await fs.rename(temporary, target);
+  return target;
+}
