@@ -10,7 +10,12 @@ import {
 import { KubeObject } from './kubeObject';
 import { LabelSelector } from './labelSelector';
 import { ObjectRegistry, PatchType } from './objectRegistry';
-import { ChangeListener, ObjectStore, StoredChange } from './objectStore';
+import {
+  ChangeListener,
+  ObjectStore,
+  StoreSnapshot,
+  StoredChange,
+} from './objectStore';
 import { RecordedRequest, RequestLog } from './requestLog';
 import {
   RESOURCE_TYPES,
@@ -72,6 +77,20 @@ export interface KubernetesEmulatorOptions {
   bookmarkIntervalMs?: number;
   /** Start with Secret data reads forbidden (see {@link RequestLog}). */
   forbidSecretDataReads?: boolean;
+}
+
+/**
+ * The emulator's whole state as JSON-safe data (objects, revision, token signing key,
+ * revocations, TokenReview grants, CA), for the sandbox's `--state-dir`.
+ *
+ * @public
+ */
+export interface KubernetesEmulatorState {
+  version: 1;
+  store: StoreSnapshot;
+  tokens: { key: string; revokedTokenIds: string[] };
+  tokenReviewers: string[];
+  caCertPem?: string;
 }
 
 /** The default issuer of Kubernetes service account tokens, also their default audience. */
@@ -287,6 +306,29 @@ export class KubernetesEmulator {
         watch.stream.send(this.bookmarkEvent(watch.resourceType));
       }
     }
+  }
+
+  exportState(): KubernetesEmulatorState {
+    return {
+      version: 1,
+      store: this.store.snapshot(),
+      tokens: this.tokens.exportState(),
+      tokenReviewers: [...this.tokenReviewers],
+      caCertPem: this.caPem,
+    };
+  }
+
+  /** Replaces the state; open watches end (their clients re-list, as after a restart). */
+  importState(state: KubernetesEmulatorState): void {
+    if (state.version !== 1) {
+      throw new Error(`Unsupported Kubernetes emulator state version ${state.version}`);
+    }
+    this.faults.dropAllWatches();
+    this.store.restore(state.store, RESOURCE_TYPES);
+    this.tokens.importState(state.tokens);
+    this.tokenReviewers.clear();
+    state.tokenReviewers.forEach(r => this.tokenReviewers.add(r));
+    this.caPem = state.caCertPem ?? this.caPem;
   }
 
   /** Closes all watches and timers. */

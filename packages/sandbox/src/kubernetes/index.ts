@@ -3,6 +3,7 @@ export {
   DEFAULT_SERVICE_ACCOUNT_ISSUER,
 } from './KubernetesEmulator';
 export type {
+  KubernetesEmulatorState,
   KubernetesEmulatorOptions,
   KubernetesRequest,
   KubernetesResponse,
@@ -19,7 +20,11 @@ export type { RecordedRequest } from './requestLog';
 export { KubernetesApiError } from './kubernetesStatus';
 export type { KubeObject, ObjectMeta, WatchEventType } from './kubeObject';
 export type { ObjectRegistry, PatchType, WriteOptions } from './objectRegistry';
-export type { StoredChange, ChangeListener } from './objectStore';
+export type {
+  StoredChange,
+  ChangeListener,
+  StoreSnapshot,
+} from './objectStore';
 export { RESOURCE_TYPES } from './resourceTypes';
 export type { ResourceType } from './resourceTypes';
 export type { ServiceAccountTokenClaims } from './serviceAccountTokens';

@@ -13,6 +13,12 @@ export interface StoredChange {
   previous?: KubeObject;
 }
 
+/** Everything the store holds, for saving and restoring the emulator's state. */
+export interface StoreSnapshot {
+  revision: number;
+  objects: Array<{ group: string; plural: string; object: KubeObject }>;
+}
+
 /** A listener on committed changes (watch streams, the ESO simulation, tests). */
 export type ChangeListener = (change: StoredChange) => void;
 
@@ -138,6 +144,43 @@ export class ObjectStore {
     this.revision += 1;
     this.compactedRevision = this.revision;
     this.history = [];
+  }
+
+  snapshot(): StoreSnapshot {
+    const objects: StoreSnapshot['objects'] = [];
+    for (const [key, ofType] of this.objects) {
+      const [group, plural] = key.split('/');
+      for (const object of ofType.values()) {
+        objects.push({ group, plural, object: structuredClone(object) });
+      }
+    }
+    return { revision: this.revision, objects };
+  }
+
+  /**
+   * Replaces everything with a snapshot. History starts empty, so clients holding an older
+   * resourceVersion re-list, as after an API server restart.
+   */
+  restore(snapshot: StoreSnapshot, types: readonly ResourceType[]): void {
+    this.objects.clear();
+    this.history = [];
+    for (const { group, plural, object } of snapshot.objects) {
+      const type = types.find(t => t.group === group && t.plural === plural);
+      if (!type) {
+        continue;
+      }
+      let ofType = this.objects.get(typeKey(type));
+      if (!ofType) {
+        ofType = new Map();
+        this.objects.set(typeKey(type), ofType);
+      }
+      ofType.set(
+        objectKey(object.metadata.namespace, object.metadata.name!),
+        structuredClone(object),
+      );
+    }
+    this.revision = snapshot.revision;
+    this.compactedRevision = snapshot.revision;
   }
 
   subscribe(listener: ChangeListener): () => void {

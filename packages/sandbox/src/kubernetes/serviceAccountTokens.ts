@@ -37,13 +37,26 @@ export interface IssueTokenOptions {
  * signed by another emulated cluster, expired, or revoked do not verify.
  */
 export class ServiceAccountTokenIssuer {
-  private readonly key = randomBytes(32);
-  private readonly revoked = new Set<string>();
+  private key = randomBytes(32);
+  private revoked = new Set<string>();
 
   constructor(
     readonly issuer: string,
     private readonly now: () => Date,
   ) {}
+
+  /** The signing key and revocations, so tokens stay valid across a saved and restored state. */
+  exportState(): { key: string; revokedTokenIds: string[] } {
+    return {
+      key: this.key.toString('base64'),
+      revokedTokenIds: [...this.revoked],
+    };
+  }
+
+  importState(state: { key: string; revokedTokenIds: string[] }): void {
+    this.key = Buffer.from(state.key, 'base64');
+    this.revoked = new Set(state.revokedTokenIds);
+  }
 
   async issue(options: IssueTokenOptions): Promise<string> {
     const issuedAt = Math.floor(this.now().getTime() / 1000);

@@ -114,3 +114,24 @@ describe('createTokenReviewer', () => {
     await expect(review(request)).resolves.toEqual('permission denied');
   });
 });
+
+describe('saved and restored emulator state', () => {
+  it('keeps objects, tokens and review grants across a restart', async () => {
+    const { cluster, request } = await setup();
+    const saved = JSON.parse(JSON.stringify(cluster.exportState()));
+    const restarted = new KubernetesEmulator({
+      url: cluster.url,
+      now: () => new Date('2026-01-01T00:10:00Z'),
+    });
+    restarted.importState(saved);
+    expect(restarted.caCertPem).toBe(CLUSTER_CA);
+    expect(
+      restarted.objects.get(restarted.type('serviceaccounts'), 'vault', 'vault-auth').metadata
+        .uid,
+    ).toBe(cluster.objects.get(cluster.type('serviceaccounts'), 'vault', 'vault-auth').metadata.uid);
+    await expect(createTokenReviewer(restarted)(request)).resolves.toHaveProperty(
+      'serviceAccountName',
+      'external-secrets',
+    );
+  });
+});
