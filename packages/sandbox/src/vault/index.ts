@@ -19,3 +19,4 @@ export type {
   VaultHttpResponse,
   VaultOperation,
 } from './types';
+export { createTestCaPem, createTestServerTls } from './testCertificate';
