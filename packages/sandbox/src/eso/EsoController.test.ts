@@ -14,6 +14,7 @@ const AUDIENCE = 'https://kubernetes.default.svc.cluster.local';
 const server = setupServer();
 const CLUSTER_CA = createTestCaPem('cluster-ca');
 const ROTATED_CA = createTestCaPem('rotated-cluster-ca');
+const VAULT_CA = createTestCaPem('vault-ca');
 
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
@@ -53,7 +54,7 @@ async function setup(
   cluster.grantTokenReview('vault', 'vault-auth');
   await cluster.objects.create(t('configmaps'), 'external-secrets', {
     metadata: { name: 'vault-ca' },
-    data: { 'ca.crt': createTestCaPem('vault-ca') },
+    data: { 'ca.crt': VAULT_CA },
   });
   const reviewerJwt = await cluster.issueServiceAccountToken({
     namespace: 'vault',
