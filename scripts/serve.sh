@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Starts the Backstage backend (:7007) and frontend (:3000) with the toolchain prepared by
-# scripts/setup.sh. Used by scripts/start.sh and by the browser tests. Every process started
+# Starts the sandbox (Vault :8200, Kubernetes :6443, GitHub :7080, admin API :7090; see
+# packages/sandbox/README.md), waits until it has written its CA files and credentials to
+# .sandbox/, then the Backstage backend (:7007) and frontend (:3000), with the toolchain prepared
+# by scripts/setup.sh. Set SANDBOX=off to start Backstage alone (e.g. against real systems with
+# app-config.production.yaml). Used by scripts/start.sh and by the browser tests. Every process started
 # here runs in its own process group and is stopped with it on Ctrl-C, TERM or exit.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -22,6 +25,25 @@ run() {
   setsid "$@" &
   pids+=("$!")
 }
+
+if [[ "${SANDBOX:-on}" != off ]]; then
+  ready_file="$GS_ROOT/.sandbox/ready.json"
+  rm -f "$ready_file"
+  run bash packages/sandbox/bin/sandbox ${SANDBOX_STATE_DIR:+--state-dir "$SANDBOX_STATE_DIR"}
+  sandbox_pid="${pids[0]}"
+  for _ in $(seq 1 120); do
+    [[ -s "$ready_file" ]] && break
+    if ! kill -0 "$sandbox_pid" 2>/dev/null; then
+      echo "serve.sh: the sandbox exited before it was ready" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+  if [[ ! -s "$ready_file" ]]; then
+    echo "serve.sh: the sandbox did not report ready within 60 s" >&2
+    exit 1
+  fi
+fi
 
 run yarn start "$@"
 

@@ -60,13 +60,19 @@ export class ArgoSync {
 
   /** Applies every manifest of the branch (the first sync of a new Argo application). */
   async syncAll(): Promise<AppliedObject[]> {
-    const files = await this.github.listFiles(this.owner, this.repo, this.branch);
+    const files = await this.github.listFiles(
+      this.owner,
+      this.repo,
+      this.branch,
+    );
     return this.applyFiles(files, file =>
       this.github.readFile(this.owner, this.repo, this.branch, file),
     );
   }
 
-  private async syncMerge(event: PullRequestMergedEvent): Promise<AppliedObject[]> {
+  private async syncMerge(
+    event: PullRequestMergedEvent,
+  ): Promise<AppliedObject[]> {
     return this.applyFiles(event.changedFiles, file => event.readFile(file));
   }
 
@@ -94,7 +100,10 @@ export class ArgoSync {
     return results;
   }
 
-  private async apply(file: string, object: KubeObject): Promise<AppliedObject> {
+  private async apply(
+    file: string,
+    object: KubeObject,
+  ): Promise<AppliedObject> {
     const name = object.metadata?.name ?? '';
     const namespace = object.metadata?.namespace;
     const base = { file, kind: object.kind, namespace, name };
@@ -104,7 +113,11 @@ export class ArgoSync {
         (t.group ? `${t.group}/${t.version}` : t.version) === object.apiVersion,
     );
     if (!type) {
-      return { ...base, action: 'failed', error: `unknown kind ${object.apiVersion}/${object.kind}` };
+      return {
+        ...base,
+        action: 'failed',
+        error: `unknown kind ${object.apiVersion}/${object.kind}`,
+      };
     }
     try {
       if (namespace && type.namespaced) {
@@ -114,7 +127,10 @@ export class ArgoSync {
         const current = this.cluster.objects.get(type, namespace, name);
         const next = {
           ...object,
-          metadata: { ...object.metadata, resourceVersion: current.metadata.resourceVersion },
+          metadata: {
+            ...object.metadata,
+            resourceVersion: current.metadata.resourceVersion,
+          },
         };
         await this.cluster.objects.update(type, namespace, name, next);
         return { ...base, action: 'updated' };

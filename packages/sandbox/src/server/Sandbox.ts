@@ -147,7 +147,10 @@ export class Sandbox {
       });
       servers.push(vaultServer);
       vaultServer.on('request', createVaultRequestListener(vault));
-      const vaultUrl = `https://${LOOPBACK}:${await listen(vaultServer, ports.vault)}`;
+      const vaultUrl = `https://${LOOPBACK}:${await listen(
+        vaultServer,
+        ports.vault,
+      )}`;
 
       const kubeServer = https.createServer({
         key: certificates.kubeServer.keyPem,
@@ -192,7 +195,9 @@ export class Sandbox {
       const argo = new ArgoSync(cluster, github, GITOPS_OWNER, GITOPS_REPO);
       const firstSync = await argo.syncAll();
       for (const failed of firstSync.filter(r => r.action === 'failed')) {
-        log(`argo sync: ${failed.kind} ${failed.name} in ${failed.file} failed: ${failed.error}`);
+        log(
+          `argo sync: ${failed.kind} ${failed.name} in ${failed.file} failed: ${failed.error}`,
+        );
       }
       argo.watchMerges();
 
@@ -202,17 +207,45 @@ export class Sandbox {
       });
       eso.start();
 
-      const faults = new SandboxFaults({ vault, vaultRoot, cluster, authConfig });
+      const faults = new SandboxFaults({
+        vault,
+        vaultRoot,
+        cluster,
+        authConfig,
+      });
       const adminServer = http.createServer();
       servers.push(adminServer);
       const adminPort = await listen(adminServer, ports.admin);
 
       const files = {
-        vaultCa: await writeSandboxFile(outputDir, SANDBOX_FILES.vaultCa, certificates.vaultCa.certPem),
-        kubeCa: await writeSandboxFile(outputDir, SANDBOX_FILES.kubeCa, certificates.kubeCa.certPem),
-        vaultToken: await writeSandboxFile(outputDir, SANDBOX_FILES.vaultToken, backendVaultToken, true),
-        kubeToken: await writeSandboxFile(outputDir, SANDBOX_FILES.kubeToken, backendKubeToken, true),
-        githubToken: await writeSandboxFile(outputDir, SANDBOX_FILES.githubToken, githubToken, true),
+        vaultCa: await writeSandboxFile(
+          outputDir,
+          SANDBOX_FILES.vaultCa,
+          certificates.vaultCa.certPem,
+        ),
+        kubeCa: await writeSandboxFile(
+          outputDir,
+          SANDBOX_FILES.kubeCa,
+          certificates.kubeCa.certPem,
+        ),
+        vaultToken: await writeSandboxFile(
+          outputDir,
+          SANDBOX_FILES.vaultToken,
+          backendVaultToken,
+          true,
+        ),
+        kubeToken: await writeSandboxFile(
+          outputDir,
+          SANDBOX_FILES.kubeToken,
+          backendKubeToken,
+          true,
+        ),
+        githubToken: await writeSandboxFile(
+          outputDir,
+          SANDBOX_FILES.githubToken,
+          githubToken,
+          true,
+        ),
       };
       const info: SandboxInfo = {
         pid: process.pid,
@@ -234,7 +267,10 @@ export class Sandbox {
         servers,
         info,
       });
-      adminServer.on('request', createAdminRequestListener(sandbox.adminRoutes()));
+      adminServer.on(
+        'request',
+        createAdminRequestListener(sandbox.adminRoutes()),
+      );
 
       await writeSandboxFile(
         outputDir,
@@ -249,7 +285,11 @@ export class Sandbox {
           '',
         ].join('\n'),
       );
-      await writeSandboxFile(outputDir, SANDBOX_FILES.ready, `${JSON.stringify(info, null, 2)}\n`);
+      await writeSandboxFile(
+        outputDir,
+        SANDBOX_FILES.ready,
+        `${JSON.stringify(info, null, 2)}\n`,
+      );
       log(
         `ready: vault ${vaultUrl}, kubernetes ${cluster.url}, github ${githubInfo.apiBaseUrl}, admin ${info.adminUrl}`,
       );
@@ -265,10 +305,12 @@ export class Sandbox {
     this.cluster.close();
     await this.github.stop();
     await Promise.all(this.servers.map(server => close(server)));
-    await fs.rm(this.info.files.vaultToken, { force: true });
-    await fs.rm(path.join(path.dirname(this.info.files.vaultToken), SANDBOX_FILES.ready), {
-      force: true,
-    });
+    // credentials die with the process that issued them
+    const { vaultToken, kubeToken, githubToken } = this.info.files;
+    const ready = path.join(path.dirname(vaultToken), SANDBOX_FILES.ready);
+    for (const file of [ready, vaultToken, kubeToken, githubToken]) {
+      await fs.rm(file, { force: true });
+    }
   }
 
   /** A short state of every ExternalSecret and store: Ready condition only, never data. */
@@ -295,7 +337,9 @@ export class Sandbox {
 
   private adminRoutes() {
     const repoOf = (query: URLSearchParams) => {
-      const [owner, repo] = (query.get('repo') ?? `${GITOPS_OWNER}/${GITOPS_REPO}`).split('/');
+      const [owner, repo] = (
+        query.get('repo') ?? `${GITOPS_OWNER}/${GITOPS_REPO}`
+      ).split('/');
       if (!owner || !repo) {
         throw new InputError('repo must be "<owner>/<name>"');
       }
@@ -315,7 +359,11 @@ export class Sandbox {
       {
         method: 'GET' as const,
         pattern: /^\/pulls$/,
-        handle: async (_m: RegExpExecArray, _b: unknown, query: URLSearchParams) => {
+        handle: async (
+          _m: RegExpExecArray,
+          _b: unknown,
+          query: URLSearchParams,
+        ) => {
           const { owner, repo } = repoOf(query);
           return { pulls: this.pullRequests(owner, repo) };
         },
@@ -323,26 +371,40 @@ export class Sandbox {
       {
         method: 'POST' as const,
         pattern: /^\/pulls\/(\d+)\/merge$/,
-        handle: async (m: RegExpExecArray, _b: unknown, query: URLSearchParams) => {
+        handle: async (
+          m: RegExpExecArray,
+          _b: unknown,
+          query: URLSearchParams,
+        ) => {
           const { owner, repo } = repoOf(query);
           const number = Number(m[1]);
-          const pull = this.pullRequests(owner, repo).find(p => p.number === number);
+          const pull = this.pullRequests(owner, repo).find(
+            p => p.number === number,
+          );
           if (!pull) {
-            throw new NotFoundError(`pull request #${number} not found in ${owner}/${repo}`);
+            throw new NotFoundError(
+              `pull request #${number} not found in ${owner}/${repo}`,
+            );
           }
           if (pull.state !== 'open') {
-            throw new InputError(`pull request #${number} is ${pull.merged ? 'merged' : 'closed'}`);
+            throw new InputError(
+              `pull request #${number} is ${pull.merged ? 'merged' : 'closed'}`,
+            );
           }
           const before = this.argo.syncs.length;
           const sha = await this.github.mergePullRequest(owner, repo, number);
-          const applied = this.argo.syncs.length > before ? this.argo.syncs.at(-1) : [];
+          const applied =
+            this.argo.syncs.length > before ? this.argo.syncs.at(-1) : [];
           return { merged: true, sha, applied };
         },
       },
       {
         method: 'GET' as const,
         pattern: /^\/faults$/,
-        handle: async () => ({ available: FAULT_NAMES, active: this.faults.list() }),
+        handle: async () => ({
+          available: FAULT_NAMES,
+          active: this.faults.list(),
+        }),
       },
       {
         method: 'POST' as const,

@@ -79,7 +79,9 @@ export class SandboxFaults {
   async inject(name: string, service?: string): Promise<ActiveFault> {
     const fault = this.checkName(name);
     if (this.active.has(fault)) {
-      throw new ConflictError(`fault ${fault} is already injected; clear it first`);
+      throw new ConflictError(
+        `fault ${fault} is already injected; clear it first`,
+      );
     }
     const target = SERVICE_FAULTS.includes(fault)
       ? this.checkService(service)
@@ -179,13 +181,9 @@ export class SandboxFaults {
       const { namespace, name } = object.metadata;
       touched.push(`${namespace}/${name}`);
       this.deps.cluster.objects
-        .patch(
-          type,
-          namespace,
-          name!,
-          'merge',
-          { metadata: { annotations: { 'force-sync': stamp } } },
-        )
+        .patch(type, namespace, name!, 'merge', {
+          metadata: { annotations: { 'force-sync': stamp } },
+        })
         .catch(() => undefined);
     }
     return touched;
@@ -209,10 +207,14 @@ export class SandboxFaults {
 
   private checkService(service: string | undefined): string {
     if (!service) {
-      throw new InputError('this fault needs a service, e.g. {"service":"example-api"}');
+      throw new InputError(
+        'this fault needs a service, e.g. {"service":"example-api"}',
+      );
     }
     if (this.externalSecretsOf(service).length === 0) {
-      throw new NotFoundError(`no ExternalSecret belongs to service ${service}`);
+      throw new NotFoundError(
+        `no ExternalSecret belongs to service ${service}`,
+      );
     }
     return service;
   }
@@ -234,7 +236,9 @@ export class SandboxFaults {
       config.kubernetes_host = STALE_KUBERNETES_HOST;
     }
     if (this.active.has('ca-rotation')) {
-      this.staleCaPem ??= createCertificateAuthority('sandbox-cluster-ca-before-rotation').certPem;
+      this.staleCaPem ??= createCertificateAuthority(
+        'sandbox-cluster-ca-before-rotation',
+      ).certPem;
       config.kubernetes_ca_cert = this.staleCaPem;
     }
     await this.deps.vaultRoot.write('auth/kubernetes/config', config);
@@ -249,9 +253,13 @@ export class SandboxFaults {
     const [externalSecret] = this.externalSecretsOf(service);
     const spec = externalSecret.spec as Record<string, any>;
     if (fault === 'property-delete') {
-      const ref = (spec.data ?? []).find((d: any) => d.remoteRef?.property)?.remoteRef;
+      const ref = (spec.data ?? []).find(
+        (d: any) => d.remoteRef?.property,
+      )?.remoteRef;
       if (!ref) {
-        throw new InputError(`no remoteRef with a property in ${externalSecret.metadata.name}`);
+        throw new InputError(
+          `no remoteRef with a property in ${externalSecret.metadata.name}`,
+        );
       }
       const mount = await this.storeMount(spec);
       const current = await vault.read(`${mount}/data/${ref.key}`);
@@ -297,14 +305,17 @@ export class SandboxFaults {
 
   private store(spec: Record<string, any>): Record<string, any> {
     const ref = spec.secretStoreRef ?? {};
-    const kind = ref.kind === 'SecretStore' ? 'secretstores' : 'clustersecretstores';
+    const kind =
+      ref.kind === 'SecretStore' ? 'secretstores' : 'clustersecretstores';
     const type = this.deps.cluster.type(kind);
     const store = this.deps.cluster.objects
       .list(type)
       .find(s => s.metadata.name === ref.name);
     const vault = (store?.spec as any)?.provider?.vault;
     if (!vault) {
-      throw new NotFoundError(`store ${ref.name} of a Vault provider not found`);
+      throw new NotFoundError(
+        `store ${ref.name} of a Vault provider not found`,
+      );
     }
     return vault;
   }

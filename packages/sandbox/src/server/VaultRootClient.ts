@@ -12,7 +12,10 @@ export class VaultRootClient {
     return this.request('GET', path);
   }
 
-  async write(path: string, body: unknown): Promise<Record<string, any> | undefined> {
+  async write(
+    path: string,
+    body: unknown,
+  ): Promise<Record<string, any> | undefined> {
     return this.request('POST', path, body);
   }
 

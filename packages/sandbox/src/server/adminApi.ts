@@ -75,7 +75,11 @@ export function createAdminRequestListener(routes: AdminRoute[]) {
         return;
       }
       const body = method === 'GET' ? {} : await readJson(req);
-      const result = await found.route.handle(found.match!, body, url.searchParams);
+      const result = await found.route.handle(
+        found.match!,
+        body,
+        url.searchParams,
+      );
       send(res, 200, result ?? {});
     } catch (error) {
       const name = isError(error) ? error.name : 'Error';

@@ -17,7 +17,9 @@ export interface SandboxCertificates {
 
 function generate(): SandboxCertificates {
   const vaultCa = createCertificateAuthority('gitops-secrets sandbox Vault CA');
-  const kubeCa = createCertificateAuthority('gitops-secrets sandbox cluster CA');
+  const kubeCa = createCertificateAuthority(
+    'gitops-secrets sandbox cluster CA',
+  );
   return {
     vaultCa,
     vaultServer: issueServerCertificate(vaultCa, 'vault.sandbox'),

@@ -1,0 +1,341 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import https from 'node:https';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import NodeVault from 'node-vault';
+import { stringify } from 'yaml';
+import { Sandbox } from './Sandbox';
+
+// Key generation and TLS are slow on the shared test machine.
+jest.setTimeout(120_000);
+
+const EPHEMERAL = { vault: 0, kubernetes: 0, github: 0, admin: 0 };
+
+let sandbox: Sandbox;
+let outputDir: string;
+
+async function admin(method: string, route: string, body?: unknown) {
+  const response = await fetch(`${sandbox.info.adminUrl}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+function readyOf(namespace: string, name: string) {
+  return sandbox
+    .status()
+    .externalSecrets.find(e => e.namespace === namespace && e.name === name);
+}
+
+/** Waits (bounded) until the ExternalSecret's Ready condition matches. */
+async function waitForReady(
+  namespace: string,
+  name: string,
+  expected: { ready: string; message?: RegExp },
+) {
+  const deadline = Date.now() + 20_000;
+  let last = readyOf(namespace, name);
+  while (Date.now() < deadline) {
+    last = readyOf(namespace, name);
+    if (
+      last?.ready === expected.ready &&
+      (!expected.message || expected.message.test(last.message ?? ''))
+    ) {
+      return last;
+    }
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+  return last;
+}
+
+function kubeClient(caFile: string, tokenFile: string, token: string) {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'sandbox', server: sandbox.info.kubernetesUrl, caFile }],
+    users: [{ name: 'backend', token }],
+    contexts: [{ name: 'sandbox', cluster: 'sandbox', user: 'backend' }],
+    currentContext: 'sandbox',
+  });
+  expect(tokenFile).toBeTruthy();
+  return kc.makeApiClient(CustomObjectsApi);
+}
+
+beforeAll(async () => {
+  outputDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sandbox-test-'));
+  sandbox = await Sandbox.start({ outputDir, ports: EPHEMERAL });
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+  await fs.rm(outputDir, { recursive: true, force: true });
+});
+
+describe('Sandbox', () => {
+  it('writes the CA files, the credentials (owner-only) and ready.json', async () => {
+    const ready = JSON.parse(
+      await fs.readFile(path.join(outputDir, 'ready.json'), 'utf8'),
+    );
+    expect(ready.vaultUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(ready.kubernetesUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(ready.githubApiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/);
+    for (const file of ['vault-token', 'kube-token', 'github-token']) {
+      const stat = await fs.stat(path.join(outputDir, file));
+      expect(stat.mode & 0o077).toBe(0);
+    }
+    expect(
+      await fs.readFile(path.join(outputDir, 'vault-ca.pem'), 'utf8'),
+    ).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('serves Vault over HTTPS trusted only through the generated CA', async () => {
+    const ca = await fs.readFile(sandbox.info.files.vaultCa, 'utf8');
+    const get = (options: https.RequestOptions) =>
+      new Promise<number>((resolve, reject) => {
+        https
+          .get(`${sandbox.info.vaultUrl}/v1/sys/health`, options, response => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          })
+          .on('error', reject);
+      });
+    await expect(get({ ca })).resolves.toBe(200);
+    await expect(get({})).rejects.toThrow(
+      /self-signed certificate|unable to verify/,
+    );
+  });
+
+  it('gives the backend a Vault token that writes configuration but cannot read secret values', async () => {
+    const token = await fs.readFile(sandbox.info.files.vaultToken, 'utf8');
+    const ca = await fs.readFile(sandbox.info.files.vaultCa, 'utf8');
+    const vault = NodeVault({
+      endpoint: sandbox.info.vaultUrl,
+      token,
+      noCustomHTTPVerbs: true,
+      requestOptions: { ca },
+    });
+    const policy = await vault.read('sys/policies/acl/example-api');
+    expect(policy.data.policy).toContain('secret/data/example-api/*');
+    await expect(
+      vault.read('secret/data/example-api/env-file'),
+    ).rejects.toMatchObject({
+      response: { statusCode: 403 },
+    });
+  });
+
+  it('serves the cluster over HTTPS with bearer-token auth', async () => {
+    const caFile = sandbox.info.files.kubeCa;
+    const token = await fs.readFile(sandbox.info.files.kubeToken, 'utf8');
+    const client = kubeClient(caFile, sandbox.info.files.kubeToken, token);
+    const list = await client.listClusterCustomObject({
+      group: 'external-secrets.io',
+      version: 'v1',
+      plural: 'externalsecrets',
+    });
+    expect((list as any).items.map((i: any) => i.metadata.name).sort()).toEqual(
+      [
+        'example-admin-config-file',
+        'example-api-env-file',
+        'example-worker-config-file',
+      ],
+    );
+    const stranger = kubeClient(caFile, 'none', 'not-a-token');
+    await expect(
+      stranger.listClusterCustomObject({
+        group: 'external-secrets.io',
+        version: 'v1',
+        plural: 'externalsecrets',
+      }),
+    ).rejects.toMatchObject({ code: 401 });
+  });
+
+  it('seeds the three services in their documented states', async () => {
+    expect(
+      await waitForReady('example-api', 'example-api-env-file', {
+        ready: 'True',
+      }),
+    ).toMatchObject({ reason: 'SecretSynced' });
+    expect(
+      await waitForReady('example-worker', 'example-worker-config-file', {
+        ready: 'False',
+      }),
+    ).toMatchObject({ reason: 'SecretSyncedError' });
+    expect(
+      await waitForReady('example-admin', 'example-admin-config-file', {
+        ready: 'False',
+      }),
+    ).toMatchObject({ reason: 'SecretSyncedError' });
+    const warnings = sandbox.cluster.objects
+      .list(sandbox.cluster.type('events'))
+      .filter(e => e.type === 'Warning')
+      .map(e => e.message as string);
+    expect(warnings.join('\n')).toMatch(/config\.json/);
+    expect(warnings.join('\n')).toMatch(/permission denied|403/);
+  });
+
+  it('applies the manifests of a pull request merged through the admin API', async () => {
+    const github = sandbox.github;
+    const externalSecret = {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: {
+        name: 'example-api-extra',
+        namespace: 'example-api-extra',
+        labels: { 'backstage.io/kubernetes-id': 'example-api' },
+      },
+      spec: {
+        refreshInterval: '2m',
+        secretStoreRef: {
+          kind: 'ClusterSecretStore',
+          name: 'vault-example-api',
+        },
+        target: { name: 'example-api-extra', creationPolicy: 'Owner' },
+        data: [
+          {
+            secretKey: '.env',
+            remoteRef: { key: 'example-api/env-file', property: 'dotenv' },
+          },
+        ],
+      },
+    };
+    const api = async (method: string, route: string, body: unknown) => {
+      const response = await github.handle({
+        method,
+        url: `/api/v3/repos/gitops-secrets/gitops${route}`,
+        headers: {
+          authorization: 'token test',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+      return JSON.parse(String(response.body));
+    };
+    // the same Git Data API calls publish:github:pull-request makes
+    const main = await api('GET', '/git/ref/heads/main', undefined);
+    const parent = await api('GET', `/commits/${main.object.sha}`, undefined);
+    const tree = await api('POST', '/git/trees', {
+      base_tree: parent.commit.tree.sha,
+      tree: [
+        {
+          path: 'apps/example-api-extra/external-secret.yaml',
+          mode: '100644',
+          content: stringify(externalSecret),
+        },
+      ],
+    });
+    const commit = await api('POST', '/git/commits', {
+      message: 'extra',
+      tree: tree.sha,
+      parents: [main.object.sha],
+    });
+    await api('POST', '/git/refs', {
+      ref: 'refs/heads/extra',
+      sha: commit.sha,
+    });
+    const pr = await api('POST', '/pulls', {
+      title: 'extra',
+      head: 'extra',
+      base: 'main',
+    });
+
+    const merged = await admin('POST', `/pulls/${pr.number}/merge`);
+    expect(merged.status).toBe(200);
+    expect(merged.body.applied).toEqual([
+      expect.objectContaining({
+        kind: 'ExternalSecret',
+        name: 'example-api-extra',
+        action: 'created',
+      }),
+    ]);
+    expect(
+      await waitForReady('example-api-extra', 'example-api-extra', {
+        ready: 'True',
+      }),
+    ).toMatchObject({ reason: 'SecretSynced' });
+
+    const again = await admin('POST', `/pulls/${pr.number}/merge`);
+    expect(again.status).toBe(400);
+    expect(again.body.error.name).toBe('InputError');
+  });
+
+  it('injects and clears "policy without data/" for one service', async () => {
+    const injected = await admin('POST', '/faults/policy-edit', {
+      service: 'example-api',
+    });
+    expect(injected.status).toBe(200);
+    expect(
+      await waitForReady('example-api', 'example-api-env-file', {
+        ready: 'False',
+      }),
+    ).toMatchObject({ reason: 'SecretSyncedError' });
+    expect((await admin('GET', '/faults')).body.active).toEqual([
+      expect.objectContaining({ name: 'policy-edit', service: 'example-api' }),
+    ]);
+    const cleared = await admin('DELETE', '/faults/policy-edit');
+    expect(cleared.body.active).toEqual([]);
+    expect(
+      await waitForReady('example-api', 'example-api-env-file', {
+        ready: 'True',
+      }),
+    ).toMatchObject({ reason: 'SecretSynced' });
+  });
+
+  it.each([
+    ['auth-host', undefined],
+    ['ca-rotation', undefined],
+    ['reviewer-jwt-expiry', undefined],
+    ['role-rebinding', 'example-api'],
+    ['property-delete', 'example-api'],
+    ['vault-down', undefined],
+  ])(
+    'breaks example-api with %s and heals it on clear',
+    async (fault, service) => {
+      expect(
+        (await admin('POST', `/faults/${fault}`, { service })).status,
+      ).toBe(200);
+      expect(
+        await waitForReady('example-api', 'example-api-env-file', {
+          ready: 'False',
+        }),
+      ).toMatchObject({ ready: 'False' });
+      expect((await admin('DELETE', `/faults/${fault}`)).status).toBe(200);
+      expect(
+        await waitForReady('example-api', 'example-api-env-file', {
+          ready: 'True',
+        }),
+      ).toMatchObject({ reason: 'SecretSynced' });
+    },
+  );
+
+  it('takes the cluster down and back', async () => {
+    const token = await fs.readFile(sandbox.info.files.kubeToken, 'utf8');
+    const client = kubeClient(sandbox.info.files.kubeCa, 'kube-token', token);
+    const list = () =>
+      client.listClusterCustomObject({
+        group: 'external-secrets.io',
+        version: 'v1',
+        plural: 'externalsecrets',
+      });
+    await admin('POST', '/faults/cluster-down');
+    await expect(list()).rejects.toThrow();
+    await admin('DELETE', '/faults/cluster-down');
+    await expect(list()).resolves.toMatchObject({ kind: 'ExternalSecretList' });
+  });
+
+  it('answers bad admin requests with Backstage errors and changes nothing', async () => {
+    const unknown = await admin('POST', '/faults/disk-full');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.name).toBe('InputError');
+    const noService = await admin('POST', '/faults/policy-edit', {});
+    expect(noService.status).toBe(400);
+    const wrongService = await admin('POST', '/faults/policy-edit', {
+      service: 'nope',
+    });
+    expect(wrongService.status).toBe(404);
+    const notInjected = await admin('DELETE', '/faults/vault-down');
+    expect(notInjected.status).toBe(404);
+    expect((await admin('GET', '/faults')).body.active).toEqual([]);
+  });
+});
