@@ -134,7 +134,7 @@ export class GitHubEmulator {
   async start(
     port = 0,
   ): Promise<{ baseUrl: string; apiBaseUrl: string; host: string }> {
-    await this.ensureRoot();
+    await this.adoptRepositoriesOnDisk();
     this.server = http.createServer((req, res) => {
       this.dispatch(req, res).catch(error => {
         if (!res.headersSent) {
@@ -178,6 +178,36 @@ export class GitHubEmulator {
     return value;
   }
 
+  /** Serves again the bare repositories a previous run left in the data directory. */
+  private async adoptRepositoriesOnDisk() {
+    const root = await this.ensureRoot();
+    for (const owner of await fs.readdir(root, { withFileTypes: true })) {
+      if (!owner.isDirectory()) {
+        continue;
+      }
+      for (const entry of await fs.readdir(path.join(root, owner.name))) {
+        const name = entry.replace(/\.git$/, '');
+        const key = `${owner.name}/${name}`.toLowerCase();
+        if (!entry.endsWith('.git') || this.repos.has(key)) {
+          continue;
+        }
+        const { repository, defaultBranch } = await BareRepository.open(
+          path.join(root, owner.name, entry),
+        );
+        this.repos.set(key, {
+          owner: owner.name,
+          name,
+          description: '',
+          private: false,
+          defaultBranch,
+          id: this.nextRepoId++,
+          git: repository,
+        });
+        this.pulls.set(`${owner.name}/${name}`, []);
+      }
+    }
+  }
+
   private async ensureRoot(): Promise<string> {
     if (!this.root) {
       this.root =
@@ -209,11 +239,18 @@ export class GitHubEmulator {
       description?: string;
     } = {},
   ): Promise<void> {
-    const record = await this.addRepository(owner, name, {
-      defaultBranch: options.defaultBranch ?? 'main',
-      description: options.description ?? '',
-      private: false,
-    });
+    const existing = this.repos.get(`${owner}/${name}`.toLowerCase());
+    if (existing && (await existing.git.resolveCommit(existing.defaultBranch))) {
+      // Kept from an earlier run (a state directory): its history stays as it is.
+      return;
+    }
+    const record =
+      existing ??
+      (await this.addRepository(owner, name, {
+        defaultBranch: options.defaultBranch ?? 'main',
+        description: options.description ?? '',
+        private: false,
+      }));
     const files = options.files ?? { 'README.md': `# ${name}\n` };
     const tree = await record.git.writeTree(
       undefined,
