@@ -222,6 +222,25 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
     expect(stale.body).toContain('the object has been modified');
   });
 
+  it('refuses server-side apply and strategic merge on ESO objects with 415', async () => {
+    const cluster = setup();
+    await withNamespace(cluster);
+    await cluster.objects.create(externalSecret('es'));
+    const url = `${cluster.emulator.url}/apis/external-secrets.io/v1/namespaces/example-api/externalsecrets/es`;
+    for (const contentType of [
+      'application/apply-patch+yaml',
+      'application/strategic-merge-patch+json',
+    ]) {
+      const response = await fetch(url, {
+        method: 'PATCH',
+        headers: { authorization: 'Bearer sandbox-admin-token', 'content-type': contentType },
+        body: contentType.endsWith('yaml') ? 'spec:\n  refreshInterval: 1m\n' : '{"spec":{}}',
+      });
+      expect(response.status).toBe(415);
+      expect(await response.json()).toMatchObject({ reason: 'UnsupportedMediaType' });
+    }
+  });
+
   it('keeps status out of main-resource writes and accepts it through /status', async () => {
     const cluster = setup();
     await withNamespace(cluster);

@@ -463,6 +463,9 @@ export class KubernetesEmulator {
       return this.list(type, namespace, labels, fields, query, entry.asMetadata);
     }
 
+    // The patch type decides whether the body can be read at all (apply patches are YAML).
+    const patchType =
+      method === 'PATCH' ? this.patchType(headers['content-type']) : undefined;
     const body = request.body ? this.parseBody(request.body) : undefined;
     if (method === 'POST' && !name) {
       entry.verb = 'create';
@@ -493,7 +496,7 @@ export class KubernetesEmulator {
           type,
           namespace,
           name,
-          this.patchType(headers['content-type']),
+          patchType!,
           body,
           { dryRun, subresource },
         ),
