@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* eslint-disable no-console -- a command-line script: the console is its output */
 /**
  * Renders the README screenshots of the card and the tab in a real browser: the built app
  * (packages/app/dist) is served on 127.0.0.1, and the backend APIs it calls are answered in the
@@ -58,7 +59,7 @@ const vaultStore = {
   },
 };
 
-const status = {
+const demoStatus = {
   entityRef: 'component:default/example-api',
   generatedAt: new Date().toISOString(),
   overall: 'Error',
@@ -222,16 +223,16 @@ function guestToken() {
 function answerBackend(route) {
   const request = route.request();
   const url = new URL(request.url());
-  const json = (body, status = 200) =>
+  const json = (body, code = 200) =>
     route.fulfill({
-      status,
+      status: code,
       contentType: 'application/json',
       body: JSON.stringify(body),
     });
   const path = url.pathname;
   if (path.startsWith('/api/external-secrets/entities/')) {
     return path.endsWith('/status')
-      ? json(status)
+      ? json(demoStatus)
       : route.fulfill({ status: 202 });
   }
   if (path.endsWith('/ancestry')) {
@@ -290,7 +291,7 @@ async function main() {
   });
   try {
     const page = await browser.newPage({
-      viewport: { width: 1500, height: 1000 },
+      viewport: { width: 1700, height: 1000 },
     });
     page.on('pageerror', error => console.error('page error:', error.message));
     if (process.env.DEBUG_SCREENSHOTS) {

@@ -41,7 +41,10 @@ const COLUMNS = [
 // many narrow columns: keep short values on one line and let the table scroll sideways
 const useStyles = makeStyles({
   cell: { whiteSpace: 'nowrap', verticalAlign: 'top' },
+  wrapping: { minWidth: 180, verticalAlign: 'top', overflowWrap: 'anywhere' },
   message: { minWidth: 280, maxWidth: 420, verticalAlign: 'top' },
+  // the details stay in view while the wide table scrolls sideways
+  details: { position: 'sticky', left: 0, maxWidth: 'calc(100vw - 300px)' },
 });
 
 const idOf = (es: ExternalSecretStatus) =>
@@ -145,13 +148,13 @@ export function ExternalSecretsTable(props: {
                     <TableCell className={classes.cell}>
                       {es.refreshInterval}
                     </TableCell>
-                    <TableCell className={classes.cell}>
+                    <TableCell className={classes.wrapping}>
                       <StoreCell externalSecret={es} />
                     </TableCell>
-                    <TableCell className={classes.cell}>
+                    <TableCell className={classes.wrapping}>
                       <TargetSecretCell externalSecret={es} />
                     </TableCell>
-                    <TableCell className={classes.cell}>
+                    <TableCell className={classes.wrapping}>
                       <RemoteRefsCell externalSecret={es} />
                     </TableCell>
                     {props.syncAllowed && (
@@ -174,7 +177,9 @@ export function ExternalSecretsTable(props: {
                       style={{ paddingTop: 0, paddingBottom: 0 }}
                     >
                       <Collapse in={isOpen} unmountOnExit>
-                        <ExternalSecretDetails externalSecret={es} />
+                        <div className={classes.details}>
+                          <ExternalSecretDetails externalSecret={es} />
+                        </div>
                       </Collapse>
                     </TableCell>
                   </TableRow>

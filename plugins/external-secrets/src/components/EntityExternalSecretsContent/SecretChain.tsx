@@ -19,7 +19,7 @@ const useStyles = makeStyles(theme => ({
   },
   step: {
     display: 'flex',
-    flexDirection: 'column',
+    alignItems: 'center',
   },
 }));
 
@@ -27,12 +27,14 @@ function Step(props: { label: string; value: string }) {
   const classes = useStyles();
   return (
     <li className={classes.step}>
-      <Typography variant="caption" color="textSecondary">
-        {props.label}
-      </Typography>
-      <Typography variant="body2">
-        <code>{props.value}</code>
-      </Typography>
+      <div>
+        <Typography variant="caption" color="textSecondary" component="div">
+          {props.label}
+        </Typography>
+        <Typography variant="body2" component="div">
+          <code>{props.value}</code>
+        </Typography>
+      </div>
     </li>
   );
 }
