@@ -1,5 +1,6 @@
 import { ConflictError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { checkpointKey } from './checkpointKey';
 import { differences } from './differences';
 import {
   audienceInput,
@@ -181,7 +182,10 @@ export function createVaultKubernetesRoleCreateAction(options: {
         );
       } else {
         const warnings = await ctx.checkpoint({
-          key: `vault-kubernetes-role-${authMount}-${roleName}`,
+          key: checkpointKey(
+            `vault-kubernetes-role-${authMount}-${roleName}`,
+            role,
+          ),
           fn: async () => vault.writeKubernetesRole(authMount, roleName, role),
         });
         for (const warning of warnings ?? []) {

@@ -84,6 +84,26 @@ describe('vault:kv:seed', () => {
     expect(dry.outputs.result).toBe('skipped');
   });
 
+  it('does not write again when a resumed task already checkpointed the write', async () => {
+    const first = vaultActionHarness(server);
+    const checkpoints = new Map<string, unknown>();
+    await first.run(first.actions.seed, INPUT, {
+      secrets: SECRETS,
+      checkpoints,
+    });
+    const h = vaultActionHarness(server);
+    const { outputs } = await h.run(h.actions.seed, INPUT, {
+      secrets: SECRETS,
+      checkpoints,
+    });
+    expect(outputs).toEqual({
+      path: 'example-api/env-file',
+      version: 1,
+      result: 'created',
+    });
+    expect(h.writes()).toHaveLength(0);
+  });
+
   it('fails on an existing secret with ifExists: fail', async () => {
     const h = vaultActionHarness(server);
     await h.run(h.actions.seed, INPUT, { secrets: SECRETS });

@@ -107,6 +107,34 @@ describe('vault:policy:create', () => {
     expect(h.writes()).toHaveLength(1);
   });
 
+  it('does not redo a write that a resumed task already checkpointed', async () => {
+    const checkpoints = new Map<string, unknown>();
+    const first = vaultActionHarness(server);
+    await first.run(
+      first.actions.policy,
+      { name: 'example-api' },
+      { checkpoints },
+    );
+    expect([...checkpoints.keys()]).toEqual([
+      expect.stringMatching(/^vault-policy-example-api-[0-9a-f]{16}$/),
+    ]);
+    const h = vaultActionHarness(server);
+    const { outputs } = await h.run(
+      h.actions.policy,
+      { name: 'example-api' },
+      { checkpoints },
+    );
+    expect(outputs.result).toBe('created');
+    expect(h.writes()).toHaveLength(0);
+    const other = await h.run(
+      h.actions.policy,
+      { name: 'example-api', capabilities: ['read', 'list'] },
+      { checkpoints },
+    );
+    expect(other.outputs.result).toBe('created');
+    expect(h.writes()).toHaveLength(1);
+  });
+
   it('reports a 403 when the backend token may not write policies', async () => {
     const h = vaultActionHarness(server, {
       backendPolicy:

@@ -7,6 +7,7 @@ import {
   renderVaultPolicyHcl,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { checkpointKey } from './checkpointKey';
 import { booleanInput, kvVersionInput, nameInput } from './inputRules';
 import {
   VaultActionSettings,
@@ -191,7 +192,7 @@ export function createVaultPolicyCreateAction(options: {
           );
         } else {
           await ctx.checkpoint({
-            key: `vault-policy-${policyName}`,
+            key: checkpointKey(`vault-policy-${policyName}`, policy),
             fn: async () => {
               await vault.writePolicy(policyName, policy);
             },

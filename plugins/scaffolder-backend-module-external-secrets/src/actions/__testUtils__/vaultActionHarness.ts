@@ -29,6 +29,8 @@ path "kv/*" { capabilities = ["create", "list"] }
 export interface RunOptions {
   dryRun?: boolean;
   secrets?: Record<string, string>;
+  /** Checkpoints a previous attempt of the task stored; a stored key is not run again. */
+  checkpoints?: Map<string, unknown>;
 }
 
 /**
@@ -83,6 +85,15 @@ export function vaultActionHarness(
         secrets: runOptions.secrets,
       }),
       isDryRun: runOptions.dryRun ?? false,
+      checkpoint: async ({ key, fn }: { key: string; fn: () => unknown }) => {
+        const stored = runOptions.checkpoints;
+        if (stored?.has(key)) {
+          return stored.get(key);
+        }
+        const value = await fn();
+        stored?.set(key, value);
+        return value;
+      },
     };
     await action.handler(ctx);
     const outputs = Object.fromEntries(
