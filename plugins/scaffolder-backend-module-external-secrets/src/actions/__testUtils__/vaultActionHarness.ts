@@ -85,7 +85,7 @@ export function vaultActionHarness(
         secrets: runOptions.secrets,
       }),
       isDryRun: runOptions.dryRun ?? false,
-      checkpoint: async ({ key, fn }: { key: string; fn: () => unknown }) => {
+      checkpoint: (async ({ key, fn }: { key: string; fn: () => unknown }) => {
         const stored = runOptions.checkpoints;
         if (stored?.has(key)) {
           return stored.get(key);
@@ -93,7 +93,7 @@ export function vaultActionHarness(
         const value = await fn();
         stored?.set(key, value);
         return value;
-      },
+      }) as ActionContext<any>['checkpoint'],
     };
     await action.handler(ctx);
     const outputs = Object.fromEntries(
