@@ -27,7 +27,8 @@ function isNotFound(error: unknown): boolean {
  * The sandbox's stand-in for Argo CD: applies the manifests of the GitOps repository's default
  * branch to the cluster emulator, with create-or-update semantics (like `kubectl apply` of a
  * full object) and namespaces created on demand (`CreateNamespace=true`). Each merged pull
- * request syncs the files it changed; deleted files are not pruned.
+ * request syncs the YAML files it changed; `kustomization.yaml` files are read as the plain
+ * list of objects next to them (no Kustomize build), and deleted files are not pruned.
  */
 export class ArgoSync {
   private readonly history: AppliedObject[][] = [];
@@ -88,7 +89,16 @@ export class ArgoSync {
       }
       for (const document of parseAllDocuments(text)) {
         const object = document.toJS() as KubeObject | null;
-        if (object && typeof object === 'object' && object.kind) {
+        // Kustomize files tell Argo CD what to build; they are not cluster objects
+        const isKustomize = String(object?.apiVersion ?? '').startsWith(
+          'kustomize.config.k8s.io/',
+        );
+        if (
+          object &&
+          typeof object === 'object' &&
+          object.kind &&
+          !isKustomize
+        ) {
           results.push(await this.apply(file, object));
         }
       }

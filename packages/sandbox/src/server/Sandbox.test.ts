@@ -223,6 +223,15 @@ describe('Sandbox', () => {
           mode: '100644',
           content: stringify(externalSecret),
         },
+        {
+          path: 'apps/example-api-extra/kustomization.yaml',
+          mode: '100644',
+          content: stringify({
+            apiVersion: 'kustomize.config.k8s.io/v1beta1',
+            kind: 'Kustomization',
+            resources: ['external-secret.yaml'],
+          }),
+        },
       ],
     });
     const commit = await api('POST', '/git/commits', {
