@@ -6,6 +6,7 @@ import type {
   ExternalSecretObject,
   SecretStoreObject,
 } from '@gitops-secrets/plugin-external-secrets-node';
+import { asExternalSecretLike } from '../classifyInput';
 import { diagnose, DiagnosisInput, VaultFacts } from './diagnose';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
@@ -136,7 +137,11 @@ function input(
     : undefined;
   return {
     externalSecret: object,
-    classification: classifyExternalSecret(object, NOW, warning),
+    classification: classifyExternalSecret(
+      asExternalSecretLike(object),
+      NOW,
+      warning,
+    ),
     storeKind: 'ClusterSecretStore',
     storeName: 'vault-example-api',
     store: 'store' in o ? o.store : store(),

@@ -1,0 +1,121 @@
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import type { PermissionsService } from '@backstage/backend-plugin-api';
+import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
+import { parseEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import { externalSecretsStatusReadPermission } from '@gitops-secrets/plugin-external-secrets-common';
+import type { EntityStatusService } from '../service/EntityStatusService';
+import { authorizeOrThrow, entityForCaller } from '../service/router';
+
+/**
+ * Registers `get-entity-external-secrets-status` in the actions registry (served over MCP), so an
+ * assistant can answer "are example-api's secrets syncing?" with the same checks as the API.
+ */
+export function registerGetEntityStatusAction(options: {
+  actionsRegistry: ActionsRegistryService;
+  catalog: CatalogService;
+  permissions: PermissionsService;
+  statusService: EntityStatusService;
+}) {
+  const { actionsRegistry, catalog, permissions, statusService } = options;
+  actionsRegistry.register({
+    name: 'get-entity-external-secrets-status',
+    title: 'Get the External Secrets sync status of a catalog entity',
+    description:
+      'Tells whether the Kubernetes Secrets of a catalog entity are syncing from Vault through the External Secrets Operator: per ExternalSecret and cluster the state (Synced, Error, Stale, Pending, Unknown), the real error message, the last sync time, and diagnosed problems with the fix. Never returns secret values.',
+    attributes: { readOnly: true, idempotent: true, destructive: false },
+    schema: {
+      input: z =>
+        z.object({
+          entityRef: z
+            .string()
+            .describe(
+              'Entity reference, e.g. "component:default/example-api" or just "example-api"',
+            ),
+        }),
+      output: z =>
+        z.object({
+          entityRef: z.string(),
+          overall: z.string().describe('Worst state over all ExternalSecrets'),
+          counts: z.record(z.number()),
+          clusters: z.array(
+            z.object({
+              name: z.string(),
+              reachable: z.boolean(),
+              error: z.string().optional(),
+            }),
+          ),
+          externalSecrets: z.array(
+            z.object({
+              cluster: z.string(),
+              namespace: z.string(),
+              name: z.string(),
+              state: z.string(),
+              message: z.string().optional(),
+              lastSyncTime: z.string().optional(),
+              findings: z.array(
+                z.object({
+                  code: z.string(),
+                  severity: z.string(),
+                  summary: z.string(),
+                  fix: z.string(),
+                }),
+              ),
+            }),
+          ),
+        }),
+    },
+    examples: [
+      {
+        title: "Are example-api's secrets syncing?",
+        input: { entityRef: 'component:default/example-api' },
+      },
+    ],
+    action: async ({ input, credentials }) => {
+      let ref;
+      try {
+        ref = parseEntityRef(input.entityRef, {
+          defaultKind: 'component',
+          defaultNamespace: 'default',
+        });
+      } catch (error) {
+        throw new InputError(
+          `Invalid entityRef "${input.entityRef}": ${(error as Error).message}`,
+        );
+      }
+      await authorizeOrThrow(
+        permissions,
+        externalSecretsStatusReadPermission,
+        credentials,
+      );
+      const entity = await entityForCaller(catalog, ref, credentials);
+      const status = await statusService.getStatus(entity);
+      return {
+        output: {
+          entityRef: status.entityRef,
+          overall: status.overall,
+          counts: status.counts,
+          clusters: status.clusters.map(c => ({
+            name: c.name,
+            reachable: c.reachable,
+            error: c.error,
+          })),
+          externalSecrets: status.externalSecrets.map(row => ({
+            cluster: row.cluster,
+            namespace: row.namespace,
+            name: row.name,
+            state: row.state,
+            message: row.message,
+            lastSyncTime: row.lastSyncTime,
+            findings: row.findings.map(f => ({
+              code: f.code,
+              severity: f.severity,
+              summary: f.summary,
+              fix: f.fix,
+            })),
+          })),
+        },
+      };
+    },
+  });
+}

@@ -1,0 +1,184 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { SignalsService } from '@backstage/plugin-signals-node';
+import {
+  externalSecretsSignalChannel,
+  LABEL_KUBERNETES_ID,
+} from '@gitops-secrets/plugin-external-secrets-common';
+import type {
+  ClusterCache,
+  ClusterCacheChange,
+  EventObject,
+  ExternalSecretObject,
+} from '@gitops-secrets/plugin-external-secrets-node';
+import type { EntitySelection } from './EntityStatusService';
+
+export interface EntitySignalPublisherOptions {
+  signals: SignalsService;
+  clusters: ClusterCache[];
+  logger: LoggerService;
+  /** at most one signal per entity per this many milliseconds */
+  debounceMs?: number;
+  /** how many recently viewed entities are followed */
+  maxEntities?: number;
+}
+
+/**
+ * Publishes `external-secrets:<entityRef>` when a cached object that belongs to an entity
+ * changes: its ExternalSecrets, their stores, target Secrets and Events. Only entities whose
+ * status was asked for recently are followed (nobody listens for the others), so a change costs
+ * an index lookup, not a catalog query. Signals carry the entity ref only; clients refetch.
+ */
+export class EntitySignalPublisher {
+  private readonly options: EntitySignalPublisherOptions;
+  private readonly debounceMs: number;
+  private readonly maxEntities: number;
+  /** entityRef → selection, in least-recently-viewed order */
+  private readonly followed = new Map<string, EntitySelection>();
+  private readonly byKubernetesId = new Map<string, Set<string>>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly unsubscribe: Array<() => void>;
+
+  constructor(options: EntitySignalPublisherOptions) {
+    this.options = options;
+    this.debounceMs = options.debounceMs ?? 500;
+    this.maxEntities = options.maxEntities ?? 5000;
+    this.unsubscribe = options.clusters.map(cluster =>
+      cluster.onChange(change => this.handle(cluster, change)),
+    );
+  }
+
+  /** Follows an entity from now on (called whenever its status is served). */
+  follow(entityRef: string, selection: EntitySelection): void {
+    this.unfollow(entityRef);
+    this.followed.set(entityRef, selection);
+    const id = selection.selector.equalityValue(LABEL_KUBERNETES_ID);
+    if (id !== undefined) {
+      if (!this.byKubernetesId.has(id)) this.byKubernetesId.set(id, new Set());
+      this.byKubernetesId.get(id)!.add(entityRef);
+    }
+    if (this.followed.size > this.maxEntities) {
+      this.unfollow(this.followed.keys().next().value!);
+    }
+  }
+
+  stop(): void {
+    this.unsubscribe.forEach(u => u());
+    this.pending.forEach(timer => clearTimeout(timer));
+    this.pending.clear();
+  }
+
+  private unfollow(entityRef: string) {
+    const selection = this.followed.get(entityRef);
+    if (!selection) return;
+    this.followed.delete(entityRef);
+    const id = selection.selector.equalityValue(LABEL_KUBERNETES_ID);
+    if (id !== undefined) {
+      this.byKubernetesId.get(id)?.delete(entityRef);
+      if (this.byKubernetesId.get(id)?.size === 0)
+        this.byKubernetesId.delete(id);
+    }
+  }
+
+  private handle(cluster: ClusterCache, change: ClusterCacheChange) {
+    if (this.followed.size === 0) return;
+    for (const object of this.affectedExternalSecrets(cluster, change)) {
+      for (const entityRef of this.entitiesOf(object)) {
+        this.schedule(entityRef);
+      }
+    }
+  }
+
+  private affectedExternalSecrets(
+    cluster: ClusterCache,
+    change: ClusterCacheChange,
+  ): ExternalSecretObject[] {
+    const { object } = change;
+    const usingStore = (kind: string, name?: string, namespace?: string) =>
+      cluster
+        .listExternalSecrets(kind === 'SecretStore' ? namespace : undefined)
+        .filter(
+          es =>
+            (es.spec?.secretStoreRef?.kind ?? 'SecretStore') === kind &&
+            es.spec?.secretStoreRef?.name === name,
+        );
+    switch (change.resource) {
+      case 'ExternalSecret':
+        return [object as ExternalSecretObject];
+      case 'ClusterSecretStore':
+      case 'SecretStore':
+        return usingStore(
+          change.resource,
+          object.metadata?.name,
+          object.metadata?.namespace,
+        );
+      case 'Secret':
+        return cluster
+          .listExternalSecrets(object.metadata?.namespace)
+          .filter(
+            es =>
+              (es.spec?.target?.name || es.metadata?.name) ===
+              object.metadata?.name,
+          );
+      case 'Event': {
+        const involved = (object as EventObject).involvedObject ?? {};
+        if (involved.kind === 'ExternalSecret') {
+          const found = cluster.getExternalSecret(
+            involved.namespace ?? '',
+            involved.name ?? '',
+          );
+          return found ? [found] : [];
+        }
+        return usingStore(
+          involved.kind ?? '',
+          involved.name,
+          involved.namespace,
+        );
+      }
+      default:
+        return [];
+    }
+  }
+
+  private entitiesOf(object: ExternalSecretObject): string[] {
+    const labels = object.metadata?.labels;
+    const id = labels?.[LABEL_KUBERNETES_ID];
+    const candidates =
+      id !== undefined && this.byKubernetesId.has(id)
+        ? [...this.byKubernetesId.get(id)!]
+        : [];
+    // Entities selecting by other labels cannot use the index.
+    for (const [ref, selection] of this.followed) {
+      if (selection.selector.equalityValue(LABEL_KUBERNETES_ID) === undefined) {
+        candidates.push(ref);
+      }
+    }
+    return candidates.filter(ref => {
+      const selection = this.followed.get(ref)!;
+      return (
+        (!selection.namespace ||
+          selection.namespace === object.metadata?.namespace) &&
+        selection.selector.matches(labels)
+      );
+    });
+  }
+
+  private schedule(entityRef: string) {
+    if (this.pending.has(entityRef)) return;
+    const timer = setTimeout(() => {
+      this.pending.delete(entityRef);
+      this.options.signals
+        .publish({
+          recipients: { type: 'broadcast' },
+          channel: externalSecretsSignalChannel(entityRef),
+          message: { entityRef, type: 'status-changed' },
+        })
+        .catch(error =>
+          this.options.logger.warn(
+            `Could not publish the status signal for ${entityRef}: ${error}`,
+          ),
+        );
+    }, this.debounceMs);
+    timer.unref?.();
+    this.pending.set(entityRef, timer);
+  }
+}

@@ -1,0 +1,301 @@
+import type { Entity } from '@backstage/catalog-model';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
+import {
+  ANNOTATION_GITOPS_SOURCE,
+  ANNOTATION_KUBERNETES_NAMESPACE,
+  classifyExternalSecret,
+  countStates,
+  entityLabelSelector,
+  EntityExternalSecretsStatus,
+  ExternalSecretStatus,
+  Finding,
+  RemoteRefStatus,
+  StoreStatus,
+  worstState,
+} from '@gitops-secrets/plugin-external-secrets-common';
+import {
+  ClusterCache,
+  ExternalSecretObject,
+  LabelSelector,
+  parseLabelSelector,
+} from '@gitops-secrets/plugin-external-secrets-node';
+import { asEventLike, asExternalSecretLike } from './classifyInput';
+import { diagnose } from './diagnosis/diagnose';
+import type { VaultFactsProvider } from './VaultFactsProvider';
+
+export interface EntityStatusServiceOptions {
+  clusters: ClusterCache[];
+  vault?: VaultFactsProvider;
+  now?: () => Date;
+}
+
+/** How an entity selects its ExternalSecrets: label selector and optional namespace. */
+export interface EntitySelection {
+  selector: LabelSelector;
+  namespace?: string;
+}
+
+/**
+ * The selection an entity's annotations describe, or undefined when it has none.
+ * Throws `InputError` when the annotations hold an invalid label selector.
+ */
+export function entitySelection(entity: Entity): EntitySelection | undefined {
+  const text = entityLabelSelector(entity);
+  if (!text) {
+    return undefined;
+  }
+  let selector: LabelSelector;
+  try {
+    selector = parseLabelSelector(text);
+  } catch (error) {
+    throw new InputError(
+      `Entity ${stringifyEntityRef(
+        entity,
+      )} has an invalid Kubernetes label selector: ${(error as Error).message}`,
+    );
+  }
+  const namespace =
+    entity.metadata.annotations?.[ANNOTATION_KUBERNETES_NAMESPACE]?.trim();
+  return { selector, namespace: namespace || undefined };
+}
+
+function storeRefOf(object: ExternalSecretObject) {
+  const ref = object.spec?.secretStoreRef ?? {};
+  const kind: StoreStatus['kind'] =
+    ref.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
+  return { kind, name: ref.name ?? '' };
+}
+
+/**
+ * Builds an entity's ExternalSecrets status from the cluster caches (no Kubernetes call) and,
+ * for failing rows only, Vault's configuration through the cached {@link VaultFactsProvider}.
+ */
+export class EntityStatusService {
+  private readonly clusters: ClusterCache[];
+  private readonly vault?: VaultFactsProvider;
+  private readonly now: () => Date;
+
+  constructor(options: EntityStatusServiceOptions) {
+    this.clusters = options.clusters;
+    this.vault = options.vault;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async getStatus(entity: Entity): Promise<EntityExternalSecretsStatus> {
+    const entityRef = stringifyEntityRef(entity);
+    const selection = entitySelection(entity);
+    const rows: ExternalSecretStatus[] = [];
+    const now = this.now();
+    const sourceLocation =
+      entity.metadata.annotations?.[ANNOTATION_GITOPS_SOURCE];
+    if (selection) {
+      for (const cluster of this.clusters) {
+        const health = cluster.health();
+        for (const object of cluster.findExternalSecrets(
+          selection.selector,
+          selection.namespace,
+        )) {
+          rows.push(
+            await this.row(cluster, health, object, now, sourceLocation),
+          );
+        }
+      }
+    }
+    rows.sort((a, b) =>
+      `${a.cluster}/${a.namespace}/${a.name}`.localeCompare(
+        `${b.cluster}/${b.namespace}/${b.name}`,
+      ),
+    );
+    const states = rows.map(r => r.state);
+    return {
+      entityRef,
+      generatedAt: now.toISOString(),
+      overall: worstState(states),
+      counts: countStates(states),
+      clusters: this.clusters.map(c => c.health()),
+      externalSecrets: rows,
+    };
+  }
+
+  /** The cache holding an ExternalSecret that belongs to the entity, or undefined. */
+  findOwned(
+    entity: Entity,
+    target: { cluster: string; namespace: string; name: string },
+  ): ClusterCache | undefined {
+    const selection = entitySelection(entity);
+    const cluster = this.clusters.find(c => c.name === target.cluster);
+    if (!selection || !cluster) {
+      return undefined;
+    }
+    if (selection.namespace && selection.namespace !== target.namespace) {
+      return undefined;
+    }
+    const object = cluster.getExternalSecret(target.namespace, target.name);
+    return object && selection.selector.matches(object.metadata?.labels)
+      ? cluster
+      : undefined;
+  }
+
+  private async row(
+    cluster: ClusterCache,
+    health: ReturnType<ClusterCache['health']>,
+    object: ExternalSecretObject,
+    now: Date,
+    sourceLocation: string | undefined,
+  ): Promise<ExternalSecretStatus> {
+    const namespace = object.metadata?.namespace ?? '';
+    const name = object.metadata?.name ?? '';
+    const storeRef = storeRefOf(object);
+    const store = cluster.getStore(storeRef.kind, storeRef.name, namespace);
+    const newestWarning = (events: ReturnType<ClusterCache['eventsFor']>) =>
+      events.find(e => (e.type ?? 'Warning') === 'Warning');
+    const esWarning = asEventLike(
+      newestWarning(cluster.eventsFor('ExternalSecret', namespace, name)),
+    );
+    const storeWarning = store
+      ? asEventLike(
+          newestWarning(
+            cluster.eventsFor(
+              storeRef.kind,
+              storeRef.kind === 'SecretStore' ? namespace : undefined,
+              storeRef.name,
+            ),
+          ),
+        )
+      : undefined;
+    const classification = classifyExternalSecret(
+      asExternalSecretLike(object),
+      now,
+      esWarning,
+    );
+    const targetName = object.spec?.target?.name || name;
+    const targetExists = !!cluster.getSecretMetadata(namespace, targetName);
+    const vaultSpec = store?.spec?.provider?.vault;
+    const k8sAuth = vaultSpec?.auth?.kubernetes;
+    const mount = vaultSpec?.path?.replace(/\/+$/, '');
+    const v2 = vaultSpec?.version !== 'v1';
+    const storeReady = store?.status?.conditions?.find(c => c.type === 'Ready');
+    const remoteRefs: RemoteRefStatus[] = [
+      ...(object.spec?.data ?? []).map(d => ({
+        secretKey: d.secretKey,
+        key: d.remoteRef?.key ?? '',
+        property: d.remoteRef?.property,
+      })),
+      ...(object.spec?.dataFrom ?? [])
+        .filter(d => d.extract?.key)
+        .map(d => ({
+          key: d.extract!.key!,
+          property: d.extract?.property,
+          dataFrom: true,
+        })),
+    ].map(ref => ({
+      ...ref,
+      vaultPath:
+        mount && ref.key
+          ? `${mount}/${v2 ? 'data/' : ''}${ref.key}`
+          : undefined,
+    }));
+
+    const needsVault =
+      !!this.vault &&
+      (classification.state === 'Error' || storeReady?.status === 'False');
+    const vault = needsVault
+      ? await this.vault!.factsFor(
+          {
+            server: vaultSpec?.server,
+            path: mount,
+            authMountPath: k8sAuth?.mountPath,
+            role: k8sAuth?.role,
+          },
+          [...new Set(remoteRefs.map(r => r.key).filter(Boolean))],
+        )
+      : undefined;
+
+    const findings: Finding[] = diagnose({
+      externalSecret: object,
+      classification,
+      storeKind: storeRef.kind,
+      storeName: storeRef.name,
+      store,
+      externalSecretWarning: esWarning,
+      storeWarning,
+      targetExists,
+      cluster: {
+        name: cluster.name,
+        url: cluster.config.url,
+        caData: cluster.config.caData,
+      },
+      vault,
+    });
+
+    let { state, reason, message } = classification;
+    if (!health.reachable) {
+      findings.unshift({
+        code: 'CLUSTER_UNREACHABLE',
+        severity: 'warning',
+        summary: `Cluster ${cluster.name} cannot be reached; this row shows the last known state (${classification.state}).`,
+        fix: 'Check the cluster URL, token and CA in externalSecrets.clusters and the network path to the API server.',
+        evidence: { cluster: cluster.name, error: health.error ?? '' },
+      });
+      state = 'Unknown';
+      reason = 'ClusterUnreachable';
+      message = `Cluster ${cluster.name} is unreachable (${
+        health.error ?? 'no answer'
+      }); last known state: ${classification.state}${
+        classification.message ? ` – ${classification.message}` : ''
+      }`;
+    }
+
+    return {
+      cluster: cluster.name,
+      namespace,
+      name,
+      state,
+      reason,
+      message,
+      lastSyncTime: classification.lastSyncTime,
+      refreshInterval: object.spec?.refreshInterval ?? '1h',
+      stale: classification.stale || classification.behindSpec,
+      store: {
+        kind: storeRef.kind,
+        name: storeRef.name,
+        found: !!store,
+        ready: storeReady ? storeReady.status === 'True' : undefined,
+        reason: storeReady?.reason,
+        message:
+          storeReady?.status === 'False' && storeWarning?.message
+            ? storeWarning.message
+            : storeReady?.message,
+        vault: vaultSpec
+          ? {
+              server: vaultSpec.server,
+              path: vaultSpec.path,
+              version: vaultSpec.version,
+              authMountPath: k8sAuth?.mountPath,
+              role: k8sAuth?.role,
+              policies: vault?.role ? vault.role.tokenPolicies : undefined,
+              serviceAccount: k8sAuth?.serviceAccountRef
+                ? {
+                    name: k8sAuth.serviceAccountRef.name,
+                    namespace: k8sAuth.serviceAccountRef.namespace,
+                  }
+                : undefined,
+            }
+          : undefined,
+      },
+      target: {
+        name: targetName,
+        exists: targetExists,
+        // Metadata-only caching cannot see the Secret's keys; these are the keys ESO writes.
+        keys: targetExists
+          ? remoteRefs.filter(r => r.secretKey).map(r => r.secretKey!)
+          : [],
+      },
+      remoteRefs,
+      conditions: object.status?.conditions ?? [],
+      findings,
+      sourceLocation,
+    };
+  }
+}
