@@ -148,7 +148,7 @@ describe('EntityExternalSecretsCard', () => {
     const signalApi: SignalApi = {
       subscribe(channel, onMessage) {
         if (channel === 'external-secrets:component:default/example-api') {
-          notify = onMessage as typeof notify;
+          notify = onMessage as unknown as typeof notify;
         }
         return { unsubscribe: () => {} };
       },
