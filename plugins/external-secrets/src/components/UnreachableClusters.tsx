@@ -1,3 +1,4 @@
+import Box from '@material-ui/core/Box';
 import Alert from '@material-ui/lab/Alert';
 import type { ClusterStatus } from '@gitops-secrets/plugin-external-secrets-common';
 
@@ -13,11 +14,13 @@ export function UnreachableClusters(props: { clusters: ClusterStatus[] }) {
   return (
     <>
       {down.map(cluster => (
-        <Alert key={cluster.name} severity="warning">
-          Cluster <strong>{cluster.name}</strong> is unreachable
-          {cluster.error ? `: ${cluster.error}` : ''}. Its ExternalSecrets are
-          not shown.
-        </Alert>
+        <Box key={cluster.name} mb={1}>
+          <Alert severity="warning">
+            Cluster <strong>{cluster.name}</strong> is unreachable
+            {cluster.error ? `: ${cluster.error}` : ''}. Its ExternalSecrets are
+            not shown.
+          </Alert>
+        </Box>
       ))}
     </>
   );
