@@ -12,7 +12,11 @@ import { isExternalSecretsAvailable } from '@gitops-secrets/plugin-external-secr
 import { externalSecretsApiRef } from '../api/ExternalSecretsApi';
 import { ExternalSecretsClient } from '../api/ExternalSecretsClient';
 
-/** @alpha */
+/**
+ * The `externalSecretsApiRef` client, over the discovery and fetch APIs.
+ *
+ * @alpha
+ */
 export const externalSecretsApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
@@ -23,7 +27,11 @@ export const externalSecretsApi = ApiBlueprint.make({
     }),
 });
 
-/** @alpha */
+/**
+ * The overview card, shown for entities with a Kubernetes annotation.
+ *
+ * @alpha
+ */
 export const externalSecretsEntityCard = EntityCardBlueprint.make({
   name: 'status',
   params: {
@@ -36,7 +44,11 @@ export const externalSecretsEntityCard = EntityCardBlueprint.make({
   },
 });
 
-/** @alpha */
+/**
+ * The "Secrets" tab at `secrets`, shown for entities with a Kubernetes annotation.
+ *
+ * @alpha
+ */
 export const externalSecretsEntityContent = EntityContentBlueprint.make({
   name: 'secrets',
   params: {

@@ -14,7 +14,7 @@ export const SIGNAL_DEBOUNCE_MS = 500;
 /** Fallback refresh period when the app has no signals plugin. */
 export const POLL_INTERVAL_MS = 30_000;
 
-/** @public */
+/** What the card and the tab render from. */
 export interface ExternalSecretsStatusResult {
   /** the last status received; kept while a refetch runs so the view does not flicker */
   status?: EntityExternalSecretsStatus;
