@@ -32,5 +32,6 @@ backend.add(import('@backstage/plugin-events-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
+backend.add(import('@gitops-secrets/plugin-external-secrets-backend'));
 
 backend.start();

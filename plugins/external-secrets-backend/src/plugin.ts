@@ -67,13 +67,30 @@ export const externalSecretsPlugin = createBackendPlugin({
             'No externalSecrets.clusters configured; the status API answers with no ExternalSecrets',
           );
         }
-        const vaultSettings = readVaultSettings(config);
-        const vault = vaultSettings
-          ? new VaultFactsProvider({
-              reader: new VaultClient(vaultSettings, { logger }),
-              baseUrl: vaultSettings.baseUrl,
-            })
-          : undefined;
+        const vault = createVaultFacts();
+        function createVaultFacts() {
+          // Diagnosis is optional: without working Vault settings the status still stands.
+          try {
+            const settings = readVaultSettings(config);
+            if (!settings) {
+              logger.info(
+                'externalSecrets.vault is not configured; diagnosis uses Kubernetes objects and events only',
+              );
+              return undefined;
+            }
+            return new VaultFactsProvider({
+              reader: new VaultClient(settings, { logger }),
+              baseUrl: settings.baseUrl,
+            });
+          } catch (error) {
+            logger.warn(
+              `Vault-based diagnosis is off: externalSecrets.vault cannot be used (${
+                (error as Error).message
+              })`,
+            );
+            return undefined;
+          }
+        }
 
         const statusService = new EntityStatusService({ clusters, vault });
         const signalPublisher = new EntitySignalPublisher({

@@ -1,0 +1,36 @@
+export interface Config {
+  externalSecrets?: {
+    /**
+     * Clusters the status backend reads ExternalSecrets, SecretStores, ClusterSecretStores, their
+     * Events and Secret metadata from. Same shape as the Kubernetes plugin's cluster entries.
+     * With none configured the status API answers with no ExternalSecrets.
+     */
+    clusters?: Array<{
+      /** Unique name, shown in the status rows. */
+      name: string;
+      /** Kubernetes API server URL. Required for `serviceAccount`; overrides the context's server for `kubeconfig`. */
+      url?: string;
+      /** `serviceAccount` (bearer token, default) or `kubeconfig` (a context of a local kubeconfig, for development). */
+      authProvider?: 'serviceAccount' | 'kubeconfig';
+      /**
+       * Bearer token of a service account that may list and watch the ESO objects, Events and
+       * Secrets (metadata only is requested) and patch ExternalSecrets (for "Sync now").
+       * @visibility secret
+       */
+      serviceAccountToken?: string;
+      /**
+       * Base64 PEM of the cluster CA (kubeconfig's certificate-authority-data).
+       * @visibility secret
+       */
+      caData?: string;
+      /** Path of a PEM file with the cluster CA. */
+      caFile?: string;
+      /** Skip TLS verification of the API server. Default false; a warning is logged when true. */
+      skipTLSVerify?: boolean;
+      /** For `kubeconfig`: the kubeconfig file; the default loading rules apply when absent. */
+      kubeconfigPath?: string;
+      /** For `kubeconfig`: the context to use; the current context when absent. */
+      context?: string;
+    }>;
+  };
+}
