@@ -12,6 +12,7 @@ import {
   VaultClient,
   readVaultSettings,
 } from '@gitops-secrets/plugin-external-secrets-node';
+import { audienceInput } from './inputRules';
 
 /**
  * Defaults and limits of the Vault actions, from `externalSecrets.vault` config.
@@ -76,6 +77,12 @@ export function readVaultActionSettings(config: Config): VaultActionSettings {
       `${JSON.stringify(ttl)} is not a duration such as "1h"`,
     );
   }
+  const audience = role?.getOptionalString('audience') ?? DEFAULT_AUDIENCE;
+  try {
+    audienceInput(audience, DEFAULT_AUDIENCE);
+  } catch (error) {
+    invalid('kubernetesRole.audience', (error as Error).message);
+  }
   return {
     kvMount: vault?.getOptionalString('kvMount') ?? 'secret',
     allowedCapabilities: allowed,
@@ -91,7 +98,7 @@ export function readVaultActionSettings(config: Config): VaultActionSettings {
         'kubernetesNamespace',
         'external-secrets',
       ),
-      audience: role?.getOptionalString('audience') ?? DEFAULT_AUDIENCE,
+      audience,
       ttl,
     },
   };
