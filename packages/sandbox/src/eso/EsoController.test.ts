@@ -39,18 +39,29 @@ async function setup(
     caCertPem: CLUSTER_CA,
     now,
   });
-  const vault = new VaultEmulator({ tokenReviewer: createTokenReviewer(cluster), kvMounts });
+  const vault = new VaultEmulator({
+    tokenReviewer: createTokenReviewer(cluster),
+    kvMounts,
+  });
   server.use(...vaultHandlers(vault, VAULT_URL));
-  const root = NodeVault({ endpoint: VAULT_URL, token: vault.rootToken, noCustomHTTPVerbs: true });
+  const root = NodeVault({
+    endpoint: VAULT_URL,
+    token: vault.rootToken,
+    noCustomHTTPVerbs: true,
+  });
 
   const t = (plural: string) => cluster.type(plural);
   for (const name of ['external-secrets', 'example-api', 'vault']) {
-    await cluster.objects.create(t('namespaces'), undefined, { metadata: { name } });
+    await cluster.objects.create(t('namespaces'), undefined, {
+      metadata: { name },
+    });
   }
   await cluster.objects.create(t('serviceaccounts'), 'external-secrets', {
     metadata: { name: 'external-secrets' },
   });
-  await cluster.objects.create(t('serviceaccounts'), 'vault', { metadata: { name: 'vault-auth' } });
+  await cluster.objects.create(t('serviceaccounts'), 'vault', {
+    metadata: { name: 'vault-auth' },
+  });
   cluster.grantTokenReview('vault', 'vault-auth');
   await cluster.objects.create(t('configmaps'), 'external-secrets', {
     metadata: { name: 'vault-ca' },
@@ -62,7 +73,9 @@ async function setup(
     expirationSeconds: 3600,
   });
 
-  await root.write('secret/data/example-api/env-file', { data: { dotenv: 'API_KEY=abc' } });
+  await root.write('secret/data/example-api/env-file', {
+    data: { dotenv: 'API_KEY=abc' },
+  });
   await root.write('sys/policies/acl/example-api', {
     policy: 'path "secret/data/example-api/*" { capabilities = ["read"] }',
   });
@@ -94,7 +107,10 @@ async function setup(
             kubernetes: {
               mountPath: 'kubernetes',
               role: 'external-secrets-example-api',
-              serviceAccountRef: { name: 'external-secrets', namespace: 'external-secrets' },
+              serviceAccountRef: {
+                name: 'external-secrets',
+                namespace: 'external-secrets',
+              },
             },
           },
         },
@@ -102,7 +118,10 @@ async function setup(
     },
   });
 
-  const createExternalSecret = (property = 'dotenv', key = 'example-api/env-file') =>
+  const createExternalSecret = (
+    property = 'dotenv',
+    key = 'example-api/env-file',
+  ) =>
     cluster.objects.create(t('externalsecrets'), 'example-api', {
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
@@ -112,13 +131,21 @@ async function setup(
       },
       spec: {
         refreshInterval: '2m',
-        secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-example-api' },
+        secretStoreRef: {
+          kind: 'ClusterSecretStore',
+          name: 'vault-example-api',
+        },
         target: { name: 'example-api-env-file', creationPolicy: 'Owner' },
         data: [{ secretKey: '.env', remoteRef: { key, property } }],
       },
     });
 
-  const controller = new EsoController({ cluster, now, timer, errorRetryMs: 5_000 });
+  const controller = new EsoController({
+    cluster,
+    now,
+    timer,
+    errorRetryMs: 5_000,
+  });
   const get = (plural: string, namespace: string | undefined, name: string) => {
     try {
       return cluster.objects.get(t(plural), namespace, name);
@@ -136,18 +163,23 @@ async function setup(
     advance: (ms: number) => {
       clock = new Date(clock.getTime() + ms);
     },
-    externalSecret: () => get('externalsecrets', 'example-api', 'example-api-env-file')!,
+    externalSecret: () =>
+      get('externalsecrets', 'example-api', 'example-api-env-file')!,
     store: () => get('clustersecretstores', undefined, 'vault-example-api')!,
     secret: () => get('secrets', 'example-api', 'example-api-env-file'),
     warnings: (name: string) =>
       cluster.objects
         .list(t('events'))
-        .filter(e => (e.involvedObject as any).name === name && e.type === 'Warning'),
+        .filter(
+          e => (e.involvedObject as any).name === name && e.type === 'Warning',
+        ),
   };
 }
 
 function ready(object: KubeObject) {
-  return ((object.status as any)?.conditions ?? []).find((c: any) => c.type === 'Ready');
+  return ((object.status as any)?.conditions ?? []).find(
+    (c: any) => c.type === 'Ready',
+  );
 }
 
 function decode(secret: KubeObject | undefined, key: string) {
@@ -160,9 +192,17 @@ describe('EsoController against the Vault emulator', () => {
     await env.createExternalSecret();
     await env.controller.reconcileAll();
 
-    expect(ready(env.store())).toMatchObject({ status: 'True', reason: 'Valid', message: 'store validated' });
+    expect(ready(env.store())).toMatchObject({
+      status: 'True',
+      reason: 'Valid',
+      message: 'store validated',
+    });
     const es = env.externalSecret();
-    expect(ready(es)).toMatchObject({ status: 'True', reason: 'SecretSynced', message: 'secret synced' });
+    expect(ready(es)).toMatchObject({
+      status: 'True',
+      reason: 'SecretSynced',
+      message: 'secret synced',
+    });
     const status = es.status as any;
     expect(status.refreshTime).toBe('2026-03-01T10:00:00Z');
     expect(status.syncedResourceVersion).toMatch(/^1-[0-9a-f]{32}$/);
@@ -171,11 +211,19 @@ describe('EsoController against the Vault emulator', () => {
     const secret = env.secret();
     expect(decode(secret, '.env')).toBe('API_KEY=abc');
     expect(secret?.metadata.ownerReferences).toEqual([
-      expect.objectContaining({ kind: 'ExternalSecret', uid: es.metadata.uid, controller: true }),
+      expect.objectContaining({
+        kind: 'ExternalSecret',
+        uid: es.metadata.uid,
+        controller: true,
+      }),
     ]);
     expect(env.warnings('example-api-env-file')).toEqual([]);
 
-    env.cluster.objects.delete(env.cluster.type('externalsecrets'), 'example-api', 'example-api-env-file');
+    env.cluster.objects.delete(
+      env.cluster.type('externalsecrets'),
+      'example-api',
+      'example-api-env-file',
+    );
     expect(env.secret()).toBeUndefined();
   });
 
@@ -190,7 +238,9 @@ describe('EsoController against the Vault emulator', () => {
       message: 'could not get secret data from provider',
     });
     expect((es.status as any).refreshTime).toBeUndefined();
-    expect(env.warnings('example-api-env-file').map(e => [e.reason, e.message])).toEqual([
+    expect(
+      env.warnings('example-api-env-file').map(e => [e.reason, e.message]),
+    ).toEqual([
       [
         'UpdateFailed',
         'error processing spec.data[0] (key: example-api/env-file), err: cannot find secret data for key: "missing"',
@@ -224,7 +274,9 @@ describe('EsoController against the Vault emulator', () => {
     expect(message).toMatch(
       /^error processing spec\.data\[0\] \(key: example-api\/env-file\), err: cannot read secret data from Vault: Error making API request\./,
     );
-    expect(message).toContain(`URL: GET ${VAULT_URL}/v1/secret/data/example-api/env-file`);
+    expect(message).toContain(
+      `URL: GET ${VAULT_URL}/v1/secret/data/example-api/env-file`,
+    );
     expect(message).toContain('Code: 403');
     expect(message).toContain('permission denied');
   });
@@ -240,15 +292,33 @@ describe('EsoController against the Vault emulator', () => {
       { role: { ...ROLE, bound_service_account_namespaces: ['eso'] } },
       'namespace not authorized',
     ],
-    ['a role with another audience', { role: { ...ROLE, audience: 'vault' } }, 'invalid audience (aud) claim'],
-    ['auth config pointing at an old API server', { config: { kubernetes_host: 'https://old-k8s.test:6443' } }, 'permission denied'],
-    ['auth config holding another cluster CA', { config: { kubernetes_ca_cert: ROTATED_CA } }, 'permission denied'],
+    [
+      'a role with another audience',
+      { role: { ...ROLE, audience: 'vault' } },
+      'invalid audience (aud) claim',
+    ],
+    [
+      'auth config pointing at an old API server',
+      { config: { kubernetes_host: 'https://old-k8s.test:6443' } },
+      'permission denied',
+    ],
+    [
+      'auth config holding another cluster CA',
+      { config: { kubernetes_ca_cert: ROTATED_CA } },
+      'permission denied',
+    ],
   ])('fails the store login with %s', async (_, change, vaultMessage) => {
     const env = await setup();
     if ('role' in change) {
-      await env.root.write('auth/kubernetes/role/external-secrets-example-api', change.role);
+      await env.root.write(
+        'auth/kubernetes/role/external-secrets-example-api',
+        change.role,
+      );
     } else {
-      await env.root.write('auth/kubernetes/config', { ...env.authConfig, ...change.config });
+      await env.root.write('auth/kubernetes/config', {
+        ...env.authConfig,
+        ...change.config,
+      });
     }
     await env.createExternalSecret();
     await env.controller.reconcileAll();
@@ -279,13 +349,21 @@ describe('EsoController against the Vault emulator', () => {
     env.advance(2 * 3600 * 1000);
     await env.controller.reconcileAll();
     expect(ready(env.store()).reason).toBe('InvalidProviderConfig');
-    expect(env.warnings('vault-example-api')[0].message).toContain('permission denied');
+    expect(env.warnings('vault-example-api')[0].message).toContain(
+      'permission denied',
+    );
     expect(ready(env.externalSecret()).reason).toBe('SecretSyncedError');
     const refreshTime = (env.externalSecret().status as any).refreshTime;
     expect(refreshTime).toBe('2026-03-01T10:00:00Z');
 
-    const fresh = await env.cluster.issueServiceAccountToken({ namespace: 'vault', name: 'vault-auth' });
-    await env.root.write('auth/kubernetes/config', { ...env.authConfig, token_reviewer_jwt: fresh });
+    const fresh = await env.cluster.issueServiceAccountToken({
+      namespace: 'vault',
+      name: 'vault-auth',
+    });
+    await env.root.write('auth/kubernetes/config', {
+      ...env.authConfig,
+      token_reviewer_jwt: fresh,
+    });
     env.advance(5_000);
     await env.controller.reconcileAll();
     expect(ready(env.store()).reason).toBe('Valid');
@@ -300,7 +378,9 @@ describe('EsoController against the Vault emulator', () => {
       await env.controller.idle();
       expect(decode(env.secret(), '.env')).toBe('API_KEY=abc');
 
-      await env.root.write('secret/data/example-api/env-file', { data: { dotenv: 'API_KEY=v2' } });
+      await env.root.write('secret/data/example-api/env-file', {
+        data: { dotenv: 'API_KEY=v2' },
+      });
       env.advance(60_000);
       await env.controller.reconcileAll();
       expect(decode(env.secret(), '.env')).toBe('API_KEY=abc');
@@ -314,9 +394,13 @@ describe('EsoController against the Vault emulator', () => {
       );
       await env.controller.idle();
       expect(decode(env.secret(), '.env')).toBe('API_KEY=v2');
-      expect((env.externalSecret().status as any).refreshTime).toBe('2026-03-01T10:01:00Z');
+      expect((env.externalSecret().status as any).refreshTime).toBe(
+        '2026-03-01T10:01:00Z',
+      );
 
-      await env.root.write('secret/data/example-api/env-file', { data: { dotenv: 'API_KEY=v3' } });
+      await env.root.write('secret/data/example-api/env-file', {
+        data: { dotenv: 'API_KEY=v3' },
+      });
       env.advance(120_000);
       await env.controller.reconcileAll();
       expect(decode(env.secret(), '.env')).toBe('API_KEY=v3');
@@ -329,7 +413,11 @@ describe('EsoController against the Vault emulator', () => {
     const env = await setup();
     await env.createExternalSecret();
     await env.controller.reconcileAll();
-    env.cluster.objects.delete(env.cluster.type('secrets'), 'example-api', 'example-api-env-file');
+    env.cluster.objects.delete(
+      env.cluster.type('secrets'),
+      'example-api',
+      'example-api-env-file',
+    );
     await env.controller.reconcileAll();
     expect(decode(env.secret(), '.env')).toBe('API_KEY=abc');
   });
@@ -340,7 +428,10 @@ describe('EsoController against the Vault emulator', () => {
       { path: 'kv', version: 1 },
     ]);
     const t = (plural: string) => env.cluster.type(plural);
-    await env.root.write('kv/example-api/config', { url: 'https://db', port: 5432 });
+    await env.root.write('kv/example-api/config', {
+      url: 'https://db',
+      port: 5432,
+    });
     await env.root.write('sys/policies/acl/example-api', {
       policy: 'path "kv/example-api/*" { capabilities = ["read"] }',
     });
@@ -390,9 +481,17 @@ describe('EsoController against the Vault emulator', () => {
     });
     await env.controller.reconcileAll();
 
-    const es = env.cluster.objects.get(t('externalsecrets'), 'example-api', 'config');
+    const es = env.cluster.objects.get(
+      t('externalsecrets'),
+      'example-api',
+      'config',
+    );
     expect(ready(es)).toMatchObject({ reason: 'SecretSynced' });
-    const secret = env.cluster.objects.get(t('secrets'), 'example-api', 'existing');
+    const secret = env.cluster.objects.get(
+      t('secrets'),
+      'example-api',
+      'existing',
+    );
     expect(decode(secret, 'keep')).toBe('me');
     expect(decode(secret, 'url')).toBe('https://db');
     expect(decode(secret, 'port')).toBe('5432');
@@ -423,7 +522,9 @@ describe('EsoController against the Vault emulator', () => {
     expect(decode(env.secret(), '.env')).toBe('API_KEY=abc');
     expect([...pending].map(h => h.ms)).toEqual([1000]);
 
-    await env.root.write('secret/data/example-api/env-file', { data: { dotenv: 'API_KEY=later' } });
+    await env.root.write('secret/data/example-api/env-file', {
+      data: { dotenv: 'API_KEY=later' },
+    });
     env.advance(119_000);
     fire();
     await env.controller.idle();

@@ -41,7 +41,11 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function setup(vaultUrl: string, trustedCaPem: string, vault: VaultEmulator) {
+async function setup(
+  vaultUrl: string,
+  trustedCaPem: string,
+  vault: VaultEmulator,
+) {
   const cluster = new KubernetesEmulator({
     url: 'https://k8s.sandbox.test:6443',
     caCertPem: CLUSTER_CA,
@@ -49,7 +53,9 @@ async function setup(vaultUrl: string, trustedCaPem: string, vault: VaultEmulato
   vault.setTokenReviewer(createTokenReviewer(cluster));
   const t = (plural: string) => cluster.type(plural);
   for (const name of ['external-secrets', 'example-api']) {
-    await cluster.objects.create(t('namespaces'), undefined, { metadata: { name } });
+    await cluster.objects.create(t('namespaces'), undefined, {
+      metadata: { name },
+    });
   }
   await cluster.objects.create(t('serviceaccounts'), 'external-secrets', {
     metadata: { name: 'external-secrets' },
@@ -79,7 +85,10 @@ async function setup(vaultUrl: string, trustedCaPem: string, vault: VaultEmulato
             kubernetes: {
               mountPath: 'kubernetes',
               role: 'eso',
-              serviceAccountRef: { name: 'external-secrets', namespace: 'external-secrets' },
+              serviceAccountRef: {
+                name: 'external-secrets',
+                namespace: 'external-secrets',
+              },
             },
           },
         },
@@ -91,7 +100,10 @@ async function setup(vaultUrl: string, trustedCaPem: string, vault: VaultEmulato
     method: 'POST',
     path: '/v1/auth/kubernetes/config',
     headers: { 'x-vault-token': vault.rootToken },
-    body: JSON.stringify({ kubernetes_host: cluster.url, kubernetes_ca_cert: CLUSTER_CA }),
+    body: JSON.stringify({
+      kubernetes_host: cluster.url,
+      kubernetes_ca_cert: CLUSTER_CA,
+    }),
   });
   await vault.handle({
     method: 'POST',
@@ -105,7 +117,11 @@ async function setup(vaultUrl: string, trustedCaPem: string, vault: VaultEmulato
   });
   const controller = new EsoController({ cluster });
   await controller.reconcileAll();
-  const store = cluster.objects.get(t('clustersecretstores'), undefined, 'vault');
+  const store = cluster.objects.get(
+    t('clustersecretstores'),
+    undefined,
+    'vault',
+  );
   const warnings = cluster.objects
     .list(t('events'), 'default')
     .filter(e => e.type === 'Warning')
@@ -114,7 +130,9 @@ async function setup(vaultUrl: string, trustedCaPem: string, vault: VaultEmulato
 }
 
 function ready(object: KubeObject) {
-  return ((object.status as any)?.conditions ?? []).find((c: any) => c.type === 'Ready');
+  return ((object.status as any)?.conditions ?? []).find(
+    (c: any) => c.type === 'Ready',
+  );
 }
 
 describe('EsoController over real HTTPS', () => {
@@ -122,7 +140,11 @@ describe('EsoController over real HTTPS', () => {
     const vault = new VaultEmulator();
     const served = await serveVaultOverHttps(vault);
     try {
-      const { store, warnings } = await setup(served.url, vaultTls.caPem, vault);
+      const { store, warnings } = await setup(
+        served.url,
+        vaultTls.caPem,
+        vault,
+      );
       expect(warnings).toEqual([]);
       expect(ready(store)).toMatchObject({ status: 'True', reason: 'Valid' });
     } finally {
@@ -134,8 +156,15 @@ describe('EsoController over real HTTPS', () => {
     const vault = new VaultEmulator();
     const served = await serveVaultOverHttps(vault);
     try {
-      const { store, warnings } = await setup(served.url, otherTls.caPem, vault);
-      expect(ready(store)).toMatchObject({ status: 'False', reason: 'InvalidProviderConfig' });
+      const { store, warnings } = await setup(
+        served.url,
+        otherTls.caPem,
+        vault,
+      );
+      expect(ready(store)).toMatchObject({
+        status: 'False',
+        reason: 'InvalidProviderConfig',
+      });
       expect(warnings).toEqual([
         `unable to log in to auth method: unable to log in with Kubernetes auth: Put "${served.url}/v1/auth/kubernetes/login": tls: failed to verify certificate: x509: certificate signed by unknown authority`,
       ]);

@@ -85,12 +85,13 @@ const REAL_TIMER: EsoTimer = {
     handle.unref?.();
     return handle;
   },
-  clearTimeout: handle =>
-    clearTimeout(handle as ReturnType<typeof setTimeout>),
+  clearTimeout: handle => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
 function keyOf(object: KubeObject): string {
-  return `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+  return `${object.kind}/${object.metadata.namespace ?? ''}/${
+    object.metadata.name
+  }`;
 }
 
 function readyCondition(object: KubeObject): Condition | undefined {
@@ -256,7 +257,8 @@ export class EsoController {
       return true;
     }
     const refreshSeconds = Number((store.spec as Spec)?.refreshInterval ?? 0);
-    let interval = refreshSeconds > 0 ? refreshSeconds * 1000 : this.storeRefreshMs;
+    let interval =
+      refreshSeconds > 0 ? refreshSeconds * 1000 : this.storeRefreshMs;
     if (!state.ready) {
       interval = Math.min(interval, this.errorRetryMs);
     }
@@ -296,7 +298,9 @@ export class EsoController {
   private findStore(es: KubeObject): KubeObject | undefined {
     const ref = (es.spec as Spec).secretStoreRef ?? {};
     const cluster = ref.kind === 'ClusterSecretStore';
-    const type = this.cluster.type(cluster ? 'clustersecretstores' : 'secretstores');
+    const type = this.cluster.type(
+      cluster ? 'clustersecretstores' : 'secretstores',
+    );
     try {
       return this.cluster.objects.get(
         type,
@@ -325,11 +329,14 @@ export class EsoController {
   }
 
   private timestamp(): string {
-    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
   }
 
   private withCondition(object: KubeObject, condition: Condition): Condition[] {
-    const conditions = ((object.status as Spec)?.conditions ?? []) as Condition[];
+    const conditions = ((object.status as Spec)?.conditions ??
+      []) as Condition[];
     const previous = conditions.find(c => c.type === condition.type);
     const unchanged =
       previous &&
@@ -345,12 +352,20 @@ export class EsoController {
     return [...conditions.filter(c => c.type !== condition.type), next];
   }
 
-  private async writeStatus(type: ResourceType, object: KubeObject, status: Spec) {
+  private async writeStatus(
+    type: ResourceType,
+    object: KubeObject,
+    status: Spec,
+  ) {
     await this.cluster.objects.update(
       type,
       object.metadata.namespace,
       object.metadata.name!,
-      { ...object, metadata: { ...object.metadata, resourceVersion: undefined }, status },
+      {
+        ...object,
+        metadata: { ...object.metadata, resourceVersion: undefined },
+        status,
+      },
       { subresource: 'status' },
     );
   }
@@ -379,13 +394,19 @@ export class EsoController {
       );
     } catch (error) {
       throw new ProviderError(
-        caError(`failed to get ${kind} ${provider.name}: ${(error as Error).message}`),
+        caError(
+          `failed to get ${kind} ${provider.name}: ${(error as Error).message}`,
+        ),
       );
     }
-    const raw = (source.data as Record<string, string> | undefined)?.[provider.key];
+    const raw = (source.data as Record<string, string> | undefined)?.[
+      provider.key
+    ];
     if (raw === undefined) {
       throw new ProviderError(
-        caError(`failed to get ${kind} ${provider.name}: key ${provider.key} not found`),
+        caError(
+          `failed to get ${kind} ${provider.name}: key ${provider.key} not found`,
+        ),
       );
     }
     return isSecret ? Buffer.from(raw, 'base64').toString('utf8') : raw;
@@ -409,7 +430,9 @@ export class EsoController {
     }
     const ref = kubernetes.serviceAccountRef ?? {};
     const namespace =
-      store.kind === 'ClusterSecretStore' ? ref.namespace : store.metadata.namespace;
+      store.kind === 'ClusterSecretStore'
+        ? ref.namespace
+        : store.metadata.namespace;
     let jwt: string;
     try {
       jwt = await this.cluster.issueServiceAccountToken({
@@ -514,7 +537,9 @@ export class EsoController {
           values[entry.secretKey] = stringValue(secret[property]);
         }
       } catch (error) {
-        throw new ProviderError(dataError(index, key, (error as Error).message));
+        throw new ProviderError(
+          dataError(index, key, (error as Error).message),
+        );
       }
     }
     for (const [index, entry] of ((spec.dataFrom ?? []) as Spec[]).entries()) {
@@ -542,7 +567,10 @@ export class EsoController {
     const secrets = this.cluster.type('secrets');
     const name = this.targetName(es);
     const data = Object.fromEntries(
-      Object.entries(values).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]),
+      Object.entries(values).map(([k, v]) => [
+        k,
+        Buffer.from(v, 'utf8').toString('base64'),
+      ]),
     );
     const existing = this.targetSecret(es);
     if (policy === 'Merge') {

@@ -12,7 +12,10 @@ export type EventType = 'Normal' | 'Warning';
  */
 export class EventRecorder {
   /** Event name by involved object uid, type, reason and message, to find repeats quickly. */
-  private readonly recorded = new Map<string, { namespace: string; name: string }>();
+  private readonly recorded = new Map<
+    string,
+    { namespace: string; name: string }
+  >();
 
   constructor(
     private readonly cluster: KubernetesEmulator,
@@ -28,8 +31,15 @@ export class EventRecorder {
   ): Promise<void> {
     const events = this.cluster.type('events');
     const namespace = object.metadata.namespace ?? 'default';
-    const timestamp = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const dedupeKey = JSON.stringify([object.metadata.uid, type, reason, message]);
+    const timestamp = this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
+    const dedupeKey = JSON.stringify([
+      object.metadata.uid,
+      type,
+      reason,
+      message,
+    ]);
     const seen = this.recorded.get(dedupeKey);
     const existing = seen && this.find(seen.namespace, seen.name);
     if (existing) {
@@ -73,7 +83,11 @@ export class EventRecorder {
 
   private find(namespace: string, name: string): KubeObject | undefined {
     try {
-      return this.cluster.objects.get(this.cluster.type('events'), namespace, name);
+      return this.cluster.objects.get(
+        this.cluster.type('events'),
+        namespace,
+        name,
+      );
     } catch {
       return undefined;
     }

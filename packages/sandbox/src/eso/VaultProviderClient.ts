@@ -40,7 +40,9 @@ function transportError(method: string, url: string, error: NodeVaultError) {
     return `${verb} "${url}": tls: failed to verify certificate: x509: certificate signed by unknown authority`;
   }
   if (error.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return `${verb} "${url}": tls: failed to verify certificate: x509: certificate is valid for other names, not ${new URL(url).hostname}`;
+    return `${verb} "${url}": tls: failed to verify certificate: x509: certificate is valid for other names, not ${
+      new URL(url).hostname
+    }`;
   }
   if (error.code === 'ECONNREFUSED') {
     return `${verb} "${url}": dial tcp ${host}: connect: connection refused`;
@@ -93,14 +95,21 @@ export class VaultProviderClient {
       const result = await this.client().write(path, { role, jwt });
       return result.auth.client_token as string;
     } catch (error) {
-      throw new ProviderError(describe('PUT', `${this.base}/v1/${path}`, error));
+      throw new ProviderError(
+        describe('PUT', `${this.base}/v1/${path}`, error),
+      );
     }
   }
 
   /** The secret's key/value map at `key`; ESO's errors for missing, denied or unreachable. */
-  async readSecret(token: string, key: string): Promise<Record<string, unknown>> {
+  async readSecret(
+    token: string,
+    key: string,
+  ): Promise<Record<string, unknown>> {
     const mount = this.settings.path.replace(/^\/+|\/+$/g, '');
-    const relative = key.startsWith(`${mount}/`) ? key.slice(mount.length + 1) : key;
+    const relative = key.startsWith(`${mount}/`)
+      ? key.slice(mount.length + 1)
+      : key;
     const path =
       this.settings.version === 'v1'
         ? `${mount}/${relative}`
@@ -115,7 +124,9 @@ export class VaultProviderClient {
       if (e.response?.statusCode === 404 && (!errors || errors.length === 0)) {
         throw new ProviderError(SECRET_DOES_NOT_EXIST);
       }
-      throw new ProviderError(readError(describe('GET', `${this.base}/v1/${path}`, error)));
+      throw new ProviderError(
+        readError(describe('GET', `${this.base}/v1/${path}`, error)),
+      );
     }
     const data =
       this.settings.version === 'v1'

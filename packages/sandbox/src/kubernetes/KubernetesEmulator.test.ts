@@ -64,7 +64,10 @@ function externalSecret(
   };
 }
 
-async function withNamespace(cluster: ReturnType<typeof setup>, name = 'example-api') {
+async function withNamespace(
+  cluster: ReturnType<typeof setup>,
+  name = 'example-api',
+) {
   await cluster.core.createNamespace({ body: { metadata: { name } } });
 }
 
@@ -125,18 +128,25 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
       name: 'reader',
     });
     const { CoreV1Api } = await import('@kubernetes/client-node');
-    const asReader = kubeConfigFor(cluster.emulator.url, token).makeApiClient(CoreV1Api);
+    const asReader = kubeConfigFor(cluster.emulator.url, token).makeApiClient(
+      CoreV1Api,
+    );
     const namespaces = await asReader.listNamespace();
     expect(namespaces.items.map(n => n.metadata?.name)).toContain('default');
 
-    await cluster.core.deleteNamespacedServiceAccount({ namespace: 'default', name: 'reader' });
+    await cluster.core.deleteNamespacedServiceAccount({
+      namespace: 'default',
+      name: 'reader',
+    });
     expect((await failure(asReader.listNamespace())).code).toBe(401);
   });
 
   it('creates, reads, patches and deletes ESO objects with KubernetesObjectApi (discovery included)', async () => {
     const cluster = setup();
     await withNamespace(cluster);
-    const created = await cluster.objects.create(externalSecret('example-api-env-file'));
+    const created = await cluster.objects.create(
+      externalSecret('example-api-env-file'),
+    );
     expect(created.metadata?.uid).toBeDefined();
     expect(created.metadata?.generation).toBe(1);
 
@@ -146,7 +156,9 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
       metadata: { name: 'example-api-env-file', namespace: 'example-api' },
     };
     const read = await cluster.objects.read(header);
-    expect(read.metadata?.resourceVersion).toBe(created.metadata?.resourceVersion);
+    expect(read.metadata?.resourceVersion).toBe(
+      created.metadata?.resourceVersion,
+    );
 
     const patched = await cluster.objects.patch<KubernetesObject>(
       {
@@ -173,7 +185,9 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
     await cluster.objects.delete(read);
     const gone = await failure(cluster.objects.read(header));
     expect(gone.code).toBe(404);
-    expect(gone.body).toContain('externalsecrets.external-secrets.io \\"example-api-env-file\\" not found');
+    expect(gone.body).toContain(
+      'externalsecrets.external-secrets.io \\"example-api-env-file\\" not found',
+    );
   });
 
   it('bumps metadata.generation on spec changes only and refuses stale resourceVersions', async () => {
@@ -215,7 +229,10 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
         namespace: 'example-api',
         plural: 'externalsecrets',
         name: 'es',
-        body: { ...labelled, spec: { ...labelled.spec, refreshInterval: '1h' } },
+        body: {
+          ...labelled,
+          spec: { ...labelled.spec, refreshInterval: '1h' },
+        },
       }),
     );
     expect(stale.code).toBe(409);
@@ -233,11 +250,18 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
     ]) {
       const response = await fetch(url, {
         method: 'PATCH',
-        headers: { authorization: 'Bearer sandbox-admin-token', 'content-type': contentType },
-        body: contentType.endsWith('yaml') ? 'spec:\n  refreshInterval: 1m\n' : '{"spec":{}}',
+        headers: {
+          authorization: 'Bearer sandbox-admin-token',
+          'content-type': contentType,
+        },
+        body: contentType.endsWith('yaml')
+          ? 'spec:\n  refreshInterval: 1m\n'
+          : '{"spec":{}}',
       });
       expect(response.status).toBe(415);
-      expect(await response.json()).toMatchObject({ reason: 'UnsupportedMediaType' });
+      expect(await response.json()).toMatchObject({
+        reason: 'UnsupportedMediaType',
+      });
     }
   });
 
@@ -258,11 +282,22 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
     const current = await cluster.custom.getNamespacedCustomObject(params);
     expect(current.status).toBeUndefined();
     const status = {
-      conditions: [{ type: 'Ready', status: 'True', reason: 'SecretSynced', message: 'secret synced' }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'SecretSynced',
+          message: 'secret synced',
+        },
+      ],
     };
     const updated = await cluster.custom.replaceNamespacedCustomObjectStatus({
       ...params,
-      body: { ...current, status, spec: { ...current.spec, refreshInterval: '9h' } },
+      body: {
+        ...current,
+        status,
+        spec: { ...current.spec, refreshInterval: '9h' },
+      },
     });
     expect(updated.status).toEqual(status);
     expect(updated.spec.refreshInterval).toBe('2m');
@@ -275,9 +310,16 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
     const schema = await failure(cluster.objects.create(noRemoteRef));
     expect(schema.code).toBe(422);
     const status = JSON.parse(schema.body);
-    expect(status).toMatchObject({ kind: 'Status', reason: 'Invalid', code: 422 });
+    expect(status).toMatchObject({
+      kind: 'Status',
+      reason: 'Invalid',
+      code: 422,
+    });
     expect(status.details.causes).toContainEqual(
-      expect.objectContaining({ field: 'spec.data[0].remoteRef', message: 'Required value' }),
+      expect.objectContaining({
+        field: 'spec.data[0].remoteRef',
+        message: 'Required value',
+      }),
     );
 
     const duplicate = externalSecret('dup', {
@@ -292,8 +334,12 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
       'admission webhook "validate.externalsecret.external-secrets.io" denied the request: duplicate secretKey: a',
     );
 
-    const empty = await failure(cluster.objects.create(externalSecret('empty', { data: [] })));
-    expect(JSON.parse(empty.body).message).toContain('either data or dataFrom should be specified');
+    const empty = await failure(
+      cluster.objects.create(externalSecret('empty', { data: [] })),
+    );
+    expect(JSON.parse(empty.body).message).toContain(
+      'either data or dataFrom should be specified',
+    );
 
     const store = {
       apiVersion: 'external-secrets.io/v1',
@@ -310,7 +356,10 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
               kubernetes: {
                 mountPath: 'kubernetes',
                 role: 'r',
-                serviceAccountRef: { name: 'external-secrets', namespace: 'external-secrets' },
+                serviceAccountRef: {
+                  name: 'external-secrets',
+                  namespace: 'external-secrets',
+                },
               },
             },
           },
@@ -318,33 +367,87 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
       },
     };
     const storeDenied = await failure(cluster.objects.create(store));
-    expect(JSON.parse(storeDenied.body).message).toContain('missing namespace on caProvider secret');
+    expect(JSON.parse(storeDenied.body).message).toContain(
+      'missing namespace on caProvider secret',
+    );
     const wrongVersion = structuredClone(store);
     wrongVersion.spec.provider.vault.version = 'v3';
     const enumError = await failure(cluster.objects.create(wrongVersion));
     expect(enumError.code).toBe(422);
-    expect(JSON.parse(enumError.body).message).toContain('spec.provider.vault.version: Unsupported value: "v3"');
-    expect(await cluster.emulator.objects.list(cluster.emulator.type('clustersecretstores'))).toEqual([]);
+    expect(JSON.parse(enumError.body).message).toContain(
+      'spec.provider.vault.version: Unsupported value: "v3"',
+    );
+    expect(
+      await cluster.emulator.objects.list(
+        cluster.emulator.type('clustersecretstores'),
+      ),
+    ).toEqual([]);
   });
 
   it('filters lists by label and field selectors', async () => {
     const cluster = setup();
     await withNamespace(cluster);
-    for (const [name, app] of [['a', 'example-api'], ['b', 'example-worker'], ['c', 'example-api']]) {
+    for (const [name, app] of [
+      ['a', 'example-api'],
+      ['b', 'example-worker'],
+      ['c', 'example-api'],
+    ]) {
       await cluster.core.createNamespacedConfigMap({
         namespace: 'example-api',
-        body: { metadata: { name, labels: { app, ...(name === 'c' ? { tier: 'web' } : {}) } } },
+        body: {
+          metadata: {
+            name,
+            labels: { app, ...(name === 'c' ? { tier: 'web' } : {}) },
+          },
+        },
       });
     }
     const names = (list: { items: Array<{ metadata?: { name?: string } }> }) =>
       list.items.map(i => i.metadata?.name);
-    expect(names(await cluster.core.listNamespacedConfigMap({ namespace: 'example-api', labelSelector: 'app=example-api' }))).toEqual(['a', 'c']);
-    expect(names(await cluster.core.listNamespacedConfigMap({ namespace: 'example-api', labelSelector: 'app in (example-api,example-worker),!tier' }))).toEqual(['a', 'b']);
-    expect(names(await cluster.core.listNamespacedConfigMap({ namespace: 'example-api', labelSelector: 'app!=example-api' }))).toEqual(['b']);
-    expect(names(await cluster.core.listNamespacedConfigMap({ namespace: 'example-api', fieldSelector: 'metadata.name=b' }))).toEqual(['b']);
-    expect(names(await cluster.core.listConfigMapForAllNamespaces({ fieldSelector: 'metadata.namespace!=example-api' }))).toEqual([]);
+    expect(
+      names(
+        await cluster.core.listNamespacedConfigMap({
+          namespace: 'example-api',
+          labelSelector: 'app=example-api',
+        }),
+      ),
+    ).toEqual(['a', 'c']);
+    expect(
+      names(
+        await cluster.core.listNamespacedConfigMap({
+          namespace: 'example-api',
+          labelSelector: 'app in (example-api,example-worker),!tier',
+        }),
+      ),
+    ).toEqual(['a', 'b']);
+    expect(
+      names(
+        await cluster.core.listNamespacedConfigMap({
+          namespace: 'example-api',
+          labelSelector: 'app!=example-api',
+        }),
+      ),
+    ).toEqual(['b']);
+    expect(
+      names(
+        await cluster.core.listNamespacedConfigMap({
+          namespace: 'example-api',
+          fieldSelector: 'metadata.name=b',
+        }),
+      ),
+    ).toEqual(['b']);
+    expect(
+      names(
+        await cluster.core.listConfigMapForAllNamespaces({
+          fieldSelector: 'metadata.namespace!=example-api',
+        }),
+      ),
+    ).toEqual([]);
     const unsupported = await failure(
-      cluster.core.listNamespacedConfigMap({ namespace: 'example-api', fieldSelector: 'data.x=1' }),
+      cluster.core.listNamespacedConfigMap({
+        namespace: 'example-api',
+        fieldSelector: 'data.x=1',
+      }),
     );
     expect(unsupported.code).toBe(400);
 
@@ -352,7 +455,11 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
       namespace: 'example-api',
       body: {
         metadata: { name: 'es.1' },
-        involvedObject: { kind: 'ExternalSecret', name: 'es', namespace: 'example-api' },
+        involvedObject: {
+          kind: 'ExternalSecret',
+          name: 'es',
+          namespace: 'example-api',
+        },
         reason: 'UpdateFailed',
         type: 'Warning',
         message: 'boom',
@@ -368,20 +475,29 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
   it('serves Secrets as PartialObjectMetadata and fails loudly on Secret data reads when forbidden', async () => {
     const cluster = setup({ forbidSecretDataReads: true });
     await withNamespace(cluster);
-    await cluster.emulator.objects.create(cluster.emulator.type('secrets'), 'example-api', {
-      metadata: { name: 's', labels: { a: 'b' } },
-      stringData: { password: 'hunter2' },
-    });
+    await cluster.emulator.objects.create(
+      cluster.emulator.type('secrets'),
+      'example-api',
+      {
+        metadata: { name: 's', labels: { a: 'b' } },
+        stringData: { password: 'hunter2' },
+      },
+    );
     const metadataList = await cluster.core.listNamespacedSecret(
       { namespace: 'example-api' },
-      setHeaderOptions('Accept', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json'),
+      setHeaderOptions(
+        'Accept',
+        'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+      ),
     );
     expect((metadataList as any).kind).toBe('PartialObjectMetadataList');
     expect(metadataList.items[0].metadata?.name).toBe('s');
     expect(JSON.stringify(metadataList)).not.toContain('aHVudGVyMg');
     expect(cluster.emulator.requestLog.secretDataReads()).toEqual([]);
 
-    const full = await failure(cluster.core.listNamespacedSecret({ namespace: 'example-api' }));
+    const full = await failure(
+      cluster.core.listNamespacedSecret({ namespace: 'example-api' }),
+    );
     expect(full.code).toBe(403);
     expect(cluster.emulator.requestLog.secretDataReads()).toHaveLength(1);
     expect(() => cluster.emulator.requestLog.assertNoSecretDataReads()).toThrow(
@@ -392,16 +508,21 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
   it('streams Secret watches as PartialObjectMetadata when asked, without counting a data read', async () => {
     const cluster = setup({ forbidSecretDataReads: true });
     await withNamespace(cluster);
-    await cluster.emulator.objects.create(cluster.emulator.type('secrets'), 'example-api', {
-      metadata: { name: 's' },
-      stringData: { password: 'hunter2' },
-    });
+    await cluster.emulator.objects.create(
+      cluster.emulator.type('secrets'),
+      'example-api',
+      {
+        metadata: { name: 's' },
+        stringData: { password: 'hunter2' },
+      },
+    );
     const response = await fetch(
       `${cluster.emulator.url}/api/v1/namespaces/example-api/secrets?watch=true`,
       {
         headers: {
           authorization: 'Bearer sandbox-admin-token',
-          accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json',
+          accept:
+            'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json',
         },
       },
     );
@@ -426,13 +547,17 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
       { headers: { authorization: 'Bearer sandbox-admin-token' } },
     );
     expect(plain.status).toBe(403);
-    expect(cluster.emulator.requestLog.secretDataReads().map(r => r.verb)).toEqual(['watch']);
+    expect(
+      cluster.emulator.requestLog.secretDataReads().map(r => r.verb),
+    ).toEqual(['watch']);
   });
 
   it('streams watch events, including selector transitions and bookmarks when asked', async () => {
     const cluster = setup();
     await withNamespace(cluster);
-    const start = await cluster.core.listNamespacedConfigMap({ namespace: 'example-api' });
+    const start = await cluster.core.listNamespacedConfigMap({
+      namespace: 'example-api',
+    });
     const events = await collectWatch(
       cluster,
       '/api/v1/namespaces/example-api/configmaps',
@@ -451,23 +576,36 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
         await cluster.core.patchNamespacedConfigMap(
-          { namespace: 'example-api', name: 'cm', body: { metadata: { labels: { app: 'y' } } } },
+          {
+            namespace: 'example-api',
+            name: 'cm',
+            body: { metadata: { labels: { app: 'y' } } },
+          },
           setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
         );
         cluster.emulator.sendBookmarks();
       },
       4,
     );
-    expect(events.map(e => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK']);
+    expect(events.map(e => e.type)).toEqual([
+      'ADDED',
+      'MODIFIED',
+      'DELETED',
+      'BOOKMARK',
+    ]);
     expect(events[1].object.data).toEqual({ k: 'v' });
     expect(events[0].object.kind).toBe('ConfigMap');
-    expect(events[3].object.metadata.resourceVersion).toBe(events[2].object.metadata.resourceVersion);
+    expect(events[3].object.metadata.resourceVersion).toBe(
+      events[2].object.metadata.resourceVersion,
+    );
   });
 
   it('answers a watch from a compacted resourceVersion with a 410 Expired ERROR event', async () => {
     const cluster = setup();
     await withNamespace(cluster);
-    const start = await cluster.core.listNamespacedConfigMap({ namespace: 'example-api' });
+    const start = await cluster.core.listNamespacedConfigMap({
+      namespace: 'example-api',
+    });
     cluster.emulator.faults.compactHistory();
     const events = await collectWatch(
       cluster,
@@ -479,7 +617,11 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
     expect(events).toEqual([
       {
         type: 'ERROR',
-        object: expect.objectContaining({ kind: 'Status', code: 410, reason: 'Expired' }),
+        object: expect.objectContaining({
+          kind: 'Status',
+          code: 410,
+          reason: 'Expired',
+        }),
       },
     ]);
   });
@@ -528,7 +670,12 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
     await cluster.objects.create(externalSecret('three'));
     await added('three');
     await informer.stop();
-    expect(informer.list().map(o => o.metadata?.name).sort()).toEqual(['one', 'three', 'two']);
+    expect(
+      informer
+        .list()
+        .map(o => o.metadata?.name)
+        .sort(),
+    ).toEqual(['one', 'three', 'two']);
     expect(seen).toEqual(expect.arrayContaining(['one', 'two', 'three']));
   });
 

@@ -321,7 +321,9 @@ export class KubernetesEmulator {
   /** Replaces the state; open watches end (their clients re-list, as after a restart). */
   importState(state: KubernetesEmulatorState): void {
     if (state.version !== 1) {
-      throw new Error(`Unsupported Kubernetes emulator state version ${state.version}`);
+      throw new Error(
+        `Unsupported Kubernetes emulator state version ${state.version}`,
+      );
     }
     this.faults.dropAllWatches();
     this.store.restore(state.store, RESOURCE_TYPES);
@@ -452,15 +454,31 @@ export class KubernetesEmulator {
         }
         throw notFound(type.plural, type.group, `${name}/${subresource}`);
       }
-      const labels = LabelSelector.parse(query.get('labelSelector') ?? undefined);
+      const labels = LabelSelector.parse(
+        query.get('labelSelector') ?? undefined,
+      );
       const fields = FieldSelector.parse(
         query.get('fieldSelector') ?? undefined,
         type,
       );
       if (isWatch) {
-        return this.watch(type, namespace, labels, fields, query, entry.asMetadata);
+        return this.watch(
+          type,
+          namespace,
+          labels,
+          fields,
+          query,
+          entry.asMetadata,
+        );
       }
-      return this.list(type, namespace, labels, fields, query, entry.asMetadata);
+      return this.list(
+        type,
+        namespace,
+        labels,
+        fields,
+        query,
+        entry.asMetadata,
+      );
     }
 
     // The patch type decides whether the body can be read at all (apply patches are YAML).
@@ -471,7 +489,9 @@ export class KubernetesEmulator {
       entry.verb = 'create';
       return json(
         201,
-        await this.objects.create(type, namespace, body as KubeObject, { dryRun }),
+        await this.objects.create(type, namespace, body as KubeObject, {
+          dryRun,
+        }),
       );
     }
     if (method === 'POST' && name && subresource === 'token') {
@@ -492,14 +512,10 @@ export class KubernetesEmulator {
       entry.verb = 'patch';
       return json(
         200,
-        await this.objects.patch(
-          type,
-          namespace,
-          name,
-          patchType!,
-          body,
-          { dryRun, subresource },
-        ),
+        await this.objects.patch(type, namespace, name, patchType!, body, {
+          dryRun,
+          subresource,
+        }),
       );
     }
     if (method === 'DELETE' && name) {
@@ -510,18 +526,33 @@ export class KubernetesEmulator {
         apiVersion: 'v1',
         metadata: {},
         status: 'Success',
-        details: { name, group: type.group || undefined, kind: type.plural, uid: deleted.metadata.uid },
+        details: {
+          name,
+          group: type.group || undefined,
+          kind: type.plural,
+          uid: deleted.metadata.uid,
+        },
       });
     }
     if (method === 'DELETE') {
       entry.verb = 'deletecollection';
-      const labels = LabelSelector.parse(query.get('labelSelector') ?? undefined);
-      const fields = FieldSelector.parse(query.get('fieldSelector') ?? undefined, type);
+      const labels = LabelSelector.parse(
+        query.get('labelSelector') ?? undefined,
+      );
+      const fields = FieldSelector.parse(
+        query.get('fieldSelector') ?? undefined,
+        type,
+      );
       const items = this.objects
         .list(type, namespace)
         .filter(o => labels.matches(o.metadata.labels) && fields.matches(o));
       for (const item of items) {
-        this.objects.delete(type, item.metadata.namespace, item.metadata.name!, { dryRun });
+        this.objects.delete(
+          type,
+          item.metadata.namespace,
+          item.metadata.name!,
+          { dryRun },
+        );
       }
       return json(200, this.listBody(type, items, false));
     }
@@ -562,14 +593,22 @@ export class KubernetesEmulator {
       case 'group': {
         const found = groups.find(g => g.name === group);
         if (!found) {
-          throw new KubernetesApiError(404, 'NotFound', 'the server could not find the requested resource');
+          throw new KubernetesApiError(
+            404,
+            'NotFound',
+            'the server could not find the requested resource',
+          );
         }
         return json(200, { kind: 'APIGroup', apiVersion: 'v1', ...found });
       }
       default: {
         const list = apiResourceList(group, version);
         if (list.resources.length === 0) {
-          throw new KubernetesApiError(404, 'NotFound', 'the server could not find the requested resource');
+          throw new KubernetesApiError(
+            404,
+            'NotFound',
+            'the server could not find the requested resource',
+          );
         }
         return json(200, list);
       }
@@ -642,11 +681,15 @@ export class KubernetesEmulator {
       .list(type, namespace)
       .filter(o => labels.matches(o.metadata.labels) && fields.matches(o));
     const limit = Number(query.get('limit') ?? 0);
-    const page = limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset);
+    const page =
+      limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset);
     const more = limit > 0 && offset + limit < all.length;
     const continueToken = more
       ? Buffer.from(
-          JSON.stringify({ rv: this.store.currentRevision, offset: offset + limit }),
+          JSON.stringify({
+            rv: this.store.currentRevision,
+            offset: offset + limit,
+          }),
         ).toString('base64url')
       : undefined;
     return json(
@@ -700,7 +743,8 @@ export class KubernetesEmulator {
       const before = inScope(change.previous);
       // Objects entering or leaving a selector appear as ADDED / DELETED, like the watch cache.
       if (change.type === 'DELETED') {
-        if (before || now) stream.send({ type: 'DELETED', object: encode(change.object) });
+        if (before || now)
+          stream.send({ type: 'DELETED', object: encode(change.object) });
       } else if (now && before) {
         stream.send({ type: 'MODIFIED', object: encode(change.object) });
       } else if (now) {
@@ -713,7 +757,11 @@ export class KubernetesEmulator {
     const resourceVersion = query.get('resourceVersion') ?? '';
     const sendInitialEvents = query.get('sendInitialEvents') === 'true';
     const bookmarks = query.get('allowWatchBookmarks') === 'true';
-    if (resourceVersion === '' || resourceVersion === '0' || sendInitialEvents) {
+    if (
+      resourceVersion === '' ||
+      resourceVersion === '0' ||
+      sendInitialEvents
+    ) {
       for (const object of this.objects.list(type, namespace)) {
         if (inScope(object)) {
           stream.send({ type: 'ADDED', object: encode(object) });

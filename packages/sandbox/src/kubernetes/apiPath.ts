@@ -2,7 +2,12 @@ import { ResourceType, resourceTypeForPath } from './resourceTypes';
 
 /** What a request path addresses. */
 export type ApiPath =
-  | { kind: 'discovery'; document: 'api' | 'apis' | 'version' | 'group' | 'groupVersion'; group: string; version: string }
+  | {
+      kind: 'discovery';
+      document: 'api' | 'apis' | 'version' | 'group' | 'groupVersion';
+      group: string;
+      version: string;
+    }
   | {
       kind: 'resource';
       type: ResourceType;
@@ -36,7 +41,12 @@ export function parseApiPath(path: string): ApiPath {
       return { kind: 'discovery', document: 'apis', group: '', version: '' };
     }
     if (segments.length === 2) {
-      return { kind: 'discovery', document: 'group', group: segments[1], version: '' };
+      return {
+        kind: 'discovery',
+        document: 'group',
+        group: segments[1],
+        version: '',
+      };
     }
     group = segments[1];
     version = segments[2];

@@ -5,7 +5,11 @@ import { KubernetesApiError } from './kubernetesStatus';
 import { KubeObject } from './kubeObject';
 import { KubernetesEmulator } from './KubernetesEmulator';
 
-const EXAMPLES = path.resolve(__dirname, '../../../..', '../shared/fixtures/eso/examples/eso');
+const EXAMPLES = path.resolve(
+  __dirname,
+  '../../../..',
+  '../shared/fixtures/eso/examples/eso',
+);
 const haveFixtures = fs.existsSync(EXAMPLES);
 if (!haveFixtures) {
   // eslint-disable-next-line no-console
@@ -44,40 +48,56 @@ async function rejection(object: KubeObject): Promise<KubernetesApiError> {
   throw new Error('expected admission to reject the object');
 }
 
-describeWithFixtures("ESO admission against ESO's own example manifests", () => {
-  it('admits the documented Vault Kubernetes-auth SecretStore and ExternalSecrets', async () => {
-    await expect(admit(example('vault-kubernetes-store.yaml'))).resolves.toMatchObject({
-      metadata: { generation: 1 },
+describeWithFixtures(
+  "ESO admission against ESO's own example manifests",
+  () => {
+    it('admits the documented Vault Kubernetes-auth SecretStore and ExternalSecrets', async () => {
+      await expect(
+        admit(example('vault-kubernetes-store.yaml')),
+      ).resolves.toMatchObject({
+        metadata: { generation: 1 },
+      });
+      const full = example('full-external-secret.yaml');
+      const fullInDefault = {
+        ...full,
+        metadata: { ...full.metadata, namespace: 'default' },
+      };
+      // The docs example carries a numeric annotation, which the real API server rejects too.
+      const numeric = await rejection(fullInDefault);
+      expect(numeric.code).toBe(422);
+      expect(numeric.message).toContain(
+        'metadata.annotations.acme.org/sha: Invalid value: 1234',
+      );
+      fullInDefault.metadata.annotations = { 'acme.org/sha': '1234' };
+      await expect(admit(fullInDefault)).resolves.toBeDefined();
     });
-    const full = example('full-external-secret.yaml');
-    const fullInDefault = { ...full, metadata: { ...full.metadata, namespace: 'default' } };
-    // The docs example carries a numeric annotation, which the real API server rejects too.
-    const numeric = await rejection(fullInDefault);
-    expect(numeric.code).toBe(422);
-    expect(numeric.message).toContain('metadata.annotations.acme.org/sha: Invalid value: 1234');
-    fullInDefault.metadata.annotations = { 'acme.org/sha': '1234' };
-    await expect(admit(fullInDefault)).resolves.toBeDefined();
-  });
 
-  it('rejects the all-providers documentation store: the schema allows one provider', async () => {
-    const error = await rejection(example('full-secret-store.yaml'));
-    expect(error.code).toBe(422);
-    expect(error.message).toMatch(/^SecretStore\.external-secrets\.io "example" is invalid: /);
-    expect(error.toStatus().details?.causes).toContainEqual(
-      expect.objectContaining({
-        field: 'spec.provider',
-        message: expect.stringContaining('must NOT have more than 1 property'),
-      }),
-    );
-  });
+    it('rejects the all-providers documentation store: the schema allows one provider', async () => {
+      const error = await rejection(example('full-secret-store.yaml'));
+      expect(error.code).toBe(422);
+      expect(error.message).toMatch(
+        /^SecretStore\.external-secrets\.io "example" is invalid: /,
+      );
+      expect(error.toStatus().details?.causes).toContainEqual(
+        expect.objectContaining({
+          field: 'spec.provider',
+          message: expect.stringContaining(
+            'must NOT have more than 1 property',
+          ),
+        }),
+      );
+    });
 
-  it('answers schema violations in an example with 422 and the field path', async () => {
-    const store = example('vault-kubernetes-store.yaml');
-    (store.spec as any).provider.vault.auth.kubernetes.role = 42;
-    const error = await rejection(store);
-    expect(error.code).toBe(422);
-    expect(error.toStatus().details?.causes).toContainEqual(
-      expect.objectContaining({ field: 'spec.provider.vault.auth.kubernetes.role' }),
-    );
-  });
-});
+    it('answers schema violations in an example with 422 and the field path', async () => {
+      const store = example('vault-kubernetes-store.yaml');
+      (store.spec as any).provider.vault.auth.kubernetes.role = 42;
+      const error = await rejection(store);
+      expect(error.code).toBe(422);
+      expect(error.toStatus().details?.causes).toContainEqual(
+        expect.objectContaining({
+          field: 'spec.provider.vault.auth.kubernetes.role',
+        }),
+      );
+    });
+  },
+);

@@ -1,8 +1,4 @@
-import {
-  KubernetesApiError,
-  StatusCause,
-  invalid,
-} from './kubernetesStatus';
+import { KubernetesApiError, StatusCause, invalid } from './kubernetesStatus';
 import { KubeObject } from './kubeObject';
 import { ResourceType } from './resourceTypes';
 
@@ -63,7 +59,10 @@ function toCause(object: KubeObject, error: AjvError): StatusCause {
     return {
       reason: 'FieldValueRequired',
       message: 'Required value',
-      field: fieldPath(error.instancePath, String(error.params.missingProperty)),
+      field: fieldPath(
+        error.instancePath,
+        String(error.params.missingProperty),
+      ),
     };
   }
   const field = fieldPath(error.instancePath);
@@ -147,7 +146,9 @@ function externalSecretProblems(spec: Spec): string[] {
   }
   for (const entry of dataFrom) {
     if (!entry.extract && !entry.find && !entry.sourceRef) {
-      problems.push('either extract, find, or sourceRef must be set to dataFrom');
+      problems.push(
+        'either extract, find, or sourceRef must be set to dataFrom',
+      );
     }
   }
   const creationPolicy = spec.target?.creationPolicy ?? 'Owner';
@@ -165,7 +166,11 @@ function externalSecretProblems(spec: Spec): string[] {
   return problems;
 }
 
-function storeProblems(kind: string, namespace: string | undefined, spec: Spec) {
+function storeProblems(
+  kind: string,
+  namespace: string | undefined,
+  spec: Spec,
+) {
   const problems: string[] = [];
   const providers = Object.keys(spec.provider ?? {});
   if (providers.length !== 1) {
@@ -213,7 +218,10 @@ function validateWebhookRules(type: ResourceType, object: KubeObject) {
   if (type.kind === 'ExternalSecret') {
     const problems = externalSecretProblems(spec);
     if (problems.length) {
-      throw webhookDenial('validate.externalsecret.external-secrets.io', problems);
+      throw webhookDenial(
+        'validate.externalsecret.external-secrets.io',
+        problems,
+      );
     }
   }
   if (type.kind === 'SecretStore' || type.kind === 'ClusterSecretStore') {

@@ -49,14 +49,16 @@ export class FieldSelector {
       .map(part => {
         const match = /^([^=!]+)(==|=|!=)(.*)$/.exec(part);
         if (!match) {
-          throw badRequest(`invalid selector: '${text}'; can't understand '${part}'`);
+          throw badRequest(
+            `invalid selector: '${text}'; can't understand '${part}'`,
+          );
         }
         const field = match[1].trim();
         if (!allowed.has(field)) {
           throw badRequest(
-            `"${field}" is not a known field selector: only "${[...allowed].join(
-              '", "',
-            )}"`,
+            `"${field}" is not a known field selector: only "${[
+              ...allowed,
+            ].join('", "')}"`,
           );
         }
         return { field, value: match[3].trim(), equal: match[2] !== '!=' };

@@ -1,7 +1,11 @@
 import { KubernetesApiError } from './kubernetesStatus';
 import { LabelSelector } from './labelSelector';
 
-const labels = { app: 'example-api', tier: 'web', 'backstage.io/kubernetes-id': 'example-api' };
+const labels = {
+  app: 'example-api',
+  tier: 'web',
+  'backstage.io/kubernetes-id': 'example-api',
+};
 
 describe('LabelSelector', () => {
   it.each([

@@ -46,11 +46,15 @@ describe('ObjectRegistry semantics', () => {
   it('requires the namespace to exist and validates names', async () => {
     const c = cluster();
     const missing = await failure(
-      c.objects.create(c.type('configmaps'), 'nope', { metadata: { name: 'cm' } }),
+      c.objects.create(c.type('configmaps'), 'nope', {
+        metadata: { name: 'cm' },
+      }),
     );
     expect(missing.message).toBe('namespaces "nope" not found');
     const badName = await failure(
-      c.objects.create(c.type('configmaps'), 'default', { metadata: { name: 'Bad_Name' } }),
+      c.objects.create(c.type('configmaps'), 'default', {
+        metadata: { name: 'Bad_Name' },
+      }),
     );
     expect(badName.code).toBe(422);
     const duplicate = c.objects.create(c.type('configmaps'), 'default', {
@@ -58,7 +62,9 @@ describe('ObjectRegistry semantics', () => {
     });
     await duplicate;
     const again = await failure(
-      c.objects.create(c.type('configmaps'), 'default', { metadata: { name: 'cm' } }),
+      c.objects.create(c.type('configmaps'), 'default', {
+        metadata: { name: 'cm' },
+      }),
     );
     expect(again.code).toBe(409);
     expect(again.reason).toBe('AlreadyExists');
@@ -101,7 +107,9 @@ describe('ObjectRegistry semantics', () => {
 
   it('deletes what a namespace holds and what an owner owns', async () => {
     const c = cluster();
-    await c.objects.create(c.type('namespaces'), undefined, { metadata: { name: 'app' } });
+    await c.objects.create(c.type('namespaces'), undefined, {
+      metadata: { name: 'app' },
+    });
     const owner = await c.objects.create(c.type('configmaps'), 'app', {
       metadata: { name: 'owner' },
     });
@@ -109,7 +117,12 @@ describe('ObjectRegistry semantics', () => {
       metadata: {
         name: 'owned',
         ownerReferences: [
-          { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid! },
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            name: 'owner',
+            uid: owner.metadata.uid!,
+          },
         ],
       },
     });

@@ -13,11 +13,7 @@ import {
 import { KubeObject } from './kubeObject';
 import { applyMergePatch } from './mergePatch';
 import { ObjectStore } from './objectStore';
-import {
-  RESOURCE_TYPES,
-  ResourceType,
-  apiVersionOf,
-} from './resourceTypes';
+import { RESOURCE_TYPES, ResourceType, apiVersionOf } from './resourceTypes';
 
 const NAMESPACES = RESOURCE_TYPES.find(t => t.plural === 'namespaces')!;
 
@@ -154,7 +150,10 @@ export class ObjectRegistry {
           next.status = current.status;
         }
       }
-      if (type.tracksGeneration && !isDeepStrictEqual(current.spec, next.spec)) {
+      if (
+        type.tracksGeneration &&
+        !isDeepStrictEqual(current.spec, next.spec)
+      ) {
         next.metadata.generation = (current.metadata.generation ?? 0) + 1;
       }
       this.applyKindDefaults(type, next);
@@ -210,11 +209,7 @@ export class ObjectRegistry {
     }
     const sentVersion = (patch as KubeObject | undefined)?.metadata
       ?.resourceVersion;
-    if (
-      patchType !== 'json' &&
-      sentVersion === undefined &&
-      patched.metadata
-    ) {
+    if (patchType !== 'json' && sentVersion === undefined && patched.metadata) {
       patched.metadata.resourceVersion = current.metadata.resourceVersion;
     }
     return this.update(type, namespace, name, patched, options);
@@ -255,7 +250,9 @@ export class ObjectRegistry {
   }
 
   private timestamp(): string {
-    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
   }
 
   private checkTypeMeta(type: ResourceType, object: KubeObject) {
@@ -283,7 +280,9 @@ export class ObjectRegistry {
     }
     const ns = namespace ?? object.metadata.namespace;
     if (!ns) {
-      throw badRequest('the server could not find the requested resource: namespace is required');
+      throw badRequest(
+        'the server could not find the requested resource: namespace is required',
+      );
     }
     if (object.metadata.namespace && object.metadata.namespace !== ns) {
       throw badRequest(

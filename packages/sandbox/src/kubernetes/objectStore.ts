@@ -55,7 +55,9 @@ export class ObjectStore {
     namespace: string | undefined,
     name: string,
   ): KubeObject | undefined {
-    const found = this.objects.get(typeKey(type))?.get(objectKey(namespace, name));
+    const found = this.objects
+      .get(typeKey(type))
+      ?.get(objectKey(namespace, name));
     return found ? structuredClone(found) : undefined;
   }
 

@@ -21,18 +21,27 @@ async function serve(emulator: KubernetesEmulator) {
 
 describe('createKubernetesRequestListener', () => {
   it('serves JSON requests and streams watches over a real socket', async () => {
-    const emulator = new KubernetesEmulator({ url: 'http://127.0.0.1', tokens: [TOKEN] });
+    const emulator = new KubernetesEmulator({
+      url: 'http://127.0.0.1',
+      tokens: [TOKEN],
+    });
     const { base, close } = await serve(emulator);
     try {
-      const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+      const headers = {
+        authorization: `Bearer ${TOKEN}`,
+        'content-type': 'application/json',
+      };
       const unauthorized = await fetch(`${base}/api/v1/namespaces`);
       expect(unauthorized.status).toBe(401);
 
-      const created = await fetch(`${base}/api/v1/namespaces/default/configmaps`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ metadata: { name: 'cm' }, data: { a: '1' } }),
-      });
+      const created = await fetch(
+        `${base}/api/v1/namespaces/default/configmaps`,
+        {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ metadata: { name: 'cm' }, data: { a: '1' } }),
+        },
+      );
       expect(created.status).toBe(201);
       const { metadata } = await created.json();
 
@@ -48,7 +57,10 @@ describe('createKubernetesRequestListener', () => {
       });
       const { value } = await reader.read();
       const event = JSON.parse(new TextDecoder().decode(value).trim());
-      expect(event).toMatchObject({ type: 'DELETED', object: { metadata: { name: 'cm' } } });
+      expect(event).toMatchObject({
+        type: 'DELETED',
+        object: { metadata: { name: 'cm' } },
+      });
       expect(emulator.openWatchCount).toBe(1);
       await reader.cancel();
       for (let i = 0; i < 50 && emulator.openWatchCount > 0; i++) {
@@ -62,12 +74,17 @@ describe('createKubernetesRequestListener', () => {
   });
 
   it('drops the connection while the cluster is down', async () => {
-    const emulator = new KubernetesEmulator({ url: 'http://127.0.0.1', tokens: [TOKEN] });
+    const emulator = new KubernetesEmulator({
+      url: 'http://127.0.0.1',
+      tokens: [TOKEN],
+    });
     const { base, close } = await serve(emulator);
     try {
       emulator.faults.setClusterDown(true);
       await expect(
-        fetch(`${base}/api/v1/namespaces`, { headers: { authorization: `Bearer ${TOKEN}` } }),
+        fetch(`${base}/api/v1/namespaces`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        }),
       ).rejects.toThrow();
     } finally {
       emulator.close();

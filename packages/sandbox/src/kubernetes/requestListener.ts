@@ -23,7 +23,9 @@ export function createKubernetesRequestListener(emulator: KubernetesEmulator) {
       headers[key] = Array.isArray(value) ? value.join(', ') : value;
     }
     const method = (req.method ?? 'GET').toUpperCase();
-    const body = ['GET', 'HEAD'].includes(method) ? undefined : await readBody(req);
+    const body = ['GET', 'HEAD'].includes(method)
+      ? undefined
+      : await readBody(req);
     const response = await emulator.handle({
       method,
       path: url.pathname,

@@ -40,10 +40,7 @@ export class ServiceAccountTokenIssuer {
   private key = randomBytes(32);
   private revoked = new Set<string>();
 
-  constructor(
-    readonly issuer: string,
-    private readonly now: () => Date,
-  ) {}
+  constructor(readonly issuer: string, private readonly now: () => Date) {}
 
   /** The signing key and revocations, so tokens stay valid across a saved and restored state. */
   exportState(): { key: string; revokedTokenIds: string[] } {
@@ -69,7 +66,9 @@ export class ServiceAccountTokenIssuer {
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(this.issuer)
       .setSubject(`system:serviceaccount:${options.namespace}:${options.name}`)
-      .setAudience(options.audiences?.length ? options.audiences : [this.issuer])
+      .setAudience(
+        options.audiences?.length ? options.audiences : [this.issuer],
+      )
       .setIssuedAt(issuedAt)
       .setNotBefore(issuedAt)
       .setExpirationTime(issuedAt + (options.expirationSeconds ?? 3600))

@@ -1,8 +1,10 @@
 import { KubernetesEmulator } from './KubernetesEmulator';
 import { ClusterTokenReviewRequest, createTokenReviewer } from './tokenReview';
 
-const CLUSTER_CA = '-----BEGIN CERTIFICATE-----\nQ0xVU1RFUi1DQQ==\n-----END CERTIFICATE-----\n';
-const OTHER_CA = '-----BEGIN CERTIFICATE-----\nT1RIRVItQ0E=\n-----END CERTIFICATE-----\n';
+const CLUSTER_CA =
+  '-----BEGIN CERTIFICATE-----\nQ0xVU1RFUi1DQQ==\n-----END CERTIFICATE-----\n';
+const OTHER_CA =
+  '-----BEGIN CERTIFICATE-----\nT1RIRVItQ0E=\n-----END CERTIFICATE-----\n';
 const AUDIENCE = 'https://kubernetes.default.svc.cluster.local';
 
 async function setup() {
@@ -14,10 +16,16 @@ async function setup() {
   });
   const sa = cluster.type('serviceaccounts');
   const ns = cluster.type('namespaces');
-  await cluster.objects.create(ns, undefined, { metadata: { name: 'external-secrets' } });
+  await cluster.objects.create(ns, undefined, {
+    metadata: { name: 'external-secrets' },
+  });
   await cluster.objects.create(ns, undefined, { metadata: { name: 'vault' } });
-  await cluster.objects.create(sa, 'external-secrets', { metadata: { name: 'external-secrets' } });
-  await cluster.objects.create(sa, 'vault', { metadata: { name: 'vault-auth' } });
+  await cluster.objects.create(sa, 'external-secrets', {
+    metadata: { name: 'external-secrets' },
+  });
+  await cluster.objects.create(sa, 'vault', {
+    metadata: { name: 'vault-auth' },
+  });
   cluster.grantTokenReview('vault', 'vault-auth');
   const reviewerJwt = await cluster.issueServiceAccountToken({
     namespace: 'vault',
@@ -61,13 +69,24 @@ describe('createTokenReviewer', () => {
   });
 
   it.each([
-    ['an old API server URL', { kubernetesHost: 'https://old-cluster.test:6443' }],
+    [
+      'an old API server URL',
+      { kubernetesHost: 'https://old-cluster.test:6443' },
+    ],
     ['another CA', { kubernetesCaCert: OTHER_CA }],
     ['no CA', { kubernetesCaCert: undefined }],
-    ['a reviewer JWT from another cluster', { tokenReviewerJwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6dmF1bHQ6dmF1bHQtYXV0aCJ9.c2ln' }],
+    [
+      'a reviewer JWT from another cluster',
+      {
+        tokenReviewerJwt:
+          'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6dmF1bHQ6dmF1bHQtYXV0aCJ9.c2ln',
+      },
+    ],
   ])('denies with permission denied when Vault holds %s', async (_, change) => {
     const { review, request } = await setup();
-    await expect(review({ ...request, ...change })).resolves.toEqual('permission denied');
+    await expect(review({ ...request, ...change })).resolves.toEqual(
+      'permission denied',
+    );
   });
 
   it('denies when the reviewer JWT expired or lost its auth-delegator binding', async () => {
@@ -82,26 +101,47 @@ describe('createTokenReviewer', () => {
       name: 'external-secrets',
       audiences: [AUDIENCE],
     });
-    await expect(review({ ...request, jwt: fresh })).resolves.toEqual('permission denied');
+    await expect(review({ ...request, jwt: fresh })).resolves.toEqual(
+      'permission denied',
+    );
   });
 
   it('answers role and claim mismatches with Vault messages', async () => {
     const { review, request, cluster } = await setup();
     const role = request.role!;
     await expect(
-      review({ ...request, role: { ...role, boundServiceAccountNames: ['eso'] } }),
+      review({
+        ...request,
+        role: { ...role, boundServiceAccountNames: ['eso'] },
+      }),
     ).resolves.toEqual('service account name not authorized');
     await expect(
-      review({ ...request, role: { ...role, boundServiceAccountNamespaces: ['eso'] } }),
+      review({
+        ...request,
+        role: { ...role, boundServiceAccountNamespaces: ['eso'] },
+      }),
     ).resolves.toEqual('namespace not authorized');
     await expect(
-      review({ ...request, role: { ...role, boundServiceAccountNames: ['*'], audience: 'vault' } }),
-    ).resolves.toEqual(expect.stringMatching(/^invalid audience \(aud\) claim/));
+      review({
+        ...request,
+        role: { ...role, boundServiceAccountNames: ['*'], audience: 'vault' },
+      }),
+    ).resolves.toEqual(
+      expect.stringMatching(/^invalid audience \(aud\) claim/),
+    );
     await expect(
-      review({ ...request, issuer: 'https://issuer.example', disableIssValidation: false }),
+      review({
+        ...request,
+        issuer: 'https://issuer.example',
+        disableIssValidation: false,
+      }),
     ).resolves.toEqual('claim "iss" is invalid');
     await expect(
-      review({ ...request, issuer: cluster.issuer, disableIssValidation: false }),
+      review({
+        ...request,
+        issuer: cluster.issuer,
+        disableIssValidation: false,
+      }),
     ).resolves.toHaveProperty('serviceAccountName');
   });
 
@@ -110,7 +150,11 @@ describe('createTokenReviewer', () => {
     cluster.faults.setClusterDown(true);
     await expect(review(request)).resolves.toEqual('permission denied');
     cluster.faults.setClusterDown(false);
-    cluster.objects.delete(cluster.type('serviceaccounts'), 'external-secrets', 'external-secrets');
+    cluster.objects.delete(
+      cluster.type('serviceaccounts'),
+      'external-secrets',
+      'external-secrets',
+    );
     await expect(review(request)).resolves.toEqual('permission denied');
   });
 });
@@ -126,12 +170,20 @@ describe('saved and restored emulator state', () => {
     restarted.importState(saved);
     expect(restarted.caCertPem).toBe(CLUSTER_CA);
     expect(
-      restarted.objects.get(restarted.type('serviceaccounts'), 'vault', 'vault-auth').metadata
-        .uid,
-    ).toBe(cluster.objects.get(cluster.type('serviceaccounts'), 'vault', 'vault-auth').metadata.uid);
-    await expect(createTokenReviewer(restarted)(request)).resolves.toHaveProperty(
-      'serviceAccountName',
-      'external-secrets',
+      restarted.objects.get(
+        restarted.type('serviceaccounts'),
+        'vault',
+        'vault-auth',
+      ).metadata.uid,
+    ).toBe(
+      cluster.objects.get(
+        cluster.type('serviceaccounts'),
+        'vault',
+        'vault-auth',
+      ).metadata.uid,
     );
+    await expect(
+      createTokenReviewer(restarted)(request),
+    ).resolves.toHaveProperty('serviceAccountName', 'external-secrets');
   });
 });

@@ -100,7 +100,10 @@ export function createTokenReviewer(
       return PERMISSION_DENIED;
     }
     const tls = cluster.url.startsWith('https:') && cluster.caCertPem;
-    if (tls && normalizePem(request.kubernetesCaCert) !== normalizePem(cluster.caCertPem)) {
+    if (
+      tls &&
+      normalizePem(request.kubernetesCaCert) !== normalizePem(cluster.caCertPem)
+    ) {
       return PERMISSION_DENIED;
     }
     // Without a reviewer JWT, Vault reviews the login token with itself.

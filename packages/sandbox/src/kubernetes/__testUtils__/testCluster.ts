@@ -4,7 +4,10 @@ import {
   KubeConfig,
   KubernetesObjectApi,
 } from '@kubernetes/client-node';
-import { KubernetesEmulator, KubernetesEmulatorOptions } from '../KubernetesEmulator';
+import {
+  KubernetesEmulator,
+  KubernetesEmulatorOptions,
+} from '../KubernetesEmulator';
 
 /** The bearer token the test helpers configure clients with. */
 export const TEST_ADMIN_TOKEN = 'sandbox-admin-token';
@@ -25,7 +28,9 @@ export function kubeConfigFor(url: string, token?: string): KubeConfig {
 }
 
 /** A fresh emulator plus client-node APIs bound to it. Used by tests only. */
-export function createTestCluster(options: Partial<KubernetesEmulatorOptions> = {}) {
+export function createTestCluster(
+  options: Partial<KubernetesEmulatorOptions> = {},
+) {
   const emulator = new KubernetesEmulator({
     url: 'https://k8s.sandbox.test:6443',
     tokens: [TEST_ADMIN_TOKEN],

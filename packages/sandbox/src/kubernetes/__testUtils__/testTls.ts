@@ -23,10 +23,15 @@ export function createTestServerTls() {
   const caKeys = forge.pki.rsa.generateKeyPair(1024);
   const serverKeys = forge.pki.rsa.generateKeyPair(1024);
   const caName = 'sandbox-test-vault-ca';
-  const caPem = certificate(caName, caKeys.publicKey, { name: caName, key: caKeys.privateKey }, [
-    { name: 'basicConstraints', cA: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true },
-  ]);
+  const caPem = certificate(
+    caName,
+    caKeys.publicKey,
+    { name: caName, key: caKeys.privateKey },
+    [
+      { name: 'basicConstraints', cA: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true },
+    ],
+  );
   const certPem = certificate(
     '127.0.0.1',
     serverKeys.publicKey,
