@@ -633,6 +633,14 @@ describe('createVaultRequestListener', () => {
         'list',
         'list',
       ]);
+      const malformed = await fetch(
+        `http://127.0.0.1:${port}/v1/nomount/%E0%A4%A`,
+        { headers: { 'X-Vault-Token': 'root' } },
+      );
+      expect(malformed.status).toBe(404);
+      expect((await malformed.json()).errors[0]).toContain(
+        'no handler for route "nomount/%E0%A4%A"',
+      );
     } finally {
       await new Promise(resolve => http.close(resolve));
       server.listen({ onUnhandledRequest: 'error' });

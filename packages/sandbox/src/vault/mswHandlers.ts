@@ -1,4 +1,5 @@
 import { HttpResponse, http } from 'msw';
+import { decodePath } from './decodePath';
 import { VaultEmulator } from './VaultEmulator';
 
 /**
@@ -22,7 +23,7 @@ export function vaultHandlers(emulator: VaultEmulator, baseUrl: string) {
           : await request.text();
       const response = await emulator.handle({
         method: request.method,
-        path: decodeURIComponent(url.pathname),
+        path: decodePath(url.pathname),
         query: Object.fromEntries(url.searchParams.entries()),
         headers,
         body: text === '' ? undefined : text,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodePath } from './decodePath';
 import { VaultEmulator } from './VaultEmulator';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -35,7 +36,7 @@ export function createVaultRequestListener(emulator: VaultEmulator) {
       emulator
         .handle({
           method: req.method ?? 'GET',
-          path: decodeURIComponent(url.pathname),
+          path: decodePath(url.pathname),
           query: Object.fromEntries(url.searchParams.entries()),
           headers: req.headers,
           body: text === '' ? undefined : text,
