@@ -57,6 +57,16 @@ describe('New Frontend System plugin', () => {
     expect(plugin.pluginId).toBe('external-secrets');
   });
 
+  it('exposes the extension ids documented in the README', () => {
+    for (const id of [
+      'api:external-secrets',
+      'entity-card:external-secrets/status',
+      'entity-content:external-secrets/secrets',
+    ] as const) {
+      expect(plugin.getExtension(id)).toBeDefined();
+    }
+  });
+
   it('offers the card as an info card for annotated entities only', async () => {
     const tester = createExtensionTester(externalSecretsEntityCard);
     expect(tester.get(EntityCardBlueprint.dataRefs.type)).toBe('info');
