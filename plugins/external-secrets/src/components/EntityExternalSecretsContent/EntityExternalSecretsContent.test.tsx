@@ -123,6 +123,8 @@ describe('EntityExternalSecretsContent', () => {
 
   it('expands a row to its findings with fixes, conditions and chain', async () => {
     const es = failingExternalSecret({
+      sourceLocation:
+        'https://github.com/acme/gitops/blob/main/apps/example-api/externalsecret.yaml',
       store: {
         ...failingExternalSecret().store,
         vault: {
@@ -168,6 +170,12 @@ describe('EntityExternalSecretsContent', () => {
       'ExternalSecretexample-api/example-api-config',
       'Secretexample-api/example-api-config (missing)',
     ]);
+    expect(
+      within(details).getByRole('link', { name: /externalsecret\.yaml/ }),
+    ).toHaveAttribute(
+      'href',
+      'https://github.com/acme/gitops/blob/main/apps/example-api/externalsecret.yaml',
+    );
   });
 
   it('hides "Sync now" without the sync permission', async () => {

@@ -1,3 +1,4 @@
+import { Link } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -87,6 +88,12 @@ export function ExternalSecretDetails(props: {
           Chain
         </Typography>
         <SecretChain externalSecret={es} />
+        {es.sourceLocation && (
+          <Typography variant="body2">
+            Manifest in Git:{' '}
+            <Link to={es.sourceLocation}>{es.sourceLocation}</Link>
+          </Typography>
+        )}
       </Box>
     </Box>
   );
