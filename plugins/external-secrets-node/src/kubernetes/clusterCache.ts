@@ -179,7 +179,8 @@ export class ClusterCache {
       path: `/apis/${ESO_API_GROUP}/${ESO_VERSION}/externalsecrets`,
       list: eso('externalsecrets'),
       onChange: (type, object) => this.externalSecretChanged(type, object),
-      onError: error => this.informerFailed('ExternalSecret', error),
+      onError: (error, repeated) =>
+        this.informerFailed('ExternalSecret', error, repeated),
     });
     this.clusterStores = new ResourceInformer<SecretStoreObject>({
       ...common,
@@ -187,7 +188,8 @@ export class ClusterCache {
       path: `/apis/${ESO_API_GROUP}/${ESO_VERSION}/clustersecretstores`,
       list: eso('clustersecretstores'),
       onChange: (type, object) => this.emit('ClusterSecretStore', type, object),
-      onError: error => this.informerFailed('ClusterSecretStore', error),
+      onError: (error, repeated) =>
+        this.informerFailed('ClusterSecretStore', error, repeated),
     });
     this.namespacedStores = new ResourceInformer<SecretStoreObject>({
       ...common,
@@ -195,7 +197,8 @@ export class ClusterCache {
       path: `/apis/${ESO_API_GROUP}/${ESO_VERSION}/secretstores`,
       list: eso('secretstores'),
       onChange: (type, object) => this.emit('SecretStore', type, object),
-      onError: error => this.informerFailed('SecretStore', error),
+      onError: (error, repeated) =>
+        this.informerFailed('SecretStore', error, repeated),
     });
     // A field selector cannot OR kinds, so each involved kind gets its own watch.
     this.eventInformers = (
@@ -212,7 +215,8 @@ export class ClusterCache {
             KubernetesListObject<EventObject>
           >,
         onChange: (type, object) => this.eventChanged(type, object),
-        onError: error => this.informerFailed(`Event(${kind})`, error),
+        onError: (error, repeated) =>
+          this.informerFailed(`Event(${kind})`, error, repeated),
       });
     });
     this.secrets = new ResourceInformer<SecretMetadataObject>({
@@ -235,7 +239,8 @@ export class ClusterCache {
         delete raw.stringData;
         this.emit('Secret', type, object);
       },
-      onError: error => this.informerFailed('Secret', error),
+      onError: (error, repeated) =>
+        this.informerFailed('Secret', error, repeated),
     });
   }
 
@@ -394,10 +399,13 @@ export class ClusterCache {
     return index < 0 ? undefined : this.eventInformers[index];
   }
 
-  private informerFailed(resource: string, error: Error) {
-    this.logger.warn(
-      `List/watch of ${resource} failed, retrying: ${error.message}`,
-    );
+  private informerFailed(resource: string, error: Error, repeated: boolean) {
+    const text = `List/watch of ${resource} failed, retrying with backoff: ${error.message}`;
+    if (repeated) {
+      this.logger.debug(text);
+    } else {
+      this.logger.warn(text);
+    }
   }
 
   private emit(

@@ -59,7 +59,8 @@ export interface ResourceInformerOptions<T extends KubernetesObject> {
   fieldSelector?: string;
   backoff?: BackoffOptions;
   onChange: (type: CacheChangeType, object: T) => void;
-  onError?: (error: Error) => void;
+  /** `repeated` is true while the same outage goes on, so callers can log it once */
+  onError?: (error: Error, repeated: boolean) => void;
 }
 
 function describe(error: unknown): string {
@@ -220,9 +221,11 @@ export class ResourceInformer<T extends KubernetesObject> {
     if (instance !== this.current && instance !== this.previous) {
       return;
     }
+    const repeated = !this.state.healthy && this.state.lastError !== undefined;
     this.state = { ...this.state, healthy: false, lastError: describe(error) };
     this.options.onError?.(
       error instanceof Error ? error : new Error(String(error)),
+      repeated,
     );
     if (this.stopped || this.retryTimer) {
       return;

@@ -1,0 +1,131 @@
+import {
+  VaultConfigurationReader,
+  VaultFactsProvider,
+} from './VaultFactsProvider';
+
+const ref = {
+  server: 'https://vault.example.test:8200',
+  path: 'secret',
+  authMountPath: 'kubernetes',
+  role: 'external-secrets-example-api',
+};
+
+function reader(overrides: Partial<VaultConfigurationReader> = {}) {
+  return {
+    kvVersion: jest.fn(async () => 2 as const),
+    readKubernetesAuthConfig: jest.fn(async () => ({
+      kubernetesHost: 'https://cluster-a.example.test:6443',
+      kubernetesCaCert: '',
+      issuer: '',
+      disableIssValidation: true,
+      tokenReviewerJwtSet: true,
+    })),
+    readKubernetesRole: jest.fn(async () => ({
+      boundServiceAccountNames: ['external-secrets'],
+      boundServiceAccountNamespaces: ['external-secrets'],
+      audience: '',
+      tokenPolicies: ['example-api'],
+      tokenTtlSeconds: 3600,
+      tokenMaxTtlSeconds: 0,
+    })),
+    readPolicy: jest.fn(
+      async () =>
+        'path "secret/data/example-api/*" { capabilities = ["read"] }',
+    ),
+    readKvMetadata: jest.fn(async () => undefined),
+    ...overrides,
+  };
+}
+
+describe('VaultFactsProvider', () => {
+  it('reads configuration and metadata, then serves them from the cache until the TTL ends', async () => {
+    let now = 0;
+    const vault = reader();
+    const provider = new VaultFactsProvider({
+      reader: vault,
+      baseUrl: 'https://vault.example.test:8200/',
+      ttlMs: 60_000,
+      now: () => now,
+    });
+    const facts = await provider.factsFor(ref, ['example-api/env-file']);
+    expect(facts).toMatchObject({
+      kvVersion: 2,
+      role: { tokenPolicies: ['example-api'] },
+      policies: {
+        'example-api': expect.stringContaining('secret/data/example-api/*'),
+      },
+      kvExists: { 'example-api/env-file': false },
+    });
+    await provider.factsFor(ref, ['example-api/env-file']);
+    expect(vault.readKubernetesRole).toHaveBeenCalledTimes(1);
+    now = 61_000;
+    await provider.factsFor(ref, ['example-api/env-file']);
+    expect(vault.readKubernetesRole).toHaveBeenCalledTimes(2);
+  });
+
+  it('reports Vault being down as an error in the facts instead of throwing', async () => {
+    const vault = reader({
+      readKubernetesRole: jest.fn(async () => {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:8200');
+      }),
+    });
+    const provider = new VaultFactsProvider({
+      reader: vault,
+      baseUrl: 'https://vault.example.test:8200',
+    });
+    await expect(provider.factsFor(ref, [])).resolves.toEqual({
+      error: 'connect ECONNREFUSED 127.0.0.1:8200',
+    });
+  });
+
+  it('does not cache failures', async () => {
+    let fail = true;
+    const vault = reader({
+      readKubernetesAuthConfig: jest.fn(async () => {
+        if (fail) throw new Error('503');
+        return undefined;
+      }),
+    });
+    const provider = new VaultFactsProvider({
+      reader: vault,
+      baseUrl: 'https://vault.example.test:8200',
+    });
+    expect((await provider.factsFor(ref, []))?.error).toBe('503');
+    fail = false;
+    expect(await provider.factsFor(ref, [])).toMatchObject({
+      authConfig: null,
+    });
+  });
+
+  it('stops reading beyond its per-second budget', async () => {
+    const vault = reader();
+    const provider = new VaultFactsProvider({
+      reader: vault,
+      baseUrl: 'https://vault.example.test:8200',
+      maxReadsPerSecond: 3,
+      now: () => 5,
+    });
+    const facts = await provider.factsFor(ref, ['a', 'b', 'c']);
+    expect(facts?.error).toMatch(/too many Vault reads/);
+    const calls = Object.values(vault).reduce(
+      (sum, fn) => sum + (fn as jest.Mock).mock.calls.length,
+      0,
+    );
+    expect(calls).toBe(3);
+  });
+
+  it('does not diagnose stores on another Vault server', async () => {
+    const vault = reader();
+    const provider = new VaultFactsProvider({
+      reader: vault,
+      baseUrl: 'https://vault.example.test:8200',
+    });
+    expect(
+      await provider.factsFor(
+        { ...ref, server: 'https://other-vault.example.test:8200' },
+        [],
+      ),
+    ).toBeUndefined();
+    expect(vault.readKubernetesRole).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,86 @@
+import { ConfigReader } from '@backstage/config';
+import { readClusterConfigs } from './clusterConfig';
+
+const read = (clusters: any) =>
+  readClusterConfigs(new ConfigReader({ externalSecrets: { clusters } }));
+
+describe('readClusterConfigs', () => {
+  it('is empty when nothing is configured', () => {
+    expect(readClusterConfigs(new ConfigReader({}))).toEqual([]);
+  });
+
+  it('reads a service account cluster with defaults', () => {
+    expect(
+      read([
+        {
+          name: 'prod',
+          url: 'https://k8s.example.test:6443/',
+          serviceAccountToken: 't',
+          caData: 'Q0E=',
+        },
+      ]),
+    ).toEqual([
+      {
+        name: 'prod',
+        url: 'https://k8s.example.test:6443',
+        authProvider: 'serviceAccount',
+        serviceAccountToken: 't',
+        caData: 'Q0E=',
+        caFile: undefined,
+        skipTLSVerify: false,
+        kubeconfigPath: undefined,
+        context: undefined,
+      },
+    ]);
+  });
+
+  it('reads a kubeconfig context without url or token', () => {
+    expect(
+      read([
+        { name: 'local', authProvider: 'kubeconfig', context: 'kind-dev' },
+      ])[0],
+    ).toMatchObject({ authProvider: 'kubeconfig', context: 'kind-dev' });
+  });
+
+  it.each([
+    [[{ name: 'a', serviceAccountToken: 't' }], /needs a url/],
+    [[{ name: 'a', url: 'https://x.test' }], /needs a serviceAccountToken/],
+    [
+      [{ name: 'a', url: 'ftp://x.test', serviceAccountToken: 't' }],
+      /http\(s\) URL/,
+    ],
+    [
+      [{ name: 'a', url: 'not a url', serviceAccountToken: 't' }],
+      /is not a URL/,
+    ],
+    [
+      [{ name: 'a', authProvider: 'aws', url: 'https://x.test' }],
+      /not supported/,
+    ],
+    [
+      [{ name: 'bad name', url: 'https://x.test', serviceAccountToken: 't' }],
+      /name/,
+    ],
+    [
+      [
+        {
+          name: 'a',
+          url: 'https://x.test',
+          serviceAccountToken: 't',
+          caData: 'x',
+          caFile: '/y',
+        },
+      ],
+      /both caData and caFile/,
+    ],
+    [
+      [
+        { name: 'a', url: 'https://x.test', serviceAccountToken: 't' },
+        { name: 'a', url: 'https://y.test', serviceAccountToken: 't' },
+      ],
+      /two clusters named "a"/,
+    ],
+  ])('rejects %j', (clusters, message) => {
+    expect(() => read(clusters)).toThrow(message);
+  });
+});
