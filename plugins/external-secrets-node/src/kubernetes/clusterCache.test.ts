@@ -2,8 +2,8 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { setupServer } from 'msw/node';
 import { ClusterCache, ClusterCacheChange } from './clusterCache';
 import { parseLabelSelector } from './labelSelector';
-import { FakeKubernetesApi } from './testUtils/fakeKubernetesApi';
-import { eventually } from './testUtils/eventually';
+import { FakeKubernetesApi } from './__testUtils__/fakeKubernetesApi';
+import { eventually } from './__testUtils__/eventually';
 import {
   CSS_PATH,
   ES_PATH,
@@ -13,7 +13,7 @@ import {
   externalSecret,
   secret,
   warningEvent,
-} from './testUtils/fixtures';
+} from './__testUtils__/fixtures';
 
 const api = new FakeKubernetesApi({
   baseUrl: 'https://cluster-a.example.test:6443',

@@ -47,13 +47,11 @@ const has = (text: string, pattern: RegExp) => pattern.test(text);
 function normalizeUrl(url: string): string {
   try {
     const parsed = new URL(url);
-    const port =
-      parsed.port ||
-      (parsed.protocol === 'https:'
-        ? '443'
-        : parsed.protocol === 'http:'
-        ? '80'
-        : '');
+    const defaultPorts: Record<string, string> = {
+      'https:': '443',
+      'http:': '80',
+    };
+    const port = parsed.port || defaultPorts[parsed.protocol] || '';
     return `${
       parsed.protocol
     }//${parsed.hostname.toLowerCase()}:${port}${parsed.pathname.replace(
