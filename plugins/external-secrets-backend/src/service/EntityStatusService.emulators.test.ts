@@ -1,0 +1,248 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import type { Entity } from '@backstage/catalog-model';
+import {
+  ClusterCache,
+  VaultClient,
+} from '@gitops-secrets/plugin-external-secrets-node';
+import { setupServer } from 'msw/node';
+import NodeVault from 'node-vault';
+import {
+  createTokenReviewer,
+  EsoController,
+  KubernetesEmulator,
+  kubernetesHandlers,
+  VaultEmulator,
+  vaultHandlers,
+} from 'sandbox';
+import { createTestCaPem } from 'sandbox/src/vault/testCertificate';
+import { EntityStatusService } from './EntityStatusService';
+import { VaultFactsProvider } from './VaultFactsProvider';
+
+// Key generation and the emulators are slow on the shared test machine.
+jest.setTimeout(60_000);
+
+const VAULT_URL = 'https://vault.status.test:8200';
+const READER_TOKEN = 'status-reader-token';
+const CLUSTER_CA = createTestCaPem('status-cluster-ca');
+const VAULT_CA = createTestCaPem('status-vault-ca');
+const server = setupServer();
+
+const entity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'example-api',
+    namespace: 'default',
+    annotations: { 'backstage.io/kubernetes-id': 'example-api' },
+  },
+};
+
+async function environment(
+  options: { property?: string; policy?: string; kubernetesHost?: string } = {},
+) {
+  const cluster = new KubernetesEmulator({
+    url: 'https://k8s.status.test:6443',
+    caCertPem: CLUSTER_CA,
+    tokens: [READER_TOKEN],
+    forbidSecretDataReads: true,
+  });
+  const vault = new VaultEmulator({
+    tokenReviewer: createTokenReviewer(cluster),
+  });
+  server.use(
+    ...kubernetesHandlers(cluster),
+    ...vaultHandlers(vault, VAULT_URL),
+  );
+  const root = NodeVault({
+    endpoint: VAULT_URL,
+    token: vault.rootToken,
+    noCustomHTTPVerbs: true,
+  });
+  const type = (plural: string) => cluster.type(plural);
+
+  for (const name of ['external-secrets', 'example-api', 'vault']) {
+    await cluster.objects.create(type('namespaces'), undefined, {
+      metadata: { name },
+    });
+  }
+  await cluster.objects.create(type('serviceaccounts'), 'external-secrets', {
+    metadata: { name: 'external-secrets' },
+  });
+  await cluster.objects.create(type('serviceaccounts'), 'vault', {
+    metadata: { name: 'vault-auth' },
+  });
+  cluster.grantTokenReview('vault', 'vault-auth');
+  await cluster.objects.create(type('configmaps'), 'external-secrets', {
+    metadata: { name: 'vault-ca' },
+    data: { 'ca.crt': VAULT_CA },
+  });
+  const reviewerJwt = await cluster.issueServiceAccountToken({
+    namespace: 'vault',
+    name: 'vault-auth',
+    expirationSeconds: 3600,
+  });
+
+  await root.write('secret/data/example-api/env-file', {
+    data: { dotenv: 'API_KEY=never-shown' },
+  });
+  await root.write('sys/policies/acl/example-api', {
+    policy:
+      options.policy ??
+      'path "secret/data/example-api/*" { capabilities = ["read"] }',
+  });
+  await root.write('auth/kubernetes/config', {
+    kubernetes_host: options.kubernetesHost ?? cluster.url,
+    kubernetes_ca_cert: CLUSTER_CA,
+    token_reviewer_jwt: reviewerJwt,
+  });
+  await root.write('auth/kubernetes/role/external-secrets-example-api', {
+    bound_service_account_names: ['external-secrets'],
+    bound_service_account_namespaces: ['external-secrets'],
+    audience: 'https://kubernetes.default.svc.cluster.local',
+    token_policies: ['example-api'],
+    token_ttl: '1h',
+  });
+  await cluster.objects.create(type('clustersecretstores'), undefined, {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ClusterSecretStore',
+    metadata: { name: 'vault-example-api' },
+    spec: {
+      provider: {
+        vault: {
+          server: VAULT_URL,
+          path: 'secret',
+          version: 'v2',
+          caProvider: {
+            type: 'ConfigMap',
+            name: 'vault-ca',
+            key: 'ca.crt',
+            namespace: 'external-secrets',
+          },
+          auth: {
+            kubernetes: {
+              mountPath: 'kubernetes',
+              role: 'external-secrets-example-api',
+              serviceAccountRef: {
+                name: 'external-secrets',
+                namespace: 'external-secrets',
+              },
+            },
+          },
+        },
+      },
+    },
+  });
+  await cluster.objects.create(type('externalsecrets'), 'example-api', {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: {
+      name: 'example-api-env-file',
+      labels: { 'backstage.io/kubernetes-id': 'example-api' },
+    },
+    spec: {
+      refreshInterval: '2m',
+      secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-example-api' },
+      target: { name: 'example-api-env-file', creationPolicy: 'Owner' },
+      data: [
+        {
+          secretKey: '.env',
+          remoteRef: {
+            key: 'example-api/env-file',
+            property: options.property ?? 'dotenv',
+          },
+        },
+      ],
+    },
+  });
+  const controller = new EsoController({ cluster, errorRetryMs: 60_000 });
+  await controller.reconcileAll();
+
+  const logger = mockServices.logger.mock();
+  const cache = ClusterCache.create(
+    {
+      name: 'sandbox',
+      url: cluster.url,
+      authProvider: 'serviceAccount',
+      serviceAccountToken: READER_TOKEN,
+      caData: Buffer.from(CLUSTER_CA).toString('base64'),
+      skipTLSVerify: false,
+    },
+    { logger, backoff: { initialMs: 20, maxMs: 200 } },
+  );
+  cache.start();
+  const client = new VaultClient(
+    {
+      baseUrl: VAULT_URL,
+      timeoutMs: 5000,
+      maxRetries: 0,
+      retryBaseDelayMs: 10,
+      kvMount: 'secret',
+      kvVersion: 2,
+      auth: { type: 'token', token: vault.rootToken },
+    },
+    { logger },
+  );
+  const service = new EntityStatusService({
+    clusters: [cache],
+    vault: new VaultFactsProvider({ reader: client, baseUrl: VAULT_URL }),
+  });
+  const status = async () => {
+    for (let i = 0; i < 200 && !cache.health().synced; i++) {
+      await new Promise(resolve => setTimeout(resolve, 25));
+    }
+    return service.getStatus(entity);
+  };
+  return { cluster, cache, status };
+}
+
+describe('EntityStatusService against the Kubernetes, ESO and Vault emulators', () => {
+  let stop: (() => Promise<void>) | undefined;
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterEach(async () => {
+    await stop?.();
+    server.resetHandlers();
+  });
+  afterAll(() => server.close());
+
+  it.each([
+    ['a healthy sync', {}, 'Synced', [] as string[], /secret synced/],
+    [
+      'a missing property',
+      { property: 'nope' },
+      'Error',
+      ['PROPERTY_MISSING'],
+      /cannot find secret data for key: "nope"/,
+    ],
+    [
+      'a policy without data/',
+      { policy: 'path "secret/example-api/*" { capabilities = ["read"] }' },
+      'Error',
+      ['POLICY_MISSING_KV2_DATA_PATH'],
+      /permission denied/,
+    ],
+    [
+      'Vault auth pointing at an old API server',
+      { kubernetesHost: 'https://old-k8s.status.test:6443' },
+      'Error',
+      ['STORE_NOT_READY', 'VAULT_AUTH_HOST_MISMATCH'],
+      /is not ready/,
+    ],
+  ])('reports %s', async (_name, options, state, codes, message) => {
+    const env = await environment(options);
+    stop = () => env.cache.stop();
+    const result = await env.status();
+    expect(result.clusters).toEqual([
+      expect.objectContaining({
+        name: 'sandbox',
+        reachable: true,
+        synced: true,
+      }),
+    ]);
+    expect(result.externalSecrets).toHaveLength(1);
+    const [row] = result.externalSecrets;
+    expect(row.state).toBe(state);
+    expect(row.message).toMatch(message);
+    expect(row.findings.map(f => f.code).sort()).toEqual([...codes].sort());
+    expect(JSON.stringify(result)).not.toContain('never-shown');
+  });
+});
