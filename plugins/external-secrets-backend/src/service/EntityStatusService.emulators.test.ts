@@ -25,6 +25,7 @@ const VAULT_URL = 'https://vault.status.test:8200';
 const READER_TOKEN = 'status-reader-token';
 const CLUSTER_CA = createTestCaPem('status-cluster-ca');
 const VAULT_CA = createTestCaPem('status-vault-ca');
+const OLD_CLUSTER_CA = createTestCaPem('status-old-cluster-ca');
 const server = setupServer();
 
 const entity: Entity = {
@@ -37,9 +38,18 @@ const entity: Entity = {
   },
 };
 
-async function environment(
-  options: { property?: string; policy?: string; kubernetesHost?: string } = {},
-) {
+interface Fault {
+  property?: string;
+  key?: string;
+  policy?: string;
+  kubernetesHost?: string;
+  kubernetesCaCert?: string;
+  reviewerJwt?: string;
+  boundNamespaces?: string[];
+  audience?: string;
+}
+
+async function environment(options: Fault = {}) {
   const cluster = new KubernetesEmulator({
     url: 'https://k8s.status.test:6443',
     caCertPem: CLUSTER_CA,
@@ -92,13 +102,16 @@ async function environment(
   });
   await root.write('auth/kubernetes/config', {
     kubernetes_host: options.kubernetesHost ?? cluster.url,
-    kubernetes_ca_cert: CLUSTER_CA,
-    token_reviewer_jwt: reviewerJwt,
+    kubernetes_ca_cert: options.kubernetesCaCert ?? CLUSTER_CA,
+    token_reviewer_jwt: options.reviewerJwt ?? reviewerJwt,
   });
   await root.write('auth/kubernetes/role/external-secrets-example-api', {
     bound_service_account_names: ['external-secrets'],
-    bound_service_account_namespaces: ['external-secrets'],
-    audience: 'https://kubernetes.default.svc.cluster.local',
+    bound_service_account_namespaces: options.boundNamespaces ?? [
+      'external-secrets',
+    ],
+    audience:
+      options.audience ?? 'https://kubernetes.default.svc.cluster.local',
     token_policies: ['example-api'],
     token_ttl: '1h',
   });
@@ -147,7 +160,7 @@ async function environment(
         {
           secretKey: '.env',
           remoteRef: {
-            key: 'example-api/env-file',
+            key: options.key ?? 'example-api/env-file',
             property: options.property ?? 'dotenv',
           },
         },
@@ -226,6 +239,41 @@ describe('EntityStatusService against the Kubernetes, ESO and Vault emulators', 
       'Error',
       ['STORE_NOT_READY', 'VAULT_AUTH_HOST_MISMATCH'],
       /is not ready/,
+    ],
+    [
+      'Vault holding an old cluster CA',
+      { kubernetesCaCert: OLD_CLUSTER_CA },
+      'Error',
+      ['STORE_NOT_READY', 'VAULT_AUTH_CA_MISMATCH'],
+      /is not ready/,
+    ],
+    [
+      'a rejected token reviewer JWT',
+      { reviewerJwt: 'eyJhbGciOiJSUzI1NiJ9.e30.bm90LWEtc2lnbmF0dXJl' },
+      'Error',
+      ['STORE_NOT_READY', 'REVIEWER_JWT_REJECTED'],
+      /is not ready/,
+    ],
+    [
+      'a role bound to another namespace',
+      { boundNamespaces: ['eso-system'] },
+      'Error',
+      ['STORE_NOT_READY', 'ROLE_BINDING_MISMATCH'],
+      /is not ready/,
+    ],
+    [
+      'a role expecting another audience',
+      { audience: 'vault' },
+      'Error',
+      ['STORE_NOT_READY', 'AUDIENCE_MISMATCH'],
+      /is not ready/,
+    ],
+    [
+      'a secret path that does not exist',
+      { key: 'example-api/missing' },
+      'Error',
+      ['SECRET_PATH_MISSING'],
+      /Secret does not exist/,
     ],
   ])('reports %s', async (_name, options, state, codes, message) => {
     const env = await environment(options);
