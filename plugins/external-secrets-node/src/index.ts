@@ -3,7 +3,10 @@ export * from './manifests';
 export * from './vault';
 
 export { readClusterConfigs } from './kubernetes/clusterConfig';
-export type { ClusterAuthProvider, ClusterConfig } from './kubernetes/clusterConfig';
+export type {
+  ClusterAuthProvider,
+  ClusterConfig,
+} from './kubernetes/clusterConfig';
 export {
   createKubeConfig,
   PARTIAL_METADATA_ACCEPT,
@@ -12,7 +15,10 @@ export {
 export { parseLabelSelector } from './kubernetes/labelSelector';
 export type { LabelSelector } from './kubernetes/labelSelector';
 export { ClusterCache } from './kubernetes/clusterCache';
-export type { ClusterCacheChange, ClusterCacheOptions } from './kubernetes/clusterCache';
+export type {
+  ClusterCacheChange,
+  ClusterCacheOptions,
+} from './kubernetes/clusterCache';
 export { DEFAULT_BACKOFF } from './kubernetes/resourceInformer';
 export type {
   BackoffOptions,

@@ -5,7 +5,6 @@ import {
   VaultClient,
 } from '@gitops-secrets/plugin-external-secrets-node';
 import { setupServer } from 'msw/node';
-import NodeVault from 'node-vault';
 import {
   createTokenReviewer,
   EsoController,
@@ -63,11 +62,18 @@ async function environment(options: Fault = {}) {
     ...kubernetesHandlers(cluster),
     ...vaultHandlers(vault, VAULT_URL),
   );
-  const root = NodeVault({
-    endpoint: VAULT_URL,
-    token: vault.rootToken,
-    noCustomHTTPVerbs: true,
-  });
+  const logger = mockServices.logger.mock();
+  const vaultSettings = {
+    baseUrl: VAULT_URL,
+    timeoutMs: 5000,
+    maxRetries: 0,
+    retryBaseDelayMs: 10,
+    kvMount: 'secret',
+    kvVersion: 2 as const,
+    auth: { type: 'token' as const, token: vault.rootToken },
+  };
+  // The same client the backend uses, here with the root token to set the scene.
+  const root = new VaultClient(vaultSettings, { logger });
   const type = (plural: string) => cluster.type(plural);
 
   for (const name of ['external-secrets', 'example-api', 'vault']) {
@@ -170,7 +176,6 @@ async function environment(options: Fault = {}) {
   const controller = new EsoController({ cluster, errorRetryMs: 60_000 });
   await controller.reconcileAll();
 
-  const logger = mockServices.logger.mock();
   const cache = ClusterCache.create(
     {
       name: 'sandbox',
@@ -183,18 +188,7 @@ async function environment(options: Fault = {}) {
     { logger, backoff: { initialMs: 20, maxMs: 200 } },
   );
   cache.start();
-  const client = new VaultClient(
-    {
-      baseUrl: VAULT_URL,
-      timeoutMs: 5000,
-      maxRetries: 0,
-      retryBaseDelayMs: 10,
-      kvMount: 'secret',
-      kvVersion: 2,
-      auth: { type: 'token', token: vault.rootToken },
-    },
-    { logger },
-  );
+  const client = new VaultClient(vaultSettings, { logger });
   const service = new EntityStatusService({
     clusters: [cache],
     vault: new VaultFactsProvider({ reader: client, baseUrl: VAULT_URL }),
