@@ -75,9 +75,14 @@ export class BareRepository {
   private constructor(readonly dir: string) {}
 
   /** Opens a bare repository that already exists on disk (e.g. kept in a state directory). */
-  static async open(dir: string): Promise<{ repository: BareRepository; defaultBranch: string }> {
+  static async open(
+    dir: string,
+  ): Promise<{ repository: BareRepository; defaultBranch: string }> {
     const head = (await git(dir, ['symbolic-ref', '--short', 'HEAD'])).trim();
-    return { repository: new BareRepository(dir), defaultBranch: head || 'main' };
+    return {
+      repository: new BareRepository(dir),
+      defaultBranch: head || 'main',
+    };
   }
 
   static async create(dir: string, defaultBranch: string) {

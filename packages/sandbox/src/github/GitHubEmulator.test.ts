@@ -294,16 +294,22 @@ describe('GitHubEmulator', () => {
     const dataDir = path.join(scratch, 'state');
     const first = new GitHubEmulator({ dataDir });
     await first.start();
-    await first.createRepository('acme', 'kept', { files: { 'a.txt': 'one\n' } });
+    await first.createRepository('acme', 'kept', {
+      files: { 'a.txt': 'one\n' },
+    });
     const head = (await first.branches('acme', 'kept')).main;
     await first.stop();
 
     const second = new GitHubEmulator({ dataDir });
     await second.start();
     try {
-      await second.createRepository('acme', 'kept', { files: { 'a.txt': 'two\n' } });
+      await second.createRepository('acme', 'kept', {
+        files: { 'a.txt': 'two\n' },
+      });
       expect((await second.branches('acme', 'kept')).main).toBe(head);
-      expect(await second.readFile('acme', 'kept', 'main', 'a.txt')).toBe('one\n');
+      expect(await second.readFile('acme', 'kept', 'main', 'a.txt')).toBe(
+        'one\n',
+      );
     } finally {
       await second.stop();
     }

@@ -240,7 +240,10 @@ export class GitHubEmulator {
     } = {},
   ): Promise<void> {
     const existing = this.repos.get(`${owner}/${name}`.toLowerCase());
-    if (existing && (await existing.git.resolveCommit(existing.defaultBranch))) {
+    if (
+      existing &&
+      (await existing.git.resolveCommit(existing.defaultBranch))
+    ) {
       // Kept from an earlier run (a state directory): its history stays as it is.
       return;
     }

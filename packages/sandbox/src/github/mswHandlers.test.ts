@@ -34,18 +34,21 @@ describe('githubHandlers', () => {
       html_url: `${BASE}/acme/gitops`,
       clone_url: `${BASE}/acme/gitops.git`,
     });
-    const raw = await api('/repos/acme/gitops/contents/catalog-info.yaml?ref=main', {
-      headers: { accept: 'application/vnd.github.v3.raw' },
-    });
+    const raw = await api(
+      '/repos/acme/gitops/contents/catalog-info.yaml?ref=main',
+      {
+        headers: { accept: 'application/vnd.github.v3.raw' },
+      },
+    );
     expect(await raw.text()).toBe('kind: Component\n');
     expect((await api('/repos/acme/missing')).status).toBe(404);
-    expect(
-      (await fetch(`${BASE}/api/v3/repos/acme/gitops`)).status,
-    ).toBe(401);
+    expect((await fetch(`${BASE}/api/v3/repos/acme/gitops`)).status).toBe(401);
   });
 
   it('opens a pull request from a branch built through the git data API', async () => {
-    const [latest] = await (await api('/repos/acme/gitops/commits?sha=main')).json();
+    const [latest] = await (
+      await api('/repos/acme/gitops/commits?sha=main')
+    ).json();
     const post = (route: string, body: unknown) =>
       api(route, {
         method: 'POST',
@@ -61,13 +64,21 @@ describe('githubHandlers', () => {
       tree: tree.sha,
       parents: [latest.sha],
     });
-    await post('/repos/acme/gitops/git/refs', { ref: 'refs/heads/a', sha: commit.sha });
+    await post('/repos/acme/gitops/git/refs', {
+      ref: 'refs/heads/a',
+      sha: commit.sha,
+    });
     const pr = await post('/repos/acme/gitops/pulls', {
       head: 'acme:a',
       base: 'main',
       title: 'A',
     });
-    expect(pr).toMatchObject({ number: 1, html_url: `${BASE}/acme/gitops/pull/1` });
-    expect(await github.readFile('acme', 'gitops', 'a', 'apps/a.yaml')).toBe('a: 1\n');
+    expect(pr).toMatchObject({
+      number: 1,
+      html_url: `${BASE}/acme/gitops/pull/1`,
+    });
+    expect(await github.readFile('acme', 'gitops', 'a', 'apps/a.yaml')).toBe(
+      'a: 1\n',
+    );
   });
 });

@@ -116,7 +116,7 @@ export class ArgoSync {
   ): Promise<AppliedObject> {
     const name = object.metadata?.name ?? '';
     const namespace = object.metadata?.namespace;
-    const base = { file, kind: object.kind, namespace, name };
+    const base = { file, kind: object.kind ?? '', namespace, name };
     const type = RESOURCE_TYPES.find(
       t =>
         t.kind === object.kind &&

@@ -26,9 +26,14 @@ async function main() {
     process.stdout.write(USAGE);
     return;
   }
-  const repoRoot = path.resolve(__dirname, '../../../..');
+  const outputDir = values['output-dir'] ?? process.env.SANDBOX_OUTPUT_DIR;
+  if (!outputDir) {
+    throw new Error(
+      'no output directory: pass --output-dir or set SANDBOX_OUTPUT_DIR (bin/sandbox sets it to <repo>/.sandbox)',
+    );
+  }
   const sandbox = await Sandbox.start({
-    outputDir: values['output-dir'] ?? path.join(repoRoot, '.sandbox'),
+    outputDir: path.resolve(outputDir),
     stateDir: values['state-dir'],
     log,
   });

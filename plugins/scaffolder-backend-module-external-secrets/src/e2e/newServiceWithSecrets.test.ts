@@ -399,8 +399,9 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
     expectNoSecretValue(taskText(retried));
   }, 180_000);
 
-  it('merging the pull request hands the manifests to the merge hook (the sandbox\'s Argo sync)', async () => {
-    const merged: Array<{ files: string[]; objects: Record<string, unknown> }> = [];
+  it("merging the pull request hands the manifests to the merge hook (the sandbox's Argo sync)", async () => {
+    const merged: Array<{ files: string[]; objects: Record<string, unknown> }> =
+      [];
     h.github.onPullRequestMerged(async event => {
       const objects: Record<string, unknown> = {};
       for (const file of event.changedFiles) {
@@ -418,6 +419,8 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
     expect(response.status).toBe(200);
     expect(merged).toHaveLength(1);
     expect(merged[0].objects).toEqual(expectedObjects);
-    expect(await h.github.listFiles('acme', 'gitops-b', 'main', MANIFESTS_DIR)).toHaveLength(4);
+    expect(
+      await h.github.listFiles('acme', 'gitops-b', 'main', MANIFESTS_DIR),
+    ).toHaveLength(4);
   });
 });
