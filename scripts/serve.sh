@@ -43,6 +43,10 @@ if [[ "${SANDBOX:-on}" != off ]]; then
     echo "serve.sh: the sandbox did not report ready within 60 s" >&2
     exit 1
   fi
+  # app-config.yaml reads the backend's sandbox credentials from these
+  SANDBOX_VAULT_TOKEN="$(cat "$GS_ROOT/.sandbox/vault-token")"
+  SANDBOX_KUBE_TOKEN="$(cat "$GS_ROOT/.sandbox/kube-token")"
+  export SANDBOX_VAULT_TOKEN SANDBOX_KUBE_TOKEN
 fi
 
 run yarn start "$@"

@@ -41,6 +41,7 @@ const COLUMNS = [
 // many narrow columns: keep short values on one line and let the table scroll sideways
 const useStyles = makeStyles({
   cell: { whiteSpace: 'nowrap', verticalAlign: 'top' },
+  toggle: { verticalAlign: 'top' },
   wrapping: { minWidth: 180, verticalAlign: 'top', overflowWrap: 'anywhere' },
   message: { minWidth: 280, maxWidth: 420, verticalAlign: 'top' },
   // the details stay in view while the wide table scrolls sideways
@@ -116,7 +117,7 @@ export function ExternalSecretsTable(props: {
               return (
                 <Fragment key={id}>
                   <TableRow hover aria-label={id}>
-                    <TableCell padding="checkbox">
+                    <TableCell padding="checkbox" className={classes.toggle}>
                       <IconButton
                         size="small"
                         aria-label={`${isOpen ? 'Hide' : 'Show'} details of ${
