@@ -126,11 +126,15 @@ test.describe('full story on the sandbox', () => {
     await page.getByRole('link', { name: 'Secrets', exact: true }).click();
     await expect(page.getByText(`${name}-creds`).first()).toBeVisible();
     // the tab's table is wide: a wide window, with the row's chain and findings open
-    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.setViewportSize({ width: 2100, height: 1300 });
     await page
       .getByRole('button', { name: `Show details of ${name}-creds in sandbox` })
       .click();
-    await expect(page.getByText('Vault path').first()).toBeVisible();
+    const chain = page.getByRole('list', {
+      name: 'Chain from Vault to Secret',
+    });
+    await chain.scrollIntoViewIfNeeded();
+    await expect(chain).toContainText(`secret/data/${name}/creds`);
     await page.screenshot({
       path: path.join(DOCS, 'secrets-tab.png'),
       fullPage: true,

@@ -56,7 +56,7 @@ export function SecretChain(props: { externalSecret: ExternalSecretStatus }) {
     : 'unknown (not a Vault store, or not readable)';
   const policies = vault?.policies?.length
     ? vault.policies.join(', ')
-    : 'granted by the role (not reported)';
+    : "the role's (read from Vault only to diagnose a failure)";
   const target = `${es.namespace}/${es.target.name}${
     es.target.exists ? '' : ' (missing)'
   }`;
