@@ -17,6 +17,20 @@ stop_all() {
   for pid in "${pids[@]}"; do
     kill -TERM -- "-$pid" 2>/dev/null || true
   done
+  # a process that does not finish its shutdown within 20 s (say, its output pipe was closed
+  # under it) is killed: nothing started here outlives this script
+  local _ pid alive
+  for _ in $(seq 1 40); do
+    alive=0
+    for pid in "${pids[@]}"; do
+      kill -0 -- "-$pid" 2>/dev/null && alive=1
+    done
+    [[ $alive == 0 ]] && break
+    sleep 0.5
+  done
+  for pid in "${pids[@]}"; do
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
   wait 2>/dev/null || true
 }
 trap stop_all INT TERM EXIT
