@@ -1,8 +1,11 @@
 import { defineConfig } from '@playwright/test';
+import { liveTargets } from './e2e-tests/support/liveTargets';
 
 // Browser tests run in Debian's Chromium: Playwright never downloads a browser here.
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const appUrl = 'http://localhost:3000';
+// Live mode (README): the app under test is already running against real systems.
+const live = liveTargets();
+const appUrl = live?.appUrl ?? 'http://localhost:3000';
 
 export default defineConfig({
   testDir: 'e2e-tests',
@@ -14,18 +17,20 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: process.env.CI ? 1 : 0,
   reporter: [['list'], ['json']],
-  globalSetup: './e2e-tests/globalSetup.ts',
+  globalSetup: live ? undefined : './e2e-tests/globalSetup.ts',
   outputDir: 'node_modules/.cache/e2e-test-results',
-  webServer: {
-    command: 'bash scripts/serve.sh',
-    url: appUrl,
-    reuseExistingServer: !process.env.CI,
-    timeout: 300_000,
-    // serve.sh stops the process groups it started when it receives SIGTERM
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 30_000 },
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: live
+    ? undefined
+    : {
+        command: 'bash scripts/serve.sh',
+        url: appUrl,
+        reuseExistingServer: !process.env.CI,
+        timeout: 300_000,
+        // serve.sh stops the process groups it started when it receives SIGTERM
+        gracefulShutdown: { signal: 'SIGTERM', timeout: 30_000 },
+        stdout: 'ignore',
+        stderr: 'pipe',
+      },
   use: {
     baseURL: appUrl,
     screenshot: 'only-on-failure',

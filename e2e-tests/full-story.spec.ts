@@ -5,6 +5,7 @@ import {
   externalSecretsCard,
   runNewServiceTemplate,
   signIn,
+  storyInput,
 } from './support/fullStory';
 import { liveTargets } from './support/liveTargets';
 import { sandboxAdmin } from './support/sandboxAdmin';
@@ -46,25 +47,15 @@ test.describe('full story on the sandbox', () => {
 
     // 1. the template, through the UI
     await signIn(page);
-    await runNewServiceTemplate(page, {
-      name,
-      ownerSearch: 'Platform',
-      secretName: 'creds',
-      properties: [
-        {
-          property: 'username',
-          secretKey: 'USERNAME',
-          value: `${sentinel}-user`,
-        },
-        {
-          property: 'password',
-          secretKey: 'PASSWORD',
-          value: `${sentinel}-pass`,
-        },
-      ],
-      gitops: { host: SANDBOX_HOST, owner: 'gitops-secrets', repo: 'gitops' },
-      serviceRepo: { host: SANDBOX_HOST, owner: 'gitops-secrets', repo: name },
-    });
+    await runNewServiceTemplate(
+      page,
+      storyInput(
+        name,
+        sentinel,
+        { host: SANDBOX_HOST, owner: 'gitops-secrets', repo: 'gitops' },
+        { host: SANDBOX_HOST, owner: 'gitops-secrets', repo: name },
+      ),
+    );
     const taskId = page.url().split('/create/tasks/')[1];
     const prLink = page.getByRole('link', { name: 'GitOps pull request' });
     await expect(prLink).toBeVisible();
@@ -186,35 +177,20 @@ test.describe('full story on live targets', () => {
     const [gitopsOwner, gitopsRepo] = targets.gitopsRepo.split('/');
     const responses = recordResponses(page);
 
-    await page.goto(targets.appUrl);
     await signIn(page);
-    await runNewServiceTemplate(page, {
-      name,
-      ownerSearch: 'Platform',
-      secretName: 'creds',
-      properties: [
+    await runNewServiceTemplate(
+      page,
+      storyInput(
+        name,
+        sentinel,
+        { host: targets.githubHost, owner: gitopsOwner, repo: gitopsRepo },
         {
-          property: 'username',
-          secretKey: 'USERNAME',
-          value: `${sentinel}-user`,
+          host: targets.githubHost,
+          owner: targets.serviceRepoOwner,
+          repo: name,
         },
-        {
-          property: 'password',
-          secretKey: 'PASSWORD',
-          value: `${sentinel}-pass`,
-        },
-      ],
-      gitops: {
-        host: targets.githubHost,
-        owner: gitopsOwner,
-        repo: gitopsRepo,
-      },
-      serviceRepo: {
-        host: targets.githubHost,
-        owner: targets.serviceRepoOwner,
-        repo: name,
-      },
-    });
+      ),
+    );
     const href = await page
       .getByRole('link', { name: 'GitOps pull request' })
       .getAttribute('href');

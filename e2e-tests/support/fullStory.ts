@@ -30,6 +30,37 @@ export interface TemplateInput {
   serviceRepo: RepoTarget;
 }
 
+/**
+ * The story's form: one secret `creds` with two properties whose initial values carry the
+ * sentinel, so a leak anywhere can be searched for.
+ */
+export function storyInput(
+  name: string,
+  sentinel: string,
+  gitops: RepoTarget,
+  serviceRepo: RepoTarget,
+): TemplateInput {
+  return {
+    name,
+    ownerSearch: 'Platform',
+    secretName: 'creds',
+    properties: [
+      {
+        property: 'username',
+        secretKey: 'USERNAME',
+        value: `${sentinel}-user`,
+      },
+      {
+        property: 'password',
+        secretKey: 'PASSWORD',
+        value: `${sentinel}-pass`,
+      },
+    ],
+    gitops,
+    serviceRepo,
+  };
+}
+
 function repoUrl(target: RepoTarget): string {
   return `${target.host}?owner=${encodeURIComponent(
     target.owner,
