@@ -20,6 +20,7 @@ import {
 } from '../__testUtils__/statusFixtures';
 import {
   POLL_INTERVAL_MS,
+  SIGNALS_SAFETY_POLL_MS,
   useExternalSecretsStatus,
 } from './useExternalSecretsStatus';
 
@@ -118,6 +119,39 @@ describe('useExternalSecretsStatus', () => {
     });
     expect(calls.count).toBe(2);
 
+    setVisibility('visible');
+    await waitFor(() => expect(calls.count).toBe(3));
+  });
+
+  it('with signals, does not poll at the 30 s pace but catches up every 5 min and when shown again', async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    const calls = countedStatusRoute();
+    const signalApi: SignalApi = {
+      subscribe: () => ({ unsubscribe: () => undefined }),
+    };
+    const { result } = renderHook(() => useExternalSecretsStatus(ENTITY_REF), {
+      wrapper: wrapperWith([[signalApiRef, signalApi]]),
+    });
+    await waitFor(() => expect(result.current.status?.overall).toBe('Synced'));
+    expect(result.current.live).toBe(true);
+
+    await act(async () => {
+      jest.advanceTimersByTime(POLL_INTERVAL_MS * 3);
+    });
+    expect(calls.count).toBe(1);
+
+    // a signals connection that dropped silently: the view is right again within 5 min
+    await act(async () => {
+      jest.advanceTimersByTime(SIGNALS_SAFETY_POLL_MS - POLL_INTERVAL_MS * 3);
+    });
+    await waitFor(() => expect(result.current.status?.overall).toBe('Error'));
+    expect(calls.count).toBe(2);
+
+    setVisibility('hidden');
+    await act(async () => {
+      jest.advanceTimersByTime(SIGNALS_SAFETY_POLL_MS * 2);
+    });
+    expect(calls.count).toBe(2);
     setVisibility('visible');
     await waitFor(() => expect(calls.count).toBe(3));
   });

@@ -14,6 +14,13 @@ export const SIGNAL_DEBOUNCE_MS = 500;
 /** Fallback refresh period when the app has no signals plugin. */
 export const POLL_INTERVAL_MS = 30_000;
 
+/**
+ * With signals, a slow poll as a safety net: a signals connection can drop without the page
+ * knowing (a proxy closing the WebSocket, the backend restarting), and the view must not stay
+ * wrong for long.
+ */
+export const SIGNALS_SAFETY_POLL_MS = 300_000;
+
 /** What the card and the tab render from. */
 export interface ExternalSecretsStatusResult {
   /** the last status received; kept while a refetch runs so the view does not flicker */
@@ -30,7 +37,8 @@ export interface ExternalSecretsStatusResult {
 
 /**
  * The External Secrets status of an entity, kept current: refetched (debounced) when the backend
- * signals a change, or every 30 s while the page is visible when signals are unavailable.
+ * signals a change, or every 30 s while the page is visible when signals are unavailable (every
+ * 5 min as a safety net when they are); refetched at once when a hidden page is shown again.
  */
 export function useExternalSecretsStatus(
   entityRef: string,
@@ -84,13 +92,16 @@ export function useExternalSecretsStatus(
   useEffect(() => {
     const cameBack = visible && !wasVisible.current;
     wasVisible.current = visible;
-    if (isSignalsAvailable || !visible) {
+    if (!visible) {
       return undefined;
     }
     if (cameBack) {
       load();
     }
-    const timer = setInterval(load, POLL_INTERVAL_MS);
+    const timer = setInterval(
+      load,
+      isSignalsAvailable ? SIGNALS_SAFETY_POLL_MS : POLL_INTERVAL_MS,
+    );
     return () => clearInterval(timer);
   }, [isSignalsAvailable, visible, load]);
 
