@@ -16,7 +16,10 @@ export interface EntitySignalPublisherOptions {
   signals: SignalsService;
   clusters: ClusterCache[];
   logger: LoggerService;
-  /** at most one signal per entity per this many milliseconds */
+  /**
+   * at most one signal per entity per this many milliseconds: the first change is signalled at
+   * once, later ones in the window are folded into one signal at its end
+   */
   debounceMs?: number;
   /** how many recently viewed entities are followed */
   maxEntities?: number;
@@ -36,6 +39,7 @@ export class EntitySignalPublisher {
   private readonly followed = new Map<string, EntitySelection>();
   private readonly byKubernetesId = new Map<string, Set<string>>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly lastPublished = new Map<string, number>();
   private readonly unsubscribe: Array<() => void>;
 
   constructor(options: EntitySignalPublisherOptions) {
@@ -71,6 +75,7 @@ export class EntitySignalPublisher {
     const selection = this.followed.get(entityRef);
     if (!selection) return;
     this.followed.delete(entityRef);
+    this.lastPublished.delete(entityRef);
     const id = selection.selector.equalityValue(LABEL_KUBERNETES_ID);
     if (id !== undefined) {
       this.byKubernetesId.get(id)?.delete(entityRef);
@@ -164,21 +169,32 @@ export class EntitySignalPublisher {
 
   private schedule(entityRef: string) {
     if (this.pending.has(entityRef)) return;
+    const sinceLast =
+      Date.now() - (this.lastPublished.get(entityRef) ?? -Infinity);
+    if (sinceLast >= this.debounceMs) {
+      this.publish(entityRef);
+      return;
+    }
     const timer = setTimeout(() => {
       this.pending.delete(entityRef);
-      this.options.signals
-        .publish({
-          recipients: { type: 'broadcast' },
-          channel: externalSecretsSignalChannel(entityRef),
-          message: { entityRef, type: 'status-changed' },
-        })
-        .catch(error =>
-          this.options.logger.warn(
-            `Could not publish the status signal for ${entityRef}: ${error}`,
-          ),
-        );
-    }, this.debounceMs);
+      this.publish(entityRef);
+    }, this.debounceMs - sinceLast);
     timer.unref?.();
     this.pending.set(entityRef, timer);
+  }
+
+  private publish(entityRef: string) {
+    this.lastPublished.set(entityRef, Date.now());
+    this.options.signals
+      .publish({
+        recipients: { type: 'broadcast' },
+        channel: externalSecretsSignalChannel(entityRef),
+        message: { entityRef, type: 'status-changed' },
+      })
+      .catch(error =>
+        this.options.logger.warn(
+          `Could not publish the status signal for ${entityRef}: ${error}`,
+        ),
+      );
   }
 }

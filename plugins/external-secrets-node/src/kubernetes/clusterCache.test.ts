@@ -182,6 +182,56 @@ describe('ClusterCache', () => {
     ).toEqual(expect.arrayContaining(['added', 'updated', 'deleted']));
   });
 
+  it('keeps no managedFields, listed or watched', async () => {
+    const managedFields = [
+      { manager: 'external-secrets', operation: 'Update', fieldsV1: {} },
+    ];
+    const withManaged = (object: any) => ({
+      ...object,
+      metadata: { ...object.metadata, managedFields },
+    });
+    api.put(
+      ES_PATH,
+      withManaged(
+        externalSecret({
+          name: 'example-api-env-file',
+          namespace: 'example-api',
+          kubernetesId: 'example-api',
+        }),
+      ),
+    );
+    cache = createCache();
+    cache.start();
+    await eventually(() => expect(cache!.health().synced).toBe(true));
+    expect(
+      cache.getExternalSecret('example-api', 'example-api-env-file')?.metadata,
+    ).not.toHaveProperty('managedFields');
+
+    api.put(
+      ES_PATH,
+      withManaged(
+        externalSecret({
+          name: 'example-api-config',
+          namespace: 'example-api',
+          kubernetesId: 'example-api',
+        }),
+      ),
+    );
+    api.put(
+      SECRETS_PATH,
+      withManaged(secret({ name: 'watched', namespace: 'example-api' })),
+    );
+    await eventually(() =>
+      expect(cache!.getSecretMetadata('example-api', 'watched')).toBeDefined(),
+    );
+    expect(
+      cache.getExternalSecret('example-api', 'example-api-config')?.metadata,
+    ).not.toHaveProperty('managedFields');
+    expect(
+      cache.getSecretMetadata('example-api', 'watched')?.metadata,
+    ).not.toHaveProperty('managedFields');
+  });
+
   it('returns the Events about an object newest first', async () => {
     api.put(
       EVENTS_PATH,

@@ -18,6 +18,16 @@ import {
 export type CacheChangeType = 'added' | 'updated' | 'deleted';
 
 /**
+ * `metadata.managedFields` is often the largest part of an object and is never read here: the
+ * caches do not keep it.
+ */
+function withoutManagedFields(object: KubernetesObject): void {
+  if (object.metadata?.managedFields) {
+    delete object.metadata.managedFields;
+  }
+}
+
+/**
  * Health of one list+watch cache.
  *
  * @public
@@ -154,6 +164,7 @@ export class ResourceInformer<T extends KubernetesObject> {
     instance: ListWatch<T>,
   ): Promise<KubernetesListObject<T>> {
     const result = await this.options.list();
+    (result.items ?? []).forEach(withoutManagedFields);
     this.state = {
       listed: true,
       healthy: true,
@@ -194,6 +205,8 @@ export class ResourceInformer<T extends KubernetesObject> {
     if (instance !== this.current) {
       return;
     }
+    // the object ListWatch keeps: nothing here reads server-side apply bookkeeping
+    withoutManagedFields(object);
     if (this.state.listed && !this.state.healthy) {
       this.state = { ...this.state, healthy: true, lastError: undefined };
     }
@@ -218,7 +231,11 @@ export class ResourceInformer<T extends KubernetesObject> {
   }
 
   private failed(instance: ListWatch<T>, error: unknown) {
-    if (instance !== this.current && instance !== this.previous) {
+    // after stop() the aborted watch reports an error: that is the stop, not a failure
+    if (
+      this.stopped ||
+      (instance !== this.current && instance !== this.previous)
+    ) {
       return;
     }
     const repeated = !this.state.healthy && this.state.lastError !== undefined;
@@ -227,7 +244,7 @@ export class ResourceInformer<T extends KubernetesObject> {
       error instanceof Error ? error : new Error(String(error)),
       repeated,
     );
-    if (this.stopped || this.retryTimer) {
+    if (this.retryTimer) {
       return;
     }
     const delay = this.delayMs;
