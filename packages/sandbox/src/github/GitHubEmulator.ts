@@ -34,6 +34,27 @@ export interface PullRequestMergedEvent {
   readFile(filePath: string): Promise<string | undefined>;
 }
 
+/**
+ * The emulator's metadata as JSON-safe data, for the sandbox's `--state-dir`: organizations,
+ * repository settings and ids, and pull requests. The Git content is not part of it: it lives
+ * in the bare repositories under `dataDir`.
+ */
+export interface GitHubEmulatorState {
+  version: 1;
+  organizations: string[];
+  nextRepoId: number;
+  repositories: Array<{
+    owner: string;
+    name: string;
+    description: string;
+    private: boolean;
+    defaultBranch: string;
+    id: number;
+  }>;
+  /** Pull requests by `<owner>/<repo>`, as the repository was named at creation. */
+  pulls: Record<string, EmulatedPullRequest[]>;
+}
+
 /** A REST or GraphQL request, as {@link GitHubEmulator.handle} takes it. */
 export interface GitHubApiRequest {
   method: string;
@@ -216,6 +237,72 @@ export class GitHubEmulator {
       await fs.mkdir(this.root, { recursive: true });
     }
     return this.root;
+  }
+
+  /** Organizations, repository settings and pull requests (not the Git content). */
+  exportState(): GitHubEmulatorState {
+    return structuredClone({
+      version: 1 as const,
+      organizations: [...this.organizations],
+      nextRepoId: this.nextRepoId,
+      repositories: [...this.repos.values()].map(
+        ({ git: _git, ...settings }) => settings,
+      ),
+      pulls: Object.fromEntries(this.pulls),
+    });
+  }
+
+  /**
+   * Applies saved metadata to the repositories found in `dataDir` (call after
+   * {@link GitHubEmulator.start}). Saved repositories missing on disk are skipped and returned.
+   */
+  importState(state: GitHubEmulatorState): string[] {
+    if (state?.version !== 1) {
+      throw new Error(
+        `Unsupported GitHub emulator state version ${state?.version}`,
+      );
+    }
+    const missing: string[] = [];
+    this.organizations.clear();
+    state.organizations.forEach(o => this.organizations.add(o));
+    const savedRepos = new Set<string>();
+    for (const saved of state.repositories) {
+      const key = `${saved.owner}/${saved.name}`.toLowerCase();
+      const record = this.repos.get(key);
+      if (!record) {
+        missing.push(`${saved.owner}/${saved.name}`);
+        continue;
+      }
+      savedRepos.add(key);
+      this.pulls.delete(`${record.owner}/${record.name}`);
+      Object.assign(record, {
+        owner: saved.owner,
+        name: saved.name,
+        description: saved.description,
+        private: saved.private,
+        defaultBranch: saved.defaultBranch,
+        id: saved.id,
+      });
+      this.pulls.set(
+        `${saved.owner}/${saved.name}`,
+        structuredClone(state.pulls[`${saved.owner}/${saved.name}`] ?? []),
+      );
+    }
+    let nextId = Math.max(1, state.nextRepoId);
+    for (const [key, record] of this.repos) {
+      if (!savedRepos.has(key)) {
+        // on disk but not in the saved state (e.g. created after the last save): a new id
+        record.id = 0;
+      }
+      nextId = Math.max(nextId, record.id + 1);
+    }
+    for (const record of this.repos.values()) {
+      if (record.id === 0) {
+        record.id = nextId++;
+      }
+    }
+    this.nextRepoId = nextId;
+    return missing;
   }
 
   /** The `integrations.github[]` entry that points Backstage at this emulator. */

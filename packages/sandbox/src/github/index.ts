@@ -3,6 +3,7 @@ export {
   type EmulatedPullRequest,
   type GitHubApiRequest,
   type GitHubApiResponse,
+  type GitHubEmulatorState,
   type GitHubRequestRecord,
   type PullRequestMergedEvent,
 } from './GitHubEmulator';

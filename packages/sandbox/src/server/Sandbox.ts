@@ -17,9 +17,17 @@ import { createAdminRequestListener } from './adminApi';
 import { ArgoSync } from './ArgoSync';
 import { SandboxCertificates, loadCertificates } from './sandboxCertificates';
 import { SANDBOX_FILES, writeSandboxFile } from './sandboxFiles';
+import {
+  STATE_FILE,
+  SandboxState,
+  StateSaver,
+  readSandboxState,
+  stateFileError,
+} from './sandboxState';
 import { FAULT_NAMES, SandboxFaults } from './SandboxFaults';
 import {
   BACKEND_POLICY_NAME,
+  ESO_NAMESPACE,
   GITOPS_OWNER,
   GITOPS_REPO,
   KubernetesAuthConfig,
@@ -50,7 +58,10 @@ export const DEFAULT_SANDBOX_PORTS: SandboxPorts = {
 export interface SandboxOptions {
   /** Where the CA files, generated credentials and `ready.json` go (git-ignored `.sandbox/`). */
   outputDir: string;
-  /** Keeps the CAs and the GitOps/service repositories here across restarts; memory otherwise. */
+  /**
+   * Keeps everything here across restarts (CAs, Git repositories, and in `state.json` Vault,
+   * the cluster's objects, pull requests and the backend's credentials); memory otherwise.
+   */
   stateDir?: string;
   ports?: Partial<SandboxPorts>;
   /** One line per notable event; never receives a secret value. */
@@ -91,6 +102,83 @@ function token(prefix: string): string {
   return `${prefix}.${randomBytes(24).toString('base64url')}`;
 }
 
+const BACKEND_VAULT_TOKEN_TTL = 30 * 86_400;
+const REVIEWER_JWT_SECONDS = 365 * 86_400;
+
+/**
+ * Puts a saved state back into fresh emulators, then points what the saved objects address
+ * (Vault's `kubernetes_host` and CA, the stores' Vault `server`, the Vault CA ConfigMap) at this
+ * start's ports and certificates when they changed. Answers the correct auth config.
+ */
+async function restoreState(options: {
+  saved: SandboxState;
+  vault: VaultEmulator;
+  vaultRoot: VaultRootClient;
+  vaultUrl: string;
+  vaultCaPem: string;
+  cluster: KubernetesEmulator;
+  github: GitHubEmulator;
+  log: (line: string) => void;
+}): Promise<KubernetesAuthConfig> {
+  const { saved, vault, vaultRoot, vaultUrl, cluster, github, log } = options;
+  cluster.importState({ ...saved.cluster, caCertPem: cluster.caCertPem });
+  vault.importState(saved.vault);
+  for (const missing of github.importState(saved.github)) {
+    log(`state: repository ${missing} is not in the state directory any more`);
+  }
+
+  const reviewerValid = await cluster.verifyServiceAccountToken(
+    saved.authConfig.token_reviewer_jwt,
+  );
+  const authConfig: KubernetesAuthConfig = {
+    ...saved.authConfig,
+    kubernetes_host: cluster.url,
+    kubernetes_ca_cert: cluster.caCertPem ?? saved.authConfig.kubernetes_ca_cert,
+    token_reviewer_jwt: reviewerValid
+      ? saved.authConfig.token_reviewer_jwt
+      : await cluster.issueServiceAccountToken({
+          namespace: REVIEWER_NAMESPACE,
+          name: REVIEWER_SERVICE_ACCOUNT,
+          expirationSeconds: REVIEWER_JWT_SECONDS,
+        }),
+  };
+  await vaultRoot.write('auth/kubernetes/config', authConfig);
+
+  const oldVaultUrl = saved.addresses.vaultUrl;
+  if (oldVaultUrl !== vaultUrl) {
+    for (const plural of ['clustersecretstores', 'secretstores']) {
+      const type = cluster.type(plural);
+      for (const store of cluster.objects.list(type)) {
+        if ((store.spec as any)?.provider?.vault?.server === oldVaultUrl) {
+          await cluster.objects.patch(
+            type,
+            store.metadata.namespace,
+            store.metadata.name!,
+            'merge',
+            { spec: { provider: { vault: { server: vaultUrl } } } },
+          );
+        }
+      }
+    }
+  }
+  const configMaps = cluster.type('configmaps');
+  try {
+    const vaultCa = cluster.objects.get(configMaps, ESO_NAMESPACE, 'vault-ca');
+    if ((vaultCa.data as any)?.['ca.crt'] !== options.vaultCaPem) {
+      await cluster.objects.patch(
+        configMaps,
+        ESO_NAMESPACE,
+        'vault-ca',
+        'merge',
+        { data: { 'ca.crt': options.vaultCaPem } },
+      );
+    }
+  } catch {
+    // deleted on purpose: left as it is
+  }
+  return authConfig;
+}
+
 /**
  * The whole sandbox in one process: Vault over HTTPS, the Kubernetes API over HTTPS with the ESO
  * simulation, the GitHub API with real Git repositories, the Argo CD sync of merged pull
@@ -106,6 +194,8 @@ export class Sandbox {
   readonly info: SandboxInfo;
   private readonly eso: EsoController;
   private readonly servers: http.Server[];
+  private readonly saver: StateSaver | undefined;
+  private readonly log: (line: string) => void;
 
   private constructor(parts: {
     vault: VaultEmulator;
@@ -116,6 +206,8 @@ export class Sandbox {
     eso: EsoController;
     servers: http.Server[];
     info: SandboxInfo;
+    saver?: StateSaver;
+    log: (line: string) => void;
   }) {
     this.vault = parts.vault;
     this.cluster = parts.cluster;
@@ -125,6 +217,8 @@ export class Sandbox {
     this.eso = parts.eso;
     this.servers = parts.servers;
     this.info = parts.info;
+    this.saver = parts.saver;
+    this.log = parts.log;
   }
 
   static async start(options: SandboxOptions): Promise<Sandbox> {
@@ -134,11 +228,17 @@ export class Sandbox {
     await fs.mkdir(outputDir, { recursive: true });
     await fs.rm(path.join(outputDir, SANDBOX_FILES.ready), { force: true });
     const stateDir = options.stateDir && path.resolve(options.stateDir);
+    let saved: SandboxState | undefined;
+    if (stateDir) {
+      await fs.mkdir(stateDir, { recursive: true, mode: 0o700 });
+      saved = await readSandboxState(stateDir);
+    }
     const certificates: SandboxCertificates = await loadCertificates(
       stateDir && path.join(stateDir, 'tls'),
     );
 
     const servers: http.Server[] = [];
+    let startedGithub: GitHubEmulator | undefined;
     try {
       const vault = new VaultEmulator({ rootToken: token('hvs.root') });
       const vaultServer = https.createServer({
@@ -158,7 +258,8 @@ export class Sandbox {
       });
       servers.push(kubeServer);
       const kubePort = await listen(kubeServer, ports.kubernetes);
-      const backendKubeToken = token('sandbox-kube');
+      const backendKubeToken =
+        saved?.credentials.kubeToken ?? token('sandbox-kube');
       const cluster = new KubernetesEmulator({
         url: `https://${LOOPBACK}:${kubePort}`,
         caCertPem: certificates.kubeCa.certPem,
@@ -167,37 +268,68 @@ export class Sandbox {
       kubeServer.on('request', createKubernetesRequestListener(cluster));
       vault.setTokenReviewer(createTokenReviewer(cluster));
 
-      const githubToken = token('ghp_sandbox');
+      const githubToken =
+        saved?.credentials.githubToken ?? token('ghp_sandbox');
       const github = new GitHubEmulator({
         dataDir: stateDir && path.join(stateDir, 'github'),
       });
       const githubInfo = await github.start(ports.github);
+      startedGithub = github;
 
-      await seedCluster(cluster, certificates.vaultCa.certPem);
-      const authConfig: KubernetesAuthConfig = {
-        kubernetes_host: cluster.url,
-        kubernetes_ca_cert: certificates.kubeCa.certPem,
-        token_reviewer_jwt: await cluster.issueServiceAccountToken({
-          namespace: REVIEWER_NAMESPACE,
-          name: REVIEWER_SERVICE_ACCOUNT,
-          expirationSeconds: 365 * 86_400,
-        }),
-        disable_local_ca_jwt: true,
-      };
       const vaultRoot = new VaultRootClient(vault);
-      await seedVault(vaultRoot, authConfig);
-      const backendVaultToken = vault.createToken({
-        policies: [BACKEND_POLICY_NAME],
-        ttl: 30 * 86_400,
-      });
-
-      await seedGitOpsRepository(github, vaultUrl);
       const argo = new ArgoSync(cluster, github, GITOPS_OWNER, GITOPS_REPO);
-      const firstSync = await argo.syncAll();
-      for (const failed of firstSync.filter(r => r.action === 'failed')) {
-        log(
-          `argo sync: ${failed.kind} ${failed.name} in ${failed.file} failed: ${failed.error}`,
-        );
+      let authConfig: KubernetesAuthConfig;
+      let backendVaultToken: string;
+      if (saved) {
+        const file = path.join(stateDir!, STATE_FILE);
+        try {
+          authConfig = await restoreState({
+            saved,
+            vault,
+            vaultRoot,
+            vaultUrl,
+            vaultCaPem: certificates.vaultCa.certPem,
+            cluster,
+            github,
+            log,
+          });
+        } catch (error) {
+          throw stateFileError(file, (error as Error).message);
+        }
+        // the backend keeps its token while it lives; a new one only once it expired
+        backendVaultToken = vault.isTokenValid(saved.credentials.vaultToken)
+          ? saved.credentials.vaultToken
+          : vault.createToken({
+              policies: [BACKEND_POLICY_NAME],
+              ttl: BACKEND_VAULT_TOKEN_TTL,
+            });
+        // merged pull requests were applied before the save: no sync of the whole branch
+        log(`state restored from ${file}`);
+      } else {
+        await seedCluster(cluster, certificates.vaultCa.certPem);
+        authConfig = {
+          kubernetes_host: cluster.url,
+          kubernetes_ca_cert: certificates.kubeCa.certPem,
+          token_reviewer_jwt: await cluster.issueServiceAccountToken({
+            namespace: REVIEWER_NAMESPACE,
+            name: REVIEWER_SERVICE_ACCOUNT,
+            expirationSeconds: REVIEWER_JWT_SECONDS,
+          }),
+          disable_local_ca_jwt: true,
+        };
+        await seedVault(vaultRoot, authConfig);
+        backendVaultToken = vault.createToken({
+          policies: [BACKEND_POLICY_NAME],
+          ttl: BACKEND_VAULT_TOKEN_TTL,
+        });
+
+        await seedGitOpsRepository(github, vaultUrl);
+        const firstSync = await argo.syncAll();
+        for (const failed of firstSync.filter(r => r.action === 'failed')) {
+          log(
+            `argo sync: ${failed.kind} ${failed.name} in ${failed.file} failed: ${failed.error}`,
+          );
+        }
       }
       argo.watchMerges();
 
@@ -257,6 +389,29 @@ export class Sandbox {
         gitopsRepository: `${githubInfo.baseUrl}/${GITOPS_OWNER}/${GITOPS_REPO}`,
         files,
       };
+      const saver =
+        stateDir &&
+        new StateSaver(
+          stateDir,
+          () =>
+            // a fault's broken state is never saved: the last good state stays on disk
+            faults.list().length > 0
+              ? undefined
+              : {
+                  version: 1,
+                  addresses: { vaultUrl, kubernetesUrl: cluster.url },
+                  credentials: {
+                    vaultToken: backendVaultToken,
+                    kubeToken: backendKubeToken,
+                    githubToken,
+                  },
+                  authConfig: { ...authConfig },
+                  vault: vault.exportState(),
+                  cluster: cluster.exportState(),
+                  github: github.exportState(),
+                },
+          log,
+        );
       const sandbox = new Sandbox({
         vault,
         cluster,
@@ -266,6 +421,8 @@ export class Sandbox {
         eso,
         servers,
         info,
+        saver: saver || undefined,
+        log,
       });
       adminServer.on(
         'request',
@@ -290,18 +447,41 @@ export class Sandbox {
         SANDBOX_FILES.ready,
         `${JSON.stringify(info, null, 2)}\n`,
       );
+      if (saver) {
+        await saver.save();
+        saver.start();
+      }
       log(
         `ready: vault ${vaultUrl}, kubernetes ${cluster.url}, github ${githubInfo.apiBaseUrl}, admin ${info.adminUrl}`,
       );
       return sandbox;
     } catch (error) {
       await Promise.all(servers.map(server => close(server)));
+      await startedGithub?.stop();
       throw error;
     }
   }
 
   async stop(): Promise<void> {
     this.eso.stop();
+    if (this.saver) {
+      this.saver.stop();
+      // faults end with the process: the state is saved as clearing them leaves it
+      try {
+        await this.faults.clearAll();
+      } catch (error) {
+        this.log(`clearing faults before saving failed: ${error}`);
+      }
+      try {
+        if (!(await this.saver.save())) {
+          this.log(
+            `a fault is still active: ${this.saver.file} keeps the last state saved without it`,
+          );
+        }
+      } catch (error) {
+        this.log(`saving state to ${this.saver.file} failed: ${error}`);
+      }
+    }
     this.cluster.close();
     await this.github.stop();
     await Promise.all(this.servers.map(server => close(server)));

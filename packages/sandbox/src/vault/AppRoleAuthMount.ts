@@ -25,6 +25,14 @@ export class AppRoleAuthMount {
     this.roles.push(role);
   }
 
+  exportState(): EmulatedAppRole[] {
+    return structuredClone(this.roles);
+  }
+
+  importState(roles: EmulatedAppRole[]): void {
+    this.roles.splice(0, this.roles.length, ...structuredClone(roles));
+  }
+
   exists(): boolean {
     return false;
   }

@@ -13,7 +13,12 @@ import {
 import { EmulatedToken } from './TokenStore';
 import { TokenReviewer, VaultHttpResponse } from './types';
 
-interface KubernetesAuthConfig {
+/**
+ * A Kubernetes auth mount's config as stored (the reviewer JWT included).
+ *
+ * @public
+ */
+export interface KubernetesAuthMountConfig {
   kubernetes_host: string;
   kubernetes_ca_cert: string;
   token_reviewer_jwt: string;
@@ -23,7 +28,12 @@ interface KubernetesAuthConfig {
   pem_keys: string[];
 }
 
-interface KubernetesRole {
+/**
+ * A Kubernetes auth role as stored.
+ *
+ * @public
+ */
+export interface KubernetesAuthRole {
   bound_service_account_names: string[];
   bound_service_account_namespaces: string[];
   bound_service_account_namespace_selector: string;
@@ -83,14 +93,36 @@ export interface LoginIssuer {
  * pluggable TokenReview.
  */
 export class KubernetesAuthMount {
-  private config?: KubernetesAuthConfig;
-  private readonly roles = new Map<string, KubernetesRole>();
+  private config?: KubernetesAuthMountConfig;
+  private readonly roles = new Map<string, KubernetesAuthRole>();
 
   constructor(
     readonly path: string,
     private readonly reviewer: () => TokenReviewer,
     private readonly issuer: LoginIssuer,
   ) {}
+
+  /** Config and roles as JSON-safe data. */
+  exportState(): {
+    config?: KubernetesAuthMountConfig;
+    roles: Record<string, KubernetesAuthRole>;
+  } {
+    return structuredClone({
+      ...(this.config ? { config: this.config } : {}),
+      roles: Object.fromEntries(this.roles),
+    });
+  }
+
+  importState(state: {
+    config?: KubernetesAuthMountConfig;
+    roles: Record<string, KubernetesAuthRole>;
+  }): void {
+    this.config = state.config ? structuredClone(state.config) : undefined;
+    this.roles.clear();
+    for (const [name, role] of Object.entries(state.roles ?? {})) {
+      this.roles.set(name, structuredClone(role));
+    }
+  }
 
   exists(subPath: string): boolean {
     const match = /^role\/(.+)$/.exec(subPath);
@@ -237,7 +269,7 @@ export class KubernetesAuthMount {
     const policiesInput = pick('token_policies', 'policies');
     const ttlInput = pick('token_ttl', 'ttl');
     const maxTtlInput = pick('token_max_ttl', 'max_ttl');
-    const role: KubernetesRole = {
+    const role: KubernetesAuthRole = {
       bound_service_account_names: names,
       bound_service_account_namespaces: namespaces,
       bound_service_account_namespace_selector: selector,

@@ -9,14 +9,24 @@ import {
 } from './responses';
 import { VaultHttpResponse, VaultOperation } from './types';
 
-interface KvVersionRecord {
+/**
+ * One KV version as the emulator keeps it (also its saved form).
+ *
+ * @public
+ */
+export interface KvVersionRecord {
   data: Record<string, unknown>;
   createdTime: string;
   deletionTime: string;
   destroyed: boolean;
 }
 
-interface KvSecret {
+/**
+ * One KV secret with its versions and metadata (also its saved form).
+ *
+ * @public
+ */
+export interface KvSecret {
   versions: KvVersionRecord[];
   createdTime: string;
   updatedTime: string;
@@ -46,6 +56,22 @@ export class KvMount {
     readonly version: 1 | 2,
     private readonly now: () => number,
   ) {}
+
+  /** Every secret with its versions and metadata, as JSON-safe data. */
+  exportState(): Record<string, KvSecret> {
+    return structuredClone(Object.fromEntries(this.secrets));
+  }
+
+  /** Replaces every secret with saved ones. */
+  importState(secrets: Record<string, KvSecret>): void {
+    this.secrets.clear();
+    for (const [key, secret] of Object.entries(secrets)) {
+      if (!Array.isArray(secret?.versions)) {
+        throw new Error(`KV secret ${this.path}/${key} has no versions`);
+      }
+      this.secrets.set(key, structuredClone(secret));
+    }
+  }
 
   /** Where a request below the mount is aimed at, on KV v2. */
   private splitV2(subPath: string): { area: string; key: string } {

@@ -72,6 +72,23 @@ export class PolicyStore {
     this.policies.delete(name);
   }
 
+  /** Every policy's name and text (`default` included), for saving the emulator's state. */
+  exportState(): Array<{ name: string; text: string }> {
+    return [...this.policies.values()].map(({ name, text }) => ({
+      name,
+      text,
+    }));
+  }
+
+  /** Replaces every policy with saved ones (re-parsed and validated). */
+  importState(policies: Array<{ name: string; text: string }>): void {
+    this.policies.clear();
+    this.put('default', DEFAULT_POLICY_TEXT);
+    for (const { name, text } of policies) {
+      this.put(name, text);
+    }
+  }
+
   /** Parsed policies for a token's policy names; unknown names contribute nothing. */
   parsedFor(names: string[]): VaultPolicy[] {
     return names.flatMap(n => {

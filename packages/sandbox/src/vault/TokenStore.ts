@@ -64,6 +64,30 @@ export class TokenStore {
     return token;
   }
 
+  /** The live tokens, except those `skip` names (e.g. a root token that is new at each start). */
+  exportState(skip: (token: EmulatedToken) => boolean): EmulatedToken[] {
+    const now = this.now();
+    return [...this.tokens.values()]
+      .filter(t => t.expiresAt === undefined || t.expiresAt > now)
+      .filter(t => !skip(t))
+      .map(t => structuredClone(t));
+  }
+
+  /** Adds saved tokens (same ids, accessors and expiry). */
+  importState(tokens: EmulatedToken[]): void {
+    for (const token of tokens) {
+      if (typeof token?.id !== 'string' || !Array.isArray(token.policies)) {
+        throw new Error('a saved Vault token has no id or policies');
+      }
+      this.tokens.set(token.id, structuredClone(token));
+    }
+  }
+
+  /** Forgets every token. */
+  clear(): void {
+    this.tokens.clear();
+  }
+
   renew(token: EmulatedToken): void {
     if (token.ttl > 0) {
       token.expiresAt = this.now() + token.ttl * 1000;

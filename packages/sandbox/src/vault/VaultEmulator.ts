@@ -27,6 +27,7 @@ import {
   VaultOperation,
 } from './types';
 import { VaultFaults } from './VaultFaults';
+import type { VaultEmulatorState } from './vaultState';
 
 /**
  * How to start a Vault emulator.
@@ -174,6 +175,79 @@ export class VaultEmulator {
   /** Writes a policy directly, with the same validation as the API. */
   putPolicy(name: string, text: string): void {
     this.policies.put(name, text);
+  }
+
+  /** Whether a token is known and not expired (the root token included). */
+  isTokenValid(id: string): boolean {
+    return this.tokens.lookup(id) !== undefined;
+  }
+
+  /**
+   * Policies, KV data (all versions and metadata), auth mounts (config, roles) and live tokens
+   * as JSON-safe data. The root token and faults are left out.
+   */
+  exportState(): VaultEmulatorState {
+    const kubernetesAuthMounts: VaultEmulatorState['kubernetesAuthMounts'] =
+      [];
+    const appRoleAuthMounts: VaultEmulatorState['appRoleAuthMounts'] = [];
+    for (const [path, mount] of this.authMounts) {
+      if (mount instanceof KubernetesAuthMount) {
+        kubernetesAuthMounts.push({ path, ...mount.exportState() });
+      } else {
+        appRoleAuthMounts.push({ path, roles: mount.exportState() });
+      }
+    }
+    return {
+      version: 1,
+      policies: this.policies.exportState(),
+      kvMounts: [...this.kvMounts].map(([path, mount]) => ({
+        path,
+        version: mount.version,
+        secrets: mount.exportState(),
+      })),
+      kubernetesAuthMounts,
+      appRoleAuthMounts,
+      tokens: this.tokens.exportState(t => t.id === this.rootToken),
+    };
+  }
+
+  /**
+   * Replaces policies, mounts and tokens with a saved state. This emulator's root token stays
+   * valid; tokens saved from another instance keep working until they expire.
+   */
+  importState(state: VaultEmulatorState): void {
+    if (state?.version !== 1) {
+      throw new Error(
+        `Unsupported Vault emulator state version ${state?.version}`,
+      );
+    }
+    this.policies.importState(state.policies);
+    this.kvMounts.clear();
+    for (const saved of state.kvMounts) {
+      this.mountKv(saved.path, saved.version);
+      this.kvMounts.get(trimSlashes(saved.path))!.importState(saved.secrets);
+    }
+    this.authMounts.clear();
+    for (const saved of state.kubernetesAuthMounts) {
+      this.enableKubernetesAuth(saved.path);
+      (
+        this.authMounts.get(trimSlashes(saved.path)) as KubernetesAuthMount
+      ).importState(saved);
+    }
+    for (const saved of state.appRoleAuthMounts) {
+      const mount = new AppRoleAuthMount(
+        trimSlashes(saved.path),
+        this.loginIssuer,
+      );
+      mount.importState(saved.roles);
+      this.authMounts.set(mount.path, mount);
+    }
+    const root = this.tokens.lookup(this.rootToken);
+    this.tokens.clear();
+    this.tokens.importState(state.tokens.filter(t => t.id !== this.rootToken));
+    if (root) {
+      this.tokens.importState([root]);
+    }
   }
 
   /** Answers one request. */

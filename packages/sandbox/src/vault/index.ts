@@ -10,6 +10,13 @@ export {
 } from './serviceAccountJwt';
 export type { ServiceAccountJwtClaims } from './serviceAccountJwt';
 export type { EmulatedAppRole } from './AppRoleAuthMount';
+export type { VaultEmulatorState } from './vaultState';
+export type { KvSecret, KvVersionRecord } from './KvMount';
+export type {
+  KubernetesAuthMountConfig,
+  KubernetesAuthRole,
+} from './KubernetesAuthMount';
+export type { EmulatedToken } from './TokenStore';
 export type {
   RecordedVaultRequest,
   TokenReviewRequest,
