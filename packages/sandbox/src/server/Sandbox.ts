@@ -133,7 +133,8 @@ async function restoreState(options: {
   const authConfig: KubernetesAuthConfig = {
     ...saved.authConfig,
     kubernetes_host: cluster.url,
-    kubernetes_ca_cert: cluster.caCertPem ?? saved.authConfig.kubernetes_ca_cert,
+    kubernetes_ca_cert:
+      cluster.caCertPem ?? saved.authConfig.kubernetes_ca_cert,
     token_reviewer_jwt: reviewerValid
       ? saved.authConfig.token_reviewer_jwt
       : await cluster.issueServiceAccountToken({

@@ -187,8 +187,7 @@ export class VaultEmulator {
    * as JSON-safe data. The root token and faults are left out.
    */
   exportState(): VaultEmulatorState {
-    const kubernetesAuthMounts: VaultEmulatorState['kubernetesAuthMounts'] =
-      [];
+    const kubernetesAuthMounts: VaultEmulatorState['kubernetesAuthMounts'] = [];
     const appRoleAuthMounts: VaultEmulatorState['appRoleAuthMounts'] = [];
     for (const [path, mount] of this.authMounts) {
       if (mount instanceof KubernetesAuthMount) {
