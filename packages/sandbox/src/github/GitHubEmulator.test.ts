@@ -314,4 +314,81 @@ describe('GitHubEmulator', () => {
       await second.stop();
     }
   });
+  it('restores organizations, repository settings and pull requests from a saved state', async () => {
+    const dataDir = path.join(scratch, 'saved');
+    const first = new GitHubEmulator({ dataDir });
+    await first.start();
+    first.addOrganization('acme');
+    await first.createRepository('acme', 'Kept', {
+      files: { 'a.txt': 'one\n' },
+      description: 'kept repository',
+    });
+    const main = (await first.branches('acme', 'Kept')).main;
+    const git = first.repositoryDir('acme', 'Kept');
+    await gitCli(git, 'update-ref', 'refs/heads/feature', main);
+    await gitCli(git, 'update-ref', 'refs/heads/other', main);
+    const auth = {
+      authorization: 'token t',
+      'content-type': 'application/json',
+    };
+    for (const head of ['feature', 'other']) {
+      await first.handle({
+        method: 'POST',
+        url: '/api/v3/repos/acme/Kept/pulls',
+        headers: auth,
+        body: JSON.stringify({ title: head, head, base: 'main' }),
+      });
+    }
+    await first.handle({
+      method: 'PATCH',
+      url: '/api/v3/repos/acme/Kept/pulls/2',
+      headers: auth,
+      body: JSON.stringify({ state: 'closed' }),
+    });
+    const saved = JSON.parse(JSON.stringify(first.exportState()));
+    const repoJson = async (emulator: GitHubEmulator) =>
+      JSON.parse(
+        String(
+          (
+            await emulator.handle({
+              method: 'GET',
+              url: '/api/v3/repos/acme/Kept',
+              headers: auth,
+            })
+          ).body,
+        ),
+      );
+    const before = await repoJson(first);
+    await first.stop();
+
+    const second = new GitHubEmulator({ dataDir });
+    await second.start();
+    try {
+      expect(second.importState(saved)).toEqual([]);
+      expect(await repoJson(second)).toMatchObject({
+        id: before.id,
+        description: 'kept repository',
+        owner: { login: 'acme', type: 'Organization' },
+      });
+      expect(
+        second
+          .pullRequests('acme', 'Kept')
+          .map(p => [p.number, p.head, p.state]),
+      ).toEqual([
+        [1, 'feature', 'open'],
+        [2, 'other', 'closed'],
+      ]);
+      // numbering goes on
+      await gitCli(git, 'update-ref', 'refs/heads/third', main);
+      const third = await second.handle({
+        method: 'POST',
+        url: '/api/v3/repos/acme/Kept/pulls',
+        headers: auth,
+        body: JSON.stringify({ title: 'third', head: 'third', base: 'main' }),
+      });
+      expect(JSON.parse(String(third.body)).number).toBe(3);
+    } finally {
+      await second.stop();
+    }
+  });
 });

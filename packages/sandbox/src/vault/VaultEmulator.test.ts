@@ -647,3 +647,61 @@ describe('createVaultRequestListener', () => {
     }
   });
 });
+
+describe('VaultEmulator: saved state', () => {
+  it('restores policies, KV versions and metadata, auth config, roles and tokens into a new emulator', async () => {
+    const { root, emulator } = start({ rootToken: 'root-one' });
+    await root.write('sys/policies/acl/example-api', {
+      policy: 'path "secret/data/example-api/*" { capabilities = ["read"] }',
+    });
+    await root.write('secret/data/example-api/env', { data: { a: '1' } });
+    await root.write('secret/data/example-api/env', { data: { a: '2' } });
+    await root.write('auth/kubernetes/config', {
+      kubernetes_host: 'https://127.0.0.1:6443',
+      token_reviewer_jwt: 'reviewer',
+    });
+    await root.write('auth/kubernetes/role/example-api', roleBody);
+    emulator.addAppRole({ roleId: 'r', secretId: 's', policies: ['x'] });
+    const token = emulator.createToken({ policies: ['example-api'], ttl: 60 });
+    emulator.faults.setDown(true);
+
+    const saved = JSON.parse(JSON.stringify(emulator.exportState()));
+    expect(JSON.stringify(saved)).not.toContain('root-one');
+    server.resetHandlers();
+    const next = start({ rootToken: 'root-two' });
+    next.emulator.importState(saved);
+
+    expect(next.emulator.faults.down).toBe(false);
+    expect(next.emulator.isTokenValid('root-two')).toBe(true);
+    expect(next.emulator.isTokenValid('root-one')).toBe(false);
+    const reader = next.client(token);
+    expect(
+      (await reader.read('secret/data/example-api/env')).data.data,
+    ).toEqual({ a: '2' });
+    const metadata = await next.root.read('secret/metadata/example-api/env');
+    expect(metadata.data.current_version).toBe(2);
+    expect(
+      (await next.root.read('auth/kubernetes/role/example-api')).data,
+    ).toMatchObject({ token_policies: ['example-api'], token_ttl: 3600 });
+    expect((await next.root.read('auth/kubernetes/config')).data).toMatchObject(
+      {
+        kubernetes_host: 'https://127.0.0.1:6443',
+        token_reviewer_jwt_set: true,
+      },
+    );
+    const login = await next.client().approleLogin({
+      role_id: 'r',
+      secret_id: 's',
+    });
+    expect(login.auth.policies).toEqual(['default', 'x']);
+  });
+
+  it('refuses a state of another version', () => {
+    const { emulator } = start();
+    expect(() =>
+      emulator.importState({ version: 2 } as unknown as ReturnType<
+        VaultEmulator['exportState']
+      >),
+    ).toThrow(/version 2/);
+  });
+});
