@@ -7,7 +7,8 @@ const USAGE = `Usage: sandbox [--output-dir DIR] [--state-dir DIR]
 Serves on 127.0.0.1: Vault (HTTPS :${DEFAULT_SANDBOX_PORTS.vault}), Kubernetes + ESO (HTTPS :${DEFAULT_SANDBOX_PORTS.kubernetes}),
 GitHub (:${DEFAULT_SANDBOX_PORTS.github}) and the admin API (:${DEFAULT_SANDBOX_PORTS.admin}).
   --output-dir  where CA files, generated credentials and ready.json go (default: <repo>/.sandbox)
-  --state-dir   keep certificates and Git repositories there across restarts (default: memory)
+  --state-dir   keep everything there across restarts: certificates, Git repositories, and in
+                state.json Vault, the cluster, pull requests and credentials (default: memory)
 `;
 
 function log(line: string) {
