@@ -53,6 +53,8 @@ import {
 import {
   ClusterCache,
   ExternalSecretObject,
+  renderManifestObjects,
+  resolveManifestSpec,
 } from '@gitops-secrets/plugin-external-secrets-node';
 import externalSecretsPlugin from '@gitops-secrets/plugin-external-secrets-backend';
 // Not part of the backend package's API: the in-memory part is timed with the plugin's own
@@ -104,6 +106,41 @@ interface Placement {
 
 function entityName(entity: number): string {
   return `svc-${String(entity).padStart(4, '0')}`;
+}
+
+/**
+ * A service's store and its `index`-th ExternalSecret, exactly as the template's
+ * `external-secrets:manifests:create` renders them; the bench adds what the cluster adds.
+ */
+function rendered(svc: string, index = 0) {
+  const [store, externalSecret] = renderManifestObjects(
+    resolveManifestSpec({
+      name: svc,
+      refreshInterval: '1h',
+      store: {
+        server: 'https://vault.example.com:8200',
+        kvMount: 'secret',
+        kvVersion: 2,
+        caProvider: {
+          type: 'ConfigMap',
+          name: 'vault-ca',
+          key: 'ca.crt',
+          namespace: 'external-secrets',
+        },
+      },
+      secrets: [
+        {
+          name: `es-${index}`,
+          vaultKey: `${svc}/env-file-${index}`,
+          properties: [
+            { property: 'dotenv', secretKey: '.env' },
+            { property: 'json', secretKey: 'config.json' },
+          ],
+        },
+      ],
+    }),
+  ) as KubeObject[];
+  return { store, externalSecret };
 }
 
 function clusterName(cluster: number): string {
@@ -344,42 +381,16 @@ function objectsFor(
         status: { phase: 'Active' },
       },
     });
+    const store = rendered(svc).store;
     out.push({
       plural: 'clustersecretstores',
       object: {
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'ClusterSecretStore',
+        ...store,
         metadata: {
-          name: `vault-${svc}`,
+          ...store.metadata,
           uid: randomUUID(),
           generation: 1,
           creationTimestamp: created,
-          labels: { [ANNOTATION_KUBERNETES_ID]: svc },
-        },
-        spec: {
-          provider: {
-            vault: {
-              server: 'https://vault.example.com:8200',
-              path: 'secret',
-              version: 'v2',
-              caProvider: {
-                type: 'ConfigMap',
-                name: 'vault-ca',
-                key: 'ca.crt',
-                namespace: 'external-secrets',
-              },
-              auth: {
-                kubernetes: {
-                  mountPath: 'kubernetes',
-                  role: `external-secrets-${svc}`,
-                  serviceAccountRef: {
-                    name: 'external-secrets',
-                    namespace: 'external-secrets',
-                  },
-                },
-              },
-            },
-          },
         },
         status: {
           capabilities: 'ReadWrite',
@@ -399,7 +410,8 @@ function objectsFor(
 
   for (const p of mine) {
     const svc = entityName(p.entity);
-    const name = `${svc}-es-${p.index}`;
+    const externalSecret = rendered(svc, p.index).externalSecret!;
+    const name = externalSecret.metadata.name!;
     const uid = randomUUID();
     const hashed = hash(`${cluster}/${name}`);
     const synced = iso(now - ((p.index * 37 + p.entity) % 1800) * 1000);
@@ -469,40 +481,20 @@ function objectsFor(
     out.push({
       plural: 'externalsecrets',
       object: {
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'ExternalSecret',
+        ...externalSecret,
         metadata: {
-          name,
-          namespace: svc,
+          ...externalSecret.metadata,
           uid,
           generation: 1,
           creationTimestamp: created,
           labels: {
-            [ANNOTATION_KUBERNETES_ID]: svc,
+            ...externalSecret.metadata.labels,
             'app.kubernetes.io/instance': svc,
           },
           annotations: {
             'argocd.argoproj.io/tracking-id': `${svc}:external-secrets.io/ExternalSecret:${svc}/${name}`,
           },
           managedFields: ready ? [applied, statusWrite] : [applied],
-        },
-        spec: {
-          refreshInterval: '1h',
-          secretStoreRef: { kind: 'ClusterSecretStore', name: `vault-${svc}` },
-          target: { name, creationPolicy: 'Owner', deletionPolicy: 'Retain' },
-          data: [
-            {
-              secretKey: '.env',
-              remoteRef: {
-                key: `${svc}/env-file-${p.index}`,
-                property: 'dotenv',
-              },
-            },
-            {
-              secretKey: 'config.json',
-              remoteRef: { key: `${svc}/config-${p.index}`, property: 'json' },
-            },
-          ],
         },
         ...(ready
           ? {
