@@ -1,8 +1,7 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumLaunchOptions } from './e2e-tests/support/chromium';
 import { liveTargets } from './e2e-tests/support/liveTargets';
 
-// Browser tests run in Debian's Chromium: Playwright never downloads a browser here.
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Live mode (README): the app under test is already running against real systems.
 const live = liveTargets();
 const appUrl = live?.appUrl ?? 'http://localhost:3000';
@@ -35,17 +34,7 @@ export default defineConfig({
     baseURL: appUrl,
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
 });

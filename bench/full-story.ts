@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from '@playwright/test';
+import { chromiumLaunchOptions } from '../e2e-tests/support/chromium';
 
 const APP_URL = 'http://localhost:3000';
 const BACKEND_URL = 'http://localhost:7007';
@@ -237,17 +238,7 @@ async function main() {
   const template: number[] = [];
   const synced: number[] = [];
   try {
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await chromium.launch(chromiumLaunchOptions);
     const page = await browser.newPage();
     await page.goto(APP_URL);
     await page.getByRole('button', { name: 'Enter' }).click();
