@@ -7,6 +7,8 @@ import { parseLabelSelector } from './labelSelector';
 import { eventually } from './__testUtils__/eventually';
 
 const TOKEN = 'reader-token';
+// generous: the shared 2-core machine runs other suites beside this one
+jest.setTimeout(60_000);
 const selector = parseLabelSelector('backstage.io/kubernetes-id=example-api');
 
 // The sandbox's `cluster-down` fault over a real socket: connections are reset and open watches

@@ -70,7 +70,7 @@ function createCache(token = 'reader-token') {
   );
 }
 
-jest.setTimeout(15_000);
+jest.setTimeout(30_000);
 
 describe('ClusterCache', () => {
   let cache: ClusterCache | undefined;
