@@ -10,6 +10,10 @@ import {
   EntityExternalSecretsStatus,
   ExternalSecretStatus,
   Finding,
+  forceSyncEffect,
+  kvApiPath,
+  kvListPath,
+  refreshPolicyOf,
   RemoteRefStatus,
   StoreStatus,
   worstState,
@@ -21,6 +25,7 @@ import {
   parseLabelSelector,
 } from '@gitops-secrets/plugin-external-secrets-node';
 import { asEventLike, asExternalSecretLike } from './classifyInput';
+import { ClusterTrustResolver } from './diagnosis/clusterTrust';
 import { diagnose } from './diagnosis/diagnose';
 import type { VaultFactsProvider } from './VaultFactsProvider';
 
@@ -75,6 +80,7 @@ export class EntityStatusService {
   private readonly clusters: ClusterCache[];
   private readonly vault?: VaultFactsProvider;
   private readonly now: () => Date;
+  private readonly trust = new ClusterTrustResolver();
 
   constructor(options: EntityStatusServiceOptions) {
     this.clusters = options.clusters;
@@ -176,26 +182,40 @@ export class EntityStatusService {
     const mount = vaultSpec?.path?.replace(/\/+$/, '');
     const v2 = vaultSpec?.version !== 'v1';
     const storeReady = store?.status?.conditions?.find(c => c.type === 'Ready');
+    const version = v2 ? 2 : 1;
     const remoteRefs: RemoteRefStatus[] = [
       ...(object.spec?.data ?? []).map(d => ({
         secretKey: d.secretKey,
         key: d.remoteRef?.key ?? '',
         property: d.remoteRef?.property,
+        source: 'data' as const,
       })),
       ...(object.spec?.dataFrom ?? [])
-        .filter(d => d.extract?.key)
+        .filter(d => d?.extract?.key)
         .map(d => ({
           key: d.extract!.key!,
           property: d.extract?.property,
           dataFrom: true,
+          source: 'extract' as const,
         })),
     ].map(ref => ({
       ...ref,
       vaultPath:
-        mount && ref.key
-          ? `${mount}/${v2 ? 'data/' : ''}${ref.key}`
-          : undefined,
+        mount && ref.key ? kvApiPath(mount, ref.key, version) : undefined,
     }));
+    for (const d of object.spec?.dataFrom ?? []) {
+      if (d?.find && !d.extract?.key) {
+        remoteRefs.push({
+          key: d.find.path ?? '',
+          dataFrom: true,
+          source: 'find',
+          find: { nameRegexp: d.find.name?.regexp, tags: d.find.tags },
+          vaultPath: mount
+            ? kvListPath(mount, d.find.path, version)
+            : undefined,
+        });
+      }
+    }
 
     const needsVault =
       !!this.vault &&
@@ -208,7 +228,14 @@ export class EntityStatusService {
             authMountPath: k8sAuth?.mountPath,
             role: k8sAuth?.role,
           },
-          [...new Set(remoteRefs.map(r => r.key).filter(Boolean))],
+          [
+            ...new Set(
+              remoteRefs
+                .filter(r => r.source !== 'find')
+                .map(r => r.key)
+                .filter(Boolean),
+            ),
+          ],
         )
       : undefined;
 
@@ -221,11 +248,7 @@ export class EntityStatusService {
       externalSecretWarning: esWarning,
       storeWarning,
       targetExists,
-      cluster: {
-        name: cluster.name,
-        url: cluster.config.url,
-        caData: cluster.config.caData,
-      },
+      cluster: this.trust.resolve(cluster.config),
       vault,
     });
 
@@ -256,6 +279,9 @@ export class EntityStatusService {
       message,
       lastSyncTime: classification.lastSyncTime,
       refreshInterval: object.spec?.refreshInterval ?? '1h',
+      refreshPolicy: refreshPolicyOf(asExternalSecretLike(object)),
+      syncNow: forceSyncEffect(asExternalSecretLike(object)),
+      templated: !!object.spec?.target?.template || undefined,
       stale: classification.stale || classification.behindSpec,
       store: {
         kind: storeRef.kind,
