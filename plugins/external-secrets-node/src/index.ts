@@ -7,11 +7,7 @@ export type {
   ClusterAuthProvider,
   ClusterConfig,
 } from './kubernetes/clusterConfig';
-export {
-  createKubeConfig,
-  PARTIAL_METADATA_ACCEPT,
-  PARTIAL_METADATA_LIST_ACCEPT,
-} from './kubernetes/kubeConfig';
+export { createKubeConfig } from './kubernetes/kubeConfig';
 export { parseLabelSelector } from './kubernetes/labelSelector';
 export type { LabelSelector } from './kubernetes/labelSelector';
 export { ClusterCache, eventTime } from './kubernetes/clusterCache';
@@ -29,6 +25,5 @@ export type {
   CachedResource,
   EventObject,
   ExternalSecretObject,
-  SecretMetadataObject,
   SecretStoreObject,
 } from './kubernetes/objects';

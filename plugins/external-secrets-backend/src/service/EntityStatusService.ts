@@ -93,6 +93,38 @@ function currentWarning(
   return newest;
 }
 
+/** ESO's Ready reasons that say the target Secret is gone. */
+const TARGET_GONE_REASONS = new Set(['SecretMissing', 'SecretDeleted']);
+
+/**
+ * The target Secret as the ExternalSecret's own status tells it — the backend has no access to
+ * Secrets. ESO names the Secret it wrote in `status.binding`; Ready reasons `SecretMissing` and
+ * `SecretDeleted` say it is gone; a Ready=True sync or a recorded `refreshTime` means ESO wrote
+ * it. Key names are those the spec maps (`spec.data[].secretKey`); `dataFrom` keys are known only
+ * to Vault and are not listed.
+ */
+export function targetSecretOf(object: ExternalSecretObject) {
+  const status = object.status;
+  const ready = status?.conditions?.find(c => c?.type === 'Ready');
+  const name =
+    status?.binding?.name ||
+    object.spec?.target?.name ||
+    object.metadata?.name ||
+    '';
+  const gone = !!ready?.reason && TARGET_GONE_REASONS.has(ready.reason);
+  const exists =
+    !gone &&
+    (!!status?.binding?.name ||
+      ready?.status === 'True' ||
+      !!status?.refreshTime);
+  const keys = exists
+    ? (object.spec?.data ?? [])
+        .map(d => d?.secretKey)
+        .filter((k): k is string => typeof k === 'string' && k !== '')
+    : [];
+  return { name, exists, keys: [...new Set(keys)] };
+}
+
 function storeRefOf(object: ExternalSecretObject) {
   const ref = object.spec?.secretStoreRef ?? {};
   const kind: StoreStatus['kind'] =
@@ -204,8 +236,7 @@ export class EntityStatusService {
       now,
       esWarning,
     );
-    const targetName = object.spec?.target?.name || name;
-    const targetExists = !!cluster.getSecretMetadata(namespace, targetName);
+    const target = targetSecretOf(object);
     const vaultSpec = store?.spec?.provider?.vault;
     const k8sAuth = vaultSpec?.auth?.kubernetes;
     const mount = vaultSpec?.path?.replace(/\/+$/, '');
@@ -255,7 +286,7 @@ export class EntityStatusService {
       store,
       externalSecretWarning: esWarning,
       storeWarning,
-      targetExists,
+      targetExists: target.exists,
       cluster: {
         name: cluster.name,
         url: cluster.config.url,
@@ -319,14 +350,7 @@ export class EntityStatusService {
             }
           : undefined,
       },
-      target: {
-        name: targetName,
-        exists: targetExists,
-        // Metadata-only caching cannot see the Secret's keys; these are the keys ESO writes.
-        keys: targetExists
-          ? remoteRefs.filter(r => r.secretKey).map(r => r.secretKey!)
-          : [],
-      },
+      target,
       remoteRefs,
       conditions: object.status?.conditions ?? [],
       findings,

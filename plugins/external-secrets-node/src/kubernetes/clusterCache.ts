@@ -15,17 +15,12 @@ import {
   LABEL_KUBERNETES_ID,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import type { ClusterConfig } from './clusterConfig';
-import {
-  createKubeConfig,
-  MetadataOnlyKubeConfig,
-  PARTIAL_METADATA_LIST_ACCEPT,
-} from './kubeConfig';
+import { createKubeConfig } from './kubeConfig';
 import type { LabelSelector } from './labelSelector';
 import type {
   CachedResource,
   EventObject,
   ExternalSecretObject,
-  SecretMetadataObject,
   SecretStoreObject,
 } from './objects';
 import {
@@ -89,40 +84,12 @@ export function eventTime(event: EventObject): number {
   );
 }
 
-/** Keeps only identity and labels/annotations, whatever the server sent. */
-function metadataOnly<T extends KubernetesObject>(
-  object: T,
-): SecretMetadataObject {
-  const {
-    name,
-    namespace,
-    uid,
-    resourceVersion,
-    labels,
-    annotations,
-    creationTimestamp,
-    ownerReferences,
-  } = object.metadata ?? {};
-  return {
-    apiVersion: 'meta.k8s.io/v1',
-    kind: 'PartialObjectMetadata',
-    metadata: {
-      name,
-      namespace,
-      uid,
-      resourceVersion,
-      labels,
-      annotations,
-      creationTimestamp,
-      ownerReferences,
-    },
-  };
-}
-
 /**
- * In-memory copy of one cluster's ExternalSecrets, SecretStores, ClusterSecretStores, the Events
- * about them and Secret metadata, kept current by list+watch and indexed by the
- * `backstage.io/kubernetes-id` label and namespace. Reads never call the API server.
+ * In-memory copy of one cluster's ExternalSecrets, SecretStores, ClusterSecretStores and the
+ * Events about them, kept current by list+watch and indexed by the `backstage.io/kubernetes-id`
+ * label and namespace. Reads never call the API server. Nothing here touches Secrets: RBAC
+ * `list` or `watch` on Secrets is full read of every value, whatever the client asks for, so the
+ * target Secret's state comes from the ExternalSecret's own status.
  *
  * @public
  */
@@ -135,7 +102,6 @@ export class ClusterCache {
   private readonly clusterStores: ResourceInformer<SecretStoreObject>;
   private readonly namespacedStores: ResourceInformer<SecretStoreObject>;
   private readonly eventInformers: ResourceInformer<EventObject>[];
-  private readonly secrets: ResourceInformer<SecretMetadataObject>;
   private readonly listeners = new Set<(change: ClusterCacheChange) => void>();
   private readonly byKubernetesId = new Map<string, Set<string>>();
   private readonly kubernetesIdOf = new Map<string, string>();
@@ -223,29 +189,6 @@ export class ClusterCache {
           this.informerFailed(`Event(${kind})`, error, repeated),
       });
     });
-    this.secrets = new ResourceInformer<SecretMetadataObject>({
-      backoff: options.backoff,
-      kubeConfig: new MetadataOnlyKubeConfig(kubeConfig),
-      resource: 'Secret',
-      path: '/api/v1/secrets',
-      list: async () => {
-        const list = await core.listSecretForAllNamespaces(
-          {},
-          setHeaderOptions('Accept', PARTIAL_METADATA_LIST_ACCEPT),
-        );
-        return { ...list, items: (list.items ?? []).map(metadataOnly) };
-      },
-      onChange: (type, object) => {
-        // Belt and braces: a server that ignored the metadata-only Accept header must not
-        // leave Secret values in memory.
-        const raw = object as { data?: unknown; stringData?: unknown };
-        delete raw.data;
-        delete raw.stringData;
-        this.emit('Secret', type, object);
-      },
-      onError: (error, repeated) =>
-        this.informerFailed('Secret', error, repeated),
-    });
   }
 
   /** Starts every list+watch in the background; returns at once. */
@@ -309,13 +252,6 @@ export class ClusterCache {
     return kind === 'ClusterSecretStore'
       ? this.clusterStores.get(name)
       : this.namespacedStores.get(name, namespace);
-  }
-
-  getSecretMetadata(
-    namespace: string,
-    name: string,
-  ): SecretMetadataObject | undefined {
-    return this.secrets.get(name, namespace);
   }
 
   /** The Events about one object, newest first. */
@@ -390,7 +326,6 @@ export class ClusterCache {
       this.clusterStores,
       this.namespacedStores,
       ...this.eventInformers,
-      this.secrets,
     ];
   }
 

@@ -63,7 +63,7 @@ export interface ResourceInformerOptions<T extends KubernetesObject> {
   resource: string;
   /** the collection path for WATCH, e.g. `/apis/external-secrets.io/v1/externalsecrets` */
   path: string;
-  /** signs WATCH requests; a {@link MetadataOnlyKubeConfig} for Secrets */
+  /** signs WATCH requests */
   kubeConfig: KubeConfig;
   list: () => Promise<KubernetesListObject<T>>;
   fieldSelector?: string;
