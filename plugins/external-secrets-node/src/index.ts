@@ -10,7 +10,12 @@ export type {
 export { createKubeConfig } from './kubernetes/kubeConfig';
 export { parseLabelSelector } from './kubernetes/labelSelector';
 export type { LabelSelector } from './kubernetes/labelSelector';
-export { ClusterCache, eventTime } from './kubernetes/clusterCache';
+export {
+  ClusterCache,
+  eventTime,
+  KubernetesRequestError,
+} from './kubernetes/clusterCache';
+export { describeKubernetesError } from './kubernetes/kubernetesErrors';
 export type {
   ClusterCacheChange,
   ClusterCacheOptions,

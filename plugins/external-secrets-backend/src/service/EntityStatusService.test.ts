@@ -1,5 +1,6 @@
 import type { ExternalSecretObject } from '@gitops-secrets/plugin-external-secrets-node';
-import { targetSecretOf } from './EntityStatusService';
+import type { Entity } from '@backstage/catalog-model';
+import { entitySelection, targetSecretOf } from './EntityStatusService';
 
 function es(status?: ExternalSecretObject['status']): ExternalSecretObject {
   return {
@@ -70,5 +71,65 @@ describe('targetSecretOf (the target Secret from the ExternalSecret alone)', () 
     ],
   ])('%s', (_name, object, expected) => {
     expect(targetSecretOf(object)).toEqual(expected);
+  });
+});
+
+function entityWith(annotations: Record<string, string>): Entity {
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'example-api', namespace: 'default', annotations },
+  };
+}
+
+describe('entitySelection (which ExternalSecrets an entity may show and sync)', () => {
+  it.each([
+    [
+      { 'backstage.io/kubernetes-id': 'example-api' },
+      'backstage.io/kubernetes-id=example-api',
+    ],
+    [
+      { 'backstage.io/kubernetes-label-selector': 'app in (a,b),!legacy' },
+      'app in (a,b),!legacy',
+    ],
+  ])('accepts %j', (annotations, text) => {
+    expect(entitySelection(entityWith(annotations))?.selector.text).toBe(text);
+  });
+
+  it('has nothing to show without annotations', () => {
+    expect(entitySelection(entityWith({}))).toBeUndefined();
+  });
+
+  it.each([
+    [
+      { 'backstage.io/kubernetes-label-selector': '!legacy' },
+      /pins no label to a value/,
+    ],
+    [
+      { 'backstage.io/kubernetes-label-selector': 'app' },
+      /pins no label to a value/,
+    ],
+    [
+      { 'backstage.io/kubernetes-label-selector': 'app notin (x)' },
+      /pins no label to a value/,
+    ],
+    [
+      {
+        'backstage.io/kubernetes-label-selector': '  ',
+        'backstage.io/kubernetes-id': 'x',
+      },
+      /empty backstage.io\/kubernetes-label-selector/,
+    ],
+    [
+      { 'backstage.io/kubernetes-label-selector': 'a b c' },
+      /invalid Kubernetes label selector/,
+    ],
+  ])('refuses %j', (annotations, message) => {
+    expect(() => entitySelection(entityWith(annotations))).toThrow(
+      expect.objectContaining({
+        name: 'InputError',
+        message: expect.stringMatching(message),
+      }),
+    );
   });
 });

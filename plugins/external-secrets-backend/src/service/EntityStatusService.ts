@@ -3,6 +3,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
   ANNOTATION_GITOPS_SOURCE,
+  ANNOTATION_KUBERNETES_LABEL_SELECTOR,
   ANNOTATION_KUBERNETES_NAMESPACE,
   classifyExternalSecret,
   countStates,
@@ -40,10 +41,23 @@ export interface EntitySelection {
 }
 
 /**
- * The selection an entity's annotations describe, or undefined when it has none.
- * Throws `InputError` when the annotations hold an invalid label selector.
+ * The selection an entity's annotations describe, or undefined when it has none. Throws
+ * `InputError` when the annotations hold an invalid label selector, or one not anchored to the
+ * entity: an empty `backstage.io/kubernetes-label-selector`, or one that pins no label to a value
+ * (`!x`, `x`, `x!=y`, `x notin (…)` alone), would match the ExternalSecrets of every team in every
+ * namespace — to show them and to "Sync now" them.
  */
 export function entitySelection(entity: Entity): EntitySelection | undefined {
+  const ref = () => stringifyEntityRef(entity);
+  const annotations = entity.metadata.annotations ?? {};
+  if (
+    ANNOTATION_KUBERNETES_LABEL_SELECTOR in annotations &&
+    !annotations[ANNOTATION_KUBERNETES_LABEL_SELECTOR]?.trim()
+  ) {
+    throw new InputError(
+      `Entity ${ref()} has an empty ${ANNOTATION_KUBERNETES_LABEL_SELECTOR} annotation, which would select every ExternalSecret; set it to a selector that names this entity's label (e.g. app.kubernetes.io/name=<name>) or remove it`,
+    );
+  }
   const text = entityLabelSelector(entity);
   if (!text) {
     return undefined;
@@ -53,9 +67,14 @@ export function entitySelection(entity: Entity): EntitySelection | undefined {
     selector = parseLabelSelector(text);
   } catch (error) {
     throw new InputError(
-      `Entity ${stringifyEntityRef(
-        entity,
-      )} has an invalid Kubernetes label selector: ${(error as Error).message}`,
+      `Entity ${ref()} has an invalid Kubernetes label selector: ${
+        (error as Error).message
+      }`,
+    );
+  }
+  if (!selector.pinsLabelValue()) {
+    throw new InputError(
+      `Entity ${ref()} has the label selector "${text}", which pins no label to a value and so would select the ExternalSecrets of every team; include at least one key=value or key in (values) requirement that names this entity`,
     );
   }
   const namespace =

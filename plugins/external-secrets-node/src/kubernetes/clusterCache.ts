@@ -16,6 +16,7 @@ import {
 } from '@gitops-secrets/plugin-external-secrets-common';
 import type { ClusterConfig } from './clusterConfig';
 import { createKubeConfig } from './kubeConfig';
+import { describeKubernetesError } from './kubernetesErrors';
 import type { LabelSelector } from './labelSelector';
 import type {
   CachedResource,
@@ -30,6 +31,21 @@ import {
 } from './resourceInformer';
 
 const ESO_VERSION = 'v1';
+
+/**
+ * A failed request to an API server, with a message safe to show to users (the full error is in
+ * the backend's log) and the HTTP status when the server answered.
+ *
+ * @public
+ */
+export class KubernetesRequestError extends Error {
+  readonly statusCode?: number;
+  constructor(message: string, status?: unknown) {
+    super(message);
+    this.name = 'KubernetesRequestError';
+    this.statusCode = typeof status === 'number' ? status : undefined;
+  }
+}
 
 /**
  * A change to an object in a cluster cache.
@@ -297,7 +313,8 @@ export class ClusterCache {
 
   /**
    * Asks ESO to sync an ExternalSecret now by setting its `force-sync` annotation (a merge patch:
-   * nothing else changes). The only write the status backend makes.
+   * nothing else changes). The only write the status backend makes. A failure is logged in full
+   * and thrown as a {@link KubernetesRequestError} whose message is safe to show to users.
    */
   async forceSync(
     namespace: string,
@@ -305,19 +322,33 @@ export class ClusterCache {
     value: string,
   ): Promise<void> {
     const custom = this.kubeConfig.makeApiClient(CustomObjectsApi);
-    await custom.patchNamespacedCustomObject(
-      {
-        group: ESO_API_GROUP,
-        version: ESO_VERSION,
-        namespace,
-        plural: 'externalsecrets',
-        name,
-        body: {
-          metadata: { annotations: { [ANNOTATION_ESO_FORCE_SYNC]: value } },
+    try {
+      await custom.patchNamespacedCustomObject(
+        {
+          group: ESO_API_GROUP,
+          version: ESO_VERSION,
+          namespace,
+          plural: 'externalsecrets',
+          name,
+          body: {
+            metadata: { annotations: { [ANNOTATION_ESO_FORCE_SYNC]: value } },
+          },
         },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (error) {
+      this.logger.warn(
+        `Sync now: patching ExternalSecret ${namespace}/${name} failed: ${error}`,
+      );
+      throw new KubernetesRequestError(
+        `Cluster ${
+          this.name
+        } did not accept the patch of ExternalSecret ${namespace}/${name}: ${describeKubernetesError(
+          error,
+        )}`,
+        (error as { code?: unknown }).code,
+      );
+    }
   }
 
   private informers(): ResourceInformer<any>[] {

@@ -1,9 +1,20 @@
+import { InputError } from '@backstage/errors';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterConfig } from './clusterConfig';
 
+/** Bearer tokens and kubeconfig credentials never travel over plain HTTP unless allowed. */
+function checkTransport(cluster: ClusterConfig, server: string | undefined) {
+  if (server?.toLowerCase().startsWith('http:') && !cluster.allowInsecureHttp) {
+    throw new InputError(
+      `Cluster ${cluster.name}: the API server ${server} is plain http://, so its credentials would travel unencrypted; use https://, or set allowInsecureHttp: true for a local development cluster only`,
+    );
+  }
+}
+
 /**
  * Builds a client configuration for one configured cluster: a bearer token against the
- * configured URL (`serviceAccount`), or a context of a local kubeconfig (`kubeconfig`).
+ * configured URL (`serviceAccount`), or a context of a local kubeconfig (`kubeconfig`). Throws
+ * an `InputError` for a plain-HTTP API server unless the cluster allows it explicitly.
  *
  * @public
  */
@@ -44,8 +55,10 @@ export function createKubeConfig(cluster: ClusterConfig): KubeConfig {
           : c,
       );
     }
+    checkTransport(cluster, kubeConfig.getCurrentCluster()?.server);
     return kubeConfig;
   }
+  checkTransport(cluster, cluster.url);
   kubeConfig.loadFromClusterAndUser(
     {
       name: cluster.name,
