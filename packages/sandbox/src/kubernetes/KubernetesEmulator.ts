@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
 import { parseApiPath } from './apiPath';
 import { FieldSelector } from './fieldSelector';
 import { parseFieldValidation, validateFields } from './fieldValidation';
@@ -20,6 +21,7 @@ import {
   StoredChange,
 } from './objectStore';
 import { RecordedRequest, RequestLog } from './requestLog';
+import { appliedForCreate, applyOver, checkApply } from './serverSideApply';
 import {
   RESOURCE_TYPES,
   ResourceType,
@@ -548,6 +550,19 @@ export class KubernetesEmulator {
       );
     }
 
+    const isApply =
+      method === 'PATCH' &&
+      (headers['content-type'] ?? '').split(';')[0].trim() ===
+        'application/apply-patch+yaml';
+    if (isApply && name) {
+      entry.verb = 'patch';
+      return this.serverSideApply(
+        entry,
+        { type, namespace, name, subresource },
+        request.body ?? '',
+        query,
+      );
+    }
     // The patch type decides whether the body can be read at all (apply patches are YAML).
     const patchType =
       method === 'PATCH' ? this.patchType(headers['content-type']) : undefined;
@@ -638,6 +653,78 @@ export class KubernetesEmulator {
       405,
       'MethodNotAllowed',
       `the server does not allow this method on the requested resource`,
+    );
+  }
+
+  private async serverSideApply(
+    entry: RecordedRequest,
+    target: {
+      type: ResourceType;
+      namespace: string | undefined;
+      name: string;
+      subresource: string | undefined;
+    },
+    text: string,
+    query: URLSearchParams,
+  ): Promise<KubernetesResponse> {
+    const { type, namespace, name, subresource } = target;
+    let applied: unknown;
+    try {
+      applied = parseYaml(text);
+    } catch (error) {
+      throw badRequest(`error decoding YAML: ${(error as Error).message}`);
+    }
+    const manager = query.get('fieldManager');
+    checkApply(type, name, applied, manager);
+    if (type.hasStatusSubresource && subresource !== 'status') {
+      // the main resource ignores status; nobody owns it through this request
+      delete applied.status;
+    }
+    this.warnings.set(
+      entry,
+      validateFields(
+        type,
+        applied,
+        this.openApi.schemaOf(type),
+        parseFieldValidation(query.get('fieldValidation')),
+      ),
+    );
+    const options = {
+      manager,
+      force: query.get('force') === 'true',
+      now: this.now(),
+    };
+    const dryRun = query.get('dryRun') === 'All';
+    const live = this.store.get(
+      type,
+      type.namespaced ? namespace : undefined,
+      name,
+    );
+    if (!live) {
+      if (subresource) {
+        throw notFound(type.plural, type.group, name);
+      }
+      return json(
+        201,
+        await this.objects.create(
+          type,
+          namespace,
+          appliedForCreate(type, name, applied, options),
+          { dryRun },
+        ),
+      );
+    }
+    const current = this.objects.get(type, namespace, name);
+    const next = applyOver(type, current, applied, options);
+    if (!applied.metadata?.resourceVersion) {
+      next.metadata.resourceVersion = current.metadata.resourceVersion;
+    }
+    return json(
+      200,
+      await this.objects.update(type, namespace, name, next, {
+        dryRun,
+        subresource,
+      }),
     );
   }
 

@@ -226,6 +226,56 @@ spec:
     );
   });
 
+  it('applies server-side, with field ownership and conflicts', async () => {
+    const manifest = (value: string) =>
+      file(
+        'ssa.yaml',
+        `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: kubectl-ssa
+  namespace: example-api
+data:
+  owner: "${value}"
+`,
+      );
+    expect(await ok('apply', '--server-side', '-f', manifest('kubectl'))).toBe(
+      'configmap/kubectl-ssa serverside-applied\n',
+    );
+    const conflict = await kubectl(
+      'apply',
+      '--server-side',
+      '--field-manager=deployer',
+      '-f',
+      manifest('deployer'),
+    );
+    expect(conflict.code).not.toBe(0);
+    expect(conflict.stderr).toContain(
+      'Apply failed with 1 conflict: conflict with "kubectl" using v1: .data.owner',
+    );
+    expect(
+      await ok(
+        'apply',
+        '--server-side',
+        '--field-manager=deployer',
+        '--force-conflicts',
+        '-f',
+        manifest('deployer'),
+      ),
+    ).toBe('configmap/kubectl-ssa serverside-applied\n');
+    expect(
+      await ok(
+        '-n',
+        'example-api',
+        'get',
+        'configmap',
+        'kubectl-ssa',
+        '-o',
+        'jsonpath={.data.owner} {.metadata.managedFields[*].manager}',
+      ),
+    ).toBe('deployer deployer');
+  });
+
   it('annotates, and a bounded watch prints the change as a table row', async () => {
     const watcher = spawn(
       KUBECTL!,

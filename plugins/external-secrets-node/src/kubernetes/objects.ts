@@ -108,13 +108,6 @@ export interface EventObject extends KubernetesObject {
 }
 
 /**
- * A Secret as cached: metadata only (PartialObjectMetadata), never `data`.
- *
- * @public
- */
-export type SecretMetadataObject = KubernetesObject;
-
-/**
  * The kinds of object a cluster cache holds.
  *
  * @public
@@ -123,5 +116,4 @@ export type CachedResource =
   | 'ExternalSecret'
   | 'ClusterSecretStore'
   | 'SecretStore'
-  | 'Event'
-  | 'Secret';
+  | 'Event';
