@@ -90,6 +90,7 @@ export const externalSecretsPlugin = createBackendPlugin({
             return new VaultFactsProvider({
               reader: new VaultClient(settings, { logger }),
               baseUrl: settings.baseUrl,
+              logger,
             });
           } catch (error) {
             logger.warn(
@@ -152,6 +153,7 @@ export const externalSecretsPlugin = createBackendPlugin({
           catalog,
           permissions,
           statusService,
+          logger,
         });
         httpRouter.use(
           await createRouter({
@@ -162,6 +164,10 @@ export const externalSecretsPlugin = createBackendPlugin({
             logger,
             statusService,
             signalPublisher,
+            allowServiceSync:
+              config.getOptionalBoolean(
+                'externalSecrets.syncNow.allowServicePrincipals',
+              ) ?? false,
           }),
         );
       },

@@ -17,10 +17,8 @@ import {
   CSS_PATH,
   ES_PATH,
   EVENTS_PATH,
-  SECRETS_PATH,
   clusterSecretStore,
   externalSecret,
-  secret,
   warningEvent,
 } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/fixtures';
 /* eslint-enable @backstage/no-forbidden-package-imports */
@@ -88,10 +86,6 @@ describe('sync history through the status API and the MCP action', () => {
         name: 'vault-store',
         ready: { status: 'True', reason: 'Valid', message: 'store validated' },
       }),
-    );
-    cluster.put(
-      SECRETS_PATH,
-      secret({ name: 'example-api-env-file', namespace: 'example-api' }),
     );
     putExternalSecret(true, new Date().toISOString());
     backend = await startTestBackend({
