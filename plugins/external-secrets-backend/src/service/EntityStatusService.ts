@@ -380,7 +380,7 @@ export class EntityStatusService {
       lastSyncTime: classification.lastSyncTime,
       refreshInterval: object.spec?.refreshInterval ?? '1h',
       refreshPolicy: refreshPolicyOf(asExternalSecretLike(object)),
-      syncNow: forceSyncEffect(asExternalSecretLike(object)),
+      syncNow: forceSyncEffect(asExternalSecretLike(object), target.exists),
       templated: !!object.spec?.target?.template || undefined,
       stale: classification.stale || classification.behindSpec,
       store: {
