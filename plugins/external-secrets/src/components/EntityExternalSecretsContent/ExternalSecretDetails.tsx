@@ -11,6 +11,7 @@ import AlertTitle from '@material-ui/lab/AlertTitle';
 import type { ExternalSecretStatus } from '@gitops-secrets/plugin-external-secrets-common';
 import { LastSyncTime } from '../LastSyncTime';
 import { SecretChain } from './SecretChain';
+import { SyncHistoryTimeline } from './SyncHistoryTimeline';
 
 /** The expanded row: what is wrong and how to fix it, the raw conditions, and the chain. */
 export function ExternalSecretDetails(props: {
@@ -82,6 +83,8 @@ export function ExternalSecretDetails(props: {
           </Table>
         )}
       </Box>
+
+      <SyncHistoryTimeline externalSecret={es} />
 
       <Box mt={2}>
         <Typography variant="h6" component="h3">
