@@ -1,7 +1,70 @@
 import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
 import type { ExternalSecretStatus } from '@gitops-secrets/plugin-external-secrets-common';
+import { orderedFindings } from '../findings';
 
-function storeHealth(store: ExternalSecretStatus['store']): string {
+const useStyles = makeStyles(theme => ({
+  refs: { margin: 0, paddingLeft: theme.spacing(2) },
+  // a reference breaks only between its parts, never inside a key or property
+  ref: {
+    display: 'flex',
+    flexWrap: 'wrap',
+    columnGap: theme.spacing(0.5),
+    '& code': { whiteSpace: 'nowrap' },
+  },
+}));
+
+/** ExternalSecret name, with the cluster and namespace it lives in. */
+export function NameCell(props: { externalSecret: ExternalSecretStatus }) {
+  const es = props.externalSecret;
+  return (
+    <>
+      <strong>{es.name}</strong>
+      <Typography variant="caption" color="textSecondary" component="div">
+        {es.cluster} · {es.namespace}
+      </Typography>
+    </>
+  );
+}
+
+/**
+ * One line on what is going on: the lead finding (the same one the card shows), otherwise the
+ * controller's message, otherwise where the values went.
+ */
+export function SummaryCell(props: { externalSecret: ExternalSecretStatus }) {
+  const es = props.externalSecret;
+  const [lead, ...more] = orderedFindings(es);
+  if (lead) {
+    return (
+      <>
+        <Typography variant="body2">{lead.summary}</Typography>
+        {more.length > 0 && (
+          <Typography variant="caption" color="textSecondary">
+            and {more.length} more {more.length === 1 ? 'finding' : 'findings'}{' '}
+            in the details
+          </Typography>
+        )}
+      </>
+    );
+  }
+  if (es.state !== 'Synced') {
+    return (
+      <Typography variant="body2">
+        {es.message ?? es.reason ?? 'No message from the controller yet.'}
+      </Typography>
+    );
+  }
+  return (
+    <Typography variant="body2">
+      Secret <strong>{es.target.name}</strong>
+      {es.target.keys.length > 0
+        ? ` with keys ${es.target.keys.join(', ')}`
+        : ''}
+    </Typography>
+  );
+}
+
+export function storeHealth(store: ExternalSecretStatus['store']): string {
   if (!store.found) {
     return 'missing';
   }
@@ -12,57 +75,53 @@ function storeHealth(store: ExternalSecretStatus['store']): string {
 }
 
 /** Store kind, name and whether it is ready. */
-export function StoreCell(props: { externalSecret: ExternalSecretStatus }) {
+export function StoreFact(props: { externalSecret: ExternalSecretStatus }) {
   const { store } = props.externalSecret;
   return (
     <>
-      {store.kind} <strong>{store.name}</strong>
-      <br />
-      <Typography variant="caption">{storeHealth(store)}</Typography>
+      {store.kind} <strong>{store.name}</strong> ({storeHealth(store)})
     </>
   );
 }
 
 /** Target Secret name, whether it exists, and its key names (never values). */
-export function TargetSecretCell(props: {
+export function TargetSecretFact(props: {
   externalSecret: ExternalSecretStatus;
 }) {
   const { target } = props.externalSecret;
   return (
     <>
       <strong>{target.name}</strong>
-      {target.exists ? null : (
-        <Typography variant="caption"> (missing)</Typography>
-      )}
-      {target.keys.length > 0 && (
-        <>
-          <br />
-          <Typography variant="caption">
-            keys: {target.keys.join(', ')}
-          </Typography>
-        </>
-      )}
+      {target.exists ? '' : ' (missing)'}
+      {target.keys.length > 0 && <>, keys: {target.keys.join(', ')}</>}
     </>
   );
 }
 
 /** Vault key → property → Secret key, one line per reference. */
-export function RemoteRefsCell(props: {
+export function RemoteRefsList(props: {
   externalSecret: ExternalSecretStatus;
 }) {
+  const classes = useStyles();
   return (
-    <ul style={{ margin: 0, paddingLeft: 16 }}>
+    <ul className={classes.refs} aria-label="Remote refs">
       {props.externalSecret.remoteRefs.map(ref => (
         <li key={`${ref.key}|${ref.property}|${ref.secretKey}`}>
-          <code>{ref.key}</code>
-          {ref.property ? (
-            <>
-              {' → '}
-              <code>{ref.property}</code>
-            </>
-          ) : null}
-          {' → '}
-          {ref.dataFrom ? 'all keys' : <code>{ref.secretKey}</code>}
+          <span className={classes.ref}>
+            <code>{ref.key}</code>
+            {ref.property ? (
+              <>
+                <span>→</span>
+                <code>{ref.property}</code>
+              </>
+            ) : null}
+            <span>→</span>
+            {ref.dataFrom ? (
+              <span>all keys</span>
+            ) : (
+              <code>{ref.secretKey}</code>
+            )}
+          </span>
         </li>
       ))}
     </ul>

@@ -47,10 +47,11 @@ export function SyncNowButton(props: {
 
   const running = request.phase === 'running';
   return (
-    <Box display="flex" alignItems="center" gridGap={8}>
+    <Box display="flex" flexDirection="column" gridGap={4} maxWidth={180}>
       <Button
         size="small"
         variant="outlined"
+        style={{ whiteSpace: 'nowrap' }}
         onClick={syncNow}
         disabled={running}
         aria-label={`Sync ${name} in ${cluster}/${namespace} now`}
