@@ -19,10 +19,8 @@ import {
   CSS_PATH,
   ES_PATH,
   EVENTS_PATH,
-  SECRETS_PATH,
   clusterSecretStore,
   externalSecret,
-  secret,
   warningEvent,
 } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/fixtures';
 /* eslint-enable @backstage/no-forbidden-package-imports */
@@ -86,12 +84,7 @@ function seed(api: FakeKubernetesApi, healthy: boolean) {
       refreshTime: new Date().toISOString(),
     }),
   );
-  if (healthy) {
-    api.put(
-      SECRETS_PATH,
-      secret({ name: 'example-api-env-file', namespace: 'example-api' }),
-    );
-  } else {
+  if (!healthy) {
     api.put(
       EVENTS_PATH,
       warningEvent({
@@ -280,9 +273,8 @@ describe('external-secrets backend plugin', () => {
       ],
     });
     expect(b.findings.map((f: any) => f.code)).toContain('PROPERTY_MISSING');
-    expect(JSON.stringify(res.body)).not.toContain('TOP_SECRET');
-    expect(clusterA.secretDataRequests).toEqual([]);
-    expect(clusterB.secretDataRequests).toEqual([]);
+    expect(clusterA.secretRequests).toEqual([]);
+    expect(clusterB.secretRequests).toEqual([]);
   });
 
   it('degrades only the rows of a cluster that goes down, and recovers', async () => {
@@ -328,14 +320,16 @@ describe('external-secrets backend plugin', () => {
     await request(backend.server)
       .get(STATUS)
       .set('Authorization', mockCredentials.user.header());
-    clusterA.put(SECRETS_PATH, {
-      ...secret({ name: 'example-api-env-file', namespace: 'example-api' }),
-      metadata: {
+    clusterA.put(
+      ES_PATH,
+      externalSecret({
         name: 'example-api-env-file',
         namespace: 'example-api',
-        labels: { changed: 'yes' },
-      },
-    });
+        kubernetesId: 'example-api',
+        ready: { status: 'True', reason: 'SecretSynced' },
+        refreshInterval: '5m',
+      }),
+    );
     await eventually(() =>
       expect(publish).toHaveBeenCalledWith({
         recipients: { type: 'broadcast' },
@@ -370,6 +364,50 @@ describe('external-secrets backend plugin', () => {
     );
     expect(auditEvent.success).toHaveBeenCalled();
   });
+
+  it.each([
+    ['created-once', { refreshPolicy: 'CreatedOnce' }],
+    ['interval-zero', { refreshInterval: '0' }],
+  ])(
+    'says when force-sync would do nothing (%s) and changes nothing',
+    async (name, spec) => {
+      const object = externalSecret({
+        name,
+        namespace: 'example-api',
+        kubernetesId: 'example-api',
+        ready: {
+          status: 'True',
+          reason: 'SecretSynced',
+          message: 'secret synced',
+        },
+        refreshTime: new Date().toISOString(),
+      });
+      Object.assign(object.spec, spec);
+      clusterA.put(ES_PATH, object);
+      const patchesBefore = clusterA.patches.length;
+      await eventually(async () => {
+        const res = await request(backend.server)
+          .post(REFRESH)
+          .set('Authorization', mockCredentials.user.header())
+          .send({ cluster: 'cluster-a', namespace: 'example-api', name });
+        expect(res.status).toBe(409);
+        expect(res.body.error.message).toMatch(
+          /Sync now does nothing .* ignores force-sync/,
+        );
+      });
+      expect(clusterA.patches.length).toBe(patchesBefore);
+      const status = await request(backend.server)
+        .get(STATUS)
+        .set('Authorization', mockCredentials.user.header());
+      const row = status.body.externalSecrets.find((r: any) => r.name === name);
+      expect(row.syncNow).toEqual({
+        effective: false,
+        reason: expect.stringMatching(/ignores force-sync/),
+      });
+      expect(row.state).toBe('Synced');
+      clusterA.remove(ES_PATH, 'example-api', name);
+    },
+  );
 
   it('refuses refresh without external-secrets.sync.trigger and changes nothing', async () => {
     authorize.mockImplementation(async (requests: any[]) =>

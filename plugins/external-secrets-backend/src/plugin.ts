@@ -16,9 +16,12 @@ import {
   VaultClient,
 } from '@gitops-secrets/plugin-external-secrets-node';
 import { registerGetEntityStatusAction } from './actions/getEntityStatusAction';
+import { readHistorySettings } from './history/historyConfig';
+import { SyncHistory } from './history/SyncHistory';
 import { EntitySignalPublisher } from './service/EntitySignalPublisher';
 import { EntityStatusService } from './service/EntityStatusService';
 import { createRouter } from './service/router';
+import { VaultFactsInvalidator } from './service/VaultFactsInvalidator';
 import { VaultFactsProvider } from './service/VaultFactsProvider';
 
 /**
@@ -34,6 +37,9 @@ export const externalSecretsPlugin = createBackendPlugin({
       deps: {
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        auth: coreServices.auth,
         lifecycle: coreServices.lifecycle,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
@@ -47,6 +53,9 @@ export const externalSecretsPlugin = createBackendPlugin({
       async init({
         config,
         logger,
+        database,
+        scheduler,
+        auth,
         lifecycle,
         httpRouter,
         httpAuth,
@@ -81,6 +90,7 @@ export const externalSecretsPlugin = createBackendPlugin({
             return new VaultFactsProvider({
               reader: new VaultClient(settings, { logger }),
               baseUrl: settings.baseUrl,
+              logger,
             });
           } catch (error) {
             logger.warn(
@@ -92,7 +102,34 @@ export const externalSecretsPlugin = createBackendPlugin({
           }
         }
 
-        const statusService = new EntityStatusService({ clusters, vault });
+        const invalidator = vault
+          ? new VaultFactsInvalidator({ clusters, facts: vault })
+          : undefined;
+        const historySettings = readHistorySettings(config);
+        let history: SyncHistory | undefined;
+        const statusService = new EntityStatusService({
+          clusters,
+          vault,
+          annotate: status =>
+            history ? history.annotate(status) : Promise.resolve(status),
+        });
+        if (historySettings.enabled) {
+          history = await SyncHistory.create({
+            settings: historySettings,
+            database,
+            scheduler,
+            catalog,
+            auth,
+            logger,
+            clusters,
+            statusOf: (cluster, object) =>
+              statusService.statusOf(cluster, object),
+          });
+        } else {
+          logger.info(
+            'externalSecrets.history.enabled is false: no sync history is recorded or shown',
+          );
+        }
         const signalPublisher = new EntitySignalPublisher({
           signals,
           clusters,
@@ -100,11 +137,14 @@ export const externalSecretsPlugin = createBackendPlugin({
         });
 
         // Caches fill in the background; requests meanwhile report the clusters as not synced.
-        lifecycle.addStartupHook(() =>
-          clusters.forEach(cluster => cluster.start()),
-        );
+        lifecycle.addStartupHook(() => {
+          clusters.forEach(cluster => cluster.start());
+          history?.start();
+        });
         lifecycle.addShutdownHook(async () => {
           signalPublisher.stop();
+          invalidator?.stop();
+          await history?.stop();
           await Promise.all(clusters.map(cluster => cluster.stop()));
         });
 
@@ -113,6 +153,7 @@ export const externalSecretsPlugin = createBackendPlugin({
           catalog,
           permissions,
           statusService,
+          logger,
         });
         httpRouter.use(
           await createRouter({
@@ -123,6 +164,10 @@ export const externalSecretsPlugin = createBackendPlugin({
             logger,
             statusService,
             signalPublisher,
+            allowServiceSync:
+              config.getOptionalBoolean(
+                'externalSecrets.syncNow.allowServicePrincipals',
+              ) ?? false,
           }),
         );
       },

@@ -1,8 +1,11 @@
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import type { PermissionsService } from '@backstage/backend-plugin-api';
+import type {
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { parseEntityRef } from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
+import { InputError, isError } from '@backstage/errors';
 import { externalSecretsStatusReadPermission } from '@gitops-secrets/plugin-external-secrets-common';
 import type { EntityStatusService } from '../service/EntityStatusService';
 import { authorizeOrThrow, entityForCaller } from '../service/router';
@@ -16,13 +19,15 @@ export function registerGetEntityStatusAction(options: {
   catalog: CatalogService;
   permissions: PermissionsService;
   statusService: EntityStatusService;
+  logger: LoggerService;
 }) {
-  const { actionsRegistry, catalog, permissions, statusService } = options;
+  const { actionsRegistry, catalog, permissions, statusService, logger } =
+    options;
   actionsRegistry.register({
     name: 'get-entity-external-secrets-status',
     title: 'Get the External Secrets sync status of a catalog entity',
     description:
-      'Tells whether the Kubernetes Secrets of a catalog entity are syncing from Vault through the External Secrets Operator: per ExternalSecret and cluster the state (Synced, Error, Stale, Pending, Unknown), the real error message, the last sync time, and diagnosed problems with the fix. Never returns secret values.',
+      'Tells whether the Kubernetes Secrets of a catalog entity are syncing from Vault through the External Secrets Operator: per ExternalSecret and cluster the state (Synced, Error, Stale, Pending, Unknown), the real error message, the last sync time, when it was last healthy and its last state changes, and diagnosed problems with the fix. Never returns secret values.',
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
       input: z =>
@@ -38,6 +43,10 @@ export function registerGetEntityStatusAction(options: {
           entityRef: z.string(),
           overall: z.string().describe('Worst state over all ExternalSecrets'),
           counts: z.record(z.number()),
+          historyError: z
+            .string()
+            .optional()
+            .describe('Set when the sync history could not be read'),
           clusters: z.array(
             z.object({
               name: z.string(),
@@ -53,6 +62,24 @@ export function registerGetEntityStatusAction(options: {
               state: z.string(),
               message: z.string().optional(),
               lastSyncTime: z.string().optional(),
+              lastHealthyAt: z
+                .string()
+                .optional()
+                .describe(
+                  'When it was last seen Synced: the answer time while Synced, else when it left Synced',
+                ),
+              transitions: z
+                .array(
+                  z.object({
+                    at: z.string(),
+                    from: z.string().optional(),
+                    to: z.string(),
+                    reason: z.string().optional(),
+                    findingCode: z.string().optional(),
+                  }),
+                )
+                .optional()
+                .describe('The last state changes, newest first'),
               findings: z.array(
                 z.object({
                   code: z.string(),
@@ -89,12 +116,27 @@ export function registerGetEntityStatusAction(options: {
         credentials,
       );
       const entity = await entityForCaller(catalog, ref, credentials);
-      const status = await statusService.getStatus(entity);
+      let status;
+      try {
+        status = await statusService.getStatus(entity);
+      } catch (error) {
+        if (isError(error) && error.name === 'InputError') {
+          throw error;
+        }
+        // An assistant's answer carries no address, API-server body or backend identity.
+        logger.error(
+          `External Secrets status for ${input.entityRef} failed: ${error}`,
+        );
+        throw new Error(
+          "The external-secrets backend failed to answer; the details are in the backend's log",
+        );
+      }
       return {
         output: {
           entityRef: status.entityRef,
           overall: status.overall,
           counts: status.counts,
+          historyError: status.historyError,
           clusters: status.clusters.map(c => ({
             name: c.name,
             reachable: c.reachable,
@@ -107,6 +149,8 @@ export function registerGetEntityStatusAction(options: {
             state: row.state,
             message: row.message,
             lastSyncTime: row.lastSyncTime,
+            lastHealthyAt: row.lastHealthyAt,
+            transitions: row.transitions,
             findings: row.findings.map(f => ({
               code: f.code,
               severity: f.severity,

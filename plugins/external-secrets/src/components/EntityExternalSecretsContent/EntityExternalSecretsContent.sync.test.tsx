@@ -1,7 +1,7 @@
 import { mockApis, registerMswTestHooks } from '@backstage/test-utils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { screen, waitFor } from '@testing-library/react';
+import { screen, within, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -118,5 +118,77 @@ describe('EntityExternalSecretsContent with the sync permission', () => {
       'Sync failed: not allowed to sync example-api-config',
     );
     expect(screen.queryByText('Sync requested')).not.toBeInTheDocument();
+  });
+
+  it('disables Sync now and says why when ESO would ignore force-sync', async () => {
+    let posted = false;
+    answer(
+      entityStatus([
+        healthyExternalSecret({
+          refreshPolicy: 'CreatedOnce',
+          syncNow: {
+            effective: false,
+            reason:
+              'refreshPolicy is CreatedOnce and ESO has synced it once: ESO ignores force-sync. Delete and re-create the ExternalSecret to sync it again.',
+          },
+        }),
+      ]),
+    );
+    server.use(
+      http.post(REFRESH_PATH, () => {
+        posted = true;
+        return new HttpResponse(null, { status: 202 });
+      }),
+    );
+    await renderTab([allowSync]);
+    const button = await screen.findByRole('button', {
+      name: 'Sync example-api-env-file in dev/example-api now',
+    });
+    expect(button).toBeDisabled();
+    expect(
+      screen.getByText(/^Sync now does nothing: refreshPolicy is CreatedOnce/),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', {
+        name: 'Show details of example-api-env-file in dev',
+      }),
+    );
+    const policy = within(
+      await screen.findByRole('region', {
+        name: 'Details of dev/example-api/example-api-env-file',
+      }),
+    ).getByText('Refresh policy');
+    expect(policy.nextElementSibling).toHaveTextContent('CreatedOnce');
+    await userEvent.click(button).catch(() => undefined);
+    expect(posted).toBe(false);
+  });
+
+  it('says so, not "failed", when the backend answers that force-sync would do nothing', async () => {
+    answer(twoClusters());
+    server.use(
+      http.post(REFRESH_PATH, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'ConflictError',
+              message:
+                'Sync now does nothing for ExternalSecret example-api/example-api-config: refreshInterval is 0 and ESO has synced it once: ESO ignores force-sync (and later spec changes).',
+            },
+            response: { statusCode: 409 },
+          },
+          { status: 409 },
+        ),
+      ),
+    );
+    await renderTab([allowSync]);
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: 'Sync example-api-config in dev/example-api now',
+      }),
+    );
+    expect(
+      await screen.findByText(/^Sync now does nothing for/),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/^Sync failed:/)).not.toBeInTheDocument();
   });
 });

@@ -133,6 +133,40 @@ describe('EntityExternalSecretsContent', () => {
     expect(row).not.toHaveTextContent('Last sync is old');
   });
 
+  it('shows dataFrom.find references and a templated target in words', async () => {
+    answer(
+      entityStatus([
+        healthyExternalSecret({
+          templated: true,
+          remoteRefs: [
+            {
+              key: 'example-api',
+              dataFrom: true,
+              source: 'find',
+              find: { nameRegexp: '^db-' },
+              vaultPath: 'secret/metadata/example-api',
+            },
+          ],
+        }),
+      ]),
+    );
+    const table = await renderTab([denySync]);
+    await userEvent.click(
+      within(table).getByRole('button', {
+        name: 'Show details of example-api-env-file in dev',
+      }),
+    );
+    const details = await screen.findByRole('region', {
+      name: 'Details of dev/example-api/example-api-env-file',
+    });
+    expect(
+      within(details).getByRole('list', { name: 'Remote refs' }),
+    ).toHaveTextContent(
+      'every secret under example-api named ^db- (dataFrom.find) → all keys',
+    );
+    expect(details).toHaveTextContent('rendered from target.template');
+  });
+
   it('filters the rows by a search term', async () => {
     answer(twoClusters());
     const table = await renderTab([denySync]);
@@ -192,7 +226,7 @@ describe('EntityExternalSecretsContent', () => {
         "ClusterSecretStore vault-example-api (ready)The store's own check passed, but that check does not prove this ExternalSecret's role can log in to Vault and read its paths: see the findings.",
       ],
       ['Target Secret', 'example-api-config (missing)'],
-      ['Remote refs', 'example-api/config→config.json→config.json'],
+      ['Remote refs', 'example-api/config → config.json → config.json'],
       ['Refresh interval', '2m'],
       ['Reason', 'SecretSyncedError'],
       [

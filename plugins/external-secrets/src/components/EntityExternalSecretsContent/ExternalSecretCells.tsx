@@ -1,6 +1,7 @@
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import type { ExternalSecretStatus } from '@gitops-secrets/plugin-external-secrets-common';
+import type { ReactNode } from 'react';
 import { orderedFindings } from '../findings';
 
 const useStyles = makeStyles(theme => ({
@@ -88,14 +89,59 @@ export function StoreFact(props: { externalSecret: ExternalSecretStatus }) {
 export function TargetSecretFact(props: {
   externalSecret: ExternalSecretStatus;
 }) {
-  const { target } = props.externalSecret;
+  const { target, templated } = props.externalSecret;
   return (
     <>
       <strong>{target.name}</strong>
       {target.exists ? '' : ' (missing)'}
       {target.keys.length > 0 && <>, keys: {target.keys.join(', ')}</>}
+      {templated && (
+        <>
+          ; <span>rendered from target.template</span>
+        </>
+      )}
     </>
   );
+}
+
+type RemoteRef = ExternalSecretStatus['remoteRefs'][number];
+
+/** The parts of one reference: names in code font, the words between them plain. */
+function refParts(ref: RemoteRef): ReactNode[] {
+  if (ref.source === 'find') {
+    return [
+      'every secret under',
+      <code key="key">{ref.key || '/'}</code>,
+      ...(ref.find?.nameRegexp
+        ? ['named', <code key="name">{ref.find.nameRegexp}</code>]
+        : []),
+      ...(ref.find?.tags
+        ? [
+            'tagged',
+            <code key="tags">
+              {Object.entries(ref.find.tags)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')}
+            </code>,
+          ]
+        : []),
+      '(dataFrom.find) → all keys',
+    ];
+  }
+  return [
+    <code key="key">{ref.key}</code>,
+    ...(ref.property ? ['→', <code key="property">{ref.property}</code>] : []),
+    '→',
+    ref.dataFrom ? 'all keys' : <code key="secretKey">{ref.secretKey}</code>,
+  ];
+}
+
+/** Parts as flex items, with real spaces between them for copying and screen readers. */
+function spaced(parts: ReactNode[]): ReactNode[] {
+  return parts.flatMap((part, i) => [
+    ...(i > 0 ? [' '] : []),
+    typeof part === 'string' ? <span key={`w${i}`}>{part}</span> : part,
+  ]);
 }
 
 /** Vault key → property → Secret key, one line per reference. */
@@ -106,22 +152,14 @@ export function RemoteRefsList(props: {
   return (
     <ul className={classes.refs} aria-label="Remote refs">
       {props.externalSecret.remoteRefs.map(ref => (
-        <li key={`${ref.key}|${ref.property}|${ref.secretKey}`}>
-          <span className={classes.ref}>
-            <code>{ref.key}</code>
-            {ref.property ? (
-              <>
-                <span>→</span>
-                <code>{ref.property}</code>
-              </>
-            ) : null}
-            <span>→</span>
-            {ref.dataFrom ? (
-              <span>all keys</span>
-            ) : (
-              <code>{ref.secretKey}</code>
-            )}
-          </span>
+        <li
+          key={
+            ref.source === 'find'
+              ? `find|${ref.key}`
+              : `${ref.key}|${ref.property}|${ref.secretKey}`
+          }
+        >
+          <span className={classes.ref}>{spaced(refParts(ref))}</span>
         </li>
       ))}
     </ul>

@@ -116,6 +116,9 @@ export function ExternalSecretDetails(props: {
             <RemoteRefsList externalSecret={es} />
           </Fact>
           <Fact label="Refresh interval">{es.refreshInterval ?? '—'}</Fact>
+          {es.refreshPolicy && es.refreshPolicy !== 'Periodic' && (
+            <Fact label="Refresh policy">{es.refreshPolicy}</Fact>
+          )}
           <Fact label="Reason">{es.reason ?? '—'}</Fact>
           <Fact label="Controller message">{es.message ?? '—'}</Fact>
         </dl>

@@ -141,6 +141,7 @@ export function ExternalSecretsTable(props: {
                             name: es.name,
                           }}
                           onRequested={props.onSyncRequested}
+                          effect={es.syncNow}
                         />
                       </TableCell>
                     )}
