@@ -21,6 +21,7 @@ import { EntityStatusService } from './service/EntityStatusService';
 import { createRouter } from './service/router';
 import { VaultFactsInvalidator } from './service/VaultFactsInvalidator';
 import { VaultFactsProvider } from './service/VaultFactsProvider';
+import { readStatusSettings } from './service/statusConfig';
 
 /**
  * The external-secrets backend plugin: live ExternalSecret status per catalog entity, with
@@ -60,8 +61,9 @@ export const externalSecretsPlugin = createBackendPlugin({
       }) {
         permissionsRegistry.addPermissions(externalSecretsPermissions);
 
+        const status = readStatusSettings(config);
         const clusters = readClusterConfigs(config).map(cluster =>
-          ClusterCache.create(cluster, { logger }),
+          ClusterCache.create(cluster, { logger, limits: status.kubernetes }),
         );
         if (clusters.length === 0) {
           logger.info(
@@ -79,10 +81,21 @@ export const externalSecretsPlugin = createBackendPlugin({
               );
               return undefined;
             }
+            // Diagnosis reads are never retried and have their own, short timeout: a request
+            // waits at most its budget, and a read that misses it fills the cache later.
+            const reader = new VaultClient(
+              {
+                ...settings,
+                maxRetries: 0,
+                timeoutMs: Math.min(settings.timeoutMs, status.vaultTimeoutMs),
+              },
+              { logger },
+            );
             return new VaultFactsProvider({
-              reader: new VaultClient(settings, { logger }),
+              reader,
               baseUrl: settings.baseUrl,
               logger,
+              ...status.vault,
             });
           } catch (error) {
             logger.warn(
@@ -97,10 +110,16 @@ export const externalSecretsPlugin = createBackendPlugin({
         const invalidator = vault
           ? new VaultFactsInvalidator({ clusters, facts: vault })
           : undefined;
-        const statusService = new EntityStatusService({ clusters, vault });
         const signalPublisher = new EntitySignalPublisher({
           signals,
           clusters,
+          logger,
+        });
+        const statusService = new EntityStatusService({
+          clusters,
+          vault,
+          budgetMs: status.budgetMs,
+          onLateFacts: entityRef => signalPublisher.notify(entityRef),
           logger,
         });
 

@@ -46,7 +46,10 @@ export type FindingCode =
   | 'STALE_SYNC'
   | 'NOT_PROCESSED'
   | 'TARGET_SECRET_MISSING'
-  | 'CLUSTER_UNREACHABLE';
+  | 'CLUSTER_UNREACHABLE'
+  | 'VAULT_FACTS_PENDING'
+  | 'STATUS_UNAVAILABLE'
+  | 'DIAGNOSIS_FAILED';
 
 /** @public */
 export type FindingSeverity = 'error' | 'warning' | 'info';
