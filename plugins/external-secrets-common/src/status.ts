@@ -49,6 +49,23 @@ export type FindingCode =
   | 'CLUSTER_UNREACHABLE'
   | 'VAULT_FACTS_PENDING'
   | 'STATUS_UNAVAILABLE'
+  | 'VAULT_TLS_HOSTNAME_MISMATCH'
+  | 'VAULT_CERT_EXPIRED'
+  | 'VAULT_CONNECTION_FAILED'
+  | 'VAULT_SEALED'
+  | 'VAULT_RATE_LIMITED'
+  | 'VAULT_NOT_ANSWERING_AS_VAULT'
+  | 'VAULT_MOUNT_NOT_FOUND'
+  | 'VAULT_TOKEN_REJECTED'
+  | 'VAULT_LOGIN_DENIED'
+  | 'STORE_NAMESPACE_NOT_ALLOWED'
+  | 'SERVICE_ACCOUNT_NOT_FOUND'
+  | 'SERVICE_ACCOUNT_REF_FOREIGN_NAMESPACE'
+  | 'KV_VERSION_MISMATCH'
+  | 'POLICY_DENIES_LIST'
+  | 'POLICY_UNPARSEABLE'
+  | 'FORCE_SYNC_IGNORED'
+  | 'UNRECOGNISED_ERROR'
   | 'DIAGNOSIS_FAILED';
 
 /** @public */
@@ -123,6 +140,61 @@ export interface RemoteRefStatus {
   vaultPath?: string;
   /** true for `spec.dataFrom[]` entries */
   dataFrom?: boolean;
+  /**
+   * Where the reference comes from: `spec.data[]`, `spec.dataFrom[].extract` (one secret, all
+   * its properties) or `spec.dataFrom[].find` (every secret under a path, found by LIST).
+   * Absent in answers of older backends: read it as `data`, or `extract` when `dataFrom` is set.
+   */
+  source?: 'data' | 'extract' | 'find';
+  /** for `find`: the name pattern (`find.name.regexp`) or metadata tags it selects by */
+  find?: { nameRegexp?: string; tags?: Record<string, string> };
+}
+
+/**
+ * ESO's `spec.refreshPolicy` (external-secrets.io/v1 since ESO v0.16): `Periodic` (the default)
+ * re-syncs every `refreshInterval`, `OnChange` only when the ExternalSecret changes,
+ * `CreatedOnce` syncs once and never again.
+ *
+ * @public
+ */
+export type RefreshPolicy = 'Periodic' | 'OnChange' | 'CreatedOnce';
+
+/**
+ * Whether "Sync now" (ESO's `force-sync` annotation) makes ESO sync this ExternalSecret. ESO
+ * ignores it for `CreatedOnce` after the first sync and for `Periodic` with
+ * `refreshInterval: 0` once synced; `reason` says so in words.
+ *
+ * @public
+ */
+export interface ForceSyncEffect {
+  effective: boolean;
+  reason?: string;
+}
+
+/**
+ * A state an ExternalSecret's history records: a {@link SyncState}, or `Deleted` once the object
+ * is gone from its cluster.
+ *
+ * @public
+ */
+export type HistoryState = SyncState | 'Deleted';
+
+/**
+ * One change of an ExternalSecret's state, as the sync history stores it. Never holds a value:
+ * states, ESO's reason and a finding code only.
+ *
+ * @public
+ */
+export interface StateTransition {
+  /** ISO time the new state began (ESO's condition time when it tells, else when it was seen) */
+  at: string;
+  /** the previous state; absent for the first state ever recorded for the object */
+  from?: HistoryState;
+  to: HistoryState;
+  /** ESO's Ready reason (or the backend's) at the time, e.g. `SecretSyncedError` */
+  reason?: string;
+  /** the first diagnosed finding at the time, e.g. `PROPERTY_MISSING` */
+  findingCode?: string;
 }
 
 /**
@@ -140,6 +212,12 @@ export interface ExternalSecretStatus {
   /** ISO time of the last successful sync (`status.refreshTime`) */
   lastSyncTime?: string;
   refreshInterval?: string;
+  /** `spec.refreshPolicy`; absent means ESO's default, `Periodic` */
+  refreshPolicy?: RefreshPolicy;
+  /** what "Sync now" would do; absent in answers of older backends (read it as effective) */
+  syncNow?: ForceSyncEffect;
+  /** true when the target Secret is rendered from `spec.target.template` */
+  templated?: boolean;
   stale: boolean;
   store: StoreStatus;
   target: TargetSecretStatus;
@@ -148,6 +226,17 @@ export interface ExternalSecretStatus {
   findings: Finding[];
   /** link to the GitOps PR or file the manifest came from, when known */
   sourceLocation?: string;
+  /**
+   * The last state changes from the sync history, newest first (absent when the history is off
+   * or could not be read).
+   */
+  transitions?: StateTransition[];
+  /**
+   * When the ExternalSecret was last seen healthy: the answer's time while it is `Synced`,
+   * otherwise when it left `Synced` (from the history); absent when it never was in the kept
+   * history.
+   */
+  lastHealthyAt?: string;
 }
 
 /**
@@ -177,6 +266,8 @@ export interface EntityExternalSecretsStatus {
   counts: Record<SyncState, number>;
   clusters: ClusterStatus[];
   externalSecrets: ExternalSecretStatus[];
+  /** set when the sync history could not be read for this answer; the states still stand */
+  historyError?: string;
 }
 
 /**

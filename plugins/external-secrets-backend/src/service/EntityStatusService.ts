@@ -12,6 +12,10 @@ import {
   EntityExternalSecretsStatus,
   ExternalSecretStatus,
   Finding,
+  forceSyncEffect,
+  kvApiPath,
+  kvListPath,
+  refreshPolicyOf,
   RemoteRefStatus,
   StatusCondition,
   StoreStatus,
@@ -26,6 +30,7 @@ import {
   parseLabelSelector,
 } from '@gitops-secrets/plugin-external-secrets-node';
 import { asEventLike, asExternalSecretLike } from './classifyInput';
+import { ClusterTrustResolver } from './diagnosis/clusterTrust';
 import { diagnose } from './diagnosis/diagnose';
 import type { VaultFacts } from './diagnosis/diagnose';
 import type { VaultFactsProvider } from './VaultFactsProvider';
@@ -85,6 +90,10 @@ export interface EntityStatusServiceOptions {
   /** called once the facts that missed an answer's budget have arrived (to signal the entity) */
   onLateFacts?: (entityRef: string) => void;
   logger?: LoggerService;
+  /** adds what the caches do not hold (the sync history); must not throw */
+  annotate?: (
+    status: EntityExternalSecretsStatus,
+  ) => Promise<EntityExternalSecretsStatus>;
 }
 
 /** Errors already logged per row, so a row that fails on every request is logged once. */
@@ -219,6 +228,8 @@ export class EntityStatusService {
   private readonly onLateFacts?: (entityRef: string) => void;
   private readonly logger?: LoggerService;
   private readonly loggedErrors = new Set<string>();
+  private readonly annotate?: EntityStatusServiceOptions['annotate'];
+  private readonly trust = new ClusterTrustResolver();
 
   constructor(options: EntityStatusServiceOptions) {
     this.clusters = options.clusters;
@@ -227,6 +238,7 @@ export class EntityStatusService {
     this.budgetMs = options.budgetMs ?? 1000;
     this.onLateFacts = options.onLateFacts;
     this.logger = options.logger;
+    this.annotate = options.annotate;
   }
 
   /**
@@ -266,7 +278,7 @@ export class EntityStatusService {
       ),
     );
     const states = rows.map(r => r.state);
-    return {
+    const status: EntityExternalSecretsStatus = {
       entityRef,
       generatedAt: now.toISOString(),
       overall: worstState(states),
@@ -274,6 +286,23 @@ export class EntityStatusService {
       clusters: this.clusters.map(c => c.health()),
       externalSecrets: rows,
     };
+    return this.annotate ? this.annotate(status) : status;
+  }
+
+  /** One ExternalSecret's row as an entity's status shows it (the sync history's findings). */
+  statusOf(
+    cluster: ClusterCache,
+    object: ExternalSecretObject,
+  ): Promise<ExternalSecretStatus> {
+    const budget = new Budget(this.budgetMs);
+    return this.safeRow(
+      cluster,
+      cluster.health(),
+      object,
+      this.now(),
+      undefined,
+      budget,
+    ).finally(() => budget.finish());
   }
 
   /** The cache holding an ExternalSecret that belongs to the entity, or undefined. */
@@ -407,26 +436,40 @@ export class EntityStatusService {
     const mount = vaultSpec?.path?.replace(/\/+$/, '');
     const v2 = vaultSpec?.version !== 'v1';
     const storeReady = store?.status?.conditions?.find(c => c.type === 'Ready');
+    const version = v2 ? 2 : 1;
     const remoteRefs: RemoteRefStatus[] = [
       ...(object.spec?.data ?? []).map(d => ({
         secretKey: d.secretKey,
         key: d.remoteRef?.key ?? '',
         property: d.remoteRef?.property,
+        source: 'data' as const,
       })),
       ...(object.spec?.dataFrom ?? [])
-        .filter(d => d.extract?.key)
+        .filter(d => d?.extract?.key)
         .map(d => ({
           key: d.extract!.key!,
           property: d.extract?.property,
           dataFrom: true,
+          source: 'extract' as const,
         })),
     ].map(ref => ({
       ...ref,
       vaultPath:
-        mount && ref.key
-          ? `${mount}/${v2 ? 'data/' : ''}${ref.key}`
-          : undefined,
+        mount && ref.key ? kvApiPath(mount, ref.key, version) : undefined,
     }));
+    for (const d of object.spec?.dataFrom ?? []) {
+      if (d?.find && !d.extract?.key) {
+        remoteRefs.push({
+          key: d.find.path ?? '',
+          dataFrom: true,
+          source: 'find',
+          find: { nameRegexp: d.find.name?.regexp, tags: d.find.tags },
+          vaultPath: mount
+            ? kvListPath(mount, d.find.path, version)
+            : undefined,
+        });
+      }
+    }
 
     const needsVault =
       !!this.vault &&
@@ -441,7 +484,14 @@ export class EntityStatusService {
           authMountPath: k8sAuth?.mountPath,
           role: k8sAuth?.role,
         },
-        [...new Set(remoteRefs.map(r => r.key).filter(Boolean))],
+        [
+          ...new Set(
+            remoteRefs
+              .filter(r => r.source !== 'find')
+              .map(r => r.key)
+              .filter(Boolean),
+          ),
+        ],
       );
       const answer = await budget.wait(reading);
       vault = answer.done ? answer.value : undefined;
@@ -459,11 +509,7 @@ export class EntityStatusService {
         externalSecretWarning: esWarning,
         storeWarning,
         targetExists: target.exists,
-        cluster: {
-          name: cluster.name,
-          url: cluster.config.url,
-          caData: cluster.config.caData,
-        },
+        cluster: this.trust.resolve(cluster.config),
         vault,
       });
     } catch (error) {
@@ -515,6 +561,9 @@ export class EntityStatusService {
       message,
       lastSyncTime: classification.lastSyncTime,
       refreshInterval: object.spec?.refreshInterval ?? '1h',
+      refreshPolicy: refreshPolicyOf(asExternalSecretLike(object)),
+      syncNow: forceSyncEffect(asExternalSecretLike(object), target.exists),
+      templated: !!object.spec?.target?.template || undefined,
       stale: classification.stale || classification.behindSpec,
       store: {
         kind: storeRef.kind,

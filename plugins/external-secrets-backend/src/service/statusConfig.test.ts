@@ -1,7 +1,8 @@
 import { ConfigReader } from '@backstage/config';
+import type { JsonObject } from '@backstage/types';
 import { readStatusSettings } from './statusConfig';
 
-const read = (status: unknown) =>
+const read = (status: JsonObject) =>
   readStatusSettings(new ConfigReader({ externalSecrets: { status } }));
 
 describe('readStatusSettings', () => {
