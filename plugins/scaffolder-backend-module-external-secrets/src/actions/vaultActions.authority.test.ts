@@ -14,7 +14,6 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 const API = 'component:default/example-api';
-const MARK = policyOwnershipMark(API);
 const SECRETS = { envFile: 'S3NT1NEL', backstageToken: 'TOKEN-S3NT1NEL' };
 const SEED = {
   name: 'example-api',
