@@ -39,10 +39,10 @@ describe('renderManifestFiles', () => {
       ),
     );
     expect(files.map(f => f.fileName)).toEqual([
+      '00-serviceaccount-external-secrets-shop.yaml',
       'clustersecretstore-vault-shop.yaml',
       'externalsecret-shop-db.yaml',
       'externalsecret-shop-api-key.yaml',
-      'serviceaccount-external-secrets-shop.yaml',
       'kustomization.yaml',
     ]);
     for (const file of files) {
@@ -57,7 +57,7 @@ describe('renderManifestFiles', () => {
       files.slice(0, 4).map(f => f.fileName),
     );
     // The store presents the service's own account, and only the service's namespace may use it.
-    expect(files[0].object.spec).toMatchObject({
+    expect(files[1].object.spec).toMatchObject({
       conditions: [{ namespaces: ['shop'] }],
       provider: {
         vault: {
@@ -73,7 +73,7 @@ describe('renderManifestFiles', () => {
         },
       },
     });
-    expect(files[3].object).toEqual({
+    expect(files[0].object).toEqual({
       apiVersion: 'v1',
       kind: 'ServiceAccount',
       metadata: {
@@ -83,7 +83,7 @@ describe('renderManifestFiles', () => {
       },
       automountServiceAccountToken: false,
     });
-    expect(parse(files[1].content).spec).toEqual({
+    expect(parse(files[2].content).spec).toEqual({
       refreshInterval: '2m',
       secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-shop' },
       target: {
@@ -117,7 +117,7 @@ describe('renderManifestFiles', () => {
         defaults,
       ),
     );
-    const [store, externalSecret, account] = files.map(f => f.object);
+    const [account, store, externalSecret] = files.map(f => f.object);
     expect(store.kind).toBe('SecretStore');
     expect(store.metadata.namespace).toBe('shop');
     expect((store.spec as any).conditions).toBeUndefined();

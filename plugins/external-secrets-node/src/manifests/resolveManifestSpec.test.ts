@@ -126,7 +126,7 @@ describe('resolveManifestSpec', () => {
         defaults,
       ),
     ).toThrow(
-      /store.serviceAccount.*not the account this service's store uses/,
+      /store.serviceAccount.namespace: this service's store presents/,
     );
   });
 

@@ -129,27 +129,27 @@ describe('external-secrets:manifests:create', () => {
     const dir = 'apps/shop/external-secrets';
     expect(ctx.output).toHaveBeenCalledWith('targetPath', dir);
     expect(ctx.output).toHaveBeenCalledWith('files', [
+      `${dir}/00-serviceaccount-external-secrets-shop.yaml`,
       `${dir}/clustersecretstore-vault-shop.yaml`,
       `${dir}/externalsecret-shop-db.yaml`,
       `${dir}/externalsecret-shop-api.yaml`,
-      `${dir}/serviceaccount-external-secrets-shop.yaml`,
       `${dir}/kustomization.yaml`,
     ]);
     expect(ctx.output).toHaveBeenCalledWith('objects', [
-      { kind: 'ClusterSecretStore', name: 'vault-shop' },
-      { kind: 'ExternalSecret', name: 'shop-db', namespace: 'retail' },
-      { kind: 'ExternalSecret', name: 'shop-api', namespace: 'retail' },
       {
         kind: 'ServiceAccount',
         name: 'external-secrets-shop',
         namespace: 'retail',
       },
+      { kind: 'ClusterSecretStore', name: 'vault-shop' },
+      { kind: 'ExternalSecret', name: 'shop-db', namespace: 'retail' },
+      { kind: 'ExternalSecret', name: 'shop-api', namespace: 'retail' },
     ]);
     expect((await readYaml(`${dir}/kustomization.yaml`)).resources).toEqual([
+      '00-serviceaccount-external-secrets-shop.yaml',
       'clustersecretstore-vault-shop.yaml',
       'externalsecret-shop-db.yaml',
       'externalsecret-shop-api.yaml',
-      'serviceaccount-external-secrets-shop.yaml',
     ]);
     const store = await readYaml(`${dir}/clustersecretstore-vault-shop.yaml`);
     expect(store.spec.conditions).toEqual([{ namespaces: ['retail'] }]);

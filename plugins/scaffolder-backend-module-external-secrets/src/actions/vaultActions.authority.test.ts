@@ -13,7 +13,6 @@ beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
-const API = 'component:default/example-api';
 const SECRETS = { envFile: 'S3NT1NEL', backstageToken: 'TOKEN-S3NT1NEL' };
 const SEED = {
   name: 'example-api',

@@ -96,7 +96,7 @@ const expectedObjects = {
       ],
     },
   },
-  'serviceaccount-external-secrets-orders.yaml': {
+  '00-serviceaccount-external-secrets-orders.yaml': {
     apiVersion: 'v1',
     kind: 'ServiceAccount',
     metadata: {
@@ -111,10 +111,10 @@ const expectedObjects = {
     kind: 'Kustomization',
     metadata: { name: 'orders' },
     resources: [
+      '00-serviceaccount-external-secrets-orders.yaml',
       'clustersecretstore-vault-orders.yaml',
       'externalsecret-orders-db.yaml',
       'externalsecret-orders-stripe.yaml',
-      'serviceaccount-external-secrets-orders.yaml',
     ],
   },
 };
@@ -438,5 +438,5 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
     expect(
       await h.github.listFiles('acme', 'gitops-b', 'main', MANIFESTS_DIR),
     ).toHaveLength(5);
-  });
+  }, 30_000);
 });

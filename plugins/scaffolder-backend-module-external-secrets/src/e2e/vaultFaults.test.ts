@@ -1,0 +1,176 @@
+import { VaultEmulator } from 'sandbox';
+import { parse } from 'yaml';
+import {
+  ScaffolderHarness,
+  TaskResult,
+  VaultTransportFault,
+} from './__testUtils__/scaffolderHarness';
+
+// Each Vault call the template makes fails once — a 5xx, an answer that comes after the
+// client's timeout (the write is applied all the same), a 403 — and the scaffolder's "Retry"
+// of the same task must end where a clean run ends: one policy, one role, version 1 of each
+// secret, one pull request.
+
+const SECRETS = {
+  'initialValues-0-0': 'S3NT1NEL-db-user',
+  'initialValues-1-0': 'S3NT1NEL-stripe-key',
+};
+const BRANCH = 'external-secrets/orders';
+const MANIFESTS_DIR = 'apps/orders/external-secrets';
+
+function formValues(h: ScaffolderHarness, gitops: string, service: string) {
+  return {
+    name: 'orders',
+    owner: 'group:default/payments-team',
+    secrets: [
+      { name: 'db', properties: [{ property: 'username', secretKey: 'U' }] },
+      { name: 'stripe', properties: [{ property: 'key', secretKey: 'K' }] },
+    ],
+    initialValues: [['****'], ['****']],
+    gitopsRepoUrl: h.repoUrl(gitops),
+    repoUrl: h.repoUrl(service),
+  };
+}
+
+function failedStep(result: TaskResult) {
+  return result.events.find(e => e.body.status === 'failed' && e.body.stepId)
+    ?.body;
+}
+
+const CAUSE: Record<VaultTransportFault['kind'], RegExp> = {
+  500: /internal error/,
+  503: /Vault is sealed/,
+  403: /permission denied/,
+  late: /did not answer/,
+};
+
+describe('the template when one Vault call fails, then the task is retried', () => {
+  const h = new ScaffolderHarness();
+  let calls: Array<{ method: string; path: string; occurrence: number }> = [];
+  let clean: Awaited<ReturnType<typeof endState>>;
+  let repos = 0;
+
+  async function endState(gitops: string) {
+    const files: Record<string, unknown> = {};
+    for (const file of await h.github.listFiles(
+      'acme',
+      gitops,
+      BRANCH,
+      MANIFESTS_DIR,
+    )) {
+      files[file] = parse(
+        (await h.github.readFile('acme', gitops, BRANCH, file))!,
+      );
+    }
+    const kv = async (key: string) => {
+      const meta = await h.vaultRead(`secret/metadata/orders/${key}`);
+      const data = await h.vaultRead(`secret/data/orders/${key}`);
+      return { versions: Object.keys(meta?.versions ?? {}), data: data?.data };
+    };
+    return {
+      policies: await h.vaultList('sys/policies/acl'),
+      policy: (await h.vaultRead('sys/policies/acl/orders'))?.policy,
+      roles: await h.vaultList('auth/kubernetes/role'),
+      role: await h.vaultRead('auth/kubernetes/role/external-secrets-orders'),
+      kv: { db: await kv('db'), stripe: await kv('stripe') },
+      files,
+      pulls: h.github
+        .pullRequests('acme', gitops)
+        .map(pr => ({ title: pr.title, head: pr.head, state: pr.state })),
+    };
+  }
+
+  async function freshRepos() {
+    repos++;
+    await h.github.createRepository('acme', `gitops-${repos}`);
+    return { gitops: `gitops-${repos}`, service: `orders-${repos}` };
+  }
+
+  beforeAll(async () => {
+    // A short client timeout, so that a late answer is a timeout without a long wait.
+    await h.start(import('..'), { vault: { timeout: '1s' } });
+    // The first run warms the backend's one Vault client (it caches the KV version); the
+    // second, on an empty Vault, shows the calls every later run makes.
+    const warm = await freshRepos();
+    expect(
+      (await h.runTemplate(formValues(h, warm.gitops, warm.service), SECRETS))
+        .status,
+    ).toBe('completed');
+    h.vault = new VaultEmulator();
+    const second = await freshRepos();
+    const result = await h.runTemplate(
+      formValues(h, second.gitops, second.service),
+      SECRETS,
+    );
+    expect(result.status).toBe('completed');
+    const seen = new Map<string, number>();
+    calls = h.vault.requests.map(r => {
+      const key = `${r.method} ${r.path}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+      return { method: r.method, path: r.path, occurrence: seen.get(key)! };
+    });
+    clean = await endState(second.gitops);
+  }, 240_000);
+
+  afterAll(() => h.stop(), 30_000);
+
+  it('makes the Vault calls of every step: policy, role, both seeds', () => {
+    expect(calls.map(c => `${c.method} ${c.path}`)).toEqual([
+      'GET sys/policies/acl/orders',
+      'POST sys/policies/acl/orders',
+      'GET sys/policies/acl/orders',
+      'GET auth/kubernetes/role/external-secrets-orders',
+      'POST auth/kubernetes/role/external-secrets-orders',
+      'POST secret/data/orders/db',
+      'POST secret/data/orders/stripe',
+    ]);
+  });
+
+  const readKinds: Array<VaultTransportFault['kind']> = [403, 503, 'late'];
+
+  it('fails each call once with a clear task error, and the retry ends like the clean run', async () => {
+    let round = 0;
+    for (const call of calls) {
+      // Writes fail before Vault applies them (500) and after (the answer comes too late);
+      // reads get the other kinds in turn.
+      const writes = call.method !== 'GET';
+      const cases: Array<VaultTransportFault['kind']> = writes
+        ? ['late', 500]
+        : [readKinds[round++ % readKinds.length]];
+      for (const kind of cases) {
+        h.vault = new VaultEmulator();
+        const { gitops, service } = await freshRepos();
+        h.faultVault({ ...call, kind });
+        const what = `${kind} on ${call.method} ${call.path} #${call.occurrence}`;
+
+        const failed = await h.runTemplate(
+          formValues(h, gitops, service),
+          SECRETS,
+        );
+        expect({
+          what,
+          fired: h.vaultFaultFired,
+          status: failed.status,
+        }).toEqual({ what, fired: true, status: 'failed' });
+        const step = failedStep(failed);
+        expect({ what, message: step?.message }).toEqual({
+          what,
+          message: expect.stringContaining(call.path),
+        });
+        expect(step?.message).toMatch(CAUSE[kind]);
+        expect(h.github.pullRequests('acme', gitops)).toEqual([]);
+
+        const retried = await h.retryTask(failed.id, SECRETS);
+        expect({ what, status: retried.status }).toEqual({
+          what,
+          status: 'completed',
+        });
+        const state = await endState(gitops);
+        expect({ what, state }).toEqual({ what, state: clean });
+        expect(
+          JSON.stringify(failed.events) + JSON.stringify(retried.events),
+        ).not.toMatch(/S3NT1NEL/);
+      }
+    }
+  }, 600_000);
+});
