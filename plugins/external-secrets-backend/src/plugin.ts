@@ -19,6 +19,7 @@ import { registerGetEntityStatusAction } from './actions/getEntityStatusAction';
 import { EntitySignalPublisher } from './service/EntitySignalPublisher';
 import { EntityStatusService } from './service/EntityStatusService';
 import { createRouter } from './service/router';
+import { VaultFactsInvalidator } from './service/VaultFactsInvalidator';
 import { VaultFactsProvider } from './service/VaultFactsProvider';
 
 /**
@@ -81,6 +82,7 @@ export const externalSecretsPlugin = createBackendPlugin({
             return new VaultFactsProvider({
               reader: new VaultClient(settings, { logger }),
               baseUrl: settings.baseUrl,
+              logger,
             });
           } catch (error) {
             logger.warn(
@@ -92,6 +94,9 @@ export const externalSecretsPlugin = createBackendPlugin({
           }
         }
 
+        const invalidator = vault
+          ? new VaultFactsInvalidator({ clusters, facts: vault })
+          : undefined;
         const statusService = new EntityStatusService({ clusters, vault });
         const signalPublisher = new EntitySignalPublisher({
           signals,
@@ -105,6 +110,7 @@ export const externalSecretsPlugin = createBackendPlugin({
         );
         lifecycle.addShutdownHook(async () => {
           signalPublisher.stop();
+          invalidator?.stop();
           await Promise.all(clusters.map(cluster => cluster.stop()));
         });
 
@@ -113,6 +119,7 @@ export const externalSecretsPlugin = createBackendPlugin({
           catalog,
           permissions,
           statusService,
+          logger,
         });
         httpRouter.use(
           await createRouter({
@@ -123,6 +130,10 @@ export const externalSecretsPlugin = createBackendPlugin({
             logger,
             statusService,
             signalPublisher,
+            allowServiceSync:
+              config.getOptionalBoolean(
+                'externalSecrets.syncNow.allowServicePrincipals',
+              ) ?? false,
           }),
         );
       },

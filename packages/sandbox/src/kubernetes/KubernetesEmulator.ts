@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
 import { parseApiPath } from './apiPath';
 import { FieldSelector } from './fieldSelector';
+import { parseFieldValidation, validateFields } from './fieldValidation';
+import { healthResponse } from './health';
 import {
   KubernetesApiError,
   badRequest,
@@ -10,6 +13,7 @@ import {
 import { KubeObject } from './kubeObject';
 import { LabelSelector } from './labelSelector';
 import { ObjectRegistry, PatchType } from './objectRegistry';
+import { OpenApiDocuments } from './openapi';
 import {
   ChangeListener,
   ObjectStore,
@@ -17,6 +21,7 @@ import {
   StoredChange,
 } from './objectStore';
 import { RecordedRequest, RequestLog } from './requestLog';
+import { appliedForCreate, applyOver, checkApply } from './serverSideApply';
 import {
   RESOURCE_TYPES,
   ResourceType,
@@ -29,6 +34,7 @@ import {
   ServiceAccountTokenClaims,
   ServiceAccountTokenIssuer,
 } from './serviceAccountTokens';
+import { IncludeObject, parseIncludeObject, toTable } from './tables';
 import { WatchStream } from './watchStream';
 
 /**
@@ -98,6 +104,11 @@ export const DEFAULT_SERVICE_ACCOUNT_ISSUER =
   'https://kubernetes.default.svc.cluster.local';
 
 const METADATA_GROUP = 'meta.k8s.io';
+const SERVER_VERSION = {
+  major: '1',
+  minor: '33',
+  gitVersion: 'v1.33.0-sandbox',
+};
 
 interface WatchRegistration {
   stream: WatchStream;
@@ -109,10 +120,14 @@ interface WatchRegistration {
 interface ParsedAccept {
   metadataList: boolean;
   metadataObject: boolean;
+  /** Server-side printing (`as=Table`), which `kubectl get` asks for. */
+  table: boolean;
 }
 
+const TABLE_CONTENT_TYPE = `application/json;as=Table;v=v1;g=${METADATA_GROUP}`;
+
 function parseAccept(header: string | undefined): ParsedAccept {
-  const result = { metadataList: false, metadataObject: false };
+  const result = { metadataList: false, metadataObject: false, table: false };
   for (const mediaType of (header ?? '').split(',')) {
     const params = new Map(
       mediaType
@@ -129,6 +144,9 @@ function parseAccept(header: string | undefined): ParsedAccept {
     if (params.get('as') === 'PartialObjectMetadata') {
       result.metadataObject = true;
     }
+    if (params.get('as') === 'Table') {
+      result.table = true;
+    }
   }
   return result;
 }
@@ -143,6 +161,17 @@ function toMetadataObject(object: KubeObject) {
 
 function json(status: number, body: unknown, contentType = 'application/json') {
   return { status, headers: { 'content-type': contentType }, body };
+}
+
+function plainText(status: number, body: string) {
+  return {
+    status,
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+    },
+    body,
+  };
 }
 
 /**
@@ -169,6 +198,13 @@ export class KubernetesEmulator {
   private readonly bookmarkIntervalMs: number;
   private bookmarkTimer: ReturnType<typeof setInterval> | undefined;
   private down = false;
+  /** Built on the first request for it: reading the model declarations takes a moment. */
+  private readonly openApi = new OpenApiDocuments(
+    RESOURCE_TYPES,
+    SERVER_VERSION.gitVersion,
+  );
+  /** `Warning` headers of the request being answered (field validation). */
+  private readonly warnings = new WeakMap<RecordedRequest, string[]>();
 
   constructor(options: KubernetesEmulatorOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -378,6 +414,13 @@ export class KubernetesEmulator {
         );
       }
     }
+    const warnings = this.warnings.get(entry);
+    if (warnings?.length) {
+      response.headers = {
+        ...response.headers,
+        warning: warnings.map(w => `299 - ${JSON.stringify(w)}`).join(', '),
+      };
+    }
     entry.status = response.status;
     this.requestLog.record(entry);
     return response;
@@ -390,17 +433,25 @@ export class KubernetesEmulator {
     headers: Record<string, string | undefined>,
     entry: RecordedRequest,
   ): Promise<KubernetesResponse> {
+    const health = healthResponse(request.path, query);
+    if (health) {
+      // public to anonymous callers (system:public-info-viewer); a bad token is still a 401
+      entry.verb = 'get';
+      if (headers.authorization) {
+        await this.authenticate(headers.authorization);
+      }
+      return plainText(health.status, health.body);
+    }
     const path = parseApiPath(request.path);
     if (path.kind === 'discovery' && path.document === 'version') {
       entry.verb = 'discovery';
-      return json(200, {
-        major: '1',
-        minor: '33',
-        gitVersion: 'v1.33.0-sandbox',
-        platform: 'linux/amd64',
-      });
+      return json(200, { ...SERVER_VERSION, platform: 'linux/amd64' });
     }
     await this.authenticate(headers.authorization);
+    if (/^\/openapi\/v3(\/|$)/.test(request.path)) {
+      entry.verb = 'get';
+      return this.openApiDocument(request.path);
+    }
     if (path.kind === 'unknown') {
       throw new KubernetesApiError(
         404,
@@ -432,7 +483,12 @@ export class KubernetesEmulator {
       }
       entry.asMetadata =
         entry.verb === 'list' ? accept.metadataList : accept.metadataObject;
-      if (type.kind === 'Secret' && !type.group && !entry.asMetadata) {
+      const table: IncludeObject | undefined =
+        accept.table && !entry.asMetadata
+          ? this.includeObject(query)
+          : undefined;
+      const readsData = table ? table === 'Object' : !entry.asMetadata;
+      if (type.kind === 'Secret' && !type.group && readsData) {
         entry.secretDataRead = true;
         if (this.requestLog.forbidSecretDataReads) {
           throw new KubernetesApiError(
@@ -444,6 +500,17 @@ export class KubernetesEmulator {
       }
       if (name && subresource === undefined) {
         const object = this.objects.get(type, namespace, name);
+        if (table) {
+          return json(
+            200,
+            toTable(type, [object], {
+              now: this.now(),
+              includeObject: table,
+              resourceVersion: object.metadata.resourceVersion,
+            }),
+            TABLE_CONTENT_TYPE,
+          );
+        }
         return entry.asMetadata
           ? json(200, toMetadataObject(object), this.metadataContentType(false))
           : json(200, object);
@@ -469,6 +536,7 @@ export class KubernetesEmulator {
           fields,
           query,
           entry.asMetadata,
+          table,
         );
       }
       return this.list(
@@ -478,13 +546,38 @@ export class KubernetesEmulator {
         fields,
         query,
         entry.asMetadata,
+        table,
       );
     }
 
+    const isApply =
+      method === 'PATCH' &&
+      (headers['content-type'] ?? '').split(';')[0].trim() ===
+        'application/apply-patch+yaml';
+    if (isApply && name) {
+      entry.verb = 'patch';
+      return this.serverSideApply(
+        entry,
+        { type, namespace, name, subresource },
+        request.body ?? '',
+        query,
+      );
+    }
     // The patch type decides whether the body can be read at all (apply patches are YAML).
     const patchType =
       method === 'PATCH' ? this.patchType(headers['content-type']) : undefined;
     const body = request.body ? this.parseBody(request.body) : undefined;
+    if (body !== undefined && subresource !== 'token' && patchType !== 'json') {
+      this.warnings.set(
+        entry,
+        validateFields(
+          type,
+          body,
+          this.openApi.schemaOf(type),
+          parseFieldValidation(query.get('fieldValidation')),
+        ),
+      );
+    }
     if (method === 'POST' && !name) {
       entry.verb = 'create';
       return json(
@@ -561,6 +654,111 @@ export class KubernetesEmulator {
       'MethodNotAllowed',
       `the server does not allow this method on the requested resource`,
     );
+  }
+
+  private async serverSideApply(
+    entry: RecordedRequest,
+    target: {
+      type: ResourceType;
+      namespace: string | undefined;
+      name: string;
+      subresource: string | undefined;
+    },
+    text: string,
+    query: URLSearchParams,
+  ): Promise<KubernetesResponse> {
+    const { type, namespace, name, subresource } = target;
+    let applied: unknown;
+    try {
+      applied = parseYaml(text);
+    } catch (error) {
+      throw badRequest(`error decoding YAML: ${(error as Error).message}`);
+    }
+    const manager = query.get('fieldManager');
+    checkApply(type, name, applied, manager);
+    if (type.hasStatusSubresource && subresource !== 'status') {
+      // the main resource ignores status; nobody owns it through this request
+      delete applied.status;
+    }
+    this.warnings.set(
+      entry,
+      validateFields(
+        type,
+        applied,
+        this.openApi.schemaOf(type),
+        parseFieldValidation(query.get('fieldValidation')),
+      ),
+    );
+    const options = {
+      manager,
+      force: query.get('force') === 'true',
+      now: this.now(),
+    };
+    const dryRun = query.get('dryRun') === 'All';
+    const live = this.store.get(
+      type,
+      type.namespaced ? namespace : undefined,
+      name,
+    );
+    if (!live) {
+      if (subresource) {
+        throw notFound(type.plural, type.group, name);
+      }
+      return json(
+        201,
+        await this.objects.create(
+          type,
+          namespace,
+          appliedForCreate(type, name, applied, options),
+          { dryRun },
+        ),
+      );
+    }
+    const current = this.objects.get(type, namespace, name);
+    const next = applyOver(type, current, applied, options);
+    if (!applied.metadata?.resourceVersion) {
+      next.metadata.resourceVersion = current.metadata.resourceVersion;
+    }
+    return json(
+      200,
+      await this.objects.update(type, namespace, name, next, {
+        dryRun,
+        subresource,
+      }),
+    );
+  }
+
+  private openApiDocument(requestPath: string): KubernetesResponse {
+    const key = requestPath.replace(/^\/openapi\/v3\/?/, '');
+    if (!key) {
+      return json(200, this.openApi.discovery());
+    }
+    const found = this.openApi.document(key);
+    if (!found) {
+      throw new KubernetesApiError(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+      );
+    }
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'application/json',
+        etag: `"${found.hash}"`,
+        // the URL carries the hash: a changed document has a new URL
+        'cache-control': 'public, immutable',
+      },
+      body: found.document,
+    };
+  }
+
+  private includeObject(query: URLSearchParams): IncludeObject {
+    try {
+      return parseIncludeObject(query.get('includeObject'));
+    } catch (error) {
+      throw badRequest((error as Error).message);
+    }
   }
 
   private async authenticate(authorization: string | undefined) {
@@ -663,6 +861,7 @@ export class KubernetesEmulator {
     fields: FieldSelector,
     query: URLSearchParams,
     asMetadata: boolean,
+    table?: IncludeObject,
   ): KubernetesResponse {
     let offset = 0;
     const continueParam = query.get('continue');
@@ -692,6 +891,18 @@ export class KubernetesEmulator {
           }),
         ).toString('base64url')
       : undefined;
+    if (table) {
+      return json(
+        200,
+        toTable(type, page, {
+          now: this.now(),
+          includeObject: table,
+          resourceVersion: String(this.store.currentRevision),
+          continueToken,
+        }),
+        TABLE_CONTENT_TYPE,
+      );
+    }
     return json(
       200,
       this.listBody(type, page, asMetadata, continueToken),
@@ -719,22 +930,38 @@ export class KubernetesEmulator {
     fields: FieldSelector,
     query: URLSearchParams,
     asMetadata: boolean,
+    table?: IncludeObject,
   ): KubernetesResponse {
     const stream = new WatchStream();
-    const headers = {
-      'content-type': asMetadata
-        ? this.metadataContentType(false)
-        : 'application/json',
-    };
+    let contentType = 'application/json';
+    if (asMetadata) {
+      contentType = this.metadataContentType(false);
+    } else if (table) {
+      contentType = TABLE_CONTENT_TYPE;
+    }
+    const headers = { 'content-type': contentType };
+    // the column definitions travel with the first event only, as on the API server
+    let headersSent = false;
     const inScope = (o: KubeObject | undefined) =>
       !!o &&
       (!namespace || o.metadata.namespace === namespace) &&
       labels.matches(o.metadata.labels) &&
       fields.matches(o);
-    const encode = (o: KubeObject) =>
-      asMetadata
+    const encode = (o: KubeObject): unknown => {
+      if (table) {
+        const encoded = toTable(type, [o], {
+          now: this.now(),
+          includeObject: table,
+          noHeaders: headersSent,
+          resourceVersion: o.metadata.resourceVersion,
+        });
+        headersSent = true;
+        return encoded;
+      }
+      return asMetadata
         ? toMetadataObject(o)
         : { apiVersion: apiVersionOf(type), kind: type.kind, ...o };
+    };
     const sendChange = (change: StoredChange) => {
       if (change.resourceType !== type) {
         return;

@@ -63,18 +63,46 @@ describe('VaultFactsProvider', () => {
     expect(vault.readKubernetesRole).toHaveBeenCalledTimes(2);
   });
 
+  it('reads Vault again after invalidate, within the TTL, for that store and its keys only', async () => {
+    const vault = reader();
+    const provider = new VaultFactsProvider({
+      reader: vault,
+      baseUrl: 'https://vault.example.test:8200',
+      now: () => 0,
+    });
+    await provider.factsFor(ref, ['example-api/env-file']);
+    await provider.factsFor({ ...ref, role: 'other-role' }, []);
+    provider.invalidate(ref, ['example-api/env-file']);
+    await provider.factsFor(ref, ['example-api/env-file']);
+    await provider.factsFor({ ...ref, role: 'other-role' }, []);
+    expect((vault.readKubernetesRole as jest.Mock).mock.calls).toEqual([
+      ['kubernetes', 'external-secrets-example-api'],
+      ['kubernetes', 'other-role'],
+      ['kubernetes', 'external-secrets-example-api'],
+    ]);
+    expect(vault.readPolicy).toHaveBeenCalledTimes(2);
+    expect(vault.readKvMetadata).toHaveBeenCalledTimes(2);
+    expect(vault.readKubernetesAuthConfig).toHaveBeenCalledTimes(2);
+  });
+
   it('reports Vault being down as an error in the facts instead of throwing', async () => {
     const vault = reader({
       readKubernetesRole: jest.fn(async () => {
-        throw new Error('connect ECONNREFUSED 127.0.0.1:8200');
+        throw Object.assign(
+          new Error(
+            'Vault Kubernetes role read at "auth/kubernetes/role/x" failed: Vault did not answer (ECONNREFUSED: connect ECONNREFUSED 10.0.0.7:8200)',
+          ),
+          { transportCode: 'ECONNREFUSED' },
+        );
       }),
     });
     const provider = new VaultFactsProvider({
       reader: vault,
       baseUrl: 'https://vault.example.test:8200',
     });
+    // no address reaches the status API
     await expect(provider.factsFor(ref, [])).resolves.toEqual({
-      error: 'connect ECONNREFUSED 127.0.0.1:8200',
+      error: 'Vault did not answer (connection refused)',
     });
   });
 
@@ -82,7 +110,7 @@ describe('VaultFactsProvider', () => {
     let fail = true;
     const vault = reader({
       readKubernetesAuthConfig: jest.fn(async () => {
-        if (fail) throw new Error('503');
+        if (fail) throw Object.assign(new Error('503'), { vaultStatus: 503 });
         return undefined;
       }),
     });
@@ -90,7 +118,9 @@ describe('VaultFactsProvider', () => {
       reader: vault,
       baseUrl: 'https://vault.example.test:8200',
     });
-    expect((await provider.factsFor(ref, []))?.error).toBe('503');
+    expect((await provider.factsFor(ref, []))?.error).toBe(
+      'Vault is sealed or unavailable (HTTP 503)',
+    );
     fail = false;
     expect(await provider.factsFor(ref, [])).toMatchObject({
       authConfig: null,

@@ -3,6 +3,8 @@ import type {
   KubernetesRoleInfo,
   KvMetadataInfo,
 } from '@gitops-secrets/plugin-external-secrets-node';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { describeVaultError } from '@gitops-secrets/plugin-external-secrets-node';
 import type { VaultFacts } from './diagnosis/diagnose';
 
 /**
@@ -41,6 +43,7 @@ export interface VaultFactsProviderOptions {
   /** most Vault reads started per second; beyond that diagnosis waits for the cache */
   maxReadsPerSecond?: number;
   now?: () => number;
+  logger?: LoggerService;
 }
 
 function sameServer(a: string, b: string): boolean {
@@ -68,9 +71,10 @@ export class VaultFactsProvider {
   private readonly ttlMs: number;
   private readonly maxReadsPerSecond: number;
   private readonly now: () => number;
+  private readonly logger?: LoggerService;
   private readonly cache = new Map<
     string,
-    { at: number; value: Promise<unknown> }
+    { at: number; value: Promise<unknown>; resolved?: unknown }
   >();
   private windowStart = 0;
   private readsInWindow = 0;
@@ -81,11 +85,42 @@ export class VaultFactsProvider {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.maxReadsPerSecond = options.maxReadsPerSecond ?? 20;
     this.now = options.now ?? Date.now;
+    this.logger = options.logger;
   }
 
   /** Whether stores on this server can be diagnosed with the configured Vault access. */
   covers(server: string | undefined): boolean {
     return !!server && sameServer(server, this.baseUrl);
+  }
+
+  /**
+   * Forgets every cached fact behind a store and the given remote keys, so that the next
+   * diagnosis reads Vault again. Called when the state of an ExternalSecret or its store changes
+   * (a new Warning Event, Ready flipping): what was true before the change may be gone.
+   */
+  invalidate(ref: StoreVaultRef, remoteKeys: string[] = []): void {
+    if (!this.covers(ref.server)) {
+      return;
+    }
+    const authMount = ref.authMountPath || 'kubernetes';
+    const keys = [`auth:${authMount}`];
+    if (ref.role) {
+      const roleKey = `role:${authMount}:${ref.role}`;
+      const role = this.cache.get(roleKey)?.resolved as
+        | { tokenPolicies?: string[] }
+        | undefined;
+      keys.push(
+        roleKey,
+        ...(role?.tokenPolicies ?? []).map(p => `policy:${p}`),
+      );
+    }
+    if (ref.path) {
+      const mount = ref.path.replace(/\/+$/, '');
+      keys.push(`kv:${mount}`, ...remoteKeys.map(k => `kvmeta:${mount}:${k}`));
+    }
+    for (const key of keys) {
+      this.cache.delete(key);
+    }
   }
 
   async factsFor(
@@ -137,12 +172,15 @@ export class VaultFactsProvider {
         kvExists,
       };
     } catch (error) {
-      return {
-        error:
-          error instanceof RateLimited
-            ? 'too many Vault reads right now; diagnosis will complete on the next refresh'
-            : (error as Error).message,
-      };
+      if (error instanceof RateLimited) {
+        return {
+          error:
+            'too many Vault reads right now; diagnosis will complete on the next refresh',
+        };
+      }
+      // The message names paths and may name addresses: it goes to the log, not to the caller.
+      this.logger?.warn(`Vault read for diagnosis failed: ${error}`);
+      return { error: describeVaultError(error) };
     }
   }
 
@@ -161,7 +199,17 @@ export class VaultFactsProvider {
     }
     this.readsInWindow += 1;
     const value = read();
-    this.cache.set(key, { at: now, value });
+    const entry: { at: number; value: Promise<unknown>; resolved?: unknown } = {
+      at: now,
+      value,
+    };
+    this.cache.set(key, entry);
+    value.then(
+      resolved => {
+        entry.resolved = resolved;
+      },
+      () => undefined,
+    );
     // Failures are not cached: the next request tries again (within the budget).
     value.catch(() => {
       if (this.cache.get(key)?.value === value) this.cache.delete(key);

@@ -8,10 +8,8 @@ import {
   CSS_PATH,
   ES_PATH,
   EVENTS_PATH,
-  SECRETS_PATH,
   clusterSecretStore,
   externalSecret,
-  secret,
   warningEvent,
 } from './__testUtils__/fixtures';
 
@@ -48,10 +46,6 @@ function seed() {
       kubernetesId: 'other-app',
     }),
   );
-  api.put(
-    SECRETS_PATH,
-    secret({ name: 'example-api-env-file', namespace: 'example-api' }),
-  );
 }
 
 function createCache(token = 'reader-token') {
@@ -70,7 +64,7 @@ function createCache(token = 'reader-token') {
   );
 }
 
-jest.setTimeout(15_000);
+jest.setTimeout(30_000);
 
 describe('ClusterCache', () => {
   let cache: ClusterCache | undefined;
@@ -111,35 +105,17 @@ describe('ClusterCache', () => {
 
     const requestsBefore = api.requests.length;
     cache.findExternalSecrets(selector);
-    cache.getSecretMetadata('example-api', 'example-api-env-file');
+    cache.eventsFor('ExternalSecret', 'example-api', 'example-api-env-file');
     expect(api.requests.length).toBe(requestsBefore);
   });
 
-  it('holds Secrets as metadata only and never asks for Secret data', async () => {
+  it('never sends a request about Secrets, listing or watching', async () => {
     cache = createCache();
     cache.start();
     await eventually(() => expect(cache!.health().synced).toBe(true));
-    const listed = cache.getSecretMetadata(
-      'example-api',
-      'example-api-env-file',
-    );
-    expect(listed?.metadata?.name).toBe('example-api-env-file');
-    expect(listed).not.toHaveProperty('data');
-    expect(JSON.stringify(listed)).not.toContain('TOP_SECRET');
-
-    api.put(SECRETS_PATH, secret({ name: 'late', namespace: 'example-api' }));
-    await eventually(() =>
-      expect(cache!.getSecretMetadata('example-api', 'late')).toBeDefined(),
-    );
-    expect(
-      JSON.stringify(cache.getSecretMetadata('example-api', 'late')),
-    ).not.toContain('TOP_SECRET');
-    expect(api.secretDataRequests).toEqual([]);
-    expect(
-      api.requests.some(
-        r => r.path === '/api/v1/secrets' && r.search.includes('watch=true'),
-      ),
-    ).toBe(true);
+    await eventually(() => expect(api.watchRequestCount(ES_PATH)).toBe(1));
+    expect(api.requests.filter(r => /\/secrets\b/.test(r.path))).toEqual([]);
+    expect(api.secretRequests).toEqual([]);
   });
 
   it('follows watch events, keeps the label index current and reports each change', async () => {
@@ -217,18 +193,13 @@ describe('ClusterCache', () => {
         }),
       ),
     );
-    api.put(
-      SECRETS_PATH,
-      withManaged(secret({ name: 'watched', namespace: 'example-api' })),
-    );
     await eventually(() =>
-      expect(cache!.getSecretMetadata('example-api', 'watched')).toBeDefined(),
+      expect(
+        cache!.getExternalSecret('example-api', 'example-api-config'),
+      ).toBeDefined(),
     );
     expect(
       cache.getExternalSecret('example-api', 'example-api-config')?.metadata,
-    ).not.toHaveProperty('managedFields');
-    expect(
-      cache.getSecretMetadata('example-api', 'watched')?.metadata,
     ).not.toHaveProperty('managedFields');
   });
 
@@ -368,6 +339,81 @@ describe('ClusterCache', () => {
         error: undefined,
       }),
     );
+  });
+
+  it('keeps retrying while the cluster stays down, then converges once it is back', async () => {
+    cache = createCache();
+    cache.start();
+    await eventually(() => expect(cache!.health().synced).toBe(true));
+
+    api.setDown(true);
+    // Several failed retries in a row, each with a fresh LIST: the outage outlasts the backoff.
+    await eventually(() =>
+      expect(api.refusedListCount(ES_PATH)).toBeGreaterThanOrEqual(4),
+    );
+    expect(cache.health()).toMatchObject({ reachable: false, synced: true });
+    api.put(
+      ES_PATH,
+      externalSecret({
+        name: 'created-while-down',
+        namespace: 'example-api',
+        kubernetesId: 'example-api',
+      }),
+    );
+
+    api.setDown(false);
+    await eventually(() =>
+      expect(cache!.health()).toMatchObject({
+        reachable: true,
+        error: undefined,
+      }),
+    );
+    await eventually(() =>
+      expect(
+        cache!.findExternalSecrets(selector).map(o => o.metadata?.name),
+      ).toContain('created-while-down'),
+    );
+    // back to watching, not to listing in a loop
+    const lists = api.requests.filter(
+      r => r.path === ES_PATH && !r.search.includes('watch'),
+    ).length;
+    await new Promise(resolve => setTimeout(resolve, 300));
+    expect(
+      api.requests.filter(
+        r => r.path === ES_PATH && !r.search.includes('watch'),
+      ).length,
+    ).toBe(lists);
+  });
+
+  it('syncs a cluster that was down at start once it comes up', async () => {
+    api.setDown(true);
+    cache = createCache();
+    cache.start();
+    await eventually(() =>
+      expect(api.refusedListCount(ES_PATH)).toBeGreaterThanOrEqual(3),
+    );
+    expect(cache.health()).toMatchObject({ reachable: false, synced: false });
+    api.setDown(false);
+    await eventually(() =>
+      expect(cache!.health()).toMatchObject({ reachable: true, synced: true }),
+    );
+    expect(cache.findExternalSecrets(selector)).toHaveLength(1);
+  });
+
+  it('starts no watch for a list that was still under way at stop', async () => {
+    const release = api.holdLists();
+    cache = createCache();
+    cache.start();
+    await eventually(() =>
+      expect(api.requests.some(r => r.path === ES_PATH)).toBe(true),
+    );
+    await cache.stop();
+    release();
+    await new Promise(resolve => setTimeout(resolve, 300));
+    expect(api.requests.filter(r => r.search.includes('watch=true'))).toEqual(
+      [],
+    );
+    cache = undefined;
   });
 
   it('reports a rejected token as an unreachable, never-synced cluster', async () => {

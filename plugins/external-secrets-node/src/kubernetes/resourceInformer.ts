@@ -9,6 +9,7 @@ import {
   UPDATE,
   Watch,
 } from '@kubernetes/client-node';
+import { describeKubernetesError } from './kubernetesErrors';
 
 /**
  * What happened to a cached object.
@@ -38,6 +39,7 @@ export interface InformerHealth {
   /** false while the LIST or the WATCH is failing and being retried */
   healthy: boolean;
   lastListTime?: Date;
+  /** what failed, safe to show to users (no address, body or identity); details go to the log */
   lastError?: string;
 }
 
@@ -63,7 +65,7 @@ export interface ResourceInformerOptions<T extends KubernetesObject> {
   resource: string;
   /** the collection path for WATCH, e.g. `/apis/external-secrets.io/v1/externalsecrets` */
   path: string;
-  /** signs WATCH requests; a {@link MetadataOnlyKubeConfig} for Secrets */
+  /** signs WATCH requests */
   kubeConfig: KubeConfig;
   list: () => Promise<KubernetesListObject<T>>;
   fieldSelector?: string;
@@ -71,15 +73,6 @@ export interface ResourceInformerOptions<T extends KubernetesObject> {
   onChange: (type: CacheChangeType, object: T) => void;
   /** `repeated` is true while the same outage goes on, so callers can log it once */
   onError?: (error: Error, repeated: boolean) => void;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { statusCode?: number; code?: number | string })
-      .statusCode;
-    return code ? `${error.message} (HTTP ${code})` : error.message;
-  }
-  return String(error);
 }
 
 /**
@@ -93,6 +86,8 @@ function describe(error: unknown): string {
 export class ResourceInformer<T extends KubernetesObject> {
   readonly resource: string;
   private current: ListWatch<T>;
+  /** a retry's fresh instance, until its first list is in and it becomes `current` */
+  private candidate: ListWatch<T> | undefined;
   /** the instance being replaced, until the replacement's first list is in */
   private previous: ListWatch<T> | undefined;
   private readonly backoff: BackoffOptions;
@@ -125,7 +120,9 @@ export class ResourceInformer<T extends KubernetesObject> {
       clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
     }
-    await this.current.stop();
+    const candidate = this.candidate;
+    this.candidate = undefined;
+    await Promise.all([this.current.stop(), candidate?.stop()]);
   }
 
   get(name: string, namespace?: string): T | undefined {
@@ -164,6 +161,14 @@ export class ResourceInformer<T extends KubernetesObject> {
     instance: ListWatch<T>,
   ): Promise<KubernetesListObject<T>> {
     const result = await this.options.list();
+    if (
+      this.stopped ||
+      (instance !== this.current && instance !== this.candidate)
+    ) {
+      // stopped, or replaced while its list was under way: it must not start watching
+      await instance.stop();
+      throw new Error('list+watch instance no longer in use');
+    }
     (result.items ?? []).forEach(withoutManagedFields);
     this.state = {
       listed: true,
@@ -174,6 +179,9 @@ export class ResourceInformer<T extends KubernetesObject> {
     this.delayMs = this.backoff.initialMs;
     if (instance !== this.current) {
       const previous = this.current;
+      if (this.candidate === instance) {
+        this.candidate = undefined;
+      }
       const present = new Set(
         (result.items ?? []).map(
           o => `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`,
@@ -181,6 +189,8 @@ export class ResourceInformer<T extends KubernetesObject> {
       );
       this.previous = previous;
       this.current = instance;
+      // normally dead already (its failure started the retry); never two live watches
+      previous.stop().catch(() => undefined);
       for (const gone of previous.list()) {
         if (
           !present.has(
@@ -232,28 +242,45 @@ export class ResourceInformer<T extends KubernetesObject> {
 
   private failed(instance: ListWatch<T>, error: unknown) {
     // after stop() the aborted watch reports an error: that is the stop, not a failure
-    if (
-      this.stopped ||
-      (instance !== this.current && instance !== this.previous)
-    ) {
+    if (this.stopped) {
       return;
     }
+    // A retry's instance is not `current` until its first list is in, so its own failure (the
+    // cluster still down) must count too: ignoring it would end the retrying for good.
+    if (instance !== this.current && instance !== this.candidate) {
+      return;
+    }
+    if (instance === this.candidate) {
+      this.candidate = undefined;
+    }
     const repeated = !this.state.healthy && this.state.lastError !== undefined;
-    this.state = { ...this.state, healthy: false, lastError: describe(error) };
+    this.state = {
+      ...this.state,
+      healthy: false,
+      lastError: describeKubernetesError(error),
+    };
     this.options.onError?.(
       error instanceof Error ? error : new Error(String(error)),
       repeated,
     );
-    if (this.retryTimer) {
+    this.scheduleRetry();
+  }
+
+  /** One retry at a time, after a delay doubling up to `maxMs`, until {@link stop}. */
+  private scheduleRetry() {
+    if (this.retryTimer || this.stopped) {
       return;
     }
     const delay = this.delayMs;
     this.delayMs = Math.min(this.delayMs * 2, this.backoff.maxMs);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      if (!this.stopped) {
-        this.run(this.createListWatch());
+      if (this.stopped) {
+        return;
       }
+      const retry = this.createListWatch();
+      this.candidate = retry;
+      this.run(retry);
     }, delay);
     this.retryTimer.unref?.();
   }
