@@ -114,63 +114,49 @@ describe('the template when one Vault call fails, then the task is retried', () 
 
   afterAll(() => h.stop(), 30_000);
 
-  it('makes the Vault calls of every step: policy, role, both seeds', () => {
-    expect(calls.map(c => `${c.method} ${c.path}`)).toEqual([
-      'GET sys/policies/acl/orders',
-      'POST sys/policies/acl/orders',
-      'GET sys/policies/acl/orders',
-      'GET auth/kubernetes/role/external-secrets-orders',
-      'POST auth/kubernetes/role/external-secrets-orders',
-      'POST secret/data/orders/db',
-      'POST secret/data/orders/stripe',
-    ]);
+  // The calls the template makes, in order, each with the fault it gets: every kind appears,
+  // and each write that could be duplicated by a retry gets the answer that comes too late.
+  const CASES: Array<[string, string, number, VaultTransportFault['kind']]> = [
+    ['GET', 'sys/policies/acl/orders', 1, 403],
+    ['POST', 'sys/policies/acl/orders', 1, 'late'],
+    ['GET', 'sys/policies/acl/orders', 2, 503],
+    ['GET', 'auth/kubernetes/role/external-secrets-orders', 1, 'late'],
+    ['POST', 'auth/kubernetes/role/external-secrets-orders', 1, 500],
+    ['POST', 'secret/data/orders/db', 1, 'late'],
+    ['POST', 'secret/data/orders/stripe', 1, 403],
+  ];
+
+  it('makes exactly these Vault calls: policy, role, both seeds', () => {
+    expect(calls).toEqual(
+      CASES.map(([method, path, occurrence]) => ({ method, path, occurrence })),
+    );
   });
 
-  const readKinds: Array<VaultTransportFault['kind']> = [403, 503, 'late'];
+  it.each(CASES)(
+    '%s %s (call %s) failing with %s: a clear task error, and the retry ends like the clean run',
+    async (method, path, occurrence, kind) => {
+      h.vault = new VaultEmulator();
+      const { gitops, service } = await freshRepos();
+      h.faultVault({ method, path, occurrence, kind });
 
-  it('fails each call once with a clear task error, and the retry ends like the clean run', async () => {
-    let round = 0;
-    for (const call of calls) {
-      // Writes fail before Vault applies them (500) and after (the answer comes too late);
-      // reads get the other kinds in turn.
-      const writes = call.method !== 'GET';
-      const cases: Array<VaultTransportFault['kind']> = writes
-        ? ['late', 500]
-        : [readKinds[round++ % readKinds.length]];
-      for (const kind of cases) {
-        h.vault = new VaultEmulator();
-        const { gitops, service } = await freshRepos();
-        h.faultVault({ ...call, kind });
-        const what = `${kind} on ${call.method} ${call.path} #${call.occurrence}`;
+      const failed = await h.runTemplate(
+        formValues(h, gitops, service),
+        SECRETS,
+      );
+      expect(h.vaultFaultFired).toBe(true);
+      expect(failed.status).toBe('failed');
+      const step = failedStep(failed);
+      expect(step?.message).toContain(path);
+      expect(step?.message).toMatch(CAUSE[kind]);
+      expect(h.github.pullRequests('acme', gitops)).toEqual([]);
 
-        const failed = await h.runTemplate(
-          formValues(h, gitops, service),
-          SECRETS,
-        );
-        expect({
-          what,
-          fired: h.vaultFaultFired,
-          status: failed.status,
-        }).toEqual({ what, fired: true, status: 'failed' });
-        const step = failedStep(failed);
-        expect({ what, message: step?.message }).toEqual({
-          what,
-          message: expect.stringContaining(call.path),
-        });
-        expect(step?.message).toMatch(CAUSE[kind]);
-        expect(h.github.pullRequests('acme', gitops)).toEqual([]);
-
-        const retried = await h.retryTask(failed.id, SECRETS);
-        expect({ what, status: retried.status }).toEqual({
-          what,
-          status: 'completed',
-        });
-        const state = await endState(gitops);
-        expect({ what, state }).toEqual({ what, state: clean });
-        expect(
-          JSON.stringify(failed.events) + JSON.stringify(retried.events),
-        ).not.toMatch(/S3NT1NEL/);
-      }
-    }
-  }, 600_000);
+      const retried = await h.retryTask(failed.id, SECRETS);
+      expect(retried.status).toBe('completed');
+      expect(await endState(gitops)).toEqual(clean);
+      expect(
+        JSON.stringify(failed.events) + JSON.stringify(retried.events),
+      ).not.toMatch(/S3NT1NEL/);
+    },
+    120_000,
+  );
 });
