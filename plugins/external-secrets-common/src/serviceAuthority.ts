@@ -11,6 +11,9 @@ import { validateName } from './naming';
 export const POLICY_OWNERSHIP_MARK_PREFIX =
   '# managed by @gitops-secrets/plugin-scaffolder-backend-module-external-secrets for ';
 
+const ENTITY_REF =
+  /^[a-z][a-z0-9-]*:[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/;
+
 /**
  * The comment line that marks a policy as belonging to one service.
  *
@@ -34,9 +37,6 @@ export function policyOwner(policyText: string): string | undefined {
   const ref = firstLine.slice(POLICY_OWNERSHIP_MARK_PREFIX.length).trim();
   return ENTITY_REF.test(ref) ? ref : undefined;
 }
-
-const ENTITY_REF =
-  /^[a-z][a-z0-9-]*:[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/;
 
 /**
  * The catalog entity a service's Vault objects belong to. `component:default/<name>` unless

@@ -125,9 +125,7 @@ describe('resolveManifestSpec', () => {
         },
         defaults,
       ),
-    ).toThrow(
-      /store.serviceAccount.namespace: this service's store presents/,
-    );
+    ).toThrow(/store.serviceAccount.namespace: this service's store presents/);
   });
 
   it("presents the service's own account unless config names a shared one", () => {

@@ -73,6 +73,13 @@ export interface VaultTransportFault {
   kind: 500 | 503 | 403 | 'late';
 }
 
+/** What Vault says with each status the transport answers. */
+const TRANSPORT_ERRORS: Record<500 | 503 | 403, string> = {
+  403: '1 error occurred:\n\t* permission denied\n\n',
+  500: 'internal error',
+  503: 'Vault is sealed',
+};
+
 /**
  * A real scaffolder backend (scaffolder plugin, the GitHub module, the module under test and a
  * mock catalog) wired to a Vault emulator and a GitHub emulator on loopback ports. The Vault
@@ -103,14 +110,14 @@ export class ScaffolderHarness {
 
   private takeFault(req: http.IncomingMessage) {
     const fault = this.transportFault;
-    const path = decodeURIComponent(
+    const vaultPath = decodeURIComponent(
       new URL(req.url ?? '/', 'http://vault.invalid').pathname,
     ).replace(/^\/v1\//, '');
     if (
       !fault ||
       fault.seen >= fault.occurrence ||
       fault.method !== req.method ||
-      fault.path !== path
+      fault.path !== vaultPath
     ) {
       return undefined;
     }
@@ -125,13 +132,7 @@ export class ScaffolderHarness {
       res.writeHead(kind, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
-          errors: [
-            kind === 403
-              ? '1 error occurred:\n\t* permission denied\n\n'
-              : kind === 503
-              ? 'Vault is sealed'
-              : 'internal error',
-          ],
+          errors: [TRANSPORT_ERRORS[kind]],
         }),
       );
       return;
