@@ -1,3 +1,6 @@
+import type { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+import type { HumanDuration } from '@backstage/types';
+
 export interface Config {
   externalSecrets?: {
     /**
@@ -48,6 +51,29 @@ export interface Config {
        * false: only signed-in users, each checked against `external-secrets.sync.trigger`.
        */
       allowServicePrincipals?: boolean;
+    };
+    /**
+     * The sync history: every state transition of every ExternalSecret, stored in the plugin's
+     * database (`backend.database`: SQLite in development, PostgreSQL in production). Written
+     * once per transition whatever the number of backend replicas.
+     */
+    history?: {
+      /** Record and show the history. Default true. */
+      enabled?: boolean;
+      /** How many transitions each status row (API, MCP action, tab) carries. 1–100, default 10. */
+      transitionsInStatus?: number;
+      /** What is kept, enforced by a scheduled task (one replica at a time runs it). */
+      retention?: {
+        /**
+         * Transitions older than this are deleted, except each live ExternalSecret's newest.
+         * A duration: "90d", ISO 8601 "P90D", or an object such as { days: 90 }. Default 90 days.
+         */
+        maxAge?: string | HumanDuration;
+        /** At most this many transitions per ExternalSecret (uid) are kept. Default 100. */
+        maxPerExternalSecret?: number;
+        /** When the retention task runs. Default every hour, first a minute after start. */
+        schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      };
     };
   };
 }

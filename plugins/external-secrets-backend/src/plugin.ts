@@ -16,6 +16,8 @@ import {
   VaultClient,
 } from '@gitops-secrets/plugin-external-secrets-node';
 import { registerGetEntityStatusAction } from './actions/getEntityStatusAction';
+import { readHistorySettings } from './history/historyConfig';
+import { SyncHistory } from './history/SyncHistory';
 import { EntitySignalPublisher } from './service/EntitySignalPublisher';
 import { EntityStatusService } from './service/EntityStatusService';
 import { createRouter } from './service/router';
@@ -35,6 +37,9 @@ export const externalSecretsPlugin = createBackendPlugin({
       deps: {
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        auth: coreServices.auth,
         lifecycle: coreServices.lifecycle,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
@@ -48,6 +53,9 @@ export const externalSecretsPlugin = createBackendPlugin({
       async init({
         config,
         logger,
+        database,
+        scheduler,
+        auth,
         lifecycle,
         httpRouter,
         httpAuth,
@@ -97,7 +105,31 @@ export const externalSecretsPlugin = createBackendPlugin({
         const invalidator = vault
           ? new VaultFactsInvalidator({ clusters, facts: vault })
           : undefined;
-        const statusService = new EntityStatusService({ clusters, vault });
+        const historySettings = readHistorySettings(config);
+        let history: SyncHistory | undefined;
+        const statusService = new EntityStatusService({
+          clusters,
+          vault,
+          annotate: status =>
+            history ? history.annotate(status) : Promise.resolve(status),
+        });
+        if (historySettings.enabled) {
+          history = await SyncHistory.create({
+            settings: historySettings,
+            database,
+            scheduler,
+            catalog,
+            auth,
+            logger,
+            clusters,
+            statusOf: (cluster, object) =>
+              statusService.statusOf(cluster, object),
+          });
+        } else {
+          logger.info(
+            'externalSecrets.history.enabled is false: no sync history is recorded or shown',
+          );
+        }
         const signalPublisher = new EntitySignalPublisher({
           signals,
           clusters,
@@ -105,12 +137,14 @@ export const externalSecretsPlugin = createBackendPlugin({
         });
 
         // Caches fill in the background; requests meanwhile report the clusters as not synced.
-        lifecycle.addStartupHook(() =>
-          clusters.forEach(cluster => cluster.start()),
-        );
+        lifecycle.addStartupHook(() => {
+          clusters.forEach(cluster => cluster.start());
+          history?.start();
+        });
         lifecycle.addShutdownHook(async () => {
           signalPublisher.stop();
           invalidator?.stop();
+          await history?.stop();
           await Promise.all(clusters.map(cluster => cluster.stop()));
         });
 

@@ -37,6 +37,10 @@ export interface EntityStatusServiceOptions {
   clusters: ClusterCache[];
   vault?: VaultFactsProvider;
   now?: () => Date;
+  /** adds what the caches do not hold (the sync history); must not throw */
+  annotate?: (
+    status: EntityExternalSecretsStatus,
+  ) => Promise<EntityExternalSecretsStatus>;
 }
 
 /** How an entity selects its ExternalSecrets: label selector and optional namespace. */
@@ -164,12 +168,14 @@ export class EntityStatusService {
   private readonly clusters: ClusterCache[];
   private readonly vault?: VaultFactsProvider;
   private readonly now: () => Date;
+  private readonly annotate?: EntityStatusServiceOptions['annotate'];
   private readonly trust = new ClusterTrustResolver();
 
   constructor(options: EntityStatusServiceOptions) {
     this.clusters = options.clusters;
     this.vault = options.vault;
     this.now = options.now ?? (() => new Date());
+    this.annotate = options.annotate;
   }
 
   async getStatus(entity: Entity): Promise<EntityExternalSecretsStatus> {
@@ -198,7 +204,7 @@ export class EntityStatusService {
       ),
     );
     const states = rows.map(r => r.state);
-    return {
+    const status: EntityExternalSecretsStatus = {
       entityRef,
       generatedAt: now.toISOString(),
       overall: worstState(states),
@@ -206,6 +212,15 @@ export class EntityStatusService {
       clusters: this.clusters.map(c => c.health()),
       externalSecrets: rows,
     };
+    return this.annotate ? this.annotate(status) : status;
+  }
+
+  /** One ExternalSecret's row as an entity's status shows it (the sync history's findings). */
+  statusOf(
+    cluster: ClusterCache,
+    object: ExternalSecretObject,
+  ): Promise<ExternalSecretStatus> {
+    return this.row(cluster, cluster.health(), object, this.now(), undefined);
   }
 
   /** The cache holding an ExternalSecret that belongs to the entity, or undefined. */
@@ -365,7 +380,7 @@ export class EntityStatusService {
       lastSyncTime: classification.lastSyncTime,
       refreshInterval: object.spec?.refreshInterval ?? '1h',
       refreshPolicy: refreshPolicyOf(asExternalSecretLike(object)),
-      syncNow: forceSyncEffect(asExternalSecretLike(object)),
+      syncNow: forceSyncEffect(asExternalSecretLike(object), target.exists),
       templated: !!object.spec?.target?.template || undefined,
       stale: classification.stale || classification.behindSpec,
       store: {
