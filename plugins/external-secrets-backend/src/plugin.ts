@@ -23,6 +23,7 @@ import { EntityStatusService } from './service/EntityStatusService';
 import { createRouter } from './service/router';
 import { VaultFactsInvalidator } from './service/VaultFactsInvalidator';
 import { VaultFactsProvider } from './service/VaultFactsProvider';
+import { readStatusSettings } from './service/statusConfig';
 
 /**
  * The external-secrets backend plugin: live ExternalSecret status per catalog entity, with
@@ -68,8 +69,9 @@ export const externalSecretsPlugin = createBackendPlugin({
       }) {
         permissionsRegistry.addPermissions(externalSecretsPermissions);
 
+        const status = readStatusSettings(config);
         const clusters = readClusterConfigs(config).map(cluster =>
-          ClusterCache.create(cluster, { logger }),
+          ClusterCache.create(cluster, { logger, limits: status.kubernetes }),
         );
         if (clusters.length === 0) {
           logger.info(
@@ -87,10 +89,21 @@ export const externalSecretsPlugin = createBackendPlugin({
               );
               return undefined;
             }
+            // Diagnosis reads are never retried and have their own, short timeout: a request
+            // waits at most its budget, and a read that misses it fills the cache later.
+            const reader = new VaultClient(
+              {
+                ...settings,
+                maxRetries: 0,
+                timeoutMs: Math.min(settings.timeoutMs, status.vaultTimeoutMs),
+              },
+              { logger },
+            );
             return new VaultFactsProvider({
-              reader: new VaultClient(settings, { logger }),
+              reader,
               baseUrl: settings.baseUrl,
               logger,
+              ...status.vault,
             });
           } catch (error) {
             logger.warn(
@@ -105,13 +118,21 @@ export const externalSecretsPlugin = createBackendPlugin({
         const invalidator = vault
           ? new VaultFactsInvalidator({ clusters, facts: vault })
           : undefined;
+        const signalPublisher = new EntitySignalPublisher({
+          signals,
+          clusters,
+          logger,
+        });
         const historySettings = readHistorySettings(config);
         let history: SyncHistory | undefined;
         const statusService = new EntityStatusService({
           clusters,
           vault,
-          annotate: status =>
-            history ? history.annotate(status) : Promise.resolve(status),
+          budgetMs: status.budgetMs,
+          onLateFacts: entityRef => signalPublisher.notify(entityRef),
+          logger,
+          annotate: current =>
+            history ? history.annotate(current) : Promise.resolve(current),
         });
         if (historySettings.enabled) {
           history = await SyncHistory.create({
@@ -130,11 +151,6 @@ export const externalSecretsPlugin = createBackendPlugin({
             'externalSecrets.history.enabled is false: no sync history is recorded or shown',
           );
         }
-        const signalPublisher = new EntitySignalPublisher({
-          signals,
-          clusters,
-          logger,
-        });
 
         // Caches fill in the background; requests meanwhile report the clusters as not synced.
         lifecycle.addStartupHook(() => {
