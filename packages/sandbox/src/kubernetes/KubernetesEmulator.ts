@@ -11,6 +11,7 @@ import {
   TokenRequestSpec,
 } from './ClusterClient';
 import { FieldSelector } from './fieldSelector';
+import { healthResponse } from './health';
 import {
   KubernetesApiError,
   badRequest,
@@ -63,6 +64,7 @@ import {
   ServiceAccountTokenClaims,
   ServiceAccountTokenIssuer,
 } from './serviceAccountTokens';
+import { IncludeObject, parseIncludeObject, toTable } from './tables';
 import { WatchStream } from './watchStream';
 
 /**
@@ -170,10 +172,14 @@ interface WatchRegistration {
 interface ParsedAccept {
   metadataList: boolean;
   metadataObject: boolean;
+  /** Server-side printing (`as=Table`), which `kubectl get` asks for. */
+  table: boolean;
 }
 
+const TABLE_CONTENT_TYPE = `application/json;as=Table;v=v1;g=${METADATA_GROUP}`;
+
 function parseAccept(header: string | undefined): ParsedAccept {
-  const result = { metadataList: false, metadataObject: false };
+  const result = { metadataList: false, metadataObject: false, table: false };
   for (const mediaType of (header ?? '').split(',')) {
     const params = new Map(
       mediaType
@@ -190,6 +196,9 @@ function parseAccept(header: string | undefined): ParsedAccept {
     if (params.get('as') === 'PartialObjectMetadata') {
       result.metadataObject = true;
     }
+    if (params.get('as') === 'Table') {
+      result.table = true;
+    }
   }
   return result;
 }
@@ -204,6 +213,17 @@ function toMetadataObject(object: KubeObject) {
 
 function json(status: number, body: unknown, contentType = 'application/json') {
   return { status, headers: { 'content-type': contentType }, body };
+}
+
+function plainText(status: number, body: string) {
+  return {
+    status,
+    headers: {
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+    },
+    body,
+  };
 }
 
 /**
@@ -798,6 +818,10 @@ export class KubernetesEmulator {
     const attributes = requestAttributes(user, method, request.path, query);
     entry.verb = attributes.verb;
     this.assertAllowed(attributes);
+    const health = healthResponse(request.path, query);
+    if (health) {
+      return plainText(health.status, health.body);
+    }
     const path = parseApiPath(request.path);
     if (path.kind === 'discovery' && path.document === 'version') {
       entry.verb = 'discovery';
@@ -851,7 +875,12 @@ export class KubernetesEmulator {
       }
       entry.asMetadata =
         entry.verb === 'list' ? accept.metadataList : accept.metadataObject;
-      if (type.kind === 'Secret' && !type.group && !entry.asMetadata) {
+      const table: IncludeObject | undefined =
+        accept.table && !entry.asMetadata
+          ? this.includeObject(query)
+          : undefined;
+      const readsData = table ? table === 'Object' : !entry.asMetadata;
+      if (type.kind === 'Secret' && !type.group && readsData) {
         entry.secretDataRead = true;
         if (this.requestLog.forbidSecretDataReads) {
           throw new KubernetesApiError(
@@ -863,6 +892,17 @@ export class KubernetesEmulator {
       }
       if (name && subresource === undefined) {
         const object = this.objects.get(type, namespace, name);
+        if (table) {
+          return json(
+            200,
+            toTable(type, [object], {
+              now: this.now(),
+              includeObject: table,
+              resourceVersion: object.metadata.resourceVersion,
+            }),
+            TABLE_CONTENT_TYPE,
+          );
+        }
         return entry.asMetadata
           ? json(200, toMetadataObject(object), this.metadataContentType(false))
           : json(200, object);
@@ -888,6 +928,7 @@ export class KubernetesEmulator {
           fields,
           query,
           entry.asMetadata,
+          table,
         );
       }
       return this.list(
@@ -897,6 +938,7 @@ export class KubernetesEmulator {
         fields,
         query,
         entry.asMetadata,
+        table,
       );
     }
 
@@ -983,6 +1025,14 @@ export class KubernetesEmulator {
       'MethodNotAllowed',
       `the server does not allow this method on the requested resource`,
     );
+  }
+
+  private includeObject(query: URLSearchParams): IncludeObject {
+    try {
+      return parseIncludeObject(query.get('includeObject'));
+    } catch (error) {
+      throw badRequest((error as Error).message);
+    }
   }
 
   /**
@@ -1132,6 +1182,7 @@ export class KubernetesEmulator {
     fields: FieldSelector,
     query: URLSearchParams,
     asMetadata: boolean,
+    table?: IncludeObject,
   ): KubernetesResponse {
     let offset = 0;
     const continueParam = query.get('continue');
@@ -1161,6 +1212,18 @@ export class KubernetesEmulator {
           }),
         ).toString('base64url')
       : undefined;
+    if (table) {
+      return json(
+        200,
+        toTable(type, page, {
+          now: this.now(),
+          includeObject: table,
+          resourceVersion: String(this.store.currentRevision),
+          continueToken,
+        }),
+        TABLE_CONTENT_TYPE,
+      );
+    }
     return json(
       200,
       this.listBody(type, page, asMetadata, continueToken),
@@ -1188,22 +1251,38 @@ export class KubernetesEmulator {
     fields: FieldSelector,
     query: URLSearchParams,
     asMetadata: boolean,
+    table?: IncludeObject,
   ): KubernetesResponse {
     const stream = new WatchStream();
-    const headers = {
-      'content-type': asMetadata
-        ? this.metadataContentType(false)
-        : 'application/json',
-    };
+    let contentType = 'application/json';
+    if (asMetadata) {
+      contentType = this.metadataContentType(false);
+    } else if (table) {
+      contentType = TABLE_CONTENT_TYPE;
+    }
+    const headers = { 'content-type': contentType };
+    // the column definitions travel with the first event only, as on the API server
+    let headersSent = false;
     const inScope = (o: KubeObject | undefined) =>
       !!o &&
       (!namespace || o.metadata.namespace === namespace) &&
       labels.matches(o.metadata.labels) &&
       fields.matches(o);
-    const encode = (o: KubeObject) =>
-      asMetadata
+    const encode = (o: KubeObject): unknown => {
+      if (table) {
+        const encoded = toTable(type, [o], {
+          now: this.now(),
+          includeObject: table,
+          noHeaders: headersSent,
+          resourceVersion: o.metadata.resourceVersion,
+        });
+        headersSent = true;
+        return encoded;
+      }
+      return asMetadata
         ? toMetadataObject(o)
         : { apiVersion: apiVersionOf(type), kind: type.kind, ...o };
+    };
     const sendChange = (change: StoredChange) => {
       if (change.resourceType !== type) {
         return;

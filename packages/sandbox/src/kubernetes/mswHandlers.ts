@@ -37,7 +37,11 @@ function toHttpResponse(
       headers: response.headers,
     });
   }
-  return new HttpResponse(JSON.stringify(response.body), {
+  const body =
+    typeof response.body === 'string'
+      ? response.body
+      : JSON.stringify(response.body);
+  return new HttpResponse(body, {
     status: response.status,
     headers: response.headers,
   });

@@ -39,7 +39,12 @@ export function createKubernetesRequestListener(emulator: KubernetesEmulator) {
     }
     res.writeHead(response.status, response.headers);
     if (!response.stream) {
-      res.end(JSON.stringify(response.body));
+      // plain-text answers (health checks) are strings; everything else is JSON
+      res.end(
+        typeof response.body === 'string'
+          ? response.body
+          : JSON.stringify(response.body),
+      );
       return;
     }
     // A watch may have nothing to say for a while; clients wait for the headers first.
