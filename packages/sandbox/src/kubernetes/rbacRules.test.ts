@@ -13,7 +13,7 @@ const alice = { username: 'alice', groups: ['system:authenticated'] };
 
 function resource(
   verb: string,
-  resource: string,
+  plural: string,
   extra: Partial<AuthorizationAttributes> = {},
 ): AuthorizationAttributes {
   return {
@@ -21,7 +21,7 @@ function resource(
     verb,
     resourceRequest: true,
     apiGroup: '',
-    resource,
+    resource: plural,
     ...extra,
   };
 }
