@@ -19,6 +19,7 @@ import { registerGetEntityStatusAction } from './actions/getEntityStatusAction';
 import { EntitySignalPublisher } from './service/EntitySignalPublisher';
 import { EntityStatusService } from './service/EntityStatusService';
 import { createRouter } from './service/router';
+import { VaultFactsInvalidator } from './service/VaultFactsInvalidator';
 import { VaultFactsProvider } from './service/VaultFactsProvider';
 
 /**
@@ -92,6 +93,9 @@ export const externalSecretsPlugin = createBackendPlugin({
           }
         }
 
+        const invalidator = vault
+          ? new VaultFactsInvalidator({ clusters, facts: vault })
+          : undefined;
         const statusService = new EntityStatusService({ clusters, vault });
         const signalPublisher = new EntitySignalPublisher({
           signals,
@@ -105,6 +109,7 @@ export const externalSecretsPlugin = createBackendPlugin({
         );
         lifecycle.addShutdownHook(async () => {
           signalPublisher.stop();
+          invalidator?.stop();
           await Promise.all(clusters.map(cluster => cluster.stop()));
         });
 

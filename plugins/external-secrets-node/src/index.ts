@@ -14,7 +14,7 @@ export {
 } from './kubernetes/kubeConfig';
 export { parseLabelSelector } from './kubernetes/labelSelector';
 export type { LabelSelector } from './kubernetes/labelSelector';
-export { ClusterCache } from './kubernetes/clusterCache';
+export { ClusterCache, eventTime } from './kubernetes/clusterCache';
 export type {
   ClusterCacheChange,
   ClusterCacheOptions,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { parse as parseYaml } from 'yaml';
 import { parseApiPath } from './apiPath';
 import {
   AUTH_DELEGATOR_ROLE,
@@ -11,6 +12,7 @@ import {
   TokenRequestSpec,
 } from './ClusterClient';
 import { FieldSelector } from './fieldSelector';
+import { parseFieldValidation, validateFields } from './fieldValidation';
 import { healthResponse } from './health';
 import {
   KubernetesApiError,
@@ -28,6 +30,7 @@ import {
   ObjectRegistry,
   PatchType,
 } from './objectRegistry';
+import { OpenApiDocuments } from './openapi';
 import {
   ChangeListener,
   ObjectStore,
@@ -51,6 +54,7 @@ import {
 } from './rbacRules';
 import { requestAttributes } from './requestAttributes';
 import { RecordedRequest, RequestLog } from './requestLog';
+import { appliedForCreate, applyOver, checkApply } from './serverSideApply';
 import {
   RESOURCE_TYPES,
   ResourceType,
@@ -158,6 +162,11 @@ export const DEFAULT_SERVICE_ACCOUNT_ISSUER =
   'https://kubernetes.default.svc.cluster.local';
 
 const METADATA_GROUP = 'meta.k8s.io';
+const SERVER_VERSION = {
+  major: '1',
+  minor: '33',
+  gitVersion: 'v1.33.0-sandbox',
+};
 
 /** TokenRequest's shortest allowed lifetime. */
 const MIN_TOKEN_SECONDS = 600;
@@ -251,6 +260,13 @@ export class KubernetesEmulator {
   private readonly bookmarkIntervalMs: number;
   private bookmarkTimer: ReturnType<typeof setInterval> | undefined;
   private down = false;
+  /** Built on the first request for it: reading the model declarations takes a moment. */
+  private readonly openApi = new OpenApiDocuments(
+    RESOURCE_TYPES,
+    SERVER_VERSION.gitVersion,
+  );
+  /** `Warning` headers of the request being answered (field validation). */
+  private readonly warnings = new WeakMap<RecordedRequest, string[]>();
 
   constructor(options: KubernetesEmulatorOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -798,6 +814,13 @@ export class KubernetesEmulator {
         );
       }
     }
+    const warnings = this.warnings.get(entry);
+    if (warnings?.length) {
+      response.headers = {
+        ...response.headers,
+        warning: warnings.map(w => `299 - ${JSON.stringify(w)}`).join(', '),
+      };
+    }
     entry.status = response.status;
     this.requestLog.record(entry);
     return response;
@@ -825,12 +848,10 @@ export class KubernetesEmulator {
     const path = parseApiPath(request.path);
     if (path.kind === 'discovery' && path.document === 'version') {
       entry.verb = 'discovery';
-      return json(200, {
-        major: '1',
-        minor: '33',
-        gitVersion: 'v1.33.0-sandbox',
-        platform: 'linux/amd64',
-      });
+      return json(200, { ...SERVER_VERSION, platform: 'linux/amd64' });
+    }
+    if (/^\/openapi\/v3(\/|$)/.test(request.path)) {
+      return this.openApiDocument(request.path);
     }
     if (path.kind === 'unknown') {
       throw new KubernetesApiError(
@@ -942,10 +963,35 @@ export class KubernetesEmulator {
       );
     }
 
+    const isApply =
+      method === 'PATCH' &&
+      (headers['content-type'] ?? '').split(';')[0].trim() ===
+        'application/apply-patch+yaml';
+    if (isApply && name) {
+      entry.verb = 'patch';
+      return this.serverSideApply(
+        entry,
+        { type, namespace, name, subresource },
+        request.body ?? '',
+        query,
+        admission,
+      );
+    }
     // The patch type decides whether the body can be read at all (apply patches are YAML).
     const patchType =
       method === 'PATCH' ? this.patchType(headers['content-type']) : undefined;
     const body = request.body ? this.parseBody(request.body) : undefined;
+    if (body !== undefined && subresource !== 'token' && patchType !== 'json') {
+      this.warnings.set(
+        entry,
+        validateFields(
+          type,
+          body,
+          this.openApi.schemaOf(type),
+          parseFieldValidation(query.get('fieldValidation')),
+        ),
+      );
+    }
     if (method === 'POST' && !name) {
       entry.verb = 'create';
       return json(
@@ -1025,6 +1071,105 @@ export class KubernetesEmulator {
       'MethodNotAllowed',
       `the server does not allow this method on the requested resource`,
     );
+  }
+
+  private async serverSideApply(
+    entry: RecordedRequest,
+    target: {
+      type: ResourceType;
+      namespace: string | undefined;
+      name: string;
+      subresource: string | undefined;
+    },
+    text: string,
+    query: URLSearchParams,
+    admission?: (object: KubeObject) => void,
+  ): Promise<KubernetesResponse> {
+    const { type, namespace, name, subresource } = target;
+    let applied: unknown;
+    try {
+      applied = parseYaml(text);
+    } catch (error) {
+      throw badRequest(`error decoding YAML: ${(error as Error).message}`);
+    }
+    const manager = query.get('fieldManager');
+    checkApply(type, name, applied, manager);
+    if (type.hasStatusSubresource && subresource !== 'status') {
+      // the main resource ignores status; nobody owns it through this request
+      delete applied.status;
+    }
+    this.warnings.set(
+      entry,
+      validateFields(
+        type,
+        applied,
+        this.openApi.schemaOf(type),
+        parseFieldValidation(query.get('fieldValidation')),
+      ),
+    );
+    const options = {
+      manager,
+      force: query.get('force') === 'true',
+      now: this.now(),
+    };
+    const dryRun = query.get('dryRun') === 'All';
+    const live = this.store.get(
+      type,
+      type.namespaced ? namespace : undefined,
+      name,
+    );
+    if (!live) {
+      if (subresource) {
+        throw notFound(type.plural, type.group, name);
+      }
+      return json(
+        201,
+        await this.objects.create(
+          type,
+          namespace,
+          appliedForCreate(type, name, applied, options),
+          { dryRun, admission },
+        ),
+      );
+    }
+    const current = this.objects.get(type, namespace, name);
+    const next = applyOver(type, current, applied, options);
+    if (!applied.metadata?.resourceVersion) {
+      next.metadata.resourceVersion = current.metadata.resourceVersion;
+    }
+    return json(
+      200,
+      await this.objects.update(type, namespace, name, next, {
+        dryRun,
+        subresource,
+        admission,
+      }),
+    );
+  }
+
+  private openApiDocument(requestPath: string): KubernetesResponse {
+    const key = requestPath.replace(/^\/openapi\/v3\/?/, '');
+    if (!key) {
+      return json(200, this.openApi.discovery());
+    }
+    const found = this.openApi.document(key);
+    if (!found) {
+      throw new KubernetesApiError(
+        404,
+        'NotFound',
+        'the server could not find the requested resource',
+      );
+    }
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'application/json',
+        etag: `"${found.hash}"`,
+        // the URL carries the hash: a changed document has a new URL
+        'cache-control': 'public, immutable',
+      },
+      body: found.document,
+    };
   }
 
   private includeObject(query: URLSearchParams): IncludeObject {

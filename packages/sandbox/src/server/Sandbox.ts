@@ -16,6 +16,7 @@ import {
 } from '../kubernetes';
 import { VaultEmulator, createVaultRequestListener } from '../vault';
 import { createAdminRequestListener } from './adminApi';
+import { renderKubeconfig } from './kubeconfig';
 import { ArgoSync } from './ArgoSync';
 import {
   readBackendClusterRole,
@@ -297,9 +298,12 @@ export class Sandbox {
       });
       servers.push(kubeServer);
       const kubePort = await listen(kubeServer, ports.kubernetes);
+      // kubectl's admin identity (a bare static token is a cluster administrator), per start
+      const adminKubeToken = token('sandbox-admin');
       const cluster = new KubernetesEmulator({
         url: `https://${LOOPBACK}:${kubePort}`,
         caCertPem: certificates.kubeCa.certPem,
+        tokens: [adminKubeToken],
       });
       kubeServer.on('request', createKubernetesRequestListener(cluster));
       vault.setTokenReviewer(createTokenReviewer(cluster));
@@ -431,7 +435,21 @@ export class Sandbox {
           githubToken,
           true,
         ),
+        kubeconfig: '',
       };
+      files.kubeconfig = await writeSandboxFile(
+        outputDir,
+        SANDBOX_FILES.kubeconfig,
+        renderKubeconfig({
+          server: cluster.url,
+          caFile: files.kubeCa,
+          identities: [
+            { name: 'sandbox-admin', token: adminKubeToken },
+            { name: 'sandbox-backend', token: backendKubeToken },
+          ],
+        }),
+        true,
+      );
       const info: SandboxInfo = {
         pid: process.pid,
         vaultUrl,
@@ -507,6 +525,9 @@ export class Sandbox {
       log(
         `ready: vault ${vaultUrl}, kubernetes ${cluster.url}, github ${githubInfo.apiBaseUrl}, admin ${info.adminUrl}`,
       );
+      log(
+        `kubectl: export KUBECONFIG=${files.kubeconfig} (contexts sandbox-admin, sandbox-backend)`,
+      );
       return sandbox;
     } catch (error) {
       await Promise.all(servers.map(server => close(server)));
@@ -539,9 +560,15 @@ export class Sandbox {
     await this.github.stop();
     await Promise.all(this.servers.map(server => close(server)));
     // credentials die with the process that issued them
-    const { vaultToken, kubeToken, githubToken } = this.info.files;
+    const { vaultToken, kubeToken, githubToken, kubeconfig } = this.info.files;
     const ready = path.join(path.dirname(vaultToken), SANDBOX_FILES.ready);
-    for (const file of [ready, vaultToken, kubeToken, githubToken]) {
+    for (const file of [
+      ready,
+      vaultToken,
+      kubeToken,
+      githubToken,
+      kubeconfig,
+    ]) {
       await fs.rm(file, { force: true });
     }
   }

@@ -10,7 +10,9 @@ import type { KubeObject } from '../kubernetes';
  */
 export const BACKEND_DEPLOY_DIR = path.join(
   path.dirname(
-    require.resolve('@gitops-secrets/plugin-external-secrets-backend/package.json'),
+    require.resolve(
+      '@gitops-secrets/plugin-external-secrets-backend/package.json',
+    ),
   ),
   'deploy',
 );

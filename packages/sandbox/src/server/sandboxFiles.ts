@@ -8,6 +8,8 @@ export const SANDBOX_FILES = {
   vaultToken: 'vault-token',
   kubeToken: 'kube-token',
   githubToken: 'github-token',
+  /** kubectl's configuration: contexts `sandbox-admin` (current) and `sandbox-backend`. */
+  kubeconfig: 'kubeconfig',
   env: 'sandbox.env',
   /** Written last: its presence means every other file is in place and every port listens. */
   ready: 'ready.json',

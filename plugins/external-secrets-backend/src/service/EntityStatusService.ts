@@ -11,11 +11,14 @@ import {
   ExternalSecretStatus,
   Finding,
   RemoteRefStatus,
+  StatusCondition,
   StoreStatus,
   worstState,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import {
   ClusterCache,
+  EventObject,
+  eventTime,
   ExternalSecretObject,
   LabelSelector,
   parseLabelSelector,
@@ -58,6 +61,36 @@ export function entitySelection(entity: Entity): EntitySelection | undefined {
   const namespace =
     entity.metadata.annotations?.[ANNOTATION_KUBERNETES_NAMESPACE]?.trim();
   return { selector, namespace: namespace || undefined };
+}
+
+type CachedEvents = ReturnType<ClusterCache['eventsFor']>;
+
+function timeOf(value: string | Date | null | undefined): number {
+  const parsed = value ? new Date(value).getTime() : NaN;
+  return Number.isNaN(parsed) ? 0 : parsed;
+}
+
+/**
+ * The newest Warning about an object while it still explains the object's state: not once a
+ * Normal event came after it, and not once the object's Ready condition turned True after it
+ * (ESO emits no Normal event when a recovered sync leaves the Secret unchanged).
+ */
+function currentWarning(
+  events: CachedEvents,
+  conditions: StatusCondition[] | undefined,
+): EventObject | undefined {
+  const newest = events[0];
+  if (!newest || (newest.type ?? 'Warning') !== 'Warning') {
+    return undefined;
+  }
+  const ready = conditions?.find(c => c?.type === 'Ready');
+  if (
+    ready?.status === 'True' &&
+    timeOf(ready.lastTransitionTime) >= eventTime(newest)
+  ) {
+    return undefined;
+  }
+  return newest;
 }
 
 function storeRefOf(object: ExternalSecretObject) {
@@ -148,19 +181,21 @@ export class EntityStatusService {
     const name = object.metadata?.name ?? '';
     const storeRef = storeRefOf(object);
     const store = cluster.getStore(storeRef.kind, storeRef.name, namespace);
-    const newestWarning = (events: ReturnType<ClusterCache['eventsFor']>) =>
-      events.find(e => (e.type ?? 'Warning') === 'Warning');
     const esWarning = asEventLike(
-      newestWarning(cluster.eventsFor('ExternalSecret', namespace, name)),
+      currentWarning(
+        cluster.eventsFor('ExternalSecret', namespace, name),
+        object.status?.conditions,
+      ),
     );
     const storeWarning = store
       ? asEventLike(
-          newestWarning(
+          currentWarning(
             cluster.eventsFor(
               storeRef.kind,
               storeRef.kind === 'SecretStore' ? namespace : undefined,
               storeRef.name,
             ),
+            store.status?.conditions,
           ),
         )
       : undefined;

@@ -63,6 +63,28 @@ describe('VaultFactsProvider', () => {
     expect(vault.readKubernetesRole).toHaveBeenCalledTimes(2);
   });
 
+  it('reads Vault again after invalidate, within the TTL, for that store and its keys only', async () => {
+    const vault = reader();
+    const provider = new VaultFactsProvider({
+      reader: vault,
+      baseUrl: 'https://vault.example.test:8200',
+      now: () => 0,
+    });
+    await provider.factsFor(ref, ['example-api/env-file']);
+    await provider.factsFor({ ...ref, role: 'other-role' }, []);
+    provider.invalidate(ref, ['example-api/env-file']);
+    await provider.factsFor(ref, ['example-api/env-file']);
+    await provider.factsFor({ ...ref, role: 'other-role' }, []);
+    expect((vault.readKubernetesRole as jest.Mock).mock.calls).toEqual([
+      ['kubernetes', 'external-secrets-example-api'],
+      ['kubernetes', 'other-role'],
+      ['kubernetes', 'external-secrets-example-api'],
+    ]);
+    expect(vault.readPolicy).toHaveBeenCalledTimes(2);
+    expect(vault.readKvMetadata).toHaveBeenCalledTimes(2);
+    expect(vault.readKubernetesAuthConfig).toHaveBeenCalledTimes(2);
+  });
+
   it('reports Vault being down as an error in the facts instead of throwing', async () => {
     const vault = reader({
       readKubernetesRole: jest.fn(async () => {

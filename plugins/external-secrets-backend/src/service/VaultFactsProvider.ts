@@ -70,7 +70,7 @@ export class VaultFactsProvider {
   private readonly now: () => number;
   private readonly cache = new Map<
     string,
-    { at: number; value: Promise<unknown> }
+    { at: number; value: Promise<unknown>; resolved?: unknown }
   >();
   private windowStart = 0;
   private readsInWindow = 0;
@@ -86,6 +86,36 @@ export class VaultFactsProvider {
   /** Whether stores on this server can be diagnosed with the configured Vault access. */
   covers(server: string | undefined): boolean {
     return !!server && sameServer(server, this.baseUrl);
+  }
+
+  /**
+   * Forgets every cached fact behind a store and the given remote keys, so that the next
+   * diagnosis reads Vault again. Called when the state of an ExternalSecret or its store changes
+   * (a new Warning Event, Ready flipping): what was true before the change may be gone.
+   */
+  invalidate(ref: StoreVaultRef, remoteKeys: string[] = []): void {
+    if (!this.covers(ref.server)) {
+      return;
+    }
+    const authMount = ref.authMountPath || 'kubernetes';
+    const keys = [`auth:${authMount}`];
+    if (ref.role) {
+      const roleKey = `role:${authMount}:${ref.role}`;
+      const role = this.cache.get(roleKey)?.resolved as
+        | { tokenPolicies?: string[] }
+        | undefined;
+      keys.push(
+        roleKey,
+        ...(role?.tokenPolicies ?? []).map(p => `policy:${p}`),
+      );
+    }
+    if (ref.path) {
+      const mount = ref.path.replace(/\/+$/, '');
+      keys.push(`kv:${mount}`, ...remoteKeys.map(k => `kvmeta:${mount}:${k}`));
+    }
+    for (const key of keys) {
+      this.cache.delete(key);
+    }
   }
 
   async factsFor(
@@ -161,7 +191,17 @@ export class VaultFactsProvider {
     }
     this.readsInWindow += 1;
     const value = read();
-    this.cache.set(key, { at: now, value });
+    const entry: { at: number; value: Promise<unknown>; resolved?: unknown } = {
+      at: now,
+      value,
+    };
+    this.cache.set(key, entry);
+    value.then(
+      resolved => {
+        entry.resolved = resolved;
+      },
+      () => undefined,
+    );
     // Failures are not cached: the next request tries again (within the budget).
     value.catch(() => {
       if (this.cache.get(key)?.value === value) this.cache.delete(key);

@@ -70,7 +70,7 @@ function createCache(token = 'reader-token') {
   );
 }
 
-jest.setTimeout(15_000);
+jest.setTimeout(30_000);
 
 describe('ClusterCache', () => {
   let cache: ClusterCache | undefined;
@@ -368,6 +368,81 @@ describe('ClusterCache', () => {
         error: undefined,
       }),
     );
+  });
+
+  it('keeps retrying while the cluster stays down, then converges once it is back', async () => {
+    cache = createCache();
+    cache.start();
+    await eventually(() => expect(cache!.health().synced).toBe(true));
+
+    api.setDown(true);
+    // Several failed retries in a row, each with a fresh LIST: the outage outlasts the backoff.
+    await eventually(() =>
+      expect(api.refusedListCount(ES_PATH)).toBeGreaterThanOrEqual(4),
+    );
+    expect(cache.health()).toMatchObject({ reachable: false, synced: true });
+    api.put(
+      ES_PATH,
+      externalSecret({
+        name: 'created-while-down',
+        namespace: 'example-api',
+        kubernetesId: 'example-api',
+      }),
+    );
+
+    api.setDown(false);
+    await eventually(() =>
+      expect(cache!.health()).toMatchObject({
+        reachable: true,
+        error: undefined,
+      }),
+    );
+    await eventually(() =>
+      expect(
+        cache!.findExternalSecrets(selector).map(o => o.metadata?.name),
+      ).toContain('created-while-down'),
+    );
+    // back to watching, not to listing in a loop
+    const lists = api.requests.filter(
+      r => r.path === ES_PATH && !r.search.includes('watch'),
+    ).length;
+    await new Promise(resolve => setTimeout(resolve, 300));
+    expect(
+      api.requests.filter(
+        r => r.path === ES_PATH && !r.search.includes('watch'),
+      ).length,
+    ).toBe(lists);
+  });
+
+  it('syncs a cluster that was down at start once it comes up', async () => {
+    api.setDown(true);
+    cache = createCache();
+    cache.start();
+    await eventually(() =>
+      expect(api.refusedListCount(ES_PATH)).toBeGreaterThanOrEqual(3),
+    );
+    expect(cache.health()).toMatchObject({ reachable: false, synced: false });
+    api.setDown(false);
+    await eventually(() =>
+      expect(cache!.health()).toMatchObject({ reachable: true, synced: true }),
+    );
+    expect(cache.findExternalSecrets(selector)).toHaveLength(1);
+  });
+
+  it('starts no watch for a list that was still under way at stop', async () => {
+    const release = api.holdLists();
+    cache = createCache();
+    cache.start();
+    await eventually(() =>
+      expect(api.requests.some(r => r.path === ES_PATH)).toBe(true),
+    );
+    await cache.stop();
+    release();
+    await new Promise(resolve => setTimeout(resolve, 300));
+    expect(api.requests.filter(r => r.search.includes('watch=true'))).toEqual(
+      [],
+    );
+    cache = undefined;
   });
 
   it('reports a rejected token as an unreachable, never-synced cluster', async () => {

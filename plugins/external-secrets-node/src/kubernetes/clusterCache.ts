@@ -74,7 +74,11 @@ function time(value: string | Date | null | undefined): number {
   return Number.isNaN(parsed) ? 0 : parsed;
 }
 
-/** When an Event last happened, whichever of its several time fields is set. */
+/**
+ * When an Event last happened (milliseconds), whichever of its several time fields is set.
+ *
+ * @public
+ */
 export function eventTime(event: EventObject): number {
   return Math.max(
     time(event.series?.lastObservedTime),

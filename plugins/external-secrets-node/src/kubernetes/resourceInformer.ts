@@ -93,6 +93,8 @@ function describe(error: unknown): string {
 export class ResourceInformer<T extends KubernetesObject> {
   readonly resource: string;
   private current: ListWatch<T>;
+  /** a retry's fresh instance, until its first list is in and it becomes `current` */
+  private candidate: ListWatch<T> | undefined;
   /** the instance being replaced, until the replacement's first list is in */
   private previous: ListWatch<T> | undefined;
   private readonly backoff: BackoffOptions;
@@ -125,7 +127,9 @@ export class ResourceInformer<T extends KubernetesObject> {
       clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
     }
-    await this.current.stop();
+    const candidate = this.candidate;
+    this.candidate = undefined;
+    await Promise.all([this.current.stop(), candidate?.stop()]);
   }
 
   get(name: string, namespace?: string): T | undefined {
@@ -164,6 +168,14 @@ export class ResourceInformer<T extends KubernetesObject> {
     instance: ListWatch<T>,
   ): Promise<KubernetesListObject<T>> {
     const result = await this.options.list();
+    if (
+      this.stopped ||
+      (instance !== this.current && instance !== this.candidate)
+    ) {
+      // stopped, or replaced while its list was under way: it must not start watching
+      await instance.stop();
+      throw new Error('list+watch instance no longer in use');
+    }
     (result.items ?? []).forEach(withoutManagedFields);
     this.state = {
       listed: true,
@@ -174,6 +186,9 @@ export class ResourceInformer<T extends KubernetesObject> {
     this.delayMs = this.backoff.initialMs;
     if (instance !== this.current) {
       const previous = this.current;
+      if (this.candidate === instance) {
+        this.candidate = undefined;
+      }
       const present = new Set(
         (result.items ?? []).map(
           o => `${o.metadata?.namespace ?? ''}/${o.metadata?.name}`,
@@ -181,6 +196,8 @@ export class ResourceInformer<T extends KubernetesObject> {
       );
       this.previous = previous;
       this.current = instance;
+      // normally dead already (its failure started the retry); never two live watches
+      previous.stop().catch(() => undefined);
       for (const gone of previous.list()) {
         if (
           !present.has(
@@ -232,11 +249,16 @@ export class ResourceInformer<T extends KubernetesObject> {
 
   private failed(instance: ListWatch<T>, error: unknown) {
     // after stop() the aborted watch reports an error: that is the stop, not a failure
-    if (
-      this.stopped ||
-      (instance !== this.current && instance !== this.previous)
-    ) {
+    if (this.stopped) {
       return;
+    }
+    // A retry's instance is not `current` until its first list is in, so its own failure (the
+    // cluster still down) must count too: ignoring it would end the retrying for good.
+    if (instance !== this.current && instance !== this.candidate) {
+      return;
+    }
+    if (instance === this.candidate) {
+      this.candidate = undefined;
     }
     const repeated = !this.state.healthy && this.state.lastError !== undefined;
     this.state = { ...this.state, healthy: false, lastError: describe(error) };
@@ -244,16 +266,24 @@ export class ResourceInformer<T extends KubernetesObject> {
       error instanceof Error ? error : new Error(String(error)),
       repeated,
     );
-    if (this.retryTimer) {
+    this.scheduleRetry();
+  }
+
+  /** One retry at a time, after a delay doubling up to `maxMs`, until {@link stop}. */
+  private scheduleRetry() {
+    if (this.retryTimer || this.stopped) {
       return;
     }
     const delay = this.delayMs;
     this.delayMs = Math.min(this.delayMs * 2, this.backoff.maxMs);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      if (!this.stopped) {
-        this.run(this.createListWatch());
+      if (this.stopped) {
+        return;
       }
+      const retry = this.createListWatch();
+      this.candidate = retry;
+      this.run(retry);
     }, delay);
     this.retryTimer.unref?.();
   }

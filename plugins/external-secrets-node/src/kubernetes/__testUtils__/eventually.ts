@@ -1,10 +1,11 @@
 /**
  * Retries an assertion until it passes or the time is up (then throws its last error). For
- * tests of background caches, which converge shortly after the fake API changes.
+ * tests of background caches, which converge shortly after the fake API changes. The limit is
+ * generous because CI shares two cores between suites; a passing test returns at once.
  */
 export async function eventually<T>(
   assertion: () => T | Promise<T>,
-  timeoutMs = 5000,
+  timeoutMs = 15_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -19,10 +19,17 @@ export class FakeKubernetesApi {
     body: unknown;
     contentType: string | null;
   }> = [];
+  /** requests refused while the server was down (method, path, search) */
+  readonly refusedRequests: Array<{
+    method: string;
+    path: string;
+    search: string;
+  }> = [];
   private resourceVersion = 100;
   /** watches from a version at or below this get 410 Gone */
   private compactedBelow = 0;
   private down = false;
+  private listGate: Promise<void> | undefined;
   private readonly collections = new Map<string, Map<string, any>>();
   private readonly watchers = new Set<{
     collection: string;
@@ -93,6 +100,28 @@ export class FakeKubernetesApi {
     }
   }
 
+  /**
+   * Holds every LIST (not WATCH) without an answer until the returned function is called, as
+   * an API server that accepted the connection and never answers.
+   */
+  holdLists(): () => void {
+    let release!: () => void;
+    this.listGate = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    return () => {
+      this.listGate = undefined;
+      release();
+    };
+  }
+
+  /** How many LIST requests for a collection were refused while the server was down. */
+  refusedListCount(collection: string): number {
+    return this.refusedRequests.filter(
+      r => r.path === collection && !r.search.includes('watch=true'),
+    ).length;
+  }
+
   /** How many WATCH requests reached the server for a collection. */
   watchRequestCount(collection: string): number {
     return this.requests.filter(
@@ -105,6 +134,7 @@ export class FakeKubernetesApi {
     this.dropWatches();
     this.collections.clear();
     this.requests.length = 0;
+    this.refusedRequests.length = 0;
     this.patches.length = 0;
     this.secretDataRequests.length = 0;
     this.compactedBelow = 0;
@@ -172,11 +202,16 @@ export class FakeKubernetesApi {
   }
 
   private async handle(request: Request): Promise<Response> {
-    if (this.down) {
-      return HttpResponse.error();
-    }
     const url = new URL(request.url);
     const path = url.pathname;
+    if (this.down) {
+      this.refusedRequests.push({
+        method: request.method,
+        path,
+        search: url.search,
+      });
+      return HttpResponse.error();
+    }
     this.requests.push({ method: request.method, path, search: url.search });
     if (request.headers.get('authorization') !== `Bearer ${this.token}`) {
       return HttpResponse.json(
@@ -220,6 +255,9 @@ export class FakeKubernetesApi {
         Number(url.searchParams.get('resourceVersion') ?? 0),
         fieldSelector,
       );
+    }
+    if (this.listGate) {
+      await this.listGate;
     }
     const items = [...this.items(path).values()]
       .filter(o => this.selected(o, fieldSelector))
