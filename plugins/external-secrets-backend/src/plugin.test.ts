@@ -19,10 +19,8 @@ import {
   CSS_PATH,
   ES_PATH,
   EVENTS_PATH,
-  SECRETS_PATH,
   clusterSecretStore,
   externalSecret,
-  secret,
   warningEvent,
 } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/fixtures';
 /* eslint-enable @backstage/no-forbidden-package-imports */
@@ -86,12 +84,7 @@ function seed(api: FakeKubernetesApi, healthy: boolean) {
       refreshTime: new Date().toISOString(),
     }),
   );
-  if (healthy) {
-    api.put(
-      SECRETS_PATH,
-      secret({ name: 'example-api-env-file', namespace: 'example-api' }),
-    );
-  } else {
+  if (!healthy) {
     api.put(
       EVENTS_PATH,
       warningEvent({
@@ -280,9 +273,8 @@ describe('external-secrets backend plugin', () => {
       ],
     });
     expect(b.findings.map((f: any) => f.code)).toContain('PROPERTY_MISSING');
-    expect(JSON.stringify(res.body)).not.toContain('TOP_SECRET');
-    expect(clusterA.secretDataRequests).toEqual([]);
-    expect(clusterB.secretDataRequests).toEqual([]);
+    expect(clusterA.secretRequests).toEqual([]);
+    expect(clusterB.secretRequests).toEqual([]);
   });
 
   it('degrades only the rows of a cluster that goes down, and recovers', async () => {
@@ -328,14 +320,16 @@ describe('external-secrets backend plugin', () => {
     await request(backend.server)
       .get(STATUS)
       .set('Authorization', mockCredentials.user.header());
-    clusterA.put(SECRETS_PATH, {
-      ...secret({ name: 'example-api-env-file', namespace: 'example-api' }),
-      metadata: {
+    clusterA.put(
+      ES_PATH,
+      externalSecret({
         name: 'example-api-env-file',
         namespace: 'example-api',
-        labels: { changed: 'yes' },
-      },
-    });
+        kubernetesId: 'example-api',
+        ready: { status: 'True', reason: 'SecretSynced' },
+        refreshInterval: '5m',
+      }),
+    );
     await eventually(() =>
       expect(publish).toHaveBeenCalledWith({
         recipients: { type: 'broadcast' },

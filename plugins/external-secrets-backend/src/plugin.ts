@@ -82,6 +82,7 @@ export const externalSecretsPlugin = createBackendPlugin({
             return new VaultFactsProvider({
               reader: new VaultClient(settings, { logger }),
               baseUrl: settings.baseUrl,
+              logger,
             });
           } catch (error) {
             logger.warn(
@@ -118,6 +119,7 @@ export const externalSecretsPlugin = createBackendPlugin({
           catalog,
           permissions,
           statusService,
+          logger,
         });
         httpRouter.use(
           await createRouter({
@@ -128,6 +130,10 @@ export const externalSecretsPlugin = createBackendPlugin({
             logger,
             statusService,
             signalPublisher,
+            allowServiceSync:
+              config.getOptionalBoolean(
+                'externalSecrets.syncNow.allowServicePrincipals',
+              ) ?? false,
           }),
         );
       },

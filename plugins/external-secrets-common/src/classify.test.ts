@@ -1,4 +1,9 @@
-import { classifyExternalSecret, ExternalSecretLike } from './classify';
+import {
+  classifyExternalSecret,
+  ExternalSecretLike,
+  forceSyncEffect,
+  refreshPolicyOf,
+} from './classify';
 
 const NOW = new Date('2026-11-28T12:00:00Z');
 const minutesAgo = (m: number) =>
@@ -12,13 +17,18 @@ function externalSecret(options: {
   refreshInterval?: string;
   generation?: number;
   syncedGeneration?: number;
+  refreshPolicy?: string;
 }): ExternalSecretLike {
   return {
     metadata: { generation: options.generation ?? 1 },
-    spec:
-      options.refreshInterval === undefined
+    spec: {
+      ...(options.refreshInterval === undefined
         ? {}
-        : { refreshInterval: options.refreshInterval },
+        : { refreshInterval: options.refreshInterval }),
+      ...(options.refreshPolicy === undefined
+        ? {}
+        : { refreshPolicy: options.refreshPolicy }),
+    },
     status:
       options.ready === undefined
         ? undefined
@@ -253,5 +263,216 @@ describe('classifyExternalSecret', () => {
     );
     expect(result.lastSyncTime).toBeUndefined();
     expect(result.state).toBe('Synced');
+  });
+});
+
+describe('refresh policies', () => {
+  const synced = (o: Parameters<typeof externalSecret>[0]) =>
+    externalSecret({ ready: 'True', reason: 'SecretSynced', ...o });
+
+  it.each([
+    {
+      title: 'CreatedOnce synced a day ago with the default 1h interval',
+      es: synced({
+        refreshPolicy: 'CreatedOnce',
+        refreshTime: minutesAgo(1440),
+      }),
+      state: 'Synced',
+      stale: false,
+      behindSpec: false,
+    },
+    {
+      title: 'CreatedOnce whose spec changed after the one sync',
+      es: synced({
+        refreshPolicy: 'CreatedOnce',
+        refreshTime: minutesAgo(1440),
+        generation: 3,
+        syncedGeneration: 1,
+      }),
+      state: 'Synced',
+      stale: false,
+      behindSpec: false,
+    },
+    {
+      title: 'OnChange synced a day ago (no clock)',
+      es: synced({
+        refreshPolicy: 'OnChange',
+        refreshInterval: '1m',
+        refreshTime: minutesAgo(1440),
+      }),
+      state: 'Synced',
+      stale: false,
+      behindSpec: false,
+    },
+    {
+      title: 'OnChange whose spec changed and ESO has not caught up',
+      es: synced({
+        refreshPolicy: 'OnChange',
+        refreshTime: minutesAgo(5),
+        generation: 2,
+        syncedGeneration: 1,
+      }),
+      state: 'Stale',
+      stale: false,
+      behindSpec: true,
+    },
+    {
+      title: 'Periodic with refreshInterval 0 synced a week ago',
+      es: synced({ refreshInterval: '0', refreshTime: minutesAgo(10080) }),
+      state: 'Synced',
+      stale: false,
+      behindSpec: false,
+    },
+    {
+      title: 'Periodic with refreshInterval 0s and a later spec change',
+      es: synced({
+        refreshInterval: '0s',
+        refreshTime: minutesAgo(60),
+        generation: 2,
+        syncedGeneration: 1,
+      }),
+      state: 'Synced',
+      stale: false,
+      behindSpec: false,
+    },
+    {
+      title: "an unknown refreshPolicy is ESO's default, Periodic",
+      es: synced({
+        refreshPolicy: 'Sometimes',
+        refreshInterval: '2m',
+        refreshTime: minutesAgo(10),
+      }),
+      state: 'Stale',
+      stale: true,
+      behindSpec: false,
+    },
+  ])('$title → $state', ({ es, state, stale, behindSpec }) => {
+    const result = classifyExternalSecret(es, NOW);
+    expect(result.state).toBe(state);
+    expect(result.stale).toBe(stale);
+    expect(result.behindSpec).toBe(behindSpec);
+  });
+
+  it.each([
+    [undefined, 'Periodic'],
+    ['Periodic', 'Periodic'],
+    ['OnChange', 'OnChange'],
+    ['CreatedOnce', 'CreatedOnce'],
+    ['createdonce', 'Periodic'],
+  ])('refreshPolicy %s → %s', (policy, expected) => {
+    expect(refreshPolicyOf({ spec: { refreshPolicy: policy } })).toBe(expected);
+  });
+});
+
+describe('forceSyncEffect', () => {
+  it.each([
+    {
+      title: 'Periodic with an interval',
+      es: externalSecret({
+        ready: 'True',
+        refreshTime: minutesAgo(1),
+        refreshInterval: '1h',
+      }),
+      effective: true,
+    },
+    {
+      title: 'CreatedOnce after its sync',
+      es: externalSecret({
+        ready: 'True',
+        refreshTime: minutesAgo(1),
+        refreshPolicy: 'CreatedOnce',
+      }),
+      effective: false,
+      reason: /CreatedOnce.*ignores force-sync.*re-create/,
+    },
+    {
+      title: 'CreatedOnce that never synced',
+      es: externalSecret({
+        ready: 'False',
+        refreshTime: null,
+        refreshPolicy: 'CreatedOnce',
+      }),
+      effective: true,
+    },
+    {
+      title: 'Periodic with refreshInterval 0 after its sync',
+      es: externalSecret({
+        ready: 'True',
+        refreshTime: minutesAgo(1),
+        refreshInterval: '0',
+      }),
+      effective: false,
+      reason: /refreshInterval is 0.*ignores force-sync/,
+    },
+    {
+      title: 'OnChange: the annotation change is itself a change',
+      es: externalSecret({
+        ready: 'True',
+        refreshTime: minutesAgo(1),
+        refreshPolicy: 'OnChange',
+        refreshInterval: '0',
+      }),
+      effective: true,
+    },
+    {
+      title: 'no status at all',
+      es: { spec: { refreshPolicy: 'CreatedOnce' } },
+      effective: true,
+    },
+  ])('$title → effective $effective', ({ es, effective, reason }) => {
+    const result = forceSyncEffect(es);
+    expect(result.effective).toBe(effective);
+    expect(result.reason ?? '').toMatch(reason ?? /^$/);
+  });
+});
+
+describe('malformed objects', () => {
+  it.each([
+    ['status is not an object', { status: 'broken' as any }],
+    [
+      'conditions is not a list',
+      { status: { conditions: { type: 'Ready' } as any } },
+    ],
+    [
+      'conditions without a type',
+      { status: { conditions: [{ status: 'True' } as any, null as any] } },
+    ],
+    [
+      'a non-text refreshTime and version',
+      {
+        status: {
+          conditions: [],
+          refreshTime: 42 as any,
+          syncedResourceVersion: 7 as any,
+        },
+      },
+    ],
+    [
+      'a non-text refreshInterval',
+      { spec: { refreshInterval: 5 as any }, status: {} },
+    ],
+    [
+      'a generation that is not a number',
+      { metadata: { generation: 'x' as any }, status: {} },
+    ],
+  ])('%s → Pending, no throw', (_title, object) => {
+    expect(
+      classifyExternalSecret(object as ExternalSecretLike, NOW).state,
+    ).toBe('Pending');
+    expect(() => forceSyncEffect(object as ExternalSecretLike)).not.toThrow();
+  });
+
+  it('reads a Ready condition whose fields are not text', () => {
+    const result = classifyExternalSecret(
+      {
+        status: {
+          conditions: [{ type: 'Ready', status: 'False', message: 12 as any }],
+        },
+      },
+      NOW,
+      { type: 'Warning', message: 99 as any },
+    );
+    expect(result.state).toBe('Error');
+    expect(result.message).toBeUndefined();
   });
 });

@@ -1,5 +1,10 @@
 import { parseGoDuration } from './duration';
-import type { StatusCondition, SyncState } from './status';
+import type {
+  ForceSyncEffect,
+  RefreshPolicy,
+  StatusCondition,
+  SyncState,
+} from './status';
 
 /**
  * The parts of an ExternalSecret (external-secrets.io/v1) that classification reads.
@@ -8,7 +13,7 @@ import type { StatusCondition, SyncState } from './status';
  */
 export interface ExternalSecretLike {
   metadata?: { generation?: number; creationTimestamp?: string };
-  spec?: { refreshInterval?: string };
+  spec?: { refreshInterval?: string; refreshPolicy?: string };
   status?: {
     conditions?: StatusCondition[];
     refreshTime?: string | null;
@@ -45,6 +50,19 @@ export interface Classification {
   behindSpec: boolean;
 }
 
+/**
+ * The refresh policy ESO applies: `spec.refreshPolicy`, `Periodic` when absent or unknown (ESO's
+ * own default branch).
+ *
+ * @public
+ */
+export function refreshPolicyOf(object: ExternalSecretLike): RefreshPolicy {
+  const policy = object.spec?.refreshPolicy;
+  return policy === 'OnChange' || policy === 'CreatedOnce'
+    ? policy
+    : 'Periodic';
+}
+
 /** ESO's default when `spec.refreshInterval` is absent. */
 export const DEFAULT_REFRESH_INTERVAL = '1h';
 
@@ -77,11 +95,44 @@ function syncedGeneration(version: string | undefined): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-function validTime(value: string | null | undefined): string | undefined {
-  if (!value) {
+function validTime(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value) {
     return undefined;
   }
   return Number.isNaN(Date.parse(value)) ? undefined : value;
+}
+
+const textOr = (value: unknown, fallback: string) =>
+  typeof value === 'string' && value.trim() !== '' ? value : fallback;
+
+const numberOr = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+
+/**
+ * The Ready condition, from whatever an object's status holds: conditions that are not a list,
+ * or entries without a type or with non-text fields, are skipped instead of failing the row.
+ */
+function readyCondition(conditions: unknown): StatusCondition | undefined {
+  if (!Array.isArray(conditions)) {
+    return undefined;
+  }
+  const found = conditions.find(
+    (c): c is StatusCondition =>
+      !!c && typeof c === 'object' && (c as StatusCondition).type === 'Ready',
+  );
+  if (!found) {
+    return undefined;
+  }
+  return {
+    type: 'Ready',
+    status: typeof found.status === 'string' ? found.status : 'Unknown',
+    reason: typeof found.reason === 'string' ? found.reason : undefined,
+    message: typeof found.message === 'string' ? found.message : undefined,
+    lastTransitionTime:
+      typeof found.lastTransitionTime === 'string'
+        ? found.lastTransitionTime
+        : undefined,
+  };
 }
 
 /**
@@ -96,21 +147,37 @@ export function classifyExternalSecret(
   now: Date,
   newestWarning?: EventLike,
 ): Classification {
-  const status = object.status ?? {};
-  const ready = (status.conditions ?? []).find(c => c.type === 'Ready');
+  const status =
+    object.status && typeof object.status === 'object' ? object.status : {};
+  const ready = readyCondition(status.conditions);
   const lastSyncTime = validTime(status.refreshTime);
+  const policy = refreshPolicyOf(object);
 
-  const intervalText = object.spec?.refreshInterval ?? DEFAULT_REFRESH_INTERVAL;
+  const intervalText = textOr(
+    object.spec?.refreshInterval,
+    DEFAULT_REFRESH_INTERVAL,
+  );
   const intervalMs = parseGoDuration(intervalText);
+  // Only Periodic refreshes on a clock; OnChange and CreatedOnce are never late by time alone.
   const stale =
+    policy === 'Periodic' &&
     lastSyncTime !== undefined &&
     intervalMs !== undefined &&
     intervalMs > 0 &&
     now.getTime() - Date.parse(lastSyncTime) > 2 * intervalMs;
 
-  const generation = object.metadata?.generation;
-  const processed = syncedGeneration(status.syncedResourceVersion);
+  const generation = numberOr(object.metadata?.generation);
+  const processed = syncedGeneration(
+    typeof status.syncedResourceVersion === 'string'
+      ? status.syncedResourceVersion
+      : undefined,
+  );
+  // CreatedOnce, and Periodic with interval 0, never apply a later spec change once synced (by
+  // design), so being behind the spec is not stale for them.
+  const syncsOnlyOnce =
+    policy === 'CreatedOnce' || (policy === 'Periodic' && intervalMs === 0);
   const behindSpec =
+    !syncsOnlyOnce &&
     generation !== undefined &&
     processed !== undefined &&
     processed < generation;
@@ -129,7 +196,9 @@ export function classifyExternalSecret(
 
   if (ready.status === 'False') {
     const warning =
-      newestWarning && (newestWarning.type ?? 'Warning') === 'Warning'
+      newestWarning &&
+      (newestWarning.type ?? 'Warning') === 'Warning' &&
+      typeof newestWarning.message === 'string'
         ? newestWarning.message
         : undefined;
     const message =
@@ -183,4 +252,43 @@ export function classifyExternalSecret(
     stale,
     behindSpec,
   };
+}
+
+/**
+ * Whether ESO acts on its `force-sync` annotation for this ExternalSecret (ESO's
+ * `shouldRefresh`): not for `CreatedOnce` once it has synced, not for `Periodic` with
+ * `refreshInterval: 0` once it has synced. `OnChange` re-syncs on the annotation change itself.
+ * Before the first sync every policy syncs.
+ *
+ * @public
+ */
+export function forceSyncEffect(object: ExternalSecretLike): ForceSyncEffect {
+  const status =
+    object.status && typeof object.status === 'object' ? object.status : {};
+  const synced =
+    typeof status.syncedResourceVersion === 'string' &&
+    status.syncedResourceVersion !== '' &&
+    validTime(status.refreshTime) !== undefined;
+  if (!synced) {
+    return { effective: true };
+  }
+  const policy = refreshPolicyOf(object);
+  if (policy === 'CreatedOnce') {
+    return {
+      effective: false,
+      reason:
+        'refreshPolicy is CreatedOnce and ESO has synced it once: ESO ignores force-sync. Delete and re-create the ExternalSecret to sync it again.',
+    };
+  }
+  const interval = parseGoDuration(
+    textOr(object.spec?.refreshInterval, DEFAULT_REFRESH_INTERVAL),
+  );
+  if (policy === 'Periodic' && interval !== undefined && interval <= 0) {
+    return {
+      effective: false,
+      reason:
+        'refreshInterval is 0 and ESO has synced it once: ESO ignores force-sync (and later spec changes). Set a refreshInterval above 0, or delete and re-create the ExternalSecret, to sync it again.',
+    };
+  }
+  return { effective: true };
 }

@@ -1,5 +1,11 @@
 import { InputError } from '@backstage/errors';
-import { kvPaths, kvPolicyPaths, parseKvVersion } from './kvPaths';
+import {
+  kvApiPath,
+  kvListPath,
+  kvPaths,
+  kvPolicyPaths,
+  parseKvVersion,
+} from './kvPaths';
 
 describe('kvPaths', () => {
   it.each([
@@ -84,5 +90,96 @@ describe('parseKvVersion', () => {
     ['two', undefined],
   ] as const)('%j → %j', (input, expected) => {
     expect(parseKvVersion(input)).toBe(expected);
+  });
+});
+
+describe('kvApiPath', () => {
+  it.each([
+    [
+      'secret',
+      'example-api/env-file',
+      2,
+      'data',
+      'secret/data/example-api/env-file',
+    ],
+    [
+      'secret',
+      'example-api/env-file',
+      2,
+      'metadata',
+      'secret/metadata/example-api/env-file',
+    ],
+    [
+      'secret',
+      'example-api/env-file',
+      1,
+      'data',
+      'secret/example-api/env-file',
+    ],
+    [
+      'secret',
+      'example-api/env-file',
+      1,
+      'metadata',
+      'secret/example-api/env-file',
+    ],
+    [
+      'secret/',
+      '/example-api/env-file/',
+      2,
+      'data',
+      'secret/data/example-api/env-file',
+    ],
+    // a key that repeats the mount is not prefixed twice (ESO strips it)
+    [
+      'secret',
+      'secret/example-api/env-file',
+      2,
+      'data',
+      'secret/data/example-api/env-file',
+    ],
+    [
+      'secret',
+      'secret/data/example-api/env-file',
+      2,
+      'data',
+      'secret/data/example-api/env-file',
+    ],
+    [
+      'secret',
+      'secret/example-api/env-file',
+      1,
+      'data',
+      'secret/example-api/env-file',
+    ],
+    ['kv/team-a', 'app/config', 2, 'data', 'kv/team-a/data/app/config'],
+    // no mount on the store: the key's first segment is the mount
+    [undefined, 'secret/app/config', 2, 'data', 'secret/data/app/config'],
+    [undefined, 'secret/data/app/config', 2, 'data', 'secret/data/app/config'],
+    [
+      undefined,
+      'secret/data/app/config',
+      2,
+      'metadata',
+      'secret/metadata/app/config',
+    ],
+    [undefined, 'secret/app/config', 1, 'data', 'secret/app/config'],
+    ['secret', '', 2, 'metadata', 'secret/metadata'],
+  ] as const)('%s + %s (v%s, %s) → %s', (mount, key, version, kind, path) => {
+    expect(kvApiPath(mount, key, version, kind)).toBe(path);
+  });
+
+  it('never throws on text a cluster object may hold', () => {
+    expect(kvApiPath('secret', 'a b/../c', 2)).toBe('secret/data/a b/../c');
+  });
+});
+
+describe('kvListPath', () => {
+  it.each([
+    ['secret', 'example-api', 2, 'secret/metadata/example-api'],
+    ['secret', undefined, 2, 'secret/metadata'],
+    ['secret', 'example-api', 1, 'secret/example-api'],
+  ] as const)('%s + find.path %s (v%s) → %s', (mount, path, version, out) => {
+    expect(kvListPath(mount, path, version)).toBe(out);
   });
 });

@@ -93,3 +93,70 @@ export function parseKvVersion(value: unknown): KvVersion | undefined {
   }
   return undefined;
 }
+
+/**
+ * Which API path of a KV key: `data` (values: read) or `metadata` (versions and custom
+ * metadata: read, and LIST for `dataFrom.find`).
+ *
+ * @public
+ */
+export type KvPathKind = 'data' | 'metadata';
+
+const trimSlashes = (text: string) => text.replace(/^\/+|\/+$/g, '');
+
+/**
+ * The Vault API path ESO uses for a `remoteRef.key` on a store with `path: mount` (ESO's
+ * `buildPath`): a key that already starts with the mount is not prefixed twice, and on KV v2 a
+ * leading `data/` after the mount is not doubled. With no mount (a store without `path`), the
+ * first segment of the key is the mount. Unlike {@link kvPaths} this never throws: it describes
+ * objects found in a cluster, whatever text they hold.
+ *
+ * @public
+ */
+export function kvApiPath(
+  mount: string | undefined,
+  key: string,
+  version: KvVersion,
+  kind: KvPathKind = 'data',
+): string {
+  const cleanMount = trimSlashes(mount ?? '');
+  let rest = trimSlashes(key);
+  if (!cleanMount) {
+    if (version === 1) {
+      return rest;
+    }
+    if (/(^|\/)(data|metadata)\//.test(rest)) {
+      return kind === 'data'
+        ? rest
+        : rest.replace(/(^|\/)data\//, '$1metadata/');
+    }
+    const [first, ...others] = rest.split('/');
+    return [first, kind, ...others].filter(Boolean).join('/');
+  }
+  if (rest === cleanMount) {
+    rest = '';
+  } else if (rest.startsWith(`${cleanMount}/`)) {
+    rest = rest.slice(cleanMount.length + 1);
+    if (version === 2) {
+      rest = rest.replace(/^(data|metadata)\//, '');
+    }
+  }
+  if (version === 1) {
+    return rest ? `${cleanMount}/${rest}` : cleanMount;
+  }
+  return rest ? `${cleanMount}/${kind}/${rest}` : `${cleanMount}/${kind}`;
+}
+
+/**
+ * The path ESO LISTs for `dataFrom[].find` with `find.path` (or the mount's root without one):
+ * `<mount>/metadata/<path>` on KV v2, `<mount>/<path>` on KV v1.
+ *
+ * @public
+ */
+export function kvListPath(
+  mount: string | undefined,
+  findPath: string | undefined,
+  version: KvVersion,
+): string {
+  return kvApiPath(mount, findPath ?? '', version, 'metadata');
+}

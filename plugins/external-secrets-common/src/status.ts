@@ -46,7 +46,25 @@ export type FindingCode =
   | 'STALE_SYNC'
   | 'NOT_PROCESSED'
   | 'TARGET_SECRET_MISSING'
-  | 'CLUSTER_UNREACHABLE';
+  | 'CLUSTER_UNREACHABLE'
+  | 'VAULT_TLS_HOSTNAME_MISMATCH'
+  | 'VAULT_CERT_EXPIRED'
+  | 'VAULT_CONNECTION_FAILED'
+  | 'VAULT_SEALED'
+  | 'VAULT_RATE_LIMITED'
+  | 'VAULT_NOT_ANSWERING_AS_VAULT'
+  | 'VAULT_MOUNT_NOT_FOUND'
+  | 'VAULT_TOKEN_REJECTED'
+  | 'VAULT_LOGIN_DENIED'
+  | 'STORE_NAMESPACE_NOT_ALLOWED'
+  | 'SERVICE_ACCOUNT_NOT_FOUND'
+  | 'SERVICE_ACCOUNT_REF_FOREIGN_NAMESPACE'
+  | 'KV_VERSION_MISMATCH'
+  | 'POLICY_DENIES_LIST'
+  | 'POLICY_UNPARSEABLE'
+  | 'FORCE_SYNC_IGNORED'
+  | 'UNRECOGNISED_ERROR'
+  | 'DIAGNOSIS_FAILED';
 
 /** @public */
 export type FindingSeverity = 'error' | 'warning' | 'info';
@@ -120,6 +138,35 @@ export interface RemoteRefStatus {
   vaultPath?: string;
   /** true for `spec.dataFrom[]` entries */
   dataFrom?: boolean;
+  /**
+   * Where the reference comes from: `spec.data[]`, `spec.dataFrom[].extract` (one secret, all
+   * its properties) or `spec.dataFrom[].find` (every secret under a path, found by LIST).
+   * Absent in answers of older backends: read it as `data`, or `extract` when `dataFrom` is set.
+   */
+  source?: 'data' | 'extract' | 'find';
+  /** for `find`: the name pattern (`find.name.regexp`) or metadata tags it selects by */
+  find?: { nameRegexp?: string; tags?: Record<string, string> };
+}
+
+/**
+ * ESO's `spec.refreshPolicy` (external-secrets.io/v1 since ESO v0.16): `Periodic` (the default)
+ * re-syncs every `refreshInterval`, `OnChange` only when the ExternalSecret changes,
+ * `CreatedOnce` syncs once and never again.
+ *
+ * @public
+ */
+export type RefreshPolicy = 'Periodic' | 'OnChange' | 'CreatedOnce';
+
+/**
+ * Whether "Sync now" (ESO's `force-sync` annotation) makes ESO sync this ExternalSecret. ESO
+ * ignores it for `CreatedOnce` after the first sync and for `Periodic` with
+ * `refreshInterval: 0` once synced; `reason` says so in words.
+ *
+ * @public
+ */
+export interface ForceSyncEffect {
+  effective: boolean;
+  reason?: string;
 }
 
 /**
@@ -137,6 +184,12 @@ export interface ExternalSecretStatus {
   /** ISO time of the last successful sync (`status.refreshTime`) */
   lastSyncTime?: string;
   refreshInterval?: string;
+  /** `spec.refreshPolicy`; absent means ESO's default, `Periodic` */
+  refreshPolicy?: RefreshPolicy;
+  /** what "Sync now" would do; absent in answers of older backends (read it as effective) */
+  syncNow?: ForceSyncEffect;
+  /** true when the target Secret is rendered from `spec.target.template` */
+  templated?: boolean;
   stale: boolean;
   store: StoreStatus;
   target: TargetSecretStatus;

@@ -7,14 +7,15 @@ export type {
   ClusterAuthProvider,
   ClusterConfig,
 } from './kubernetes/clusterConfig';
-export {
-  createKubeConfig,
-  PARTIAL_METADATA_ACCEPT,
-  PARTIAL_METADATA_LIST_ACCEPT,
-} from './kubernetes/kubeConfig';
+export { createKubeConfig } from './kubernetes/kubeConfig';
 export { parseLabelSelector } from './kubernetes/labelSelector';
 export type { LabelSelector } from './kubernetes/labelSelector';
-export { ClusterCache, eventTime } from './kubernetes/clusterCache';
+export {
+  ClusterCache,
+  eventTime,
+  KubernetesRequestError,
+} from './kubernetes/clusterCache';
+export { describeKubernetesError } from './kubernetes/kubernetesErrors';
 export type {
   ClusterCacheChange,
   ClusterCacheOptions,
@@ -29,6 +30,5 @@ export type {
   CachedResource,
   EventObject,
   ExternalSecretObject,
-  SecretMetadataObject,
   SecretStoreObject,
 } from './kubernetes/objects';

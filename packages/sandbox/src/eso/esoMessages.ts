@@ -47,15 +47,17 @@ export function storeNotReady(kind: string, name: string): string {
   return `${kind} ${JSON.stringify(name)} is not ready`;
 }
 
-/** The Go Vault client's `ResponseError` text, which ESO passes through. */
+/**
+ * The Go Vault client's `ResponseError` text, which ESO passes through (hashicorp/vault
+ * `api/response.go`): each error is written as `* <error>` with nothing between them, and an
+ * empty list leaves nothing after `Errors:`.
+ */
 export function vaultResponseError(
   method: string,
   url: string,
   status: number,
   errors: string[],
 ): string {
-  const list = errors.length
-    ? errors.map(e => `* ${e}`).join('\n')
-    : '* <none>';
+  const list = errors.map(e => `* ${e}`).join('');
   return `Error making API request.\n\nURL: ${method} ${url}\nCode: ${status}. Errors:\n\n${list}`;
 }

@@ -1,8 +1,11 @@
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import type { PermissionsService } from '@backstage/backend-plugin-api';
+import type {
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
 import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { parseEntityRef } from '@backstage/catalog-model';
-import { InputError } from '@backstage/errors';
+import { InputError, isError } from '@backstage/errors';
 import { externalSecretsStatusReadPermission } from '@gitops-secrets/plugin-external-secrets-common';
 import type { EntityStatusService } from '../service/EntityStatusService';
 import { authorizeOrThrow, entityForCaller } from '../service/router';
@@ -16,8 +19,10 @@ export function registerGetEntityStatusAction(options: {
   catalog: CatalogService;
   permissions: PermissionsService;
   statusService: EntityStatusService;
+  logger: LoggerService;
 }) {
-  const { actionsRegistry, catalog, permissions, statusService } = options;
+  const { actionsRegistry, catalog, permissions, statusService, logger } =
+    options;
   actionsRegistry.register({
     name: 'get-entity-external-secrets-status',
     title: 'Get the External Secrets sync status of a catalog entity',
@@ -89,7 +94,21 @@ export function registerGetEntityStatusAction(options: {
         credentials,
       );
       const entity = await entityForCaller(catalog, ref, credentials);
-      const status = await statusService.getStatus(entity);
+      let status;
+      try {
+        status = await statusService.getStatus(entity);
+      } catch (error) {
+        if (isError(error) && error.name === 'InputError') {
+          throw error;
+        }
+        // An assistant's answer carries no address, API-server body or backend identity.
+        logger.error(
+          `External Secrets status for ${input.entityRef} failed: ${error}`,
+        );
+        throw new Error(
+          "The external-secrets backend failed to answer; the details are in the backend's log",
+        );
+      }
       return {
         output: {
           entityRef: status.entityRef,

@@ -27,7 +27,7 @@ export interface EntitySignalPublisherOptions {
 
 /**
  * Publishes `external-secrets:<entityRef>` when a cached object that belongs to an entity
- * changes: its ExternalSecrets, their stores, target Secrets and Events. Only entities whose
+ * changes: its ExternalSecrets, their stores and the Events about them. Only entities whose
  * status was asked for recently are followed (nobody listens for the others), so a change costs
  * an index lookup, not a catalog query. Signals carry the entity ref only; clients refetch.
  */
@@ -116,14 +116,6 @@ export class EntitySignalPublisher {
           object.metadata?.name,
           object.metadata?.namespace,
         );
-      case 'Secret':
-        return cluster
-          .listExternalSecrets(object.metadata?.namespace)
-          .filter(
-            es =>
-              (es.spec?.target?.name || es.metadata?.name) ===
-              object.metadata?.name,
-          );
       case 'Event': {
         const involved = (object as EventObject).involvedObject ?? {};
         if (involved.kind === 'ExternalSecret') {

@@ -3,6 +3,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
   ANNOTATION_GITOPS_SOURCE,
+  ANNOTATION_KUBERNETES_LABEL_SELECTOR,
   ANNOTATION_KUBERNETES_NAMESPACE,
   classifyExternalSecret,
   countStates,
@@ -10,6 +11,10 @@ import {
   EntityExternalSecretsStatus,
   ExternalSecretStatus,
   Finding,
+  forceSyncEffect,
+  kvApiPath,
+  kvListPath,
+  refreshPolicyOf,
   RemoteRefStatus,
   StatusCondition,
   StoreStatus,
@@ -24,6 +29,7 @@ import {
   parseLabelSelector,
 } from '@gitops-secrets/plugin-external-secrets-node';
 import { asEventLike, asExternalSecretLike } from './classifyInput';
+import { ClusterTrustResolver } from './diagnosis/clusterTrust';
 import { diagnose } from './diagnosis/diagnose';
 import type { VaultFactsProvider } from './VaultFactsProvider';
 
@@ -40,10 +46,23 @@ export interface EntitySelection {
 }
 
 /**
- * The selection an entity's annotations describe, or undefined when it has none.
- * Throws `InputError` when the annotations hold an invalid label selector.
+ * The selection an entity's annotations describe, or undefined when it has none. Throws
+ * `InputError` when the annotations hold an invalid label selector, or one not anchored to the
+ * entity: an empty `backstage.io/kubernetes-label-selector`, or one that pins no label to a value
+ * (`!x`, `x`, `x!=y`, `x notin (…)` alone), would match the ExternalSecrets of every team in every
+ * namespace — to show them and to "Sync now" them.
  */
 export function entitySelection(entity: Entity): EntitySelection | undefined {
+  const ref = () => stringifyEntityRef(entity);
+  const annotations = entity.metadata.annotations ?? {};
+  if (
+    ANNOTATION_KUBERNETES_LABEL_SELECTOR in annotations &&
+    !annotations[ANNOTATION_KUBERNETES_LABEL_SELECTOR]?.trim()
+  ) {
+    throw new InputError(
+      `Entity ${ref()} has an empty ${ANNOTATION_KUBERNETES_LABEL_SELECTOR} annotation, which would select every ExternalSecret; set it to a selector that names this entity's label (e.g. app.kubernetes.io/name=<name>) or remove it`,
+    );
+  }
   const text = entityLabelSelector(entity);
   if (!text) {
     return undefined;
@@ -53,9 +72,14 @@ export function entitySelection(entity: Entity): EntitySelection | undefined {
     selector = parseLabelSelector(text);
   } catch (error) {
     throw new InputError(
-      `Entity ${stringifyEntityRef(
-        entity,
-      )} has an invalid Kubernetes label selector: ${(error as Error).message}`,
+      `Entity ${ref()} has an invalid Kubernetes label selector: ${
+        (error as Error).message
+      }`,
+    );
+  }
+  if (!selector.pinsLabelValue()) {
+    throw new InputError(
+      `Entity ${ref()} has the label selector "${text}", which pins no label to a value and so would select the ExternalSecrets of every team; include at least one key=value or key in (values) requirement that names this entity`,
     );
   }
   const namespace =
@@ -93,6 +117,38 @@ function currentWarning(
   return newest;
 }
 
+/** ESO's Ready reasons that say the target Secret is gone. */
+const TARGET_GONE_REASONS = new Set(['SecretMissing', 'SecretDeleted']);
+
+/**
+ * The target Secret as the ExternalSecret's own status tells it — the backend has no access to
+ * Secrets. ESO names the Secret it wrote in `status.binding`; Ready reasons `SecretMissing` and
+ * `SecretDeleted` say it is gone; a Ready=True sync or a recorded `refreshTime` means ESO wrote
+ * it. Key names are those the spec maps (`spec.data[].secretKey`); `dataFrom` keys are known only
+ * to Vault and are not listed.
+ */
+export function targetSecretOf(object: ExternalSecretObject) {
+  const status = object.status;
+  const ready = status?.conditions?.find(c => c?.type === 'Ready');
+  const name =
+    status?.binding?.name ||
+    object.spec?.target?.name ||
+    object.metadata?.name ||
+    '';
+  const gone = !!ready?.reason && TARGET_GONE_REASONS.has(ready.reason);
+  const exists =
+    !gone &&
+    (!!status?.binding?.name ||
+      ready?.status === 'True' ||
+      !!status?.refreshTime);
+  const keys = exists
+    ? (object.spec?.data ?? [])
+        .map(d => d?.secretKey)
+        .filter((k): k is string => typeof k === 'string' && k !== '')
+    : [];
+  return { name, exists, keys: [...new Set(keys)] };
+}
+
 function storeRefOf(object: ExternalSecretObject) {
   const ref = object.spec?.secretStoreRef ?? {};
   const kind: StoreStatus['kind'] =
@@ -108,6 +164,7 @@ export class EntityStatusService {
   private readonly clusters: ClusterCache[];
   private readonly vault?: VaultFactsProvider;
   private readonly now: () => Date;
+  private readonly trust = new ClusterTrustResolver();
 
   constructor(options: EntityStatusServiceOptions) {
     this.clusters = options.clusters;
@@ -204,33 +261,46 @@ export class EntityStatusService {
       now,
       esWarning,
     );
-    const targetName = object.spec?.target?.name || name;
-    const targetExists = !!cluster.getSecretMetadata(namespace, targetName);
+    const target = targetSecretOf(object);
     const vaultSpec = store?.spec?.provider?.vault;
     const k8sAuth = vaultSpec?.auth?.kubernetes;
     const mount = vaultSpec?.path?.replace(/\/+$/, '');
     const v2 = vaultSpec?.version !== 'v1';
     const storeReady = store?.status?.conditions?.find(c => c.type === 'Ready');
+    const version = v2 ? 2 : 1;
     const remoteRefs: RemoteRefStatus[] = [
       ...(object.spec?.data ?? []).map(d => ({
         secretKey: d.secretKey,
         key: d.remoteRef?.key ?? '',
         property: d.remoteRef?.property,
+        source: 'data' as const,
       })),
       ...(object.spec?.dataFrom ?? [])
-        .filter(d => d.extract?.key)
+        .filter(d => d?.extract?.key)
         .map(d => ({
           key: d.extract!.key!,
           property: d.extract?.property,
           dataFrom: true,
+          source: 'extract' as const,
         })),
     ].map(ref => ({
       ...ref,
       vaultPath:
-        mount && ref.key
-          ? `${mount}/${v2 ? 'data/' : ''}${ref.key}`
-          : undefined,
+        mount && ref.key ? kvApiPath(mount, ref.key, version) : undefined,
     }));
+    for (const d of object.spec?.dataFrom ?? []) {
+      if (d?.find && !d.extract?.key) {
+        remoteRefs.push({
+          key: d.find.path ?? '',
+          dataFrom: true,
+          source: 'find',
+          find: { nameRegexp: d.find.name?.regexp, tags: d.find.tags },
+          vaultPath: mount
+            ? kvListPath(mount, d.find.path, version)
+            : undefined,
+        });
+      }
+    }
 
     const needsVault =
       !!this.vault &&
@@ -243,7 +313,14 @@ export class EntityStatusService {
             authMountPath: k8sAuth?.mountPath,
             role: k8sAuth?.role,
           },
-          [...new Set(remoteRefs.map(r => r.key).filter(Boolean))],
+          [
+            ...new Set(
+              remoteRefs
+                .filter(r => r.source !== 'find')
+                .map(r => r.key)
+                .filter(Boolean),
+            ),
+          ],
         )
       : undefined;
 
@@ -255,12 +332,8 @@ export class EntityStatusService {
       store,
       externalSecretWarning: esWarning,
       storeWarning,
-      targetExists,
-      cluster: {
-        name: cluster.name,
-        url: cluster.config.url,
-        caData: cluster.config.caData,
-      },
+      targetExists: target.exists,
+      cluster: this.trust.resolve(cluster.config),
       vault,
     });
 
@@ -291,6 +364,9 @@ export class EntityStatusService {
       message,
       lastSyncTime: classification.lastSyncTime,
       refreshInterval: object.spec?.refreshInterval ?? '1h',
+      refreshPolicy: refreshPolicyOf(asExternalSecretLike(object)),
+      syncNow: forceSyncEffect(asExternalSecretLike(object)),
+      templated: !!object.spec?.target?.template || undefined,
       stale: classification.stale || classification.behindSpec,
       store: {
         kind: storeRef.kind,
@@ -319,14 +395,7 @@ export class EntityStatusService {
             }
           : undefined,
       },
-      target: {
-        name: targetName,
-        exists: targetExists,
-        // Metadata-only caching cannot see the Secret's keys; these are the keys ESO writes.
-        keys: targetExists
-          ? remoteRefs.filter(r => r.secretKey).map(r => r.secretKey!)
-          : [],
-      },
+      target,
       remoteRefs,
       conditions: object.status?.conditions ?? [],
       findings,

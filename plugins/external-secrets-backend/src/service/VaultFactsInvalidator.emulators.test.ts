@@ -71,5 +71,9 @@ describe('Vault facts follow the state of the ExternalSecret and its store', () 
     await eventually(async () =>
       expect(await codesOf(e)).toEqual({ state: 'Synced', codes: [] }),
     );
+    // all along, the target Secret's state came from the ExternalSecret: no request on Secrets
+    expect(
+      e.cluster.requestLog.all().filter(r => r.resource === 'secrets'),
+    ).toEqual([]);
   });
 });

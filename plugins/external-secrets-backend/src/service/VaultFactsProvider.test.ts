@@ -88,15 +88,21 @@ describe('VaultFactsProvider', () => {
   it('reports Vault being down as an error in the facts instead of throwing', async () => {
     const vault = reader({
       readKubernetesRole: jest.fn(async () => {
-        throw new Error('connect ECONNREFUSED 127.0.0.1:8200');
+        throw Object.assign(
+          new Error(
+            'Vault Kubernetes role read at "auth/kubernetes/role/x" failed: Vault did not answer (ECONNREFUSED: connect ECONNREFUSED 10.0.0.7:8200)',
+          ),
+          { transportCode: 'ECONNREFUSED' },
+        );
       }),
     });
     const provider = new VaultFactsProvider({
       reader: vault,
       baseUrl: 'https://vault.example.test:8200',
     });
+    // no address reaches the status API
     await expect(provider.factsFor(ref, [])).resolves.toEqual({
-      error: 'connect ECONNREFUSED 127.0.0.1:8200',
+      error: 'Vault did not answer (connection refused)',
     });
   });
 
@@ -104,7 +110,7 @@ describe('VaultFactsProvider', () => {
     let fail = true;
     const vault = reader({
       readKubernetesAuthConfig: jest.fn(async () => {
-        if (fail) throw new Error('503');
+        if (fail) throw Object.assign(new Error('503'), { vaultStatus: 503 });
         return undefined;
       }),
     });
@@ -112,7 +118,9 @@ describe('VaultFactsProvider', () => {
       reader: vault,
       baseUrl: 'https://vault.example.test:8200',
     });
-    expect((await provider.factsFor(ref, []))?.error).toBe('503');
+    expect((await provider.factsFor(ref, []))?.error).toBe(
+      'Vault is sealed or unavailable (HTTP 503)',
+    );
     fail = false;
     expect(await provider.factsFor(ref, [])).toMatchObject({
       authConfig: null,

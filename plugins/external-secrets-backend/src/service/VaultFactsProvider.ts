@@ -3,6 +3,8 @@ import type {
   KubernetesRoleInfo,
   KvMetadataInfo,
 } from '@gitops-secrets/plugin-external-secrets-node';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { describeVaultError } from '@gitops-secrets/plugin-external-secrets-node';
 import type { VaultFacts } from './diagnosis/diagnose';
 
 /**
@@ -41,6 +43,7 @@ export interface VaultFactsProviderOptions {
   /** most Vault reads started per second; beyond that diagnosis waits for the cache */
   maxReadsPerSecond?: number;
   now?: () => number;
+  logger?: LoggerService;
 }
 
 function sameServer(a: string, b: string): boolean {
@@ -68,6 +71,7 @@ export class VaultFactsProvider {
   private readonly ttlMs: number;
   private readonly maxReadsPerSecond: number;
   private readonly now: () => number;
+  private readonly logger?: LoggerService;
   private readonly cache = new Map<
     string,
     { at: number; value: Promise<unknown>; resolved?: unknown }
@@ -81,6 +85,7 @@ export class VaultFactsProvider {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.maxReadsPerSecond = options.maxReadsPerSecond ?? 20;
     this.now = options.now ?? Date.now;
+    this.logger = options.logger;
   }
 
   /** Whether stores on this server can be diagnosed with the configured Vault access. */
@@ -167,12 +172,15 @@ export class VaultFactsProvider {
         kvExists,
       };
     } catch (error) {
-      return {
-        error:
-          error instanceof RateLimited
-            ? 'too many Vault reads right now; diagnosis will complete on the next refresh'
-            : (error as Error).message,
-      };
+      if (error instanceof RateLimited) {
+        return {
+          error:
+            'too many Vault reads right now; diagnosis will complete on the next refresh',
+        };
+      }
+      // The message names paths and may name addresses: it goes to the log, not to the caller.
+      this.logger?.warn(`Vault read for diagnosis failed: ${error}`);
+      return { error: describeVaultError(error) };
     }
   }
 

@@ -16,7 +16,10 @@ export function asExternalSecretLike(
 ): ExternalSecretLike {
   return {
     metadata: { generation: object.metadata?.generation },
-    spec: { refreshInterval: object.spec?.refreshInterval },
+    spec: {
+      refreshInterval: object.spec?.refreshInterval,
+      refreshPolicy: object.spec?.refreshPolicy,
+    },
     status: object.status,
   };
 }

@@ -9,7 +9,13 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  InputError,
+  isError,
+  NotAllowedError,
+  NotFoundError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   AuthorizeResult,
@@ -19,6 +25,7 @@ import {
   externalSecretsStatusReadPermission,
   externalSecretsSyncTriggerPermission,
 } from '@gitops-secrets/plugin-external-secrets-common';
+import { KubernetesRequestError } from '@gitops-secrets/plugin-external-secrets-node';
 import { z } from 'zod';
 import type { EntitySignalPublisher } from './EntitySignalPublisher';
 import { entitySelection, EntityStatusService } from './EntityStatusService';
@@ -31,7 +38,19 @@ export interface RouterOptions {
   logger: LoggerService;
   statusService: EntityStatusService;
   signalPublisher?: EntitySignalPublisher;
+  /** `externalSecrets.syncNow.allowServicePrincipals`: let service tokens "Sync now" too */
+  allowServiceSync?: boolean;
 }
+
+/** Errors whose message is written for the caller; anything else is replaced by a generic one. */
+const CALLER_ERRORS = new Set([
+  'InputError',
+  'AuthenticationError',
+  'NotAllowedError',
+  'NotFoundError',
+  'ConflictError',
+  'ServiceUnavailableError',
+]);
 
 const refreshBody = z
   .object({
@@ -77,9 +96,13 @@ export async function createRouter(
     permissions,
     catalog,
     auditor,
+    logger,
     statusService,
     signalPublisher,
   } = options;
+  const refreshPrincipals: Array<'user' | 'service'> = options.allowServiceSync
+    ? ['user', 'service']
+    : ['user'];
   const router = Router();
   router.use(express.json());
 
@@ -101,20 +124,21 @@ export async function createRouter(
   });
 
   router.post('/entities/:namespace/:kind/:name/refresh', async (req, res) => {
+    // Only the parsed target is audited: the raw body is whatever the caller chose to send.
+    const parsed = refreshBody.safeParse(req.body);
     const auditorEvent = await auditor.createEvent({
       eventId: 'external-secret-refresh',
       severityLevel: 'medium',
       request: req,
       meta: {
         entityRef: `${req.params.kind}:${req.params.namespace}/${req.params.name}`,
-        target: req.body ?? null,
+        target: parsed.success ? parsed.data : null,
       },
     });
     try {
       const credentials = await httpAuth.credentials(req, {
-        allow: ['user', 'service'],
+        allow: refreshPrincipals,
       });
-      const parsed = refreshBody.safeParse(req.body);
       if (!parsed.success) {
         throw new InputError(
           `Body must be {"cluster", "namespace", "name"} of one of the entity's ExternalSecrets: ${parsed.error.issues
@@ -138,7 +162,25 @@ export async function createRouter(
         );
       }
       const requestedAt = new Date().toISOString();
-      await cluster.forceSync(target.namespace, target.name, requestedAt);
+      try {
+        await cluster.forceSync(target.namespace, target.name, requestedAt);
+      } catch (error) {
+        if (
+          error instanceof KubernetesRequestError &&
+          error.statusCode === 404
+        ) {
+          throw new NotFoundError(
+            `ExternalSecret ${target.namespace}/${target.name} no longer exists in cluster ${target.cluster}`,
+          );
+        }
+        throw new ServiceUnavailableError(
+          `${
+            error instanceof KubernetesRequestError
+              ? error.message
+              : `Cluster ${target.cluster} could not be asked to sync`
+          }. The details are in the backend's log.`,
+        );
+      }
       await auditorEvent.success({ meta: { requestedAt } });
       res.status(202).json({ ...target, requestedAt });
     } catch (error) {
@@ -146,6 +188,28 @@ export async function createRouter(
       throw error;
     }
   });
+
+  // The caller gets no internal address, API-server body or backend identity from an error it
+  // was not meant to read: those stay in the log.
+  router.use(
+    (
+      error: unknown,
+      _req: express.Request,
+      _res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      if (isError(error) && CALLER_ERRORS.has(error.name)) {
+        next(error);
+        return;
+      }
+      logger.error(`External Secrets request failed: ${error}`);
+      next(
+        new Error(
+          "The external-secrets backend failed to answer; the details are in the backend's log",
+        ),
+      );
+    },
+  );
 
   return router;
 }

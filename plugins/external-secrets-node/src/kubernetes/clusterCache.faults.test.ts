@@ -64,6 +64,7 @@ describe('ClusterCache against a Kubernetes emulator that goes down', () => {
         authProvider: 'serviceAccount',
         serviceAccountToken: TOKEN,
         skipTLSVerify: true,
+        allowInsecureHttp: true,
       },
       { logger, backoff: { initialMs: 20, maxMs: 80 } },
     );

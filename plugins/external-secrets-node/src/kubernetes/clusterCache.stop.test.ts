@@ -41,6 +41,7 @@ describe('ClusterCache over HTTP', () => {
         serviceAccountToken: 'reader-token',
         // plain HTTP on loopback needs it (and it warns once, at creation)
         skipTLSVerify: true,
+        allowInsecureHttp: true,
       },
       { logger, backoff: { initialMs: 20, maxMs: 100 } },
     );

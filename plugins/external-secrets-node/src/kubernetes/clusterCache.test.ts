@@ -8,10 +8,8 @@ import {
   CSS_PATH,
   ES_PATH,
   EVENTS_PATH,
-  SECRETS_PATH,
   clusterSecretStore,
   externalSecret,
-  secret,
   warningEvent,
 } from './__testUtils__/fixtures';
 
@@ -47,10 +45,6 @@ function seed() {
       namespace: 'other',
       kubernetesId: 'other-app',
     }),
-  );
-  api.put(
-    SECRETS_PATH,
-    secret({ name: 'example-api-env-file', namespace: 'example-api' }),
   );
 }
 
@@ -111,35 +105,17 @@ describe('ClusterCache', () => {
 
     const requestsBefore = api.requests.length;
     cache.findExternalSecrets(selector);
-    cache.getSecretMetadata('example-api', 'example-api-env-file');
+    cache.eventsFor('ExternalSecret', 'example-api', 'example-api-env-file');
     expect(api.requests.length).toBe(requestsBefore);
   });
 
-  it('holds Secrets as metadata only and never asks for Secret data', async () => {
+  it('never sends a request about Secrets, listing or watching', async () => {
     cache = createCache();
     cache.start();
     await eventually(() => expect(cache!.health().synced).toBe(true));
-    const listed = cache.getSecretMetadata(
-      'example-api',
-      'example-api-env-file',
-    );
-    expect(listed?.metadata?.name).toBe('example-api-env-file');
-    expect(listed).not.toHaveProperty('data');
-    expect(JSON.stringify(listed)).not.toContain('TOP_SECRET');
-
-    api.put(SECRETS_PATH, secret({ name: 'late', namespace: 'example-api' }));
-    await eventually(() =>
-      expect(cache!.getSecretMetadata('example-api', 'late')).toBeDefined(),
-    );
-    expect(
-      JSON.stringify(cache.getSecretMetadata('example-api', 'late')),
-    ).not.toContain('TOP_SECRET');
-    expect(api.secretDataRequests).toEqual([]);
-    expect(
-      api.requests.some(
-        r => r.path === '/api/v1/secrets' && r.search.includes('watch=true'),
-      ),
-    ).toBe(true);
+    await eventually(() => expect(api.watchRequestCount(ES_PATH)).toBe(1));
+    expect(api.requests.filter(r => /\/secrets\b/.test(r.path))).toEqual([]);
+    expect(api.secretRequests).toEqual([]);
   });
 
   it('follows watch events, keeps the label index current and reports each change', async () => {
@@ -217,18 +193,13 @@ describe('ClusterCache', () => {
         }),
       ),
     );
-    api.put(
-      SECRETS_PATH,
-      withManaged(secret({ name: 'watched', namespace: 'example-api' })),
-    );
     await eventually(() =>
-      expect(cache!.getSecretMetadata('example-api', 'watched')).toBeDefined(),
+      expect(
+        cache!.getExternalSecret('example-api', 'example-api-config'),
+      ).toBeDefined(),
     );
     expect(
       cache.getExternalSecret('example-api', 'example-api-config')?.metadata,
-    ).not.toHaveProperty('managedFields');
-    expect(
-      cache.getSecretMetadata('example-api', 'watched')?.metadata,
     ).not.toHaveProperty('managedFields');
   });
 

@@ -15,17 +15,13 @@ import {
   LABEL_KUBERNETES_ID,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import type { ClusterConfig } from './clusterConfig';
-import {
-  createKubeConfig,
-  MetadataOnlyKubeConfig,
-  PARTIAL_METADATA_LIST_ACCEPT,
-} from './kubeConfig';
+import { createKubeConfig } from './kubeConfig';
+import { describeKubernetesError } from './kubernetesErrors';
 import type { LabelSelector } from './labelSelector';
 import type {
   CachedResource,
   EventObject,
   ExternalSecretObject,
-  SecretMetadataObject,
   SecretStoreObject,
 } from './objects';
 import {
@@ -35,6 +31,21 @@ import {
 } from './resourceInformer';
 
 const ESO_VERSION = 'v1';
+
+/**
+ * A failed request to an API server, with a message safe to show to users (the full error is in
+ * the backend's log) and the HTTP status when the server answered.
+ *
+ * @public
+ */
+export class KubernetesRequestError extends Error {
+  readonly statusCode?: number;
+  constructor(message: string, status?: unknown) {
+    super(message);
+    this.name = 'KubernetesRequestError';
+    this.statusCode = typeof status === 'number' ? status : undefined;
+  }
+}
 
 /**
  * A change to an object in a cluster cache.
@@ -89,40 +100,12 @@ export function eventTime(event: EventObject): number {
   );
 }
 
-/** Keeps only identity and labels/annotations, whatever the server sent. */
-function metadataOnly<T extends KubernetesObject>(
-  object: T,
-): SecretMetadataObject {
-  const {
-    name,
-    namespace,
-    uid,
-    resourceVersion,
-    labels,
-    annotations,
-    creationTimestamp,
-    ownerReferences,
-  } = object.metadata ?? {};
-  return {
-    apiVersion: 'meta.k8s.io/v1',
-    kind: 'PartialObjectMetadata',
-    metadata: {
-      name,
-      namespace,
-      uid,
-      resourceVersion,
-      labels,
-      annotations,
-      creationTimestamp,
-      ownerReferences,
-    },
-  };
-}
-
 /**
- * In-memory copy of one cluster's ExternalSecrets, SecretStores, ClusterSecretStores, the Events
- * about them and Secret metadata, kept current by list+watch and indexed by the
- * `backstage.io/kubernetes-id` label and namespace. Reads never call the API server.
+ * In-memory copy of one cluster's ExternalSecrets, SecretStores, ClusterSecretStores and the
+ * Events about them, kept current by list+watch and indexed by the `backstage.io/kubernetes-id`
+ * label and namespace. Reads never call the API server. Nothing here touches Secrets: RBAC
+ * `list` or `watch` on Secrets is full read of every value, whatever the client asks for, so the
+ * target Secret's state comes from the ExternalSecret's own status.
  *
  * @public
  */
@@ -135,7 +118,6 @@ export class ClusterCache {
   private readonly clusterStores: ResourceInformer<SecretStoreObject>;
   private readonly namespacedStores: ResourceInformer<SecretStoreObject>;
   private readonly eventInformers: ResourceInformer<EventObject>[];
-  private readonly secrets: ResourceInformer<SecretMetadataObject>;
   private readonly listeners = new Set<(change: ClusterCacheChange) => void>();
   private readonly byKubernetesId = new Map<string, Set<string>>();
   private readonly kubernetesIdOf = new Map<string, string>();
@@ -223,29 +205,6 @@ export class ClusterCache {
           this.informerFailed(`Event(${kind})`, error, repeated),
       });
     });
-    this.secrets = new ResourceInformer<SecretMetadataObject>({
-      backoff: options.backoff,
-      kubeConfig: new MetadataOnlyKubeConfig(kubeConfig),
-      resource: 'Secret',
-      path: '/api/v1/secrets',
-      list: async () => {
-        const list = await core.listSecretForAllNamespaces(
-          {},
-          setHeaderOptions('Accept', PARTIAL_METADATA_LIST_ACCEPT),
-        );
-        return { ...list, items: (list.items ?? []).map(metadataOnly) };
-      },
-      onChange: (type, object) => {
-        // Belt and braces: a server that ignored the metadata-only Accept header must not
-        // leave Secret values in memory.
-        const raw = object as { data?: unknown; stringData?: unknown };
-        delete raw.data;
-        delete raw.stringData;
-        this.emit('Secret', type, object);
-      },
-      onError: (error, repeated) =>
-        this.informerFailed('Secret', error, repeated),
-    });
   }
 
   /** Starts every list+watch in the background; returns at once. */
@@ -311,13 +270,6 @@ export class ClusterCache {
       : this.namespacedStores.get(name, namespace);
   }
 
-  getSecretMetadata(
-    namespace: string,
-    name: string,
-  ): SecretMetadataObject | undefined {
-    return this.secrets.get(name, namespace);
-  }
-
   /** The Events about one object, newest first. */
   eventsFor(
     kind: CachedResource,
@@ -361,7 +313,8 @@ export class ClusterCache {
 
   /**
    * Asks ESO to sync an ExternalSecret now by setting its `force-sync` annotation (a merge patch:
-   * nothing else changes). The only write the status backend makes.
+   * nothing else changes). The only write the status backend makes. A failure is logged in full
+   * and thrown as a {@link KubernetesRequestError} whose message is safe to show to users.
    */
   async forceSync(
     namespace: string,
@@ -369,19 +322,33 @@ export class ClusterCache {
     value: string,
   ): Promise<void> {
     const custom = this.kubeConfig.makeApiClient(CustomObjectsApi);
-    await custom.patchNamespacedCustomObject(
-      {
-        group: ESO_API_GROUP,
-        version: ESO_VERSION,
-        namespace,
-        plural: 'externalsecrets',
-        name,
-        body: {
-          metadata: { annotations: { [ANNOTATION_ESO_FORCE_SYNC]: value } },
+    try {
+      await custom.patchNamespacedCustomObject(
+        {
+          group: ESO_API_GROUP,
+          version: ESO_VERSION,
+          namespace,
+          plural: 'externalsecrets',
+          name,
+          body: {
+            metadata: { annotations: { [ANNOTATION_ESO_FORCE_SYNC]: value } },
+          },
         },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (error) {
+      this.logger.warn(
+        `Sync now: patching ExternalSecret ${namespace}/${name} failed: ${error}`,
+      );
+      throw new KubernetesRequestError(
+        `Cluster ${
+          this.name
+        } did not accept the patch of ExternalSecret ${namespace}/${name}: ${describeKubernetesError(
+          error,
+        )}`,
+        (error as { code?: unknown }).code,
+      );
+    }
   }
 
   private informers(): ResourceInformer<any>[] {
@@ -390,7 +357,6 @@ export class ClusterCache {
       this.clusterStores,
       this.namespacedStores,
       ...this.eventInformers,
-      this.secrets,
     ];
   }
 

@@ -42,6 +42,24 @@ describe('readClusterConfigs', () => {
     ).toMatchObject({ authProvider: 'kubeconfig', context: 'kind-dev' });
   });
 
+  it('accepts a plain-HTTP API server only when allowInsecureHttp is set', () => {
+    expect(() =>
+      read([
+        { name: 'dev', url: 'http://127.0.0.1:8001', serviceAccountToken: 't' },
+      ]),
+    ).toThrow(/plain http:\/\/.*allowInsecureHttp: true/);
+    expect(
+      read([
+        {
+          name: 'dev',
+          url: 'http://127.0.0.1:8001',
+          serviceAccountToken: 't',
+          allowInsecureHttp: true,
+        },
+      ])[0],
+    ).toMatchObject({ url: 'http://127.0.0.1:8001', allowInsecureHttp: true });
+  });
+
   it.each([
     [[{ name: 'a', serviceAccountToken: 't' }], /needs a url/],
     [[{ name: 'a', url: 'https://x.test' }], /needs a serviceAccountToken/],

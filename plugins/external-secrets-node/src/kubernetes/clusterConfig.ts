@@ -27,6 +27,8 @@ export interface ClusterConfig {
   caData?: string;
   caFile?: string;
   skipTLSVerify: boolean;
+  /** a plain `http://` url was explicitly allowed (the bearer token then travels unencrypted) */
+  allowInsecureHttp?: boolean;
   /** path of the kubeconfig file; the default loading rules apply when absent */
   kubeconfigPath?: string;
   /** kubeconfig context; the file's current context when absent */
@@ -90,6 +92,13 @@ function readCluster(cluster: Config, index: number): ClusterConfig {
       );
     }
   }
+  const allowInsecureHttp =
+    cluster.getOptionalBoolean('allowInsecureHttp') ?? false;
+  if (url?.startsWith('http:') && !allowInsecureHttp) {
+    throw new InputError(
+      `${where}.url of ${name} is plain http://, so the cluster credentials would travel unencrypted; use https://, or set ${where}.allowInsecureHttp: true for a local development cluster only`,
+    );
+  }
   const caData = cluster.getOptionalString('caData');
   const caFile = cluster.getOptionalString('caFile');
   if (caData && caFile) {
@@ -105,6 +114,7 @@ function readCluster(cluster: Config, index: number): ClusterConfig {
     caData,
     caFile,
     skipTLSVerify: cluster.getOptionalBoolean('skipTLSVerify') ?? false,
+    ...(allowInsecureHttp ? { allowInsecureHttp } : {}),
     kubeconfigPath: cluster.getOptionalString('kubeconfigPath'),
     context: cluster.getOptionalString('context'),
   };

@@ -1,9 +1,20 @@
+import { InputError } from '@backstage/errors';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterConfig } from './clusterConfig';
 
+/** Bearer tokens and kubeconfig credentials never travel over plain HTTP unless allowed. */
+function checkTransport(cluster: ClusterConfig, server: string | undefined) {
+  if (server?.toLowerCase().startsWith('http:') && !cluster.allowInsecureHttp) {
+    throw new InputError(
+      `Cluster ${cluster.name}: the API server ${server} is plain http://, so its credentials would travel unencrypted; use https://, or set allowInsecureHttp: true for a local development cluster only`,
+    );
+  }
+}
+
 /**
  * Builds a client configuration for one configured cluster: a bearer token against the
- * configured URL (`serviceAccount`), or a context of a local kubeconfig (`kubeconfig`).
+ * configured URL (`serviceAccount`), or a context of a local kubeconfig (`kubeconfig`). Throws
+ * an `InputError` for a plain-HTTP API server unless the cluster allows it explicitly.
  *
  * @public
  */
@@ -44,8 +55,10 @@ export function createKubeConfig(cluster: ClusterConfig): KubeConfig {
           : c,
       );
     }
+    checkTransport(cluster, kubeConfig.getCurrentCluster()?.server);
     return kubeConfig;
   }
+  checkTransport(cluster, cluster.url);
   kubeConfig.loadFromClusterAndUser(
     {
       name: cluster.name,
@@ -60,47 +73,4 @@ export function createKubeConfig(cluster: ClusterConfig): KubeConfig {
     },
   );
   return kubeConfig;
-}
-
-/**
- * The `Accept` header that makes the API server answer a LIST of Secrets with
- * `PartialObjectMetadataList`: names, labels and annotations, never `data`.
- *
- * @public
- */
-export const PARTIAL_METADATA_LIST_ACCEPT =
-  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
-
-/**
- * The `Accept` header for a WATCH of the same: each event carries a `PartialObjectMetadata`.
- *
- * @public
- */
-export const PARTIAL_METADATA_ACCEPT =
-  'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
-
-/**
- * A client configuration that asks for metadata only on every request it signs. The watch
- * helper of `@kubernetes/client-node` takes its headers from the configuration, so this is how a
- * watch of Secrets is kept from ever receiving Secret data.
- */
-export class MetadataOnlyKubeConfig extends KubeConfig {
-  constructor(source: KubeConfig) {
-    super();
-    this.loadFromOptions({
-      clusters: source.clusters,
-      users: source.users,
-      contexts: source.contexts,
-      currentContext: source.currentContext,
-    });
-  }
-
-  override async applyToFetchOptions(
-    ...args: Parameters<KubeConfig['applyToFetchOptions']>
-  ): ReturnType<KubeConfig['applyToFetchOptions']> {
-    const init = await super.applyToFetchOptions(...args);
-    // The parent always builds a WHATWG Headers object, whatever type the signature names.
-    (init.headers as unknown as Headers).set('Accept', PARTIAL_METADATA_ACCEPT);
-    return init;
-  }
 }

@@ -40,4 +40,17 @@ describe('parseLabelSelector', () => {
   it.each(['', 'app=a b', 'app=(x', 'bad key!=x'])('rejects %j', text => {
     expect(() => parseLabelSelector(text)).toThrow(/Invalid label selector/);
   });
+
+  it.each([
+    ['backstage.io/kubernetes-id=example-api', true],
+    ['app in (a,b),!legacy', true],
+    ['team==payments', true],
+    ['!legacy', false],
+    ['app', false],
+    ['app!=x', false],
+    ['app notin (x,y)', false],
+    ['app=', false],
+  ])('%s pins a label value: %s', (text, pinned) => {
+    expect(parseLabelSelector(text).pinsLabelValue()).toBe(pinned);
+  });
 });

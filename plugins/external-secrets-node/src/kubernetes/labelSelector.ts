@@ -15,6 +15,12 @@ export interface LabelSelector {
   readonly text: string;
   /** the value required for `key` by an equality requirement, when there is one */
   equalityValue(key: string): string | undefined;
+  /**
+   * true when some requirement pins a label to named values (`key=value`, `key in (a,b)`):
+   * only such a selector narrows the match to something; `!key`, `key`, `key!=v` and
+   * `key notin (…)` alone match every object that lacks or differs in one label.
+   */
+  pinsLabelValue(): boolean;
   matches(labels: Record<string, string> | undefined): boolean;
 }
 
@@ -101,6 +107,11 @@ export function parseLabelSelector(text: string): LabelSelector {
         r => r.key === key && r.op === 'in' && r.values.length === 1,
       );
       return found && 'values' in found ? found.values[0] : undefined;
+    },
+    pinsLabelValue() {
+      return requirements.some(
+        r => r.op === 'in' && r.values.some(v => v !== ''),
+      );
     },
     matches(labels) {
       const have = labels ?? {};

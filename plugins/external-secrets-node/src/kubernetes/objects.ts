@@ -9,13 +9,27 @@ import type { StatusCondition } from '@gitops-secrets/plugin-external-secrets-co
 export interface ExternalSecretObject extends KubernetesObject {
   spec?: {
     refreshInterval?: string;
+    /** `Periodic` (default), `OnChange` or `CreatedOnce` (external-secrets.io/v1) */
+    refreshPolicy?: string;
     secretStoreRef?: { kind?: string; name?: string };
-    target?: { name?: string; creationPolicy?: string };
+    target?: {
+      name?: string;
+      creationPolicy?: string;
+      /** present when the Secret is rendered from a template; its content is not read */
+      template?: { engineVersion?: string; type?: string };
+    };
     data?: Array<{
       secretKey?: string;
       remoteRef?: { key?: string; property?: string };
     }>;
-    dataFrom?: Array<{ extract?: { key?: string; property?: string } }>;
+    dataFrom?: Array<{
+      extract?: { key?: string; property?: string };
+      find?: {
+        path?: string;
+        name?: { regexp?: string };
+        tags?: Record<string, string>;
+      };
+    }>;
   };
   status?: {
     conditions?: StatusCondition[];
@@ -46,6 +60,8 @@ export interface SecretStoreObject extends KubernetesObject {
           namespace?: string;
         };
         auth?: {
+          /** token auth: the Secret holding a Vault token (its value is never read) */
+          tokenSecretRef?: { name?: string; key?: string; namespace?: string };
           kubernetes?: {
             mountPath?: string;
             role?: string;
@@ -58,6 +74,12 @@ export interface SecretStoreObject extends KubernetesObject {
         };
       };
     };
+    /** ClusterSecretStore only: the namespaces allowed to use it */
+    conditions?: Array<{
+      namespaces?: string[];
+      namespaceRegexes?: string[];
+      namespaceSelector?: unknown;
+    }>;
   };
   status?: { conditions?: StatusCondition[] };
 }
@@ -86,13 +108,6 @@ export interface EventObject extends KubernetesObject {
 }
 
 /**
- * A Secret as cached: metadata only (PartialObjectMetadata), never `data`.
- *
- * @public
- */
-export type SecretMetadataObject = KubernetesObject;
-
-/**
  * The kinds of object a cluster cache holds.
  *
  * @public
@@ -101,5 +116,4 @@ export type CachedResource =
   | 'ExternalSecret'
   | 'ClusterSecretStore'
   | 'SecretStore'
-  | 'Event'
-  | 'Secret';
+  | 'Event';

@@ -9,6 +9,7 @@ import {
   UPDATE,
   Watch,
 } from '@kubernetes/client-node';
+import { describeKubernetesError } from './kubernetesErrors';
 
 /**
  * What happened to a cached object.
@@ -38,6 +39,7 @@ export interface InformerHealth {
   /** false while the LIST or the WATCH is failing and being retried */
   healthy: boolean;
   lastListTime?: Date;
+  /** what failed, safe to show to users (no address, body or identity); details go to the log */
   lastError?: string;
 }
 
@@ -63,7 +65,7 @@ export interface ResourceInformerOptions<T extends KubernetesObject> {
   resource: string;
   /** the collection path for WATCH, e.g. `/apis/external-secrets.io/v1/externalsecrets` */
   path: string;
-  /** signs WATCH requests; a {@link MetadataOnlyKubeConfig} for Secrets */
+  /** signs WATCH requests */
   kubeConfig: KubeConfig;
   list: () => Promise<KubernetesListObject<T>>;
   fieldSelector?: string;
@@ -71,15 +73,6 @@ export interface ResourceInformerOptions<T extends KubernetesObject> {
   onChange: (type: CacheChangeType, object: T) => void;
   /** `repeated` is true while the same outage goes on, so callers can log it once */
   onError?: (error: Error, repeated: boolean) => void;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { statusCode?: number; code?: number | string })
-      .statusCode;
-    return code ? `${error.message} (HTTP ${code})` : error.message;
-  }
-  return String(error);
 }
 
 /**
@@ -261,7 +254,11 @@ export class ResourceInformer<T extends KubernetesObject> {
       this.candidate = undefined;
     }
     const repeated = !this.state.healthy && this.state.lastError !== undefined;
-    this.state = { ...this.state, healthy: false, lastError: describe(error) };
+    this.state = {
+      ...this.state,
+      healthy: false,
+      lastError: describeKubernetesError(error),
+    };
     this.options.onError?.(
       error instanceof Error ? error : new Error(String(error)),
       repeated,

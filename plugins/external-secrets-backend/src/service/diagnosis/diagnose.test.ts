@@ -413,7 +413,8 @@ describe('diagnose', () => {
     [
       'Vault unreachable for diagnosis',
       input({ vault: { error: 'connect ECONNREFUSED' } }),
-      ['VAULT_UNREACHABLE'],
+      // nothing says why ESO fails: shown as not recognised, beside the missing facts
+      ['UNRECOGNISED_ERROR', 'VAULT_UNREACHABLE'],
     ],
   ];
 
@@ -441,5 +442,108 @@ describe('diagnose', () => {
       path: 'secret/data/example-api/env-file',
       policies: 'example-api',
     });
+  });
+});
+
+describe('diagnose never throws', () => {
+  it('turns a rule that throws into a finding on its row and reports it once', () => {
+    const given = input({
+      warning:
+        'error processing spec.data[0] (key: example-api/env-file), err: cannot find secret data for key: "dotenv"',
+      vault: { role: role(), policies: {} },
+    });
+    Object.defineProperty(given.vault!, 'policies', {
+      get() {
+        throw new Error('policy store exploded');
+      },
+    });
+    const errors: string[] = [];
+    const findings = diagnose(given, {
+      onRuleError: code => errors.push(code),
+    });
+    expect(findings.map(f => f.code)).toContain('DIAGNOSIS_FAILED');
+    // the rules that did not throw still stand
+    expect(findings.map(f => f.code)).toContain('PROPERTY_MISSING');
+    expect(errors.length).toBeGreaterThan(0);
+    expect(new Set(errors).size).toBe(errors.length);
+  });
+
+  it('reports unparseable policy text as POLICY_UNPARSEABLE instead of failing', () => {
+    const findings = diagnose(
+      input({
+        vault: {
+          role: role(),
+          policies: { 'example-api': 'path "secret/data/*" { capabilities = ' },
+        },
+      }),
+    );
+    expect(findings.map(f => f.code)).toContain('POLICY_UNPARSEABLE');
+  });
+
+  it('gives a finding even when the input itself cannot be read', () => {
+    const broken = input({});
+    Object.defineProperty(broken, 'externalSecret', {
+      get() {
+        throw new Error('no object');
+      },
+    });
+    expect(diagnose(broken).map(f => f.code)).toEqual(['DIAGNOSIS_FAILED']);
+  });
+
+  it.each([
+    [
+      'no status',
+      (o: any) => {
+        delete o.status;
+      },
+    ],
+    [
+      'conditions without type',
+      (o: any) => {
+        o.status.conditions = [{ status: 'False' }, null, 'x'];
+      },
+    ],
+    [
+      'conditions not a list',
+      (o: any) => {
+        o.status.conditions = { Ready: 'False' };
+      },
+    ],
+    [
+      'an unknown API version',
+      (o: any) => {
+        o.apiVersion = 'external-secrets.io/v2alpha9';
+      },
+    ],
+    [
+      'spec fields of the wrong type',
+      (o: any) => {
+        o.spec.data = 'all';
+        o.spec.dataFrom = [null, 3, { find: 'x' }];
+      },
+    ],
+  ])('handles an ExternalSecret with %s', (_title, mutate) => {
+    const object = es(GENERIC);
+    mutate(object);
+    const given = input({ externalSecret: object });
+    expect(() => diagnose(given)).not.toThrow();
+  });
+
+  it('bounds a huge binary event message', () => {
+    const message = `${'\u0000\u00ff'.repeat(50_000)}permission denied`;
+    const findings = diagnose(input({ warning: message }));
+    for (const finding of findings) {
+      expect(finding.summary.length).toBeLessThan(2000);
+      expect(finding.summary).not.toContain(String.fromCharCode(0));
+    }
+  });
+
+  it('handles a store whose provider or auth has the wrong shape', () => {
+    const odd = store();
+    (odd.spec!.provider!.vault as any).auth = 'kubernetes';
+    (odd.spec!.provider!.vault as any).path = 42;
+    expect(() =>
+      diagnose(input({ store: odd, warning: 'Secret does not exist' })),
+    ).not.toThrow();
   });
 });

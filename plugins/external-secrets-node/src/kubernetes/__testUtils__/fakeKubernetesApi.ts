@@ -3,15 +3,15 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
 /**
  * A small in-memory Kubernetes API for tests of the caches, served through msw: LIST and WATCH
  * with resourceVersions, `involvedObject.kind` field selectors, 410 for compacted versions,
- * PartialObjectMetadata for Secrets, bearer-token auth, merge patches, and switches to drop
- * watches or take the whole server down. Requests that would return Secret data are recorded
- * as violations instead of being answered.
+ * bearer-token auth, merge patches, and switches to drop watches, hold lists or take the whole
+ * server down. The reader's token has no access to Secrets, as the backend's ClusterRole
+ * grants none: every request about Secrets is recorded as a violation and answered `403`.
  */
 export class FakeKubernetesApi {
   readonly baseUrl: string;
   readonly token: string;
-  /** every request that asked for Secret data (tests assert this stays empty) */
-  readonly secretDataRequests: string[] = [];
+  /** every request about Secrets (tests assert this stays empty) */
+  readonly secretRequests: string[] = [];
   readonly requests: Array<{ method: string; path: string; search: string }> =
     [];
   readonly patches: Array<{
@@ -43,7 +43,7 @@ export class FakeKubernetesApi {
     this.token = options.token;
   }
 
-  /** Creates or replaces an object; `collection` is its list path, e.g. `/api/v1/secrets`. */
+  /** Creates or replaces an object; `collection` is its list path, e.g. `/api/v1/events`. */
   put(collection: string, object: any): any {
     const items = this.items(collection);
     const key = `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
@@ -136,7 +136,7 @@ export class FakeKubernetesApi {
     this.requests.length = 0;
     this.refusedRequests.length = 0;
     this.patches.length = 0;
-    this.secretDataRequests.length = 0;
+    this.secretRequests.length = 0;
     this.compactedBelow = 0;
     this.down = false;
   }
@@ -165,7 +165,7 @@ export class FakeKubernetesApi {
         watcher.send(
           JSON.stringify({
             type,
-            object: this.present(collection, object, false),
+            object,
           }),
         );
       }
@@ -186,19 +186,6 @@ export class FakeKubernetesApi {
         );
       return String(actual ?? '') === value;
     });
-  }
-
-  private present(collection: string, object: any, list: boolean): any {
-    if (collection !== '/api/v1/secrets') {
-      return object;
-    }
-    const { name, namespace, labels, annotations, resourceVersion, uid } =
-      object.metadata;
-    return {
-      apiVersion: 'meta.k8s.io/v1',
-      kind: list ? undefined : 'PartialObjectMetadata',
-      metadata: { name, namespace, labels, annotations, resourceVersion, uid },
-    };
   }
 
   private async handle(request: Request): Promise<Response> {
@@ -224,23 +211,18 @@ export class FakeKubernetesApi {
         { status: 401 },
       );
     }
-    if (
-      path.startsWith('/api/v1/secrets') ||
-      /\/namespaces\/[^/]+\/secrets/.test(path)
-    ) {
-      const accept = request.headers.get('accept') ?? '';
-      if (
-        !/as=PartialObjectMetadata(List)?;g=meta\.k8s\.io;v=v1/.test(accept) ||
-        /,/.test(accept)
-      ) {
-        this.secretDataRequests.push(
-          `${request.method} ${path}${url.search} Accept: ${accept}`,
-        );
-        return HttpResponse.json(
-          { kind: 'Status', code: 406 },
-          { status: 406 },
-        );
-      }
+    if (/^\/api\/v1\/(namespaces\/[^/]+\/)?secrets\b/.test(path)) {
+      this.secretRequests.push(`${request.method} ${path}${url.search}`);
+      return HttpResponse.json(
+        {
+          kind: 'Status',
+          status: 'Failure',
+          reason: 'Forbidden',
+          code: 403,
+          message: `secrets is forbidden: User "system:serviceaccount:backstage:backstage" cannot list resource "secrets" in API group "" at the cluster scope`,
+        },
+        { status: 403 },
+      );
     }
     if (request.method === 'PATCH') {
       return this.patch(request, path);
@@ -259,12 +241,12 @@ export class FakeKubernetesApi {
     if (this.listGate) {
       await this.listGate;
     }
-    const items = [...this.items(path).values()]
-      .filter(o => this.selected(o, fieldSelector))
-      .map(o => this.present(path, o, true));
+    const items = [...this.items(path).values()].filter(o =>
+      this.selected(o, fieldSelector),
+    );
     return HttpResponse.json({
-      apiVersion: path === '/api/v1/secrets' ? 'meta.k8s.io/v1' : 'v1',
-      kind: path === '/api/v1/secrets' ? 'PartialObjectMetadataList' : 'List',
+      apiVersion: 'v1',
+      kind: 'List',
       metadata: { resourceVersion: String(this.resourceVersion) },
       items,
     });

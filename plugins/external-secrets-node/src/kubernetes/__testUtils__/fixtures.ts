@@ -4,7 +4,6 @@ export const ES_PATH = '/apis/external-secrets.io/v1/externalsecrets';
 export const CSS_PATH = '/apis/external-secrets.io/v1/clustersecretstores';
 export const SS_PATH = '/apis/external-secrets.io/v1/secretstores';
 export const EVENTS_PATH = '/api/v1/events';
-export const SECRETS_PATH = '/api/v1/secrets';
 
 export function externalSecret(options: {
   name: string;
@@ -123,15 +122,5 @@ export function warningEvent(options: {
     reason: options.reason,
     message: options.message,
     lastTimestamp: options.lastTimestamp,
-  };
-}
-
-export function secret(options: { name: string; namespace: string }) {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: options.name, namespace: options.namespace },
-    // Present in the fake's store only, to prove it never leaves it.
-    data: { '.env': Buffer.from('TOP_SECRET_VALUE=1').toString('base64') },
   };
 }
