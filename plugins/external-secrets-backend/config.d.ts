@@ -1,3 +1,6 @@
+import type { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+import type { HumanDuration } from '@backstage/types';
+
 export interface Config {
   externalSecrets?: {
     /**
@@ -41,6 +44,47 @@ export interface Config {
       /** For `kubeconfig`: the context to use; the current context when absent. */
       context?: string;
     }>;
+    /**
+     * Budgets, timeouts and bounds of the status API. Durations are milliseconds or strings such
+     * as `5s`; every setting has a default.
+     */
+    status?: {
+      /** Time budget of one status answer; Vault facts not in by then are reported missing on
+       * their row and arrive later (the entity is signalled). Default `1s`. */
+      budget?: number | string;
+      vault?: {
+        /** Timeout of one Vault read for diagnosis; never retried. Default `5s`. */
+        timeout?: number | string;
+        /** How long Vault's answers are cached. Default `60s`. */
+        cacheTtl?: number | string;
+        /** How long a failed read is cached. Default `10s`. */
+        failureTtl?: number | string;
+        /** Most cached reads (least recently used evicted). Default 10000. */
+        maxCachedReads?: number;
+        /** Most Vault reads started per second. Default 20. */
+        maxReadsPerSecond?: number;
+        breaker?: {
+          /** Failures in a row (no answer, 5xx, 429) that open the circuit. Default 3. */
+          failures?: number;
+          /** First open period, doubling while Vault stays down. Default `10s`. */
+          openFor?: number | string;
+          /** Longest open period. Default `2m`. */
+          maxOpenFor?: number | string;
+        };
+      };
+      kubernetes?: {
+        /** Timeout of one LIST page, a PATCH, and a watch request until answered. Default `30s`. */
+        requestTimeout?: number | string;
+        /** `timeoutSeconds` asked of the API server per watch. Default `5m`. */
+        watchTimeout?: number | string;
+        /** A watch with no line (not even a BOOKMARK) for this long is re-listed. Default `3m`. */
+        silentWatch?: number | string;
+        /** Objects per LIST page (`limit`). Default 500. */
+        pageSize?: number;
+        /** Newest Events kept per object. Default 10. */
+        maxEventsPerObject?: number;
+      };
+    };
     /** "Sync now" (`POST .../refresh`). */
     syncNow?: {
       /**
@@ -48,6 +92,29 @@ export interface Config {
        * false: only signed-in users, each checked against `external-secrets.sync.trigger`.
        */
       allowServicePrincipals?: boolean;
+    };
+    /**
+     * The sync history: every state transition of every ExternalSecret, stored in the plugin's
+     * database (`backend.database`: SQLite in development, PostgreSQL in production). Written
+     * once per transition whatever the number of backend replicas.
+     */
+    history?: {
+      /** Record and show the history. Default true. */
+      enabled?: boolean;
+      /** How many transitions each status row (API, MCP action, tab) carries. 1–100, default 10. */
+      transitionsInStatus?: number;
+      /** What is kept, enforced by a scheduled task (one replica at a time runs it). */
+      retention?: {
+        /**
+         * Transitions older than this are deleted, except each live ExternalSecret's newest.
+         * A duration: "90d", ISO 8601 "P90D", or an object such as { days: 90 }. Default 90 days.
+         */
+        maxAge?: string | HumanDuration;
+        /** At most this many transitions per ExternalSecret (uid) are kept. Default 100. */
+        maxPerExternalSecret?: number;
+        /** When the retention task runs. Default every hour, first a minute after start. */
+        schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      };
     };
   };
 }

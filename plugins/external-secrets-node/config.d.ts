@@ -59,21 +59,48 @@ export interface Config {
              */
             secretId: string;
           };
+      /**
+       * The KV paths the scaffolder actions may touch, per mount: a policy's `pathPrefix` must
+       * be a root or lie below one, a seeded key must lie below one. `{name}` stands for the
+       * service name and must appear in every root. Mounts not listed are refused. Default:
+       * `[{ mount: <kvMount>, roots: ['{name}'] }]` (the workflow's `secret/<name>/...`).
+       */
+      allowedPathRoots?: Array<{
+        /** The KV mount, e.g. `secret`. */
+        mount: string;
+        /** Roots below the mount, e.g. `{name}` or `teams/{name}`. */
+        roots: string[];
+      }>;
       /** Rules for the policies `vault:policy:create` may write. */
       policy?: {
         /** Capabilities a template may grant. Default `['read', 'list']`. */
         allowedCapabilities?: string[];
       };
-      /** Defaults of `vault:kubernetes-role:create`, matching the cluster's ESO install. */
+      /** Defaults and limits of `vault:kubernetes-role:create`. */
       kubernetesRole?: {
         /** Mount path of the Kubernetes auth method. Default `kubernetes`. */
         authMount?: string;
-        /** ESO's service account. Default `external-secrets`. */
+        /** More auth mounts a template may name (besides `authMount`). */
+        allowedAuthMounts?: string[];
+        /**
+         * Set together with `serviceAccountNamespace` only to bind every role to one shared
+         * account, as the seed does with ESO's own (`external-secrets`/`external-secrets`).
+         * That gives up tenant isolation: any namespace allowed to create a store that names
+         * such a role reads every service's secrets. Unset (the default), each role is bound
+         * to the service's own account `external-secrets-<name>` in the service's namespace.
+         */
         serviceAccountName?: string;
-        /** ESO's namespace. Default `external-secrets`. */
+        /** See `serviceAccountName`. */
         serviceAccountNamespace?: string;
+        /**
+         * More service accounts a template may bind a role to; `{name}` stands for the
+         * service name, e.g. `{ name: 'external-secrets-{name}', namespace: '{name}-staging' }`.
+         */
+        allowedServiceAccounts?: Array<{ name: string; namespace: string }>;
         /** Audience ESO's token carries. Default `https://kubernetes.default.svc.cluster.local`. */
         audience?: string;
+        /** More audiences a template may set (besides `audience`). */
+        allowedAudiences?: string[];
         /** Token TTL of the role. Default `1h`. */
         ttl?: string;
       };

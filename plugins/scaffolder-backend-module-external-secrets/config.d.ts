@@ -23,6 +23,17 @@ export interface Config {
        * @default 2m
        */
       refreshInterval?: string;
+      /**
+       * The shortest `refreshInterval` a template may set: ESO reads Vault that often for
+       * every ExternalSecret.
+       * @default 1m
+       */
+      minRefreshInterval?: string;
+      /**
+       * Accept `refreshInterval: 0` (ESO then syncs once and never refreshes).
+       * @default false
+       */
+      allowZeroRefreshInterval?: boolean;
       /** Defaults of the rendered ClusterSecretStore / SecretStore. */
       store?: {
         /** @default ClusterSecretStore */
@@ -51,11 +62,17 @@ export interface Config {
         };
         /** Base64 PEM bundle, used instead of caProvider. */
         caBundle?: string;
-        /** The service account ESO presents to Vault. */
+        /**
+         * Only to present one shared account (ESO's own, as the seed does) for every store.
+         * Unset (the default), each service gets its own ServiceAccount
+         * `external-secrets-<name>` in its namespace, rendered with the manifests, and its
+         * store's `serviceAccountRef` points at it. A shared account gives up tenant
+         * isolation: any namespace that can create a store naming a service's role reads that
+         * service's secrets. Templates cannot choose another account.
+         */
         serviceAccount?: {
-          /** @default external-secrets */
           name?: string;
-          /** @default external-secrets */
+          /** Required for a ClusterSecretStore. */
           namespace?: string;
         };
         /** Audiences of the token ESO requests; must match the Vault role's audience. */

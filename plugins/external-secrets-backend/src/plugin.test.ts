@@ -365,6 +365,50 @@ describe('external-secrets backend plugin', () => {
     expect(auditEvent.success).toHaveBeenCalled();
   });
 
+  it.each([
+    ['created-once', { refreshPolicy: 'CreatedOnce' }],
+    ['interval-zero', { refreshInterval: '0' }],
+  ])(
+    'says when force-sync would do nothing (%s) and changes nothing',
+    async (name, spec) => {
+      const object = externalSecret({
+        name,
+        namespace: 'example-api',
+        kubernetesId: 'example-api',
+        ready: {
+          status: 'True',
+          reason: 'SecretSynced',
+          message: 'secret synced',
+        },
+        refreshTime: new Date().toISOString(),
+      });
+      Object.assign(object.spec, spec);
+      clusterA.put(ES_PATH, object);
+      const patchesBefore = clusterA.patches.length;
+      await eventually(async () => {
+        const res = await request(backend.server)
+          .post(REFRESH)
+          .set('Authorization', mockCredentials.user.header())
+          .send({ cluster: 'cluster-a', namespace: 'example-api', name });
+        expect(res.status).toBe(409);
+        expect(res.body.error.message).toMatch(
+          /Sync now does nothing .* ignores force-sync/,
+        );
+      });
+      expect(clusterA.patches.length).toBe(patchesBefore);
+      const status = await request(backend.server)
+        .get(STATUS)
+        .set('Authorization', mockCredentials.user.header());
+      const row = status.body.externalSecrets.find((r: any) => r.name === name);
+      expect(row.syncNow).toEqual({
+        effective: false,
+        reason: expect.stringMatching(/ignores force-sync/),
+      });
+      expect(row.state).toBe('Synced');
+      clusterA.remove(ES_PATH, 'example-api', name);
+    },
+  );
+
   it('refuses refresh without external-secrets.sync.trigger and changes nothing', async () => {
     authorize.mockImplementation(async (requests: any[]) =>
       requests.map(() => ({ result: AuthorizeResult.DENY })),

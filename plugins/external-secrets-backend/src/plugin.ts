@@ -16,11 +16,14 @@ import {
   VaultClient,
 } from '@gitops-secrets/plugin-external-secrets-node';
 import { registerGetEntityStatusAction } from './actions/getEntityStatusAction';
+import { readHistorySettings } from './history/historyConfig';
+import { SyncHistory } from './history/SyncHistory';
 import { EntitySignalPublisher } from './service/EntitySignalPublisher';
 import { EntityStatusService } from './service/EntityStatusService';
 import { createRouter } from './service/router';
 import { VaultFactsInvalidator } from './service/VaultFactsInvalidator';
 import { VaultFactsProvider } from './service/VaultFactsProvider';
+import { readStatusSettings } from './service/statusConfig';
 
 /**
  * The external-secrets backend plugin: live ExternalSecret status per catalog entity, with
@@ -35,6 +38,9 @@ export const externalSecretsPlugin = createBackendPlugin({
       deps: {
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        auth: coreServices.auth,
         lifecycle: coreServices.lifecycle,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
@@ -48,6 +54,9 @@ export const externalSecretsPlugin = createBackendPlugin({
       async init({
         config,
         logger,
+        database,
+        scheduler,
+        auth,
         lifecycle,
         httpRouter,
         httpAuth,
@@ -60,8 +69,9 @@ export const externalSecretsPlugin = createBackendPlugin({
       }) {
         permissionsRegistry.addPermissions(externalSecretsPermissions);
 
+        const status = readStatusSettings(config);
         const clusters = readClusterConfigs(config).map(cluster =>
-          ClusterCache.create(cluster, { logger }),
+          ClusterCache.create(cluster, { logger, limits: status.kubernetes }),
         );
         if (clusters.length === 0) {
           logger.info(
@@ -79,10 +89,21 @@ export const externalSecretsPlugin = createBackendPlugin({
               );
               return undefined;
             }
+            // Diagnosis reads are never retried and have their own, short timeout: a request
+            // waits at most its budget, and a read that misses it fills the cache later.
+            const reader = new VaultClient(
+              {
+                ...settings,
+                maxRetries: 0,
+                timeoutMs: Math.min(settings.timeoutMs, status.vaultTimeoutMs),
+              },
+              { logger },
+            );
             return new VaultFactsProvider({
-              reader: new VaultClient(settings, { logger }),
+              reader,
               baseUrl: settings.baseUrl,
               logger,
+              ...status.vault,
             });
           } catch (error) {
             logger.warn(
@@ -97,20 +118,49 @@ export const externalSecretsPlugin = createBackendPlugin({
         const invalidator = vault
           ? new VaultFactsInvalidator({ clusters, facts: vault })
           : undefined;
-        const statusService = new EntityStatusService({ clusters, vault });
         const signalPublisher = new EntitySignalPublisher({
           signals,
           clusters,
           logger,
         });
+        const historySettings = readHistorySettings(config);
+        let history: SyncHistory | undefined;
+        const statusService = new EntityStatusService({
+          clusters,
+          vault,
+          budgetMs: status.budgetMs,
+          onLateFacts: entityRef => signalPublisher.notify(entityRef),
+          logger,
+          annotate: current =>
+            history ? history.annotate(current) : Promise.resolve(current),
+        });
+        if (historySettings.enabled) {
+          history = await SyncHistory.create({
+            settings: historySettings,
+            database,
+            scheduler,
+            catalog,
+            auth,
+            logger,
+            clusters,
+            statusOf: (cluster, object) =>
+              statusService.statusOf(cluster, object),
+          });
+        } else {
+          logger.info(
+            'externalSecrets.history.enabled is false: no sync history is recorded or shown',
+          );
+        }
 
         // Caches fill in the background; requests meanwhile report the clusters as not synced.
-        lifecycle.addStartupHook(() =>
-          clusters.forEach(cluster => cluster.start()),
-        );
+        lifecycle.addStartupHook(() => {
+          clusters.forEach(cluster => cluster.start());
+          history?.start();
+        });
         lifecycle.addShutdownHook(async () => {
           signalPublisher.stop();
           invalidator?.stop();
+          await history?.stop();
           await Promise.all(clusters.map(cluster => cluster.stop()));
         });
 

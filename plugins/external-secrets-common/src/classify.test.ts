@@ -419,11 +419,31 @@ describe('forceSyncEffect', () => {
       es: { spec: { refreshPolicy: 'CreatedOnce' } },
       effective: true,
     },
+    {
+      title: 'CreatedOnce whose Secret was deleted (ESO rewrites it)',
+      es: externalSecret({
+        ready: 'False',
+        reason: 'SecretDeleted',
+        refreshTime: minutesAgo(1),
+        refreshPolicy: 'CreatedOnce',
+      }),
+      effective: true,
+    },
   ])('$title → effective $effective', ({ es, effective, reason }) => {
     const result = forceSyncEffect(es);
     expect(result.effective).toBe(effective);
     expect(result.reason ?? '').toMatch(reason ?? /^$/);
   });
+});
+
+it('treats a missing target Secret as a reason to sync under any policy', () => {
+  const es = externalSecret({
+    ready: 'True',
+    refreshTime: minutesAgo(1),
+    refreshPolicy: 'CreatedOnce',
+  });
+  expect(forceSyncEffect(es, false).effective).toBe(true);
+  expect(forceSyncEffect(es, true).effective).toBe(false);
 });
 
 describe('malformed objects', () => {

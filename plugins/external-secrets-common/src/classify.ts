@@ -258,13 +258,21 @@ export function classifyExternalSecret(
  * Whether ESO acts on its `force-sync` annotation for this ExternalSecret (ESO's
  * `shouldRefresh`): not for `CreatedOnce` once it has synced, not for `Periodic` with
  * `refreshInterval: 0` once it has synced. `OnChange` re-syncs on the annotation change itself.
- * Before the first sync every policy syncs.
+ * Before the first sync every policy syncs, and so does any policy when the target Secret is
+ * gone (ESO rewrites a missing Secret on every reconcile): pass `targetExists: false` then.
  *
  * @public
  */
-export function forceSyncEffect(object: ExternalSecretLike): ForceSyncEffect {
+export function forceSyncEffect(
+  object: ExternalSecretLike,
+  targetExists?: boolean,
+): ForceSyncEffect {
   const status =
     object.status && typeof object.status === 'object' ? object.status : {};
+  const ready = readyCondition(status.conditions);
+  if (targetExists === false || ready?.reason === 'SecretDeleted') {
+    return { effective: true };
+  }
   const synced =
     typeof status.syncedResourceVersion === 'string' &&
     status.syncedResourceVersion !== '' &&

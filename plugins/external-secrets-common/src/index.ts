@@ -15,3 +15,4 @@ export * from './permissions';
 export * from './duration';
 export * from './classify';
 export * from './vaultPolicy';
+export * from './serviceAuthority';

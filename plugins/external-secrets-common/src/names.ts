@@ -3,7 +3,8 @@ import { validateName } from './naming';
 /**
  * The names the workflow derives from a service name, with the defaults the platform team
  * uses by hand today. For `example-api` and secret `env-file`: policy `example-api`, role
- * `external-secrets-example-api`, store `vault-example-api`, ExternalSecret and target Secret
+ * `external-secrets-example-api`, store `vault-example-api`, service account
+ * `external-secrets-example-api` (in the service's namespace), ExternalSecret and target Secret
  * `example-api-env-file`, Vault key `example-api/env-file`.
  *
  * @public
@@ -12,6 +13,8 @@ export interface DerivedNames {
   policyName: string;
   roleName: string;
   storeName: string;
+  /** The service's own service account ESO logs in to Vault with, in the service's namespace. */
+  serviceAccountName: string;
   namespace: string;
   externalSecretName(secretName: string): string;
   targetSecretName(secretName: string): string;
@@ -41,6 +44,11 @@ export function deriveNames(serviceName: string): DerivedNames {
     `vault-${serviceName}`,
     'store name',
   );
+  const serviceAccountName = validateName(
+    'serviceAccountName',
+    `external-secrets-${serviceName}`,
+    'service account name',
+  );
   const objectName = (secretName: string) => {
     validateName('kubernetesObjectName', secretName, 'secret name');
     return validateName(
@@ -53,6 +61,7 @@ export function deriveNames(serviceName: string): DerivedNames {
     policyName,
     roleName,
     storeName,
+    serviceAccountName,
     namespace: serviceName,
     externalSecretName: objectName,
     targetSecretName: objectName,

@@ -85,7 +85,7 @@ export const NAME_RULES: Readonly<Record<NameKind, NameRule>> = {
     pattern: '^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$',
     maxLength: 128,
     description:
-      'a Vault policy name: lowercase letters, digits, ".", "_" and "-", starting and ending with a letter or digit, not "root" or "default", at most 128 characters',
+      'a Vault policy name: lowercase letters, digits, ".", "_" and "-", starting and ending with a letter or digit, not one Vault reserves ("root", "default", "response-wrapping", "control-group"), at most 128 characters',
   },
   vaultRoleName: {
     pattern: '^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$',
@@ -108,7 +108,20 @@ const COMPILED: Record<NameKind, RegExp> = Object.fromEntries(
   ]),
 ) as Record<NameKind, RegExp>;
 
-const RESERVED_POLICY_NAMES = new Set(['root', 'default']);
+/**
+ * Policies Vault keeps for itself. Writing one would change every token (`default`), cannot be
+ * done (`root`), or breaks response wrapping and control groups.
+ *
+ * @public
+ */
+export const RESERVED_VAULT_POLICY_NAMES: readonly string[] = [
+  'root',
+  'default',
+  'response-wrapping',
+  'control-group',
+];
+
+const RESERVED_POLICY_NAMES = new Set(RESERVED_VAULT_POLICY_NAMES);
 
 /** Shows a rejected value safely: escaped, and cut when long. */
 function quote(value: string): string {

@@ -47,6 +47,8 @@ export type FindingCode =
   | 'NOT_PROCESSED'
   | 'TARGET_SECRET_MISSING'
   | 'CLUSTER_UNREACHABLE'
+  | 'VAULT_FACTS_PENDING'
+  | 'STATUS_UNAVAILABLE'
   | 'VAULT_TLS_HOSTNAME_MISMATCH'
   | 'VAULT_CERT_EXPIRED'
   | 'VAULT_CONNECTION_FAILED'
@@ -170,6 +172,32 @@ export interface ForceSyncEffect {
 }
 
 /**
+ * A state an ExternalSecret's history records: a {@link SyncState}, or `Deleted` once the object
+ * is gone from its cluster.
+ *
+ * @public
+ */
+export type HistoryState = SyncState | 'Deleted';
+
+/**
+ * One change of an ExternalSecret's state, as the sync history stores it. Never holds a value:
+ * states, ESO's reason and a finding code only.
+ *
+ * @public
+ */
+export interface StateTransition {
+  /** ISO time the new state began (ESO's condition time when it tells, else when it was seen) */
+  at: string;
+  /** the previous state; absent for the first state ever recorded for the object */
+  from?: HistoryState;
+  to: HistoryState;
+  /** ESO's Ready reason (or the backend's) at the time, e.g. `SecretSyncedError` */
+  reason?: string;
+  /** the first diagnosed finding at the time, e.g. `PROPERTY_MISSING` */
+  findingCode?: string;
+}
+
+/**
  * Health of one ExternalSecret.
  *
  * @public
@@ -198,6 +226,17 @@ export interface ExternalSecretStatus {
   findings: Finding[];
   /** link to the GitOps PR or file the manifest came from, when known */
   sourceLocation?: string;
+  /**
+   * The last state changes from the sync history, newest first (absent when the history is off
+   * or could not be read).
+   */
+  transitions?: StateTransition[];
+  /**
+   * When the ExternalSecret was last seen healthy: the answer's time while it is `Synced`,
+   * otherwise when it left `Synced` (from the history); absent when it never was in the kept
+   * history.
+   */
+  lastHealthyAt?: string;
 }
 
 /**
@@ -227,6 +266,8 @@ export interface EntityExternalSecretsStatus {
   counts: Record<SyncState, number>;
   clusters: ClusterStatus[];
   externalSecrets: ExternalSecretStatus[];
+  /** set when the sync history could not be read for this answer; the states still stand */
+  historyError?: string;
 }
 
 /**

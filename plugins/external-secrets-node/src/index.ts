@@ -16,8 +16,10 @@ export {
   KubernetesRequestError,
 } from './kubernetes/clusterCache';
 export { describeKubernetesError } from './kubernetes/kubernetesErrors';
+export { DEFAULT_CLUSTER_CACHE_LIMITS } from './kubernetes/clusterCache';
 export type {
   ClusterCacheChange,
+  ClusterCacheLimits,
   ClusterCacheOptions,
 } from './kubernetes/clusterCache';
 export { DEFAULT_BACKOFF } from './kubernetes/resourceInformer';

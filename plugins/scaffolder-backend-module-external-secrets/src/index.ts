@@ -18,3 +18,7 @@ export type {
   VaultClientProvider,
 } from './actions/vaultActionSettings';
 export { createManifestsCreateAction } from './actions/manifestsCreate';
+export {
+  ExternalSecretsActionsPermissionPolicy,
+  defaultInputsOnlyConditions,
+} from './permissions/actionConditions';

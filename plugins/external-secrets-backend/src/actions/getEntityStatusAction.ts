@@ -27,7 +27,7 @@ export function registerGetEntityStatusAction(options: {
     name: 'get-entity-external-secrets-status',
     title: 'Get the External Secrets sync status of a catalog entity',
     description:
-      'Tells whether the Kubernetes Secrets of a catalog entity are syncing from Vault through the External Secrets Operator: per ExternalSecret and cluster the state (Synced, Error, Stale, Pending, Unknown), the real error message, the last sync time, and diagnosed problems with the fix. Never returns secret values.',
+      'Tells whether the Kubernetes Secrets of a catalog entity are syncing from Vault through the External Secrets Operator: per ExternalSecret and cluster the state (Synced, Error, Stale, Pending, Unknown), the real error message, the last sync time, when it was last healthy and its last state changes, and diagnosed problems with the fix. Never returns secret values.',
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
       input: z =>
@@ -43,6 +43,10 @@ export function registerGetEntityStatusAction(options: {
           entityRef: z.string(),
           overall: z.string().describe('Worst state over all ExternalSecrets'),
           counts: z.record(z.number()),
+          historyError: z
+            .string()
+            .optional()
+            .describe('Set when the sync history could not be read'),
           clusters: z.array(
             z.object({
               name: z.string(),
@@ -58,6 +62,24 @@ export function registerGetEntityStatusAction(options: {
               state: z.string(),
               message: z.string().optional(),
               lastSyncTime: z.string().optional(),
+              lastHealthyAt: z
+                .string()
+                .optional()
+                .describe(
+                  'When it was last seen Synced: the answer time while Synced, else when it left Synced',
+                ),
+              transitions: z
+                .array(
+                  z.object({
+                    at: z.string(),
+                    from: z.string().optional(),
+                    to: z.string(),
+                    reason: z.string().optional(),
+                    findingCode: z.string().optional(),
+                  }),
+                )
+                .optional()
+                .describe('The last state changes, newest first'),
               findings: z.array(
                 z.object({
                   code: z.string(),
@@ -114,6 +136,7 @@ export function registerGetEntityStatusAction(options: {
           entityRef: status.entityRef,
           overall: status.overall,
           counts: status.counts,
+          historyError: status.historyError,
           clusters: status.clusters.map(c => ({
             name: c.name,
             reachable: c.reachable,
@@ -126,6 +149,8 @@ export function registerGetEntityStatusAction(options: {
             state: row.state,
             message: row.message,
             lastSyncTime: row.lastSyncTime,
+            lastHealthyAt: row.lastHealthyAt,
+            transitions: row.transitions,
             findings: row.findings.map(f => ({
               code: f.code,
               severity: f.severity,

@@ -65,6 +65,16 @@ export class EntitySignalPublisher {
     }
   }
 
+  /**
+   * Signals a followed entity whose status changed without a cache change, e.g. when Vault
+   * facts that missed a status answer's budget have arrived.
+   */
+  notify(entityRef: string): void {
+    if (this.followed.has(entityRef)) {
+      this.schedule(entityRef);
+    }
+  }
+
   stop(): void {
     this.unsubscribe.forEach(u => u());
     this.pending.forEach(timer => clearTimeout(timer));

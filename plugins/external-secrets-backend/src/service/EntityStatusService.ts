@@ -1,3 +1,4 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
@@ -31,13 +32,72 @@ import {
 import { asEventLike, asExternalSecretLike } from './classifyInput';
 import { ClusterTrustResolver } from './diagnosis/clusterTrust';
 import { diagnose } from './diagnosis/diagnose';
+import type { VaultFacts } from './diagnosis/diagnose';
 import type { VaultFactsProvider } from './VaultFactsProvider';
+
+/**
+ * The deadline of one status answer. Reads that miss it are kept in `late`, to signal the
+ * entity once they arrive; an answer already in (a cache hit) is taken even past the deadline.
+ */
+class Budget {
+  readonly late: Array<Promise<unknown>> = [];
+  private readonly deadline: number;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(budgetMs: number) {
+    this.deadline = Date.now() + budgetMs;
+  }
+
+  async wait<T>(
+    promise: Promise<T>,
+  ): Promise<{ done: true; value: T } | { done: false }> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<{ done: false }>(resolve => {
+      timer = setTimeout(
+        () => resolve({ done: false }),
+        Math.max(0, this.deadline - Date.now()),
+      );
+      this.timers.add(timer);
+    });
+    const result = await Promise.race([
+      promise.then(value => ({ done: true as const, value })),
+      late,
+    ]);
+    clearTimeout(timer);
+    this.timers.delete(timer!);
+    if (!result.done) {
+      this.late.push(promise);
+    }
+    return result;
+  }
+
+  finish() {
+    this.timers.forEach(t => clearTimeout(t));
+    this.timers.clear();
+  }
+}
 
 export interface EntityStatusServiceOptions {
   clusters: ClusterCache[];
   vault?: VaultFactsProvider;
+  /** the clock of classification (staleness) and of the answer's time */
   now?: () => Date;
+  /**
+   * the time budget of one answer: Vault facts not in by then are reported missing on their row
+   * and left to arrive in the background; default 1000 ms
+   */
+  budgetMs?: number;
+  /** called once the facts that missed an answer's budget have arrived (to signal the entity) */
+  onLateFacts?: (entityRef: string) => void;
+  logger?: LoggerService;
+  /** adds what the caches do not hold (the sync history); must not throw */
+  annotate?: (
+    status: EntityExternalSecretsStatus,
+  ) => Promise<EntityExternalSecretsStatus>;
 }
+
+/** Errors already logged per row, so a row that fails on every request is logged once. */
+const MAX_REMEMBERED_ERRORS = 1000;
 
 /** How an entity selects its ExternalSecrets: label selector and optional namespace. */
 export interface EntitySelection {
@@ -164,21 +224,35 @@ export class EntityStatusService {
   private readonly clusters: ClusterCache[];
   private readonly vault?: VaultFactsProvider;
   private readonly now: () => Date;
+  private readonly budgetMs: number;
+  private readonly onLateFacts?: (entityRef: string) => void;
+  private readonly logger?: LoggerService;
+  private readonly loggedErrors = new Set<string>();
+  private readonly annotate?: EntityStatusServiceOptions['annotate'];
   private readonly trust = new ClusterTrustResolver();
 
   constructor(options: EntityStatusServiceOptions) {
     this.clusters = options.clusters;
     this.vault = options.vault;
     this.now = options.now ?? (() => new Date());
+    this.budgetMs = options.budgetMs ?? 1000;
+    this.onLateFacts = options.onLateFacts;
+    this.logger = options.logger;
+    this.annotate = options.annotate;
   }
 
+  /**
+   * The entity's status, from memory: every row at once, Vault facts for failing rows in
+   * parallel and waited for at most the budget. One row's failure stays on that row.
+   */
   async getStatus(entity: Entity): Promise<EntityExternalSecretsStatus> {
     const entityRef = stringifyEntityRef(entity);
     const selection = entitySelection(entity);
-    const rows: ExternalSecretStatus[] = [];
     const now = this.now();
+    const budget = new Budget(this.budgetMs);
     const sourceLocation =
       entity.metadata.annotations?.[ANNOTATION_GITOPS_SOURCE];
+    const jobs: Array<Promise<ExternalSecretStatus>> = [];
     if (selection) {
       for (const cluster of this.clusters) {
         const health = cluster.health();
@@ -186,11 +260,17 @@ export class EntityStatusService {
           selection.selector,
           selection.namespace,
         )) {
-          rows.push(
-            await this.row(cluster, health, object, now, sourceLocation),
+          jobs.push(
+            this.safeRow(cluster, health, object, now, sourceLocation, budget),
           );
         }
       }
+    }
+    const rows = await Promise.all(jobs);
+    budget.finish();
+    if (budget.late.length > 0 && this.onLateFacts) {
+      const notify = this.onLateFacts;
+      Promise.allSettled(budget.late).then(() => notify(entityRef));
     }
     rows.sort((a, b) =>
       `${a.cluster}/${a.namespace}/${a.name}`.localeCompare(
@@ -198,7 +278,7 @@ export class EntityStatusService {
       ),
     );
     const states = rows.map(r => r.state);
-    return {
+    const status: EntityExternalSecretsStatus = {
       entityRef,
       generatedAt: now.toISOString(),
       overall: worstState(states),
@@ -206,6 +286,23 @@ export class EntityStatusService {
       clusters: this.clusters.map(c => c.health()),
       externalSecrets: rows,
     };
+    return this.annotate ? this.annotate(status) : status;
+  }
+
+  /** One ExternalSecret's row as an entity's status shows it (the sync history's findings). */
+  statusOf(
+    cluster: ClusterCache,
+    object: ExternalSecretObject,
+  ): Promise<ExternalSecretStatus> {
+    const budget = new Budget(this.budgetMs);
+    return this.safeRow(
+      cluster,
+      cluster.health(),
+      object,
+      this.now(),
+      undefined,
+      budget,
+    ).finally(() => budget.finish());
   }
 
   /** The cache holding an ExternalSecret that belongs to the entity, or undefined. */
@@ -227,12 +324,84 @@ export class EntityStatusService {
       : undefined;
   }
 
+  /** A row whatever happens while building it: an error becomes that row's finding. */
+  private async safeRow(
+    cluster: ClusterCache,
+    health: ReturnType<ClusterCache['health']>,
+    object: ExternalSecretObject,
+    now: Date,
+    sourceLocation: string | undefined,
+    budget: Budget,
+  ): Promise<ExternalSecretStatus> {
+    try {
+      return await this.row(
+        cluster,
+        health,
+        object,
+        now,
+        sourceLocation,
+        budget,
+      );
+    } catch (error) {
+      const namespace = String(object?.metadata?.namespace ?? '');
+      const name = String(object?.metadata?.name ?? '');
+      this.logOnce(cluster.name, namespace, name, 'status', error);
+      return {
+        cluster: cluster.name,
+        namespace,
+        name,
+        state: 'Unknown',
+        reason: 'StatusUnavailable',
+        message:
+          "The backend could not read this ExternalSecret's status; the details are in its log",
+        stale: false,
+        store: { kind: 'SecretStore', name: '', found: false },
+        target: { name, exists: false, keys: [] },
+        remoteRefs: [],
+        conditions: [],
+        findings: [
+          {
+            code: 'STATUS_UNAVAILABLE',
+            severity: 'warning',
+            summary: `The status of ExternalSecret ${namespace}/${name} could not be read: the object is not what the backend expects.`,
+            fix: 'Check the object with "kubectl get externalsecret -o yaml"; the backend log has the error.',
+            evidence: { externalSecret: `${namespace}/${name}` },
+          },
+        ],
+        sourceLocation,
+      };
+    }
+  }
+
+  private logOnce(
+    cluster: string,
+    namespace: string,
+    name: string,
+    what: string,
+    error: unknown,
+  ) {
+    const key = `${cluster}/${namespace}/${name}/${what}/${String(error)}`;
+    if (this.loggedErrors.has(key)) {
+      return;
+    }
+    if (this.loggedErrors.size >= MAX_REMEMBERED_ERRORS) {
+      this.loggedErrors.delete(this.loggedErrors.values().next().value!);
+    }
+    this.loggedErrors.add(key);
+    this.logger?.warn(
+      `External Secrets ${what} of ${cluster}/${namespace}/${name} failed: ${
+        error instanceof Error ? error.stack ?? error.message : String(error)
+      }`,
+    );
+  }
+
   private async row(
     cluster: ClusterCache,
     health: ReturnType<ClusterCache['health']>,
     object: ExternalSecretObject,
     now: Date,
     sourceLocation: string | undefined,
+    budget: Budget,
   ): Promise<ExternalSecretStatus> {
     const namespace = object.metadata?.namespace ?? '';
     const name = object.metadata?.name ?? '';
@@ -305,37 +474,65 @@ export class EntityStatusService {
     const needsVault =
       !!this.vault &&
       (classification.state === 'Error' || storeReady?.status === 'False');
-    const vault = needsVault
-      ? await this.vault!.factsFor(
-          {
-            server: vaultSpec?.server,
-            path: mount,
-            authMountPath: k8sAuth?.mountPath,
-            role: k8sAuth?.role,
-          },
-          [
-            ...new Set(
-              remoteRefs
-                .filter(r => r.source !== 'find')
-                .map(r => r.key)
-                .filter(Boolean),
-            ),
-          ],
-        )
-      : undefined;
+    let vault: VaultFacts | undefined;
+    let vaultLate = false;
+    if (needsVault) {
+      const reading = this.vault!.factsFor(
+        {
+          server: vaultSpec?.server,
+          path: mount,
+          authMountPath: k8sAuth?.mountPath,
+          role: k8sAuth?.role,
+        },
+        [
+          ...new Set(
+            remoteRefs
+              .filter(r => r.source !== 'find')
+              .map(r => r.key)
+              .filter(Boolean),
+          ),
+        ],
+      );
+      const answer = await budget.wait(reading);
+      vault = answer.done ? answer.value : undefined;
+      vaultLate = !answer.done;
+    }
 
-    const findings: Finding[] = diagnose({
-      externalSecret: object,
-      classification,
-      storeKind: storeRef.kind,
-      storeName: storeRef.name,
-      store,
-      externalSecretWarning: esWarning,
-      storeWarning,
-      targetExists: target.exists,
-      cluster: this.trust.resolve(cluster.config),
-      vault,
-    });
+    let findings: Finding[];
+    try {
+      findings = diagnose({
+        externalSecret: object,
+        classification,
+        storeKind: storeRef.kind,
+        storeName: storeRef.name,
+        store,
+        externalSecretWarning: esWarning,
+        storeWarning,
+        targetExists: target.exists,
+        cluster: this.trust.resolve(cluster.config),
+        vault,
+      });
+    } catch (error) {
+      this.logOnce(cluster.name, namespace, name, 'diagnosis', error);
+      findings = [
+        {
+          code: 'DIAGNOSIS_FAILED',
+          severity: 'warning',
+          summary: `Diagnosis of ExternalSecret ${namespace}/${name} failed, so its state (${classification.state}) is shown without an explanation.`,
+          fix: "The backend's log has the error; the ExternalSecret's events (kubectl describe externalsecret) still say what ESO saw.",
+          evidence: { externalSecret: `${namespace}/${name}` },
+        },
+      ];
+    }
+    if (vaultLate) {
+      findings.push({
+        code: 'VAULT_FACTS_PENDING',
+        severity: 'info',
+        summary: `Vault has not answered the diagnosis reads for ${namespace}/${name} within ${this.budgetMs} ms; findings that need Vault's side are missing from this answer.`,
+        fix: "Nothing to do if it passes: the reads go on in the background and the page updates when they arrive. If it stays, check Vault's health and the network path from the backend to Vault.",
+        evidence: { server: vaultSpec?.server ?? '' },
+      });
+    }
 
     let { state, reason, message } = classification;
     if (!health.reachable) {
@@ -365,7 +562,7 @@ export class EntityStatusService {
       lastSyncTime: classification.lastSyncTime,
       refreshInterval: object.spec?.refreshInterval ?? '1h',
       refreshPolicy: refreshPolicyOf(asExternalSecretLike(object)),
-      syncNow: forceSyncEffect(asExternalSecretLike(object)),
+      syncNow: forceSyncEffect(asExternalSecretLike(object), target.exists),
       templated: !!object.spec?.target?.template || undefined,
       stale: classification.stale || classification.behindSpec,
       store: {

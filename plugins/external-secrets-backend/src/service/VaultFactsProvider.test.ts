@@ -106,7 +106,8 @@ describe('VaultFactsProvider', () => {
     });
   });
 
-  it('does not cache failures', async () => {
+  it('caches a failure briefly, then asks Vault again', async () => {
+    let now = 0;
     let fail = true;
     const vault = reader({
       readKubernetesAuthConfig: jest.fn(async () => {
@@ -117,14 +118,72 @@ describe('VaultFactsProvider', () => {
     const provider = new VaultFactsProvider({
       reader: vault,
       baseUrl: 'https://vault.example.test:8200',
+      failureTtlMs: 10_000,
+      now: () => now,
     });
     expect((await provider.factsFor(ref, []))?.error).toBe(
       'Vault is sealed or unavailable (HTTP 503)',
     );
     fail = false;
+    now = 5_000;
+    expect((await provider.factsFor(ref, []))?.error).toBe(
+      'Vault is sealed or unavailable (HTTP 503)',
+    );
+    expect(vault.readKubernetesAuthConfig).toHaveBeenCalledTimes(1);
+    now = 10_001;
     expect(await provider.factsFor(ref, [])).toMatchObject({
       authConfig: null,
     });
+  });
+
+  it('stops asking a Vault that does not answer (circuit breaker), then probes and recovers', async () => {
+    let now = 0;
+    let down = true;
+    const calls: string[] = [];
+    const unavailable = () =>
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:8200'), {
+        transportCode: 'ECONNREFUSED',
+      });
+    const vault = reader({
+      readKubernetesAuthConfig: jest.fn(async () => {
+        calls.push('auth');
+        if (down) throw unavailable();
+        return undefined;
+      }),
+      readKubernetesRole: jest.fn(async () => {
+        calls.push('role');
+        if (down) throw unavailable();
+        return undefined;
+      }),
+    });
+    const provider = new VaultFactsProvider({
+      reader: vault,
+      baseUrl: 'https://vault.example.test:8200',
+      failureTtlMs: 0,
+      breakerFailureThreshold: 3,
+      breakerOpenMs: 10_000,
+      now: () => now,
+    });
+    for (let i = 0; i < 3; i++) {
+      now += 1;
+      await provider.factsFor(ref, []);
+    }
+    const whileClosed = calls.length;
+    for (let i = 0; i < 20; i++) {
+      now += 100;
+      expect((await provider.factsFor(ref, []))?.error).toMatch(
+        /asked again in \d+ s/,
+      );
+    }
+    // open: not one more request to Vault
+    expect(calls.length).toBe(whileClosed);
+
+    down = false;
+    now += 10_000;
+    expect(await provider.factsFor(ref, [])).toMatchObject({
+      authConfig: null,
+    });
+    expect(calls.length).toBeGreaterThan(whileClosed);
   });
 
   it('stops reading beyond its per-second budget', async () => {

@@ -1,11 +1,14 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import type {
   KubernetesAuthConfigInfo,
   KubernetesRoleInfo,
   KvMetadataInfo,
+  VaultErrorDetails,
 } from '@gitops-secrets/plugin-external-secrets-node';
-import type { LoggerService } from '@backstage/backend-plugin-api';
 import { describeVaultError } from '@gitops-secrets/plugin-external-secrets-node';
+import { CircuitBreaker, CircuitOpenError } from './CircuitBreaker';
 import type { VaultFacts } from './diagnosis/diagnose';
+import { FactsCache } from './FactsCache';
 
 /**
  * The Vault reads diagnosis needs: configuration and KV metadata, never KV data. The node
@@ -35,62 +38,107 @@ export interface StoreVaultRef {
   role?: string;
 }
 
-export interface VaultFactsProviderOptions {
+/** Bounds and timings of the facts cache; every field has a default. */
+export interface VaultFactsLimits {
+  /** how long an answer is cached; default 60 s */
+  ttlMs: number;
+  /** how long a failed read is cached; default 10 s */
+  failureTtlMs: number;
+  /** most cached reads; default 10,000 */
+  maxEntries: number;
+  /** most Vault reads started per second; default 20 */
+  maxReadsPerSecond: number;
+  /** failures in a row (no answer, 5xx, 429) that open the circuit; default 3 */
+  breakerFailureThreshold: number;
+  /** first open period of the circuit, doubling while Vault stays down; default 10 s */
+  breakerOpenMs: number;
+  /** longest open period; default 2 min */
+  breakerMaxOpenMs: number;
+}
+
+export const DEFAULT_VAULT_FACTS_LIMITS: VaultFactsLimits = {
+  ttlMs: 60_000,
+  failureTtlMs: 10_000,
+  maxEntries: 10_000,
+  maxReadsPerSecond: 20,
+  breakerFailureThreshold: 3,
+  breakerOpenMs: 10_000,
+  breakerMaxOpenMs: 120_000,
+};
+
+export interface VaultFactsProviderOptions extends Partial<VaultFactsLimits> {
   reader: VaultConfigurationReader;
   /** the Vault the reader talks to; stores pointing at another server are not diagnosed */
   baseUrl: string;
-  ttlMs?: number;
-  /** most Vault reads started per second; beyond that diagnosis waits for the cache */
-  maxReadsPerSecond?: number;
   now?: () => number;
   logger?: LoggerService;
 }
 
-function sameServer(a: string, b: string): boolean {
+function origin(url: string): string | undefined {
   try {
-    const x = new URL(a);
-    const y = new URL(b);
-    return (
-      x.protocol === y.protocol && x.host.toLowerCase() === y.host.toLowerCase()
-    );
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host.toLowerCase()}`;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 class RateLimited extends Error {}
 
+/** Failures that say Vault is unavailable, as opposed to an answer such as 403 or 404. */
+function unavailable(error: unknown): boolean {
+  const status = (error as VaultErrorDetails)?.vaultStatus;
+  return status === undefined || status === 429 || status >= 500;
+}
+
 /**
- * Reads what diagnosis needs from Vault through a TTL cache and a per-second budget, so a page
- * full of failing ExternalSecrets costs Vault a handful of reads per minute. Any failure becomes
- * `VaultFacts.error`, never an exception: the rest of the status stands without Vault.
+ * Reads what diagnosis needs from Vault: every read of a store's facts in parallel, through a
+ * bounded cache (answers 60 s, failures 10 s, LRU), a per-second budget and a circuit breaker per
+ * Vault address, so a page full of failing ExternalSecrets costs Vault a handful of reads per
+ * minute and a Vault that is down costs one probe per open period. Never retried here: the
+ * reader has no retries, and a read that outlives a status request's budget goes on in the
+ * background and fills the cache. Any failure becomes `VaultFacts.error` in words safe to show
+ * (the detail is logged), never an exception.
  */
 export class VaultFactsProvider {
   private readonly reader: VaultConfigurationReader;
-  private readonly baseUrl: string;
-  private readonly ttlMs: number;
-  private readonly maxReadsPerSecond: number;
+  private readonly address: string | undefined;
+  private readonly limits: VaultFactsLimits;
   private readonly now: () => number;
   private readonly logger?: LoggerService;
-  private readonly cache = new Map<
-    string,
-    { at: number; value: Promise<unknown>; resolved?: unknown }
-  >();
+  private readonly cache: FactsCache;
+  private readonly breakers = new Map<string, CircuitBreaker>();
   private windowStart = 0;
   private readsInWindow = 0;
+  private lastLogged = '';
 
   constructor(options: VaultFactsProviderOptions) {
     this.reader = options.reader;
-    this.baseUrl = options.baseUrl;
-    this.ttlMs = options.ttlMs ?? 60_000;
-    this.maxReadsPerSecond = options.maxReadsPerSecond ?? 20;
+    this.address = origin(options.baseUrl);
     this.now = options.now ?? Date.now;
     this.logger = options.logger;
+    this.limits = { ...DEFAULT_VAULT_FACTS_LIMITS };
+    for (const key of Object.keys(DEFAULT_VAULT_FACTS_LIMITS) as Array<
+      keyof VaultFactsLimits
+    >) {
+      if (options[key] !== undefined) this.limits[key] = options[key]!;
+    }
+    this.cache = new FactsCache({
+      ttlMs: this.limits.ttlMs,
+      failureTtlMs: this.limits.failureTtlMs,
+      maxEntries: this.limits.maxEntries,
+      now: this.now,
+    });
+  }
+
+  /** How many reads the cache holds (for the bound's tests). */
+  get cachedReads(): number {
+    return this.cache.size;
   }
 
   /** Whether stores on this server can be diagnosed with the configured Vault access. */
   covers(server: string | undefined): boolean {
-    return !!server && sameServer(server, this.baseUrl);
+    return !!server && !!this.address && origin(server) === this.address;
   }
 
   /**
@@ -106,9 +154,7 @@ export class VaultFactsProvider {
     const keys = [`auth:${authMount}`];
     if (ref.role) {
       const roleKey = `role:${authMount}:${ref.role}`;
-      const role = this.cache.get(roleKey)?.resolved as
-        | { tokenPolicies?: string[] }
-        | undefined;
+      const role = this.cache.peek<KubernetesRoleInfo | undefined>(roleKey);
       keys.push(
         roleKey,
         ...(role?.tokenPolicies ?? []).map(p => `policy:${p}`),
@@ -123,6 +169,11 @@ export class VaultFactsProvider {
     }
   }
 
+  /**
+   * The facts behind one store and its remote keys; undefined when the store is not on the
+   * configured Vault. Never rejects. May take as long as the reader's timeout: callers on a
+   * request path race it against their budget.
+   */
   async factsFor(
     ref: StoreVaultRef,
     remoteKeys: string[],
@@ -133,37 +184,53 @@ export class VaultFactsProvider {
     const authMount = ref.authMountPath || 'kubernetes';
     const mount = ref.path.replace(/\/+$/, '');
     try {
-      const [kvVersion, authConfig, role] = await Promise.all([
-        this.cached(`kv:${mount}`, () => this.reader.kvVersion(mount)).catch(
-          () => undefined,
-        ),
-        this.cached(`auth:${authMount}`, () =>
-          this.reader.readKubernetesAuthConfig(authMount),
-        ),
-        this.cached(`role:${authMount}:${ref.role}`, () =>
-          this.reader.readKubernetesRole(authMount, ref.role!),
-        ),
-      ]);
-      const policies: Record<string, string | null> = {};
-      for (const name of role?.tokenPolicies ?? []) {
-        policies[name] =
-          (await this.cached(`policy:${name}`, () =>
-            this.reader.readPolicy(name),
-          )) ?? null;
-      }
+      const rolePolicies = this.read(`role:${authMount}:${ref.role}`, () =>
+        this.reader.readKubernetesRole(authMount, ref.role!),
+      ).then(async role => {
+        const names = role?.tokenPolicies ?? [];
+        const texts = await Promise.all(
+          names.map(name =>
+            this.read(`policy:${name}`, () => this.reader.readPolicy(name)),
+          ),
+        );
+        return {
+          role,
+          policies: Object.fromEntries(
+            names.map((name, i) => [name, texts[i] ?? null]),
+          ),
+        };
+      });
+      const [kvVersion, authConfig, { role, policies }, metadata] =
+        await Promise.all([
+          this.read(`kv:${mount}`, () => this.reader.kvVersion(mount)).catch(
+            error => {
+              if (error instanceof CircuitOpenError) throw error;
+              return undefined;
+            },
+          ),
+          this.read(`auth:${authMount}`, () =>
+            this.reader.readKubernetesAuthConfig(authMount),
+          ),
+          rolePolicies,
+          Promise.all(
+            remoteKeys.map(key =>
+              this.read(`kvmeta:${mount}:${key}`, () =>
+                this.reader.readKvMetadata(mount, key),
+              ).catch(error => {
+                // The backend's token may not see every app's metadata, and a key over the
+                // read budget waits for a later request: neither is a finding.
+                if (error instanceof CircuitOpenError) throw error;
+                return 'unknown' as const;
+              }),
+            ),
+          ),
+        ]);
       const kvExists: Record<string, boolean> = {};
-      for (const key of remoteKeys) {
-        const metadata = await this.cached(`kvmeta:${mount}:${key}`, () =>
-          this.reader.readKvMetadata(mount, key),
-        ).catch(error => {
-          // The backend's token may not see every app's metadata; that is not a finding.
-          if (error instanceof RateLimited) throw error;
-          return 'unknown' as const;
-        });
-        if (metadata !== 'unknown') {
-          kvExists[key] = metadata !== undefined;
+      remoteKeys.forEach((key, i) => {
+        if (metadata[i] !== 'unknown') {
+          kvExists[key] = metadata[i] !== undefined;
         }
-      }
+      });
       return {
         kvVersion,
         authConfig: authConfig ?? null,
@@ -172,48 +239,62 @@ export class VaultFactsProvider {
         kvExists,
       };
     } catch (error) {
-      if (error instanceof RateLimited) {
-        return {
-          error:
-            'too many Vault reads right now; diagnosis will complete on the next refresh',
-        };
-      }
-      // The message names paths and may name addresses: it goes to the log, not to the caller.
-      this.logger?.warn(`Vault read for diagnosis failed: ${error}`);
-      return { error: describeVaultError(error) };
+      return { error: this.describe(error) };
     }
   }
 
-  private cached<T>(key: string, read: () => Promise<T>): Promise<T> {
-    const now = this.now();
-    const hit = this.cache.get(key);
-    if (hit && now - hit.at < this.ttlMs) {
-      return hit.value as Promise<T>;
+  private describe(error: unknown): string {
+    if (error instanceof RateLimited) {
+      return 'too many Vault reads right now; diagnosis completes on a later refresh';
     }
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now;
-      this.readsInWindow = 0;
+    if (error instanceof CircuitOpenError) {
+      const seconds = Math.max(
+        1,
+        Math.ceil((error.retryAt - this.now()) / 1000),
+      );
+      return `Vault did not answer the last reads; it is asked again in ${seconds} s`;
     }
-    if (this.readsInWindow >= this.maxReadsPerSecond) {
-      return Promise.reject(new RateLimited());
+    // The message names paths and may name addresses: the log gets it, the caller does not.
+    const text = String(error);
+    if (text !== this.lastLogged) {
+      this.lastLogged = text;
+      this.logger?.warn(`Vault read for diagnosis failed: ${text}`);
     }
-    this.readsInWindow += 1;
-    const value = read();
-    const entry: { at: number; value: Promise<unknown>; resolved?: unknown } = {
-      at: now,
-      value,
-    };
-    this.cache.set(key, entry);
-    value.then(
-      resolved => {
-        entry.resolved = resolved;
-      },
-      () => undefined,
-    );
-    // Failures are not cached: the next request tries again (within the budget).
-    value.catch(() => {
-      if (this.cache.get(key)?.value === value) this.cache.delete(key);
-    });
-    return value;
+    return describeVaultError(error);
+  }
+
+  private breaker(): CircuitBreaker {
+    const key = this.address ?? '';
+    let breaker = this.breakers.get(key);
+    if (!breaker) {
+      breaker = new CircuitBreaker({
+        failureThreshold: this.limits.breakerFailureThreshold,
+        openMs: this.limits.breakerOpenMs,
+        maxOpenMs: this.limits.breakerMaxOpenMs,
+        now: this.now,
+      });
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  private read<T>(key: string, call: () => Promise<T>): Promise<T> {
+    if (!this.cache.has(key)) {
+      // Refusals of our own (budget, open circuit) are not Vault's answers: never cached.
+      const breaker = this.breaker();
+      if (breaker.state === 'open') {
+        return breaker.run(call, unavailable);
+      }
+      const now = this.now();
+      if (now - this.windowStart >= 1000) {
+        this.windowStart = now;
+        this.readsInWindow = 0;
+      }
+      if (this.readsInWindow >= this.limits.maxReadsPerSecond) {
+        return Promise.reject(new RateLimited());
+      }
+      this.readsInWindow += 1;
+    }
+    return this.cache.get(key, () => this.breaker().run(call, unavailable));
   }
 }

@@ -37,7 +37,11 @@ async function app(options: {
   getStatus?: () => Promise<never>;
 }) {
   const forceSync = jest.fn(options.forceSync ?? (async () => undefined));
-  const cluster = { name: 'sandbox', forceSync } as unknown as ClusterCache;
+  const cluster = {
+    name: 'sandbox',
+    forceSync,
+    getExternalSecret: () => undefined,
+  } as unknown as ClusterCache;
   const statusService = {
     findOwned: () => cluster,
     getStatus: options.getStatus ?? (async () => ({})),

@@ -10,6 +10,7 @@ import type {
 import type { Entity } from '@backstage/catalog-model';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
+  ConflictError,
   InputError,
   isError,
   NotAllowedError,
@@ -24,9 +25,11 @@ import {
 import {
   externalSecretsStatusReadPermission,
   externalSecretsSyncTriggerPermission,
+  forceSyncEffect,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import { KubernetesRequestError } from '@gitops-secrets/plugin-external-secrets-node';
 import { z } from 'zod';
+import { asExternalSecretLike } from './classifyInput';
 import type { EntitySignalPublisher } from './EntitySignalPublisher';
 import { entitySelection, EntityStatusService } from './EntityStatusService';
 
@@ -159,6 +162,17 @@ export async function createRouter(
           `ExternalSecret ${target.namespace}/${target.name} in cluster ${
             target.cluster
           } does not belong to ${stringifyEntityRef(entity)}`,
+        );
+      }
+      // ESO ignores force-sync for CreatedOnce and refreshInterval 0 once synced: say so and
+      // change nothing instead of setting an annotation that does nothing.
+      const object = cluster.getExternalSecret(target.namespace, target.name);
+      const effect = object
+        ? forceSyncEffect(asExternalSecretLike(object))
+        : { effective: true };
+      if (!effect.effective) {
+        throw new ConflictError(
+          `Sync now does nothing for ExternalSecret ${target.namespace}/${target.name}: ${effect.reason}`,
         );
       }
       const requestedAt = new Date().toISOString();

@@ -4,8 +4,12 @@ import {
   KubeConfig,
   KubernetesListObject,
   KubernetesObject,
+  Observable,
+  ObservableMiddleware,
   PatchStrategy,
-  setHeaderOptions,
+  RequestContext,
+  ResponseContext,
+  type ConfigurationOptions,
 } from '@kubernetes/client-node';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
@@ -27,6 +31,7 @@ import type {
 import {
   BackoffOptions,
   CacheChangeType,
+  ListPageRequest,
   ResourceInformer,
 } from './resourceInformer';
 
@@ -69,6 +74,61 @@ export interface ClusterCacheOptions {
   backoff?: BackoffOptions;
   /** a prepared client configuration; built from `cluster` when absent */
   kubeConfig?: KubeConfig;
+  /** timeouts, page size and bounds; each has a default */
+  limits?: Partial<ClusterCacheLimits>;
+}
+
+/**
+ * Timeouts, page size and memory bounds of a {@link ClusterCache}.
+ *
+ * @public
+ */
+export interface ClusterCacheLimits {
+  /** timeout of one LIST page, of a PATCH, and of a watch request until it is answered */
+  requestTimeoutMs: number;
+  /** `timeoutSeconds` asked of the server for each watch; the client then re-watches */
+  watchTimeoutMs: number;
+  /** a watch with no line at all (not even a BOOKMARK) for this long is ended and re-listed */
+  silentWatchMs: number;
+  /** objects per LIST page (`limit`/`continue`) */
+  pageSize: number;
+  /** the newest Events kept per object (older ones are not served) */
+  maxEventsPerObject: number;
+}
+
+/** @public */
+export const DEFAULT_CLUSTER_CACHE_LIMITS: ClusterCacheLimits = {
+  requestTimeoutMs: 30_000,
+  watchTimeoutMs: 300_000,
+  silentWatchMs: 180_000,
+  pageSize: 500,
+  maxEventsPerObject: 10,
+};
+
+/** Event messages are kept to this many characters: enough for any real cause. */
+const MAX_EVENT_MESSAGE = 4096;
+
+/** Client options that give a request an abort signal (and headers). */
+function requestOptions(
+  signal: AbortSignal,
+  headers: Record<string, string> = {},
+): ConfigurationOptions<ObservableMiddleware> {
+  return {
+    middleware: [
+      {
+        pre: (context: RequestContext) => {
+          context.setSignal(signal);
+          for (const [name, value] of Object.entries(headers)) {
+            context.setHeaderParam(name, value);
+          }
+          return new Observable(Promise.resolve(context));
+        },
+        post: (response: ResponseContext) =>
+          new Observable(Promise.resolve(response)),
+      },
+    ],
+    middlewareMergeStrategy: 'append',
+  };
 }
 
 type StoreKind = 'ClusterSecretStore' | 'SecretStore';
@@ -114,6 +174,7 @@ export class ClusterCache {
   readonly config: ClusterConfig;
   private readonly kubeConfig: KubeConfig;
   private readonly logger: LoggerService;
+  private readonly limits: ClusterCacheLimits;
   private readonly externalSecrets: ResourceInformer<ExternalSecretObject>;
   private readonly clusterStores: ResourceInformer<SecretStoreObject>;
   private readonly namespacedStores: ResourceInformer<SecretStoreObject>;
@@ -149,21 +210,39 @@ export class ClusterCache {
     this.config = cluster;
     this.kubeConfig = kubeConfig;
     this.logger = options.logger.child({ cluster: cluster.name });
+    this.limits = { ...DEFAULT_CLUSTER_CACHE_LIMITS, ...options.limits };
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     const core = kubeConfig.makeApiClient(CoreV1Api);
-    const common = { kubeConfig, backoff: options.backoff };
-    const eso = (plural: string) => () =>
-      custom.listClusterCustomObject({
-        group: ESO_API_GROUP,
-        version: ESO_VERSION,
-        plural,
-      }) as Promise<KubernetesListObject<any>>;
+    const common = {
+      kubeConfig,
+      backoff: options.backoff,
+      limits: {
+        pageSize: this.limits.pageSize,
+        requestTimeoutMs: this.limits.requestTimeoutMs,
+        connectMs: this.limits.requestTimeoutMs,
+        timeoutMs: this.limits.watchTimeoutMs,
+        silentMs: this.limits.silentWatchMs,
+      },
+    };
+    const eso =
+      (plural: string) =>
+      ({ limit, continueToken, signal }: ListPageRequest) =>
+        custom.listClusterCustomObject(
+          {
+            group: ESO_API_GROUP,
+            version: ESO_VERSION,
+            plural,
+            limit,
+            _continue: continueToken,
+          },
+          requestOptions(signal),
+        ) as Promise<KubernetesListObject<any>>;
 
     this.externalSecrets = new ResourceInformer<ExternalSecretObject>({
       ...common,
       resource: 'ExternalSecret',
       path: `/apis/${ESO_API_GROUP}/${ESO_VERSION}/externalsecrets`,
-      list: eso('externalsecrets'),
+      listPage: eso('externalsecrets'),
       onChange: (type, object) => this.externalSecretChanged(type, object),
       onError: (error, repeated) =>
         this.informerFailed('ExternalSecret', error, repeated),
@@ -172,7 +251,7 @@ export class ClusterCache {
       ...common,
       resource: 'ClusterSecretStore',
       path: `/apis/${ESO_API_GROUP}/${ESO_VERSION}/clustersecretstores`,
-      list: eso('clustersecretstores'),
+      listPage: eso('clustersecretstores'),
       onChange: (type, object) => this.emit('ClusterSecretStore', type, object),
       onError: (error, repeated) =>
         this.informerFailed('ClusterSecretStore', error, repeated),
@@ -181,7 +260,7 @@ export class ClusterCache {
       ...common,
       resource: 'SecretStore',
       path: `/apis/${ESO_API_GROUP}/${ESO_VERSION}/secretstores`,
-      list: eso('secretstores'),
+      listPage: eso('secretstores'),
       onChange: (type, object) => this.emit('SecretStore', type, object),
       onError: (error, repeated) =>
         this.informerFailed('SecretStore', error, repeated),
@@ -196,10 +275,19 @@ export class ClusterCache {
         resource: `Event(${kind})`,
         path: '/api/v1/events',
         fieldSelector,
-        list: () =>
-          core.listEventForAllNamespaces({ fieldSelector }) as Promise<
-            KubernetesListObject<EventObject>
-          >,
+        listPage: ({ limit, continueToken, signal }) =>
+          core.listEventForAllNamespaces(
+            { fieldSelector, limit, _continue: continueToken },
+            requestOptions(signal),
+          ) as Promise<KubernetesListObject<EventObject>>,
+        prune: event => {
+          if (
+            typeof event.message === 'string' &&
+            event.message.length > MAX_EVENT_MESSAGE
+          ) {
+            event.message = `${event.message.slice(0, MAX_EVENT_MESSAGE)}…`;
+          }
+        },
         onChange: (type, object) => this.eventChanged(type, object),
         onError: (error, repeated) =>
           this.informerFailed(`Event(${kind})`, error, repeated),
@@ -334,7 +422,9 @@ export class ClusterCache {
             metadata: { annotations: { [ANNOTATION_ESO_FORCE_SYNC]: value } },
           },
         },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        requestOptions(AbortSignal.timeout(this.limits.requestTimeoutMs), {
+          'Content-Type': PatchStrategy.MergePatch,
+        }),
       );
     } catch (error) {
       this.logger.warn(
@@ -416,6 +506,22 @@ export class ClusterCache {
     this.emit('ExternalSecret', type, object);
   }
 
+  /** Keeps an object's Event index to the newest `maxEventsPerObject`. */
+  private forgetOldestEvent(kind: string | undefined, keys: Set<string>) {
+    const informer = this.eventInformerFor(kind as CachedResource);
+    let oldest: { key: string; at: number } | undefined;
+    for (const k of keys) {
+      const [ns, eventName] = k.split('/');
+      const found = informer?.get(eventName, ns);
+      const at = found ? eventTime(found) : -Infinity;
+      if (!oldest || at < oldest.at) oldest = { key: k, at };
+    }
+    if (oldest) {
+      keys.delete(oldest.key);
+      this.objectOfEvent.delete(oldest.key);
+    }
+  }
+
   private eventChanged(type: CacheChangeType, event: EventObject) {
     const eventKey = key(event.metadata?.namespace, event.metadata?.name);
     const involved = event.involvedObject ?? {};
@@ -435,8 +541,12 @@ export class ClusterCache {
       if (!this.eventsByObject.has(objectKey)) {
         this.eventsByObject.set(objectKey, new Set());
       }
-      this.eventsByObject.get(objectKey)!.add(eventKey);
+      const keys = this.eventsByObject.get(objectKey)!;
+      keys.add(eventKey);
       this.objectOfEvent.set(eventKey, objectKey);
+      if (keys.size > this.limits.maxEventsPerObject) {
+        this.forgetOldestEvent(involved.kind, keys);
+      }
     }
     this.emit('Event', type, event);
   }

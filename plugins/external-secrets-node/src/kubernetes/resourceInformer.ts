@@ -9,6 +9,7 @@ import {
   UPDATE,
   Watch,
 } from '@kubernetes/client-node';
+import { GuardedWatch, WatchGuards } from './guardedWatch';
 import { describeKubernetesError } from './kubernetesErrors';
 
 /**
@@ -59,6 +60,31 @@ export const DEFAULT_BACKOFF: BackoffOptions = {
   maxMs: 60_000,
 };
 
+/** One page of a LIST, as a {@link ResourceInformer} asks for it. */
+export interface ListPageRequest {
+  limit: number;
+  continueToken?: string;
+  /** aborts the request on timeout or stop */
+  signal: AbortSignal;
+}
+
+/** Timeouts and sizes of a {@link ResourceInformer}'s requests. */
+export interface InformerRequestLimits extends WatchGuards {
+  /** objects per LIST page (`limit`) */
+  pageSize: number;
+  /** timeout of one LIST page */
+  requestTimeoutMs: number;
+}
+
+/** @public */
+export const DEFAULT_REQUEST_LIMITS: InformerRequestLimits = {
+  pageSize: 500,
+  requestTimeoutMs: 30_000,
+  connectMs: 30_000,
+  timeoutMs: 300_000,
+  silentMs: 180_000,
+};
+
 /** Options of a {@link ResourceInformer}. */
 export interface ResourceInformerOptions<T extends KubernetesObject> {
   /** a short name for logs and health, e.g. `ExternalSecret` */
@@ -67,9 +93,13 @@ export interface ResourceInformerOptions<T extends KubernetesObject> {
   path: string;
   /** signs WATCH requests */
   kubeConfig: KubeConfig;
-  list: () => Promise<KubernetesListObject<T>>;
+  /** one page of the LIST (`limit`/`continue`), honouring the signal */
+  listPage: (page: ListPageRequest) => Promise<KubernetesListObject<T>>;
+  /** changes an object as it enters the cache (e.g. shortens what is never read) */
+  prune?: (object: T) => void;
   fieldSelector?: string;
   backoff?: BackoffOptions;
+  limits?: InformerRequestLimits;
   onChange: (type: CacheChangeType, object: T) => void;
   /** `repeated` is true while the same outage goes on, so callers can log it once */
   onError?: (error: Error, repeated: boolean) => void;
@@ -96,9 +126,14 @@ export class ResourceInformer<T extends KubernetesObject> {
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = true;
   private state: InformerHealth = { listed: false, healthy: false };
+  private readonly limits: InformerRequestLimits;
+  private readonly watches = new WeakMap<ListWatch<T>, GuardedWatch>();
+  /** aborts LIST requests in flight when the informer stops */
+  private stopController = new AbortController();
 
   constructor(options: ResourceInformerOptions<T>) {
     this.options = options;
+    this.limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
     this.resource = options.resource;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.delayMs = this.backoff.initialMs;
@@ -111,6 +146,7 @@ export class ResourceInformer<T extends KubernetesObject> {
       return;
     }
     this.stopped = false;
+    this.stopController = new AbortController();
     this.run(this.current);
   }
 
@@ -122,6 +158,10 @@ export class ResourceInformer<T extends KubernetesObject> {
     }
     const candidate = this.candidate;
     this.candidate = undefined;
+    this.stopController.abort();
+    for (const instance of [this.current, candidate]) {
+      if (instance) this.watches.get(instance)?.abortAll();
+    }
     await Promise.all([this.current.stop(), candidate?.stop()]);
   }
 
@@ -138,9 +178,10 @@ export class ResourceInformer<T extends KubernetesObject> {
   }
 
   private createListWatch(): ListWatch<T> {
+    const watch = new GuardedWatch(this.options.kubeConfig, this.limits);
     const instance: ListWatch<T> = new ListWatch<T>(
       this.options.path,
-      new Watch(this.options.kubeConfig),
+      watch as unknown as Watch,
       () => this.listOnce(instance),
       false,
       undefined,
@@ -150,7 +191,58 @@ export class ResourceInformer<T extends KubernetesObject> {
     instance.on(UPDATE, object => this.changed(instance, 'updated', object));
     instance.on(DELETE, object => this.changed(instance, 'deleted', object));
     instance.on(ERROR, error => this.failed(instance, error));
+    this.watches.set(instance, watch);
     return instance;
+  }
+
+  private prune(object: T) {
+    withoutManagedFields(object);
+    this.options.prune?.(object);
+  }
+
+  /**
+   * The whole collection, page by page (`limit`/`continue`), each page within the request
+   * timeout. A `continue` token that expired meanwhile (`410`) starts the list over, once.
+   */
+  private async listAll(): Promise<KubernetesListObject<T>> {
+    for (let attempt = 0; ; attempt++) {
+      const items: T[] = [];
+      let continueToken: string | undefined;
+      let last: KubernetesListObject<T> | undefined;
+      try {
+        do {
+          const signal = AbortSignal.any([
+            this.stopController.signal,
+            AbortSignal.timeout(this.limits.requestTimeoutMs),
+          ]);
+          last = await this.options.listPage({
+            limit: this.limits.pageSize,
+            continueToken,
+            signal,
+          });
+          for (const item of last.items ?? []) {
+            this.prune(item);
+            items.push(item);
+          }
+          const meta = (last.metadata ?? {}) as {
+            _continue?: string;
+            continue?: string;
+          };
+          continueToken = meta._continue || meta.continue || undefined;
+        } while (continueToken);
+      } catch (error) {
+        const status = (error as { code?: unknown; statusCode?: unknown }).code;
+        if (continueToken && status === 410 && attempt === 0) {
+          continue;
+        }
+        throw error;
+      }
+      return {
+        ...last!,
+        metadata: { resourceVersion: last?.metadata?.resourceVersion },
+        items,
+      };
+    }
   }
 
   private run(instance: ListWatch<T>) {
@@ -160,7 +252,7 @@ export class ResourceInformer<T extends KubernetesObject> {
   private async listOnce(
     instance: ListWatch<T>,
   ): Promise<KubernetesListObject<T>> {
-    const result = await this.options.list();
+    const result = await this.listAll();
     if (
       this.stopped ||
       (instance !== this.current && instance !== this.candidate)
@@ -169,7 +261,6 @@ export class ResourceInformer<T extends KubernetesObject> {
       await instance.stop();
       throw new Error('list+watch instance no longer in use');
     }
-    (result.items ?? []).forEach(withoutManagedFields);
     this.state = {
       listed: true,
       healthy: true,
@@ -190,6 +281,7 @@ export class ResourceInformer<T extends KubernetesObject> {
       this.previous = previous;
       this.current = instance;
       // normally dead already (its failure started the retry); never two live watches
+      this.watches.get(previous)?.abortAll();
       previous.stop().catch(() => undefined);
       for (const gone of previous.list()) {
         if (
@@ -215,8 +307,8 @@ export class ResourceInformer<T extends KubernetesObject> {
     if (instance !== this.current) {
       return;
     }
-    // the object ListWatch keeps: nothing here reads server-side apply bookkeeping
-    withoutManagedFields(object);
+    // the object ListWatch keeps: pruned once, as it enters
+    this.prune(object);
     if (this.state.listed && !this.state.healthy) {
       this.state = { ...this.state, healthy: true, lastError: undefined };
     }

@@ -39,6 +39,7 @@ describe('renderManifestFiles', () => {
       ),
     );
     expect(files.map(f => f.fileName)).toEqual([
+      '00-serviceaccount-external-secrets-shop.yaml',
       'clustersecretstore-vault-shop.yaml',
       'externalsecret-shop-db.yaml',
       'externalsecret-shop-api-key.yaml',
@@ -47,15 +48,42 @@ describe('renderManifestFiles', () => {
     for (const file of files) {
       expect(parse(file.content)).toEqual(file.object);
     }
-    for (const file of files.slice(0, 3)) {
+    for (const file of files.slice(0, 4)) {
       expect(file.object.metadata.labels).toEqual({
         'backstage.io/kubernetes-id': 'shop',
       });
     }
-    expect(parse(files[3].content).resources).toEqual(
-      files.slice(0, 3).map(f => f.fileName),
+    expect(parse(files[4].content).resources).toEqual(
+      files.slice(0, 4).map(f => f.fileName),
     );
-    expect(parse(files[1].content).spec).toEqual({
+    // The store presents the service's own account, and only the service's namespace may use it.
+    expect(files[1].object.spec).toMatchObject({
+      conditions: [{ namespaces: ['shop'] }],
+      provider: {
+        vault: {
+          auth: {
+            kubernetes: {
+              role: 'external-secrets-shop',
+              serviceAccountRef: {
+                name: 'external-secrets-shop',
+                namespace: 'shop',
+              },
+            },
+          },
+        },
+      },
+    });
+    expect(files[0].object).toEqual({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: 'external-secrets-shop',
+        namespace: 'shop',
+        labels: { 'backstage.io/kubernetes-id': 'shop' },
+      },
+      automountServiceAccountToken: false,
+    });
+    expect(parse(files[2].content).spec).toEqual({
       refreshInterval: '2m',
       secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-shop' },
       target: {
@@ -89,14 +117,52 @@ describe('renderManifestFiles', () => {
         defaults,
       ),
     );
-    const [store, externalSecret] = files.map(f => f.object);
+    const [account, store, externalSecret] = files.map(f => f.object);
     expect(store.kind).toBe('SecretStore');
     expect(store.metadata.namespace).toBe('shop');
+    expect((store.spec as any).conditions).toBeUndefined();
+    expect((store.spec as any).provider.vault.auth.kubernetes).toMatchObject({
+      serviceAccountRef: { name: 'external-secrets-shop' },
+    });
+    expect(account.metadata).toMatchObject({
+      name: 'external-secrets-shop',
+      namespace: 'shop',
+    });
     expect((store.spec as any).provider.vault.version).toBe('v1');
     expect((externalSecret.spec as any).secretStoreRef).toEqual({
       kind: 'SecretStore',
       name: 'vault-shop',
     });
+  });
+
+  it('renders no ServiceAccount when config names a shared one, and still limits the store', async () => {
+    const files = await renderManifestFiles(
+      resolveManifestSpec(
+        {
+          name: 'shop',
+          secrets: [
+            { name: 'db', properties: [{ property: 'u', secretKey: 'U' }] },
+          ],
+        },
+        {
+          store: {
+            ...defaults.store,
+            serviceAccount: {
+              name: 'external-secrets',
+              namespace: 'external-secrets',
+            },
+          },
+        },
+      ),
+    );
+    expect(files.map(f => f.object.kind)).toEqual([
+      'ClusterSecretStore',
+      'ExternalSecret',
+      'Kustomization',
+    ]);
+    expect((files[0].object.spec as any).conditions).toEqual([
+      { namespaces: ['shop'] },
+    ]);
   });
 
   it('refuses to render objects ESO would reject', async () => {

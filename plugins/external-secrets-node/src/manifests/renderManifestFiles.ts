@@ -11,7 +11,11 @@ import { validateEsoObject } from './validateEsoObject';
 export const KUSTOMIZATION_FILE_NAME = 'kustomization.yaml';
 
 function fileNameOf(object: KubernetesObject): string {
-  return `${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
+  const name = `${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
+  // The store presents this account to Vault: tools that apply a directory in file-name order
+  // (`kubectl apply -f <dir>`, the sandbox's Argo sync) must create it before the store, or
+  // the store's first validation fails on a missing account.
+  return object.kind === 'ServiceAccount' ? `00-${name}` : name;
 }
 
 function toYaml(object: unknown): string {
@@ -29,13 +33,23 @@ export async function renderManifestFiles(
 ): Promise<RenderedManifestFile[]> {
   const objects = renderManifestObjects(spec);
   for (const object of objects) {
+    if (object.kind === 'ServiceAccount' && object.apiVersion === 'v1') {
+      // A core object built from already validated names: nothing ESO-specific to check.
+      continue;
+    }
     await validateEsoObject(object);
   }
-  const files = objects.map(object => ({
-    fileName: fileNameOf(object),
-    object,
-    content: toYaml(object),
-  }));
+  const files = objects
+    .map(object => ({
+      fileName: fileNameOf(object),
+      object,
+      content: toYaml(object),
+    }))
+    .sort(
+      (a, b) =>
+        Number(b.object.kind === 'ServiceAccount') -
+        Number(a.object.kind === 'ServiceAccount'),
+    );
   const kustomization: KubernetesObject = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',

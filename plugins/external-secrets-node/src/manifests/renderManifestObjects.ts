@@ -40,7 +40,8 @@ function vaultProvider(store: VaultStoreSettings): Record<string, unknown> {
 }
 
 /**
- * The store and ExternalSecret objects of a service, as ESO's v1 API expects them. Pure: no
+ * The store and ExternalSecret objects of a service, as ESO's v1 API expects them, and (by
+ * default) the service's own ServiceAccount that the store presents to Vault. Pure: no
  * validation beyond what `resolveManifestSpec` already did, no I/O.
  *
  * @public
@@ -59,7 +60,13 @@ export function renderManifestObjects(
         : {}),
       labels: labels(),
     },
-    spec: { provider: vaultProvider(spec.store) },
+    spec: {
+      provider: vaultProvider(spec.store),
+      // Without conditions every namespace may name this store and read what its role reads.
+      ...(spec.store.kind === 'ClusterSecretStore'
+        ? { conditions: [{ namespaces: [spec.namespace] }] }
+        : {}),
+    },
   };
   const externalSecrets = spec.secrets.map(
     (secret): KubernetesObject => ({
@@ -85,5 +92,19 @@ export function renderManifestObjects(
       },
     }),
   );
-  return [store, ...externalSecrets];
+  const objects = [store, ...externalSecrets];
+  if (spec.store.serviceAccountPerService) {
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: {
+        name: spec.store.serviceAccount.name,
+        namespace: spec.namespace,
+        labels: labels(),
+      },
+      // ESO asks for short-lived tokens through TokenRequest; nothing mounts this account.
+      automountServiceAccountToken: false,
+    });
+  }
+  return objects;
 }

@@ -49,9 +49,10 @@ describe('resolveManifestSpec', () => {
         authMount: 'kubernetes',
         role: 'external-secrets-example-api',
         serviceAccount: {
-          name: 'external-secrets',
-          namespace: 'external-secrets',
+          name: 'external-secrets-example-api',
+          namespace: 'example-api',
         },
+        serviceAccountPerService: true,
         audiences: ['https://kubernetes.default.svc.cluster.local'],
         caProvider: {
           type: 'ConfigMap',
@@ -104,7 +105,9 @@ describe('resolveManifestSpec', () => {
       { name: 'example-api', secrets, store: { kind: 'SecretStore' } },
       defaults,
     );
-    expect(spec.store.serviceAccount).toEqual({ name: 'external-secrets' });
+    expect(spec.store.serviceAccount).toEqual({
+      name: 'external-secrets-example-api',
+    });
     expect(spec.store.caProvider).toEqual({
       type: 'ConfigMap',
       name: 'vault-ca',
@@ -122,7 +125,87 @@ describe('resolveManifestSpec', () => {
         },
         defaults,
       ),
-    ).toThrow(/own namespace "example-api"/);
+    ).toThrow(/store.serviceAccount.namespace: this service's store presents/);
+  });
+
+  it("presents the service's own account unless config names a shared one", () => {
+    const own = resolveManifestSpec(
+      { name: 'example-api', namespace: 'apis', secrets },
+      defaults,
+    );
+    expect(own.store).toMatchObject({
+      serviceAccount: {
+        name: 'external-secrets-example-api',
+        namespace: 'apis',
+      },
+      serviceAccountPerService: true,
+    });
+    const shared = resolveManifestSpec(
+      { name: 'example-api', secrets },
+      {
+        store: {
+          ...defaults.store,
+          serviceAccount: {
+            name: 'external-secrets',
+            namespace: 'external-secrets',
+          },
+        },
+      },
+    );
+    expect(shared.store).toMatchObject({
+      serviceAccount: {
+        name: 'external-secrets',
+        namespace: 'external-secrets',
+      },
+      serviceAccountPerService: false,
+    });
+  });
+
+  it.each([
+    [{ name: 'external-secrets', namespace: 'external-secrets' }],
+    [{ name: 'default' }],
+    [{ namespace: 'example-worker' }],
+  ])(
+    'refuses a template asking for another service account %j',
+    serviceAccount => {
+      expect(() =>
+        resolveManifestSpec(
+          { name: 'example-api', secrets, store: { serviceAccount } },
+          defaults,
+        ),
+      ).toThrow(
+        /Invalid store.serviceAccount.(name|namespace): .*externalSecrets.manifests.store.serviceAccount/,
+      );
+    },
+  );
+
+  it.each([
+    ['30s', {}, /shorter than the minimum "1m"/],
+    ['0', {}, /allowZeroRefreshInterval/],
+    ['5m', { minRefreshInterval: '10m' }, /shorter than the minimum "10m"/],
+  ])(
+    'refuses refreshInterval %s under %j',
+    (refreshInterval, limits, message) => {
+      expect(() =>
+        resolveManifestSpec(
+          { name: 'example-api', secrets, refreshInterval },
+          { ...defaults, ...limits },
+        ),
+      ).toThrow(message);
+    },
+  );
+
+  it.each([
+    ['1m', {}],
+    ['0', { allowZeroRefreshInterval: true }],
+    ['30s', { minRefreshInterval: '15s' }],
+  ])('accepts refreshInterval %s under %j', (refreshInterval, limits) => {
+    expect(
+      resolveManifestSpec(
+        { name: 'example-api', secrets, refreshInterval },
+        { ...defaults, ...limits },
+      ).refreshInterval,
+    ).toBe(refreshInterval);
   });
 
   it('accepts a CA bundle instead of a CA provider', () => {

@@ -1,8 +1,9 @@
 import { InputError } from '@backstage/errors';
 import {
+  DEFAULT_MIN_REFRESH_INTERVAL,
   deriveNames,
-  parseGoDuration,
   parseKvVersion,
+  refreshIntervalProblem,
   validateName,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import type {
@@ -59,6 +60,10 @@ export interface ExternalSecretsManifestRequest {
 export interface ExternalSecretsManifestDefaults {
   store?: VaultStoreRequest;
   refreshInterval?: string;
+  /** The smallest `refreshInterval` accepted. Default `1m`. */
+  minRefreshInterval?: string;
+  /** Accept `refreshInterval: 0` (never refresh). Default false. */
+  allowZeroRefreshInterval?: boolean;
   /** Accept an `http://` Vault server. Only for local sandboxes. */
   allowInsecureHttp?: boolean;
 }
@@ -66,7 +71,6 @@ export interface ExternalSecretsManifestDefaults {
 const CREATION_POLICIES = ['Owner', 'Orphan', 'Merge', 'None'] as const;
 const DELETION_POLICIES = ['Retain', 'Delete', 'Merge'] as const;
 const STORE_KINDS: SecretStoreKind[] = ['ClusterSecretStore', 'SecretStore'];
-const DEFAULT_SERVICE_ACCOUNT = 'external-secrets';
 
 function oneOf<T extends string>(
   value: string | undefined,
@@ -192,25 +196,45 @@ function resolveStore(
     );
   }
 
-  const accountRequest = {
-    ...defaults.serviceAccount,
-    ...request.serviceAccount,
-  };
-  let accountNamespace: string | undefined;
-  if (kind === 'ClusterSecretStore') {
-    accountNamespace = validateName(
-      'kubernetesNamespace',
-      accountRequest.namespace ?? DEFAULT_SERVICE_ACCOUNT,
-      'store.serviceAccount.namespace',
-    );
-  } else if (
-    request.serviceAccount?.namespace &&
-    request.serviceAccount.namespace !== namespace
-  ) {
-    throw new InputError(
-      `Invalid store.serviceAccount.namespace: a SecretStore can only use a service account of its own namespace "${namespace}"`,
-    );
+  // The service's own account in its namespace, unless config names a shared one (ESO's own,
+  // as the seed does). A template cannot switch to a shared account: that would let the store
+  // log in with a role every tenant's store can name.
+  const configured = defaults.serviceAccount;
+  const perService = !configured;
+  let account: { name?: string; namespace?: string } = perService
+    ? { name: names.serviceAccountName, namespace }
+    : { ...configured };
+  if (kind === 'SecretStore' && !perService) {
+    // A namespaced store can only use an account of its own namespace.
+    account = { name: configured!.name, namespace };
   }
+  const asked = request.serviceAccount ?? {};
+  for (const part of ['name', 'namespace'] as const) {
+    if (asked[part] !== undefined && asked[part] !== account[part]) {
+      throw new InputError(
+        `Invalid store.serviceAccount.${part}: this service's store presents ${
+          account.namespace
+        }/${account.name} and no other account (${
+          perService
+            ? "each service's own account, rendered with the manifests"
+            : 'a shared account set by config'
+        }; config key externalSecrets.manifests.store.serviceAccount)`,
+      );
+    }
+  }
+  const accountName = validateName(
+    'serviceAccountName',
+    account.name,
+    'store.serviceAccount.name',
+  );
+  const accountNamespace =
+    kind === 'ClusterSecretStore'
+      ? validateName(
+          'kubernetesNamespace',
+          account.namespace,
+          'store.serviceAccount.namespace',
+        )
+      : undefined;
 
   const audiences = request.audiences ?? defaults.audiences ?? [];
   audiences.forEach((audience, index) => {
@@ -246,13 +270,10 @@ function resolveStore(
       'store.role',
     ),
     serviceAccount: {
-      name: validateName(
-        'serviceAccountName',
-        accountRequest.name ?? DEFAULT_SERVICE_ACCOUNT,
-        'store.serviceAccount.name',
-      ),
+      name: accountName,
       ...(accountNamespace ? { namespace: accountNamespace } : {}),
     },
+    serviceAccountPerService: perService,
     audiences,
   };
   // The request's own CA choice wins over the configured one; a partial caProvider in the
@@ -330,12 +351,12 @@ export function resolveManifestSpec(
 
   const refreshInterval =
     request.refreshInterval || defaults.refreshInterval || '2m';
-  if (parseGoDuration(refreshInterval) === undefined) {
-    throw new InputError(
-      `Invalid refreshInterval: ${JSON.stringify(
-        refreshInterval,
-      )} is not a duration such as "2m" or "1h30m"`,
-    );
+  const refreshProblem = refreshIntervalProblem(refreshInterval, {
+    minimum: defaults.minRefreshInterval ?? DEFAULT_MIN_REFRESH_INTERVAL,
+    allowZero: defaults.allowZeroRefreshInterval ?? false,
+  });
+  if (refreshProblem) {
+    throw new InputError(`Invalid refreshInterval: ${refreshProblem}`);
   }
 
   if (!Array.isArray(request.secrets) || request.secrets.length === 0) {

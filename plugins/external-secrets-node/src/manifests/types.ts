@@ -39,7 +39,13 @@ export interface VaultStoreSettings {
   caBundle?: string;
   authMount: string;
   role: string;
+  /** The account ESO requests a token for (`serviceAccountRef`). */
   serviceAccount: { name: string; namespace?: string };
+  /**
+   * True when the account is the service's own, rendered with the manifests in the service's
+   * namespace; false for a shared account (ESO's own) that config names explicitly.
+   */
+  serviceAccountPerService: boolean;
   audiences: string[];
 }
 

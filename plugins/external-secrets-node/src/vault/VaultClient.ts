@@ -3,6 +3,7 @@ import { Config } from '@backstage/config';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   KvVersion,
+  RESERVED_VAULT_POLICY_NAMES,
   kvPaths,
   parseKvVersion,
   validateName,
@@ -47,7 +48,7 @@ interface CallOptions {
 
 class AbsentAtPath {}
 
-const RESERVED_POLICIES = new Set(['default', 'root']);
+const RESERVED_POLICIES = new Set(RESERVED_VAULT_POLICY_NAMES);
 
 /**
  * The backend's Vault client: node-vault's generic calls with explicit paths, one cached and
@@ -268,6 +269,15 @@ export class VaultClient {
     if (mount === this.settings.kvMount && this.settings.kvVersion) {
       return this.settings.kvVersion;
     }
+    return this.kvVersionFromVault(mount);
+  }
+
+  /**
+   * The KV version Vault itself reports for a mount (cached), whatever the config says: what
+   * the scaffolder actions check inputs and config against.
+   */
+  async kvVersionFromVault(mount: string): Promise<KvVersion> {
+    validateName('vaultMount', mount, 'kvMount');
     let cached = this.kvVersions.get(mount);
     if (!cached) {
       cached = this.detectKvVersion(mount);

@@ -61,6 +61,10 @@ export function readManifestsActionSettings(
       allowInsecureHttp:
         manifests?.getOptionalBoolean('allowInsecureHttp') ?? false,
       refreshInterval: manifests?.getOptionalString('refreshInterval'),
+      minRefreshInterval: manifests?.getOptionalString('minRefreshInterval'),
+      allowZeroRefreshInterval: manifests?.getOptionalBoolean(
+        'allowZeroRefreshInterval',
+      ),
       store: readStore(manifests?.getOptionalConfig('store')),
     }),
   };

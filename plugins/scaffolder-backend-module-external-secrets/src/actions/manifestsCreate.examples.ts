@@ -26,7 +26,7 @@ export const manifestsCreateExamples: TemplateExample[] = [
   },
   {
     description:
-      'A namespaced SecretStore on a KV v1 mount, two secrets, an explicit Vault key and a faster refresh',
+      'A namespaced SecretStore on a KV v1 mount, two secrets, an explicit Vault key and the shortest refresh config allows by default',
     example: stringify({
       steps: [
         {
@@ -36,14 +36,13 @@ export const manifestsCreateExamples: TemplateExample[] = [
           input: {
             name: 'billing',
             namespace: 'payments',
-            refreshInterval: '30s',
+            refreshInterval: '1m',
             store: {
               kind: 'SecretStore',
               server: 'https://vault.example.com:8200',
               kvMount: 'kv',
               kvVersion: 1,
               caProvider: { type: 'Secret', name: 'vault-ca', key: 'ca.crt' },
-              serviceAccount: { name: 'billing-eso' },
             },
             secrets: [
               {

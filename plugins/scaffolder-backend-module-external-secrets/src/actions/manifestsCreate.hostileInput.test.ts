@@ -147,8 +147,9 @@ describe('external-secrets:manifests:create with hostile input', () => {
       workspacePath,
     });
     await createManifestsCreateAction({ config }).handler(ctx as any);
+    // store, ExternalSecret, the service's ServiceAccount, kustomization
     expect(await fs.readdir(path.join(workspacePath, 'baseline'))).toHaveLength(
-      3,
+      4,
     );
     await fs.rm(path.join(workspacePath, 'baseline'), { recursive: true });
   });

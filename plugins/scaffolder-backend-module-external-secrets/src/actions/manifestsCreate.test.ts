@@ -66,26 +66,49 @@ describe('external-secrets:manifests:create', () => {
     return entries.map(String).sort();
   }
 
+  // The seed is what a platform team writes by hand today: every store presents ESO's own
+  // account. With that account configured explicitly the renderer gives the same objects, plus
+  // the conditions that keep other namespaces from naming the store.
   it.each(SEED_SERVICES.map(service => [service.name, service]))(
-    'renders exactly the seed objects of %s',
+    "renders the seed objects of %s with the seed's shared account configured, plus spec.conditions",
     async (_, service) => {
-      await run({
-        name: service.name,
-        secrets: [
-          {
-            name: service.secretName,
-            properties: [
-              { property: service.property, secretKey: service.secretKey },
-            ],
-          },
-        ],
-      });
+      const shared = structuredClone(sandboxConfig) as any;
+      shared.externalSecrets.manifests.store.serviceAccount = {
+        name: 'external-secrets',
+        namespace: 'external-secrets',
+      };
+      await run(
+        {
+          name: service.name,
+          secrets: [
+            {
+              name: service.secretName,
+              properties: [
+                { property: service.property, secretKey: service.secretKey },
+              ],
+            },
+          ],
+        },
+        { config: shared },
+      );
       const dir = `apps/${service.name}/external-secrets`;
+      expect(await listWorkspace()).not.toContain(
+        expect.stringMatching(/serviceaccount-/),
+      );
+      const seedStore = service.clusterSecretStore as any;
       expect(
         await readYaml(
-          `${dir}/clustersecretstore-${service.clusterSecretStore.metadata.name}.yaml`,
+          `${dir}/clustersecretstore-${seedStore.metadata.name}.yaml`,
         ),
-      ).toEqual(service.clusterSecretStore);
+      ).toEqual({
+        ...seedStore,
+        spec: {
+          ...seedStore.spec,
+          conditions: [
+            { namespaces: [service.externalSecret.metadata.namespace] },
+          ],
+        },
+      });
       expect(
         await readYaml(
           `${dir}/externalsecret-${service.externalSecret.metadata.name}.yaml`,
@@ -106,21 +129,37 @@ describe('external-secrets:manifests:create', () => {
     const dir = 'apps/shop/external-secrets';
     expect(ctx.output).toHaveBeenCalledWith('targetPath', dir);
     expect(ctx.output).toHaveBeenCalledWith('files', [
+      `${dir}/00-serviceaccount-external-secrets-shop.yaml`,
       `${dir}/clustersecretstore-vault-shop.yaml`,
       `${dir}/externalsecret-shop-db.yaml`,
       `${dir}/externalsecret-shop-api.yaml`,
       `${dir}/kustomization.yaml`,
     ]);
     expect(ctx.output).toHaveBeenCalledWith('objects', [
+      {
+        kind: 'ServiceAccount',
+        name: 'external-secrets-shop',
+        namespace: 'retail',
+      },
       { kind: 'ClusterSecretStore', name: 'vault-shop' },
       { kind: 'ExternalSecret', name: 'shop-db', namespace: 'retail' },
       { kind: 'ExternalSecret', name: 'shop-api', namespace: 'retail' },
     ]);
     expect((await readYaml(`${dir}/kustomization.yaml`)).resources).toEqual([
+      '00-serviceaccount-external-secrets-shop.yaml',
       'clustersecretstore-vault-shop.yaml',
       'externalsecret-shop-db.yaml',
       'externalsecret-shop-api.yaml',
     ]);
+    const store = await readYaml(`${dir}/clustersecretstore-vault-shop.yaml`);
+    expect(store.spec.conditions).toEqual([{ namespaces: ['retail'] }]);
+    expect(store.spec.provider.vault.auth.kubernetes.serviceAccountRef).toEqual(
+      {
+        name: 'external-secrets-shop',
+        namespace: 'retail',
+        audiences: [SEED_TOKEN_AUDIENCE],
+      },
+    );
   });
 
   it('renders the same files in a dry run', async () => {
@@ -287,7 +326,8 @@ describe('external-secrets:manifests:create', () => {
       const files = (ctx.output as jest.Mock).mock.calls.find(
         ([name]) => name === 'files',
       )[1] as string[];
-      expect(files.length).toBe(step.input.secrets.length + 2);
+      // store, one ExternalSecret per secret, the service's ServiceAccount, kustomization
+      expect(files.length).toBe(step.input.secrets.length + 3);
       for (const file of files) {
         expect(await readYaml(file)).toBeTruthy();
       }

@@ -15,12 +15,36 @@ describe('readVaultActionSettings', () => {
     expect(read()).toEqual({
       kvMount: 'secret',
       allowedCapabilities: ['read', 'list'],
+      allowedPathRoots: [{ mount: 'secret', roots: ['{name}'] }],
       kubernetesRole: {
         authMount: 'kubernetes',
-        serviceAccountName: 'external-secrets',
-        serviceAccountNamespace: 'external-secrets',
+        allowedAuthMounts: ['kubernetes'],
         audience: 'https://kubernetes.default.svc.cluster.local',
+        allowedAudiences: ['https://kubernetes.default.svc.cluster.local'],
         ttl: '1h',
+        allowedServiceAccounts: [],
+      },
+    });
+  });
+
+  it('binds to a shared account only when both parts are configured', () => {
+    expect(
+      read({
+        kvMount: 'kv',
+        kvVersion: 2,
+        kubernetesRole: {
+          serviceAccountName: 'external-secrets',
+          serviceAccountNamespace: 'external-secrets',
+        },
+      }),
+    ).toMatchObject({
+      configuredKvVersion: 2,
+      allowedPathRoots: [{ mount: 'kv', roots: ['{name}'] }],
+      kubernetesRole: {
+        sharedServiceAccount: {
+          name: 'external-secrets',
+          namespace: 'external-secrets',
+        },
       },
     });
   });
@@ -35,12 +59,54 @@ describe('readVaultActionSettings', () => {
       /policy.allowedCapabilities/,
     ],
     [
-      { kubernetesRole: { serviceAccountName: 'ESO' } },
+      {
+        kubernetesRole: {
+          serviceAccountName: 'ESO',
+          serviceAccountNamespace: 'eso',
+        },
+      },
       /kubernetesRole.serviceAccountName/,
     ],
     [
-      { kubernetesRole: { serviceAccountNamespace: 'a_b' } },
+      {
+        kubernetesRole: {
+          serviceAccountName: 'eso',
+          serviceAccountNamespace: 'a_b',
+        },
+      },
       /kubernetesRole.serviceAccountNamespace/,
+    ],
+    [
+      { kubernetesRole: { serviceAccountName: 'eso' } },
+      /set both serviceAccountName and serviceAccountNamespace/,
+    ],
+    [
+      { allowedPathRoots: [{ mount: 'secret', roots: ['shared'] }] },
+      /allowedPathRoots\[0\]\.roots\[0\]: "shared" does not contain \{name\}/,
+    ],
+    [
+      { allowedPathRoots: [{ mount: 'secret', roots: ['../{name}'] }] },
+      /allowedPathRoots\[0\]\.roots\[0\]/,
+    ],
+    [
+      { allowedPathRoots: [{ mount: 'secret/data', roots: ['{name}'] }] },
+      /allowedPathRoots\[0\]\.mount/,
+    ],
+    [
+      {
+        kubernetesRole: {
+          allowedServiceAccounts: [{ name: '*', namespace: '{name}' }],
+        },
+      },
+      /kubernetesRole.allowedServiceAccounts\[0\]\.name/,
+    ],
+    [
+      { kubernetesRole: { allowedAudiences: ['a b'] } },
+      /kubernetesRole.allowedAudiences\[0\]/,
+    ],
+    [
+      { kubernetesRole: { allowedAuthMounts: ['../x'] } },
+      /kubernetesRole.allowedAuthMounts\[0\]/,
     ],
     [{ kubernetesRole: { authMount: '../sys' } }, /kubernetesRole.authMount/],
     [{ kubernetesRole: { audience: 'a b' } }, /kubernetesRole.audience/],

@@ -2,10 +2,16 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import {
+  KvPathRootRule,
+  KvVersion,
+  NameKind,
+  SERVICE_NAME_PLACEHOLDER,
+  ServiceAccountRef,
   VAULT_CAPABILITIES,
   VaultCapability,
   nameProblem,
   parseGoDuration,
+  parseKvVersion,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import {
   VAULT_CONFIG_KEY,
@@ -15,19 +21,32 @@ import {
 import { audienceInput } from './inputRules';
 
 /**
- * Defaults and limits of the Vault actions, from `externalSecrets.vault` config.
+ * Defaults and limits of the Vault actions, from `externalSecrets.vault` config. Everything a
+ * template may ask for beyond what the service name derives must lie inside these lists.
  *
  * @public
  */
 export interface VaultActionSettings {
   kvMount: string;
+  /** `kvVersion` as configured for `kvMount`; only checked against what Vault says. */
+  configuredKvVersion?: KvVersion;
   allowedCapabilities: VaultCapability[];
+  /** KV roots per mount (`{name}` = service name) that policies and seeds may use. */
+  allowedPathRoots: KvPathRootRule[];
   kubernetesRole: {
     authMount: string;
-    serviceAccountName: string;
-    serviceAccountNamespace: string;
+    allowedAuthMounts: string[];
     audience: string;
+    allowedAudiences: string[];
     ttl: string;
+    /**
+     * Set only by explicit config (`serviceAccountName` + `serviceAccountNamespace`): every
+     * role is then bound to this one account (ESO's own), as the seed is. Absent: each role is
+     * bound to the service's own account in the service's namespace.
+     */
+    sharedServiceAccount?: ServiceAccountRef;
+    /** More accounts a template may bind (`{name}` = service name). */
+    allowedServiceAccounts: ServiceAccountRef[];
   };
 }
 
@@ -45,7 +64,45 @@ function invalid(key: string, problem: string): never {
   throw new InputError(`Invalid ${VAULT_CONFIG_KEY}.${key}: ${problem}`);
 }
 
-/** Reads the action defaults, validating each against the rule the actions apply to input. */
+/** A configured name that may contain `{name}`: checked with a sample service name. */
+function templatedName(key: string, kind: NameKind, value: string): string {
+  const problem = nameProblem(
+    kind,
+    value.replaceAll(SERVICE_NAME_PLACEHOLDER, 'service'),
+  );
+  if (problem) invalid(key, problem);
+  return value;
+}
+
+function readPathRoots(
+  vault: Config | undefined,
+  kvMount: string,
+): KvPathRootRule[] {
+  const key = 'allowedPathRoots';
+  const list = vault?.getOptionalConfigArray(key);
+  if (!list) {
+    return [{ mount: kvMount, roots: [SERVICE_NAME_PLACEHOLDER] }];
+  }
+  return list.map((entry, i) => {
+    const mount = entry.getString('mount');
+    const mountProblem = nameProblem('vaultMount', mount);
+    if (mountProblem) invalid(`${key}[${i}].mount`, mountProblem);
+    const roots = entry.getStringArray('roots');
+    if (roots.length === 0) invalid(`${key}[${i}].roots`, 'must not be empty');
+    roots.forEach((root, r) => {
+      templatedName(`${key}[${i}].roots[${r}]`, 'vaultKvKey', root);
+      if (!root.includes(SERVICE_NAME_PLACEHOLDER)) {
+        invalid(
+          `${key}[${i}].roots[${r}]`,
+          `"${root}" does not contain {name}: every service would share it`,
+        );
+      }
+    });
+    return { mount, roots };
+  });
+}
+
+/** Reads the action defaults and limits, validating each against the rule the actions apply. */
 export function readVaultActionSettings(config: Config): VaultActionSettings {
   const vault = config.getOptionalConfig(VAULT_CONFIG_KEY);
   const allowed = (vault?.getOptionalStringArray(
@@ -77,29 +134,89 @@ export function readVaultActionSettings(config: Config): VaultActionSettings {
       `${JSON.stringify(ttl)} is not a duration such as "1h"`,
     );
   }
-  const audience = role?.getOptionalString('audience') ?? DEFAULT_AUDIENCE;
-  try {
-    audienceInput(audience, DEFAULT_AUDIENCE);
-  } catch (error) {
-    invalid('kubernetesRole.audience', (error as Error).message);
+  const audienceOf = (key: string, value: string) => {
+    try {
+      return audienceInput(value, DEFAULT_AUDIENCE);
+    } catch (error) {
+      return invalid(key, (error as Error).message);
+    }
+  };
+  const audience = audienceOf(
+    'kubernetesRole.audience',
+    role?.getOptionalString('audience') ?? DEFAULT_AUDIENCE,
+  );
+  const authMount = checked('authMount', 'vaultMount', 'kubernetes');
+
+  const sharedName = role?.getOptionalString('serviceAccountName');
+  const sharedNamespace = role?.getOptionalString('serviceAccountNamespace');
+  if ((sharedName === undefined) !== (sharedNamespace === undefined)) {
+    invalid(
+      'kubernetesRole',
+      'set both serviceAccountName and serviceAccountNamespace (bind every role to one shared account, as the seed does) or neither (each service its own account)',
+    );
   }
+  const sharedServiceAccount =
+    sharedName !== undefined
+      ? {
+          name: checked('serviceAccountName', 'serviceAccountName', ''),
+          namespace: checked(
+            'serviceAccountNamespace',
+            'kubernetesNamespace',
+            '',
+          ),
+        }
+      : undefined;
+
+  const kvMount = vault?.getOptionalString('kvMount') ?? 'secret';
+  const kvVersionValue = vault?.getOptional('kvVersion');
   return {
-    kvMount: vault?.getOptionalString('kvMount') ?? 'secret',
+    kvMount,
+    ...(kvVersionValue !== undefined
+      ? { configuredKvVersion: parseKvVersion(kvVersionValue) }
+      : {}),
     allowedCapabilities: allowed,
+    allowedPathRoots: readPathRoots(vault, kvMount),
     kubernetesRole: {
-      authMount: checked('authMount', 'vaultMount', 'kubernetes'),
-      serviceAccountName: checked(
-        'serviceAccountName',
-        'serviceAccountName',
-        'external-secrets',
-      ),
-      serviceAccountNamespace: checked(
-        'serviceAccountNamespace',
-        'kubernetesNamespace',
-        'external-secrets',
-      ),
+      authMount,
+      allowedAuthMounts: [
+        ...new Set([
+          authMount,
+          ...(role?.getOptionalStringArray('allowedAuthMounts') ?? []).map(
+            (mount, i) =>
+              templatedName(
+                `kubernetesRole.allowedAuthMounts[${i}]`,
+                'vaultMount',
+                mount,
+              ),
+          ),
+        ]),
+      ],
       audience,
+      allowedAudiences: [
+        ...new Set([
+          audience,
+          ...(role?.getOptionalStringArray('allowedAudiences') ?? []).map(
+            (value, i) =>
+              audienceOf(`kubernetesRole.allowedAudiences[${i}]`, value),
+          ),
+        ]),
+      ],
       ttl,
+      ...(sharedServiceAccount ? { sharedServiceAccount } : {}),
+      allowedServiceAccounts: (
+        role?.getOptionalConfigArray('allowedServiceAccounts') ?? []
+      ).map((entry, i) => ({
+        name: templatedName(
+          `kubernetesRole.allowedServiceAccounts[${i}].name`,
+          'serviceAccountName',
+          entry.getString('name'),
+        ),
+        namespace: templatedName(
+          `kubernetesRole.allowedServiceAccounts[${i}].namespace`,
+          'kubernetesNamespace',
+          entry.getString('namespace'),
+        ),
+      })),
     },
   };
 }

@@ -26,6 +26,7 @@ async function createService(
     await h.run(
       h.actions.seed,
       {
+        name: 'example-api',
         path: 'example-api/env-file',
         properties: [
           { property: 'dotenv', secret: 'envFile' },
@@ -56,8 +57,8 @@ describe('the three Vault actions together', () => {
       body: {
         role: 'external-secrets-example-api',
         jwt: createServiceAccountJwt({
-          namespace: 'external-secrets',
-          name: 'external-secrets',
+          namespace: 'example-api',
+          name: 'external-secrets-example-api',
         }),
       },
     });
@@ -78,17 +79,29 @@ describe('the three Vault actions together', () => {
       expect(denied.body.errors[0]).toContain('permission denied');
     }
 
-    const intruder = await vaultCall('POST', 'auth/kubernetes/login', {
-      body: {
-        role: 'external-secrets-example-api',
-        jwt: createServiceAccountJwt({
-          namespace: 'default',
-          name: 'external-secrets',
-        }),
-      },
-    });
-    expect(intruder.status).toBe(403);
-    expect(intruder.body.errors[0]).toContain('namespace not authorized');
+    // Another tenant's namespace with the same account name, and ESO's own account, are both
+    // refused: the role admits exactly the service's account in the service's namespace.
+    for (const [namespace, name, message] of [
+      [
+        'example-worker',
+        'external-secrets-example-api',
+        'namespace not authorized',
+      ],
+      [
+        'external-secrets',
+        'external-secrets',
+        'service account name not authorized',
+      ],
+    ]) {
+      const intruder = await vaultCall('POST', 'auth/kubernetes/login', {
+        body: {
+          role: 'external-secrets-example-api',
+          jwt: createServiceAccountJwt({ namespace, name }),
+        },
+      });
+      expect(intruder.status).toBe(403);
+      expect(intruder.body.errors[0]).toContain(message);
+    }
   });
 
   it('send secret values in exactly one request, the KV write, and nowhere else', async () => {
@@ -99,6 +112,7 @@ describe('the three Vault actions together', () => {
       await h.run(
         h.actions.seed,
         {
+          name: 'example-api',
           path: 'example-api/other',
           properties: [{ property: 'dotenv', secret: 'envFile' }],
         },
@@ -129,6 +143,7 @@ describe('the three Vault actions together', () => {
       h.run(
         h.actions.seed,
         {
+          name: 'example-api',
           path,
           properties: [{ property: 'dotenv', secret: 'envFile' }],
           ...extra,

@@ -12,6 +12,7 @@ const seedInput = (
   property: string,
   secret: string,
 ): Record<string, unknown> => ({
+  name: 'example-api',
   path: 'example-api/env-file',
   properties: [{ property, secret }],
 });
@@ -25,6 +26,7 @@ const FIELDS: Array<
   ['policy', 'pathPrefix', v => ({ name: 'example-api', pathPrefix: v })],
   ['policy', 'policyName', v => ({ name: 'example-api', policyName: v })],
   ['role', 'name', v => ({ name: v })],
+  ['role', 'namespace', v => ({ name: 'example-api', namespace: v })],
   ['role', 'roleName', v => ({ name: 'example-api', roleName: v })],
   ['role', 'policies[0]', v => ({ name: 'example-api', policies: [v] })],
   [
@@ -38,6 +40,7 @@ const FIELDS: Array<
     v => ({ name: 'example-api', boundServiceAccountNamespaces: [v] }),
   ],
   ['role', 'authMount', v => ({ name: 'example-api', authMount: v })],
+  ['seed', 'name', v => ({ ...seedInput('dotenv', 'envFile'), name: v })],
   ['seed', 'path', v => ({ ...seedInput('dotenv', 'envFile'), path: v })],
   ['seed', 'kvMount', v => ({ ...seedInput('dotenv', 'envFile'), kvMount: v })],
   ['seed', 'properties[0].property', v => seedInput(v, 'envFile')],

@@ -4,7 +4,7 @@ import yaml from 'yaml';
 export const examples: TemplateExample[] = [
   {
     description:
-      "Role for ESO's default service account with the service's policy",
+      "Role for the service's own service account (`example-api/external-secrets-example-api`) with the service's policy",
     example: yaml.stringify({
       steps: [
         {
@@ -17,7 +17,8 @@ export const examples: TemplateExample[] = [
     }),
   },
   {
-    description: 'Every setting given explicitly',
+    description:
+      'Every setting given explicitly: the service lives in namespace `workers`',
     example: yaml.stringify({
       steps: [
         {
@@ -26,10 +27,12 @@ export const examples: TemplateExample[] = [
           name: 'Create the Vault Kubernetes-auth role',
           input: {
             name: 'example-worker',
+            namespace: 'workers',
+            entityRef: 'component:default/example-worker',
             roleName: 'external-secrets-example-worker',
             policies: ['example-worker'],
-            boundServiceAccountNames: ['external-secrets'],
-            boundServiceAccountNamespaces: ['external-secrets'],
+            boundServiceAccountNames: ['external-secrets-example-worker'],
+            boundServiceAccountNamespaces: ['workers'],
             audience: 'https://kubernetes.default.svc.cluster.local',
             ttl: '1h',
             authMount: 'kubernetes',

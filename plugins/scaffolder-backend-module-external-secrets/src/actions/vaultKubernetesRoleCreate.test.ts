@@ -7,16 +7,26 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 const EXPECTED_ROLE = {
-  bound_service_account_names: ['external-secrets'],
-  bound_service_account_namespaces: ['external-secrets'],
+  bound_service_account_names: ['external-secrets-example-api'],
+  bound_service_account_namespaces: ['example-api'],
   audience: 'https://kubernetes.default.svc.cluster.local',
   token_policies: ['example-api'],
   token_ttl: 3600,
 };
 
+/** A harness whose Vault already holds the service's policy, as the template's first step leaves it. */
+async function withPolicy(
+  options: Parameters<typeof vaultActionHarness>[1] = {},
+) {
+  const h = vaultActionHarness(server, options);
+  await h.run(h.actions.policy, { name: 'example-api' });
+  h.emulator.clearRequests();
+  return h;
+}
+
 describe('vault:kubernetes-role:create', () => {
-  it('writes the role bound to ESO with token_policies and token_ttl', async () => {
-    const h = vaultActionHarness(server);
+  it("writes the role bound to the service's own account with token_policies and token_ttl", async () => {
+    const h = await withPolicy();
     const { outputs } = await h.run(h.actions.role, { name: 'example-api' });
     expect(outputs).toEqual({
       roleName: 'external-secrets-example-api',
@@ -35,11 +45,23 @@ describe('vault:kubernetes-role:create', () => {
     expect(JSON.parse(stored.body!).data).toMatchObject(EXPECTED_ROLE);
   });
 
+  it('binds the account in the namespace the service lives in', async () => {
+    const h = await withPolicy();
+    const { outputs } = await h.run(h.actions.role, {
+      name: 'example-api',
+      namespace: 'apis',
+    });
+    expect(outputs.role).toMatchObject({
+      bound_service_account_names: ['external-secrets-example-api'],
+      bound_service_account_namespaces: ['apis'],
+    });
+  });
+
   it('takes defaults from config', async () => {
-    const h = vaultActionHarness(server, {
+    const h = await withPolicy({
       emulator: { kubernetesAuthMounts: ['k8s-prod'] },
       backendPolicy:
-        'path "auth/k8s-prod/role/*" { capabilities = ["create", "read", "update"] }',
+        'path "auth/k8s-prod/role/*" { capabilities = ["create", "read", "update"] }\npath "sys/policies/acl/*" { capabilities = ["read", "update"] }\npath "secret/data/*" { capabilities = ["create"] }',
       vaultConfig: {
         kubernetesRole: {
           authMount: 'k8s-prod',
@@ -63,7 +85,7 @@ describe('vault:kubernetes-role:create', () => {
     );
   });
 
-  it('writes nothing in a dry run', async () => {
+  it('writes nothing in a dry run, even before the policy exists', async () => {
     const h = vaultActionHarness(server);
     const { outputs } = await h.run(
       h.actions.role,
@@ -75,7 +97,7 @@ describe('vault:kubernetes-role:create', () => {
   });
 
   it('is idempotent', async () => {
-    const h = vaultActionHarness(server);
+    const h = await withPolicy();
     await h.run(h.actions.role, { name: 'example-api' });
     const { outputs } = await h.run(h.actions.role, { name: 'example-api' });
     expect(outputs.result).toBe('unchanged');
@@ -83,7 +105,13 @@ describe('vault:kubernetes-role:create', () => {
   });
 
   it('refuses to change a different role, naming each difference, and changes it with overwrite', async () => {
-    const h = vaultActionHarness(server);
+    const h = await withPolicy({
+      vaultConfig: {
+        kubernetesRole: {
+          allowedServiceAccounts: [{ name: 'default', namespace: '{name}' }],
+        },
+      },
+    });
     await h.run(h.actions.role, {
       name: 'example-api',
       boundServiceAccountNames: ['default'],
@@ -94,7 +122,7 @@ describe('vault:kubernetes-role:create', () => {
     ).rejects.toMatchObject({
       name: 'ConflictError',
       message: expect.stringMatching(
-        /bound_service_account_names: \["default"\] in Vault, \["external-secrets"\] wanted; token_ttl: 7200 in Vault, 3600 wanted/,
+        /bound_service_account_names: \["default"\] in Vault, \["external-secrets-example-api"\] wanted; token_ttl: 7200 in Vault, 3600 wanted/,
       ),
     });
     expect(h.writes()).toHaveLength(1);
@@ -107,9 +135,9 @@ describe('vault:kubernetes-role:create', () => {
   });
 
   it('reports a 403 when the backend token may not write roles', async () => {
-    const h = vaultActionHarness(server, {
+    const h = await withPolicy({
       backendPolicy:
-        'path "auth/kubernetes/role/*" { capabilities = ["read"] }',
+        'path "auth/kubernetes/role/*" { capabilities = ["read"] }\npath "sys/policies/acl/*" { capabilities = ["read", "update"] }\npath "secret/data/*" { capabilities = ["create"] }',
     });
     await expect(
       h.run(h.actions.role, { name: 'example-api' }),
@@ -122,7 +150,7 @@ describe('vault:kubernetes-role:create', () => {
   });
 
   it('reports a missing auth mount', async () => {
-    const h = vaultActionHarness(server, {
+    const h = await withPolicy({
       emulator: { kubernetesAuthMounts: [] },
     });
     await expect(
@@ -134,7 +162,7 @@ describe('vault:kubernetes-role:create', () => {
   });
 
   it('retries a 500 then succeeds', async () => {
-    const h = vaultActionHarness(server);
+    const h = await withPolicy();
     h.emulator.faults.failNext({
       path: /^auth\/kubernetes\/role\//,
       method: 'GET',
@@ -142,7 +170,12 @@ describe('vault:kubernetes-role:create', () => {
     });
     const { outputs } = await h.run(h.actions.role, { name: 'example-api' });
     expect(outputs.result).toBe('created');
-    expect(h.emulator.requests.map(r => r.status)).toEqual([502, 404, 204]);
+    expect(h.emulator.requests.map(r => r.status)).toEqual([
+      200, // the policy's ownership mark
+      502,
+      404,
+      204,
+    ]);
   });
 
   it('times out', async () => {

@@ -1,4 +1,10 @@
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
+import {
+  isServiceRoleName,
+  isServicePolicyName,
+  resolveServiceAccountRef,
+  serviceAccountNameFor,
+} from '@gitops-secrets/plugin-external-secrets-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { checkpointKey } from './checkpointKey';
 import { differences } from './differences';
@@ -14,10 +20,18 @@ import {
   VaultClientProvider,
 } from './vaultActionSettings';
 import { examples } from './vaultKubernetesRoleCreate.examples';
+import {
+  PolicyOwnership,
+  foreignPolicyError,
+  outsideRule,
+  readPolicyOwnership,
+  serviceScopeInput,
+} from './serviceScope';
 
 /**
- * `vault:kubernetes-role:create`: writes a Kubernetes auth role that lets ESO's service
- * account log in with the service's policies.
+ * `vault:kubernetes-role:create`: writes a Kubernetes auth role that lets the service's own
+ * service account (which ESO presents for the service's store) log in with the service's
+ * policies.
  *
  * @public
  */
@@ -29,7 +43,7 @@ export function createVaultKubernetesRoleCreateAction(options: {
   return createTemplateAction({
     id: 'vault:kubernetes-role:create',
     description:
-      "Writes a Vault Kubernetes auth role (auth/<mount>/role/<role>) bound to External Secrets Operator's service account, with the service's policies.",
+      "Writes a Vault Kubernetes auth role (auth/<mount>/role/<role>) bound to the service's own service account in its namespace (the account ESO presents for the service's store), with the service's own policies.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -40,36 +54,54 @@ export function createVaultKubernetesRoleCreateAction(options: {
             .describe(
               'Service name (DNS label); default for roleName and policies',
             ),
+        namespace: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "The service's Kubernetes namespace, where its service account lives; default `name`",
+            ),
+        entityRef: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Catalog entity the role belongs to; default `component:default/<name>`',
+            ),
         roleName: z =>
           z
             .string()
             .optional()
-            .describe('Role name; default `external-secrets-<name>`'),
+            .describe(
+              'Role name: `external-secrets-<name>` (default) or `external-secrets-<name>.<suffix>`',
+            ),
         policies: z =>
           z
             .array(z.string())
             .optional()
-            .describe('Policies of the role; default [name]'),
+            .describe(
+              'Policies of the role; default [name]. Only policies vault:policy:create wrote for the same service',
+            ),
         boundServiceAccountNames: z =>
           z
             .array(z.string())
             .optional()
             .describe(
-              "ESO's service account; default from config (`external-secrets`)",
+              "Service accounts the role admits; default the service's own `external-secrets-<name>` (or the shared account config names). Others only from externalSecrets.vault.kubernetesRole.allowedServiceAccounts",
             ),
         boundServiceAccountNamespaces: z =>
           z
             .array(z.string())
             .optional()
             .describe(
-              "ESO's namespace; default from config (`external-secrets`)",
+              "Namespaces of those accounts; default the service's namespace (or the shared account's)",
             ),
         audience: z =>
           z
             .string()
             .optional()
             .describe(
-              "Audience of ESO's token; default from config (`https://kubernetes.default.svc.cluster.local`)",
+              "Audience of ESO's token; default from config (`https://kubernetes.default.svc.cluster.local`); others only from kubernetesRole.allowedAudiences",
             ),
         ttl: z =>
           z
@@ -81,13 +113,15 @@ export function createVaultKubernetesRoleCreateAction(options: {
             .string()
             .optional()
             .describe(
-              'Kubernetes auth mount path; default from config (`kubernetes`)',
+              'Kubernetes auth mount path; default from config (`kubernetes`); others only from kubernetesRole.allowedAuthMounts',
             ),
         overwrite: z =>
           z
             .boolean()
             .optional()
-            .describe('Replace an existing, different role; default false'),
+            .describe(
+              "Replace an existing, different role marked as this service's; default false",
+            ),
       },
       output: {
         roleName: z => z.string().describe('The role name'),
@@ -101,32 +135,97 @@ export function createVaultKubernetesRoleCreateAction(options: {
     },
     async handler(ctx) {
       const input = ctx.input as Record<string, unknown>;
-      const name = nameInput('serviceName', input.name, 'name');
+      const { name, entityRef } = serviceScopeInput(input);
+      const namespace = nameInput(
+        'kubernetesNamespace',
+        input.namespace,
+        'namespace',
+        name,
+      );
       const roleName = nameInput(
         'vaultRoleName',
         input.roleName,
         'roleName',
         `external-secrets-${name}`,
       );
+      if (!isServiceRoleName(name, roleName)) {
+        throw outsideRule(
+          'roleName',
+          `"${roleName}" is not a role name of service "${name}"`,
+          `a service's roles are named "external-secrets-${name}" or "external-secrets-${name}.<suffix>"`,
+        );
+      }
       const policies = nameListInput(
         'vaultPolicyName',
         input.policies,
         'policies',
         [name],
       );
+      policies.forEach((policy, i) => {
+        if (!isServicePolicyName(name, policy)) {
+          throw outsideRule(
+            `policies[${i}]`,
+            `"${policy}" is not a policy of service "${name}"`,
+            `a role may only carry the service's own policies ("${name}" or "${name}.<suffix>"), written by vault:policy:create`,
+          );
+        }
+      });
+
+      const derivedAccount = defaults.sharedServiceAccount ?? {
+        name: serviceAccountNameFor(name),
+        namespace,
+      };
       const serviceAccounts = nameListInput(
         'serviceAccountName',
         input.boundServiceAccountNames,
         'boundServiceAccountNames',
-        [defaults.serviceAccountName],
+        [derivedAccount.name],
       );
       const namespaces = nameListInput(
         'kubernetesNamespace',
         input.boundServiceAccountNamespaces,
         'boundServiceAccountNamespaces',
-        [defaults.serviceAccountNamespace],
+        [derivedAccount.namespace],
       );
+      const allowedAccounts = [
+        derivedAccount,
+        ...defaults.allowedServiceAccounts.map(ref =>
+          resolveServiceAccountRef(ref, name),
+        ),
+      ];
+      // Vault binds every listed name in every listed namespace: each pair must be allowed.
+      for (const account of serviceAccounts) {
+        for (const ns of namespaces) {
+          if (
+            !allowedAccounts.some(a => a.name === account && a.namespace === ns)
+          ) {
+            throw outsideRule(
+              'boundServiceAccountNames/boundServiceAccountNamespaces',
+              `the role would admit service account "${ns}/${account}"; allowed for "${name}": ${allowedAccounts
+                .map(a => `${a.namespace}/${a.name}`)
+                .join(', ')}`,
+              defaults.sharedServiceAccount
+                ? 'a role is bound to the configured shared account'
+                : "a role is bound to the service's own account in its namespace",
+              'kubernetesRole.allowedServiceAccounts',
+            );
+          }
+        }
+      }
       const audience = audienceInput(input.audience, defaults.audience);
+      if (!defaults.allowedAudiences.includes(audience)) {
+        throw outsideRule(
+          'audience',
+          `"${audience.slice(
+            0,
+            80,
+          )}" is not an allowed audience; allowed: ${defaults.allowedAudiences.join(
+            ', ',
+          )}`,
+          'only configured audiences',
+          'kubernetesRole.allowedAudiences',
+        );
+      }
       const ttlSeconds = durationInput(input.ttl, 'ttl', defaults.ttl);
       const authMount = nameInput(
         'vaultMount',
@@ -134,6 +233,16 @@ export function createVaultKubernetesRoleCreateAction(options: {
         'authMount',
         defaults.authMount,
       );
+      if (!defaults.allowedAuthMounts.includes(authMount)) {
+        throw outsideRule(
+          'authMount',
+          `"${authMount}" is not an allowed Kubernetes auth mount; allowed: ${defaults.allowedAuthMounts.join(
+            ', ',
+          )}`,
+          'only configured auth mounts',
+          'kubernetesRole.allowedAuthMounts',
+        );
+      }
       const overwrite = booleanInput(input.overwrite, 'overwrite');
 
       const role = {
@@ -145,9 +254,63 @@ export function createVaultKubernetesRoleCreateAction(options: {
       };
 
       const vault = options.vault();
+      // The role's policies must be this module's, for this service: otherwise the role would
+      // hand out whatever a hand-written policy of the same name grants.
+      const ownership = new Map<string, PolicyOwnership>();
+      const ownershipOf = async (policy: string) => {
+        if (!ownership.has(policy)) {
+          ownership.set(
+            policy,
+            await readPolicyOwnership(vault, policy, entityRef),
+          );
+        }
+        return ownership.get(policy)!;
+      };
+      for (const policy of policies) {
+        const owned = await ownershipOf(policy);
+        if (owned.state === 'foreign') {
+          throw foreignPolicyError(
+            policy,
+            entityRef,
+            owned.owner,
+            `role ${roleName} may only carry policies this module wrote for ${entityRef}`,
+          );
+        }
+        if (owned.state === 'missing') {
+          if (ctx.isDryRun) {
+            ctx.logger.info(
+              `Dry run: policy "${policy}" does not exist yet; vault:policy:create writes it in a real run`,
+            );
+          } else {
+            throw new InputError(
+              `Invalid policies: Vault policy "${policy}" does not exist; write it with vault:policy:create (for ${entityRef}) before the role`,
+            );
+          }
+        }
+      }
+
       const existing = await vault.readKubernetesRole(authMount, roleName);
       let result: 'created' | 'unchanged' | 'updated' = 'created';
       if (existing) {
+        // Vault keeps no free-form field on a Kubernetes role; what marks a role as this
+        // service's is that every policy it carries is marked as the service's.
+        const foreign: string[] = [];
+        for (const policy of existing.tokenPolicies) {
+          if ((await ownershipOf(policy)).state !== 'ours') {
+            foreign.push(policy);
+          }
+        }
+        if (existing.tokenPolicies.length === 0 || foreign.length > 0) {
+          throw new ConflictError(
+            `Vault role auth/${authMount}/role/${roleName} exists and is not marked as ${entityRef}'s (${
+              foreign.length
+                ? `it carries policies not written by this module for it: ${foreign.join(
+                    ', ',
+                  )}`
+                : 'it carries no policy'
+            }); this module changes only roles whose policies are all its own for the same service, even with overwrite: true. Choose another roleName, or have a Vault admin remove the role`,
+          );
+        }
         const diff = differences(
           {
             bound_service_account_names: existing.boundServiceAccountNames,

@@ -24,6 +24,7 @@ export const examples: TemplateExample[] = [
           action: 'vault:kv:seed',
           name: 'Store the first secret values in Vault',
           input: {
+            name: 'example-api',
             path: 'example-api/env-file',
             properties: [{ property: 'dotenv', secret: 'envFile' }],
           },
@@ -40,6 +41,7 @@ export const examples: TemplateExample[] = [
           action: 'vault:kv:seed',
           name: 'Store the first secret values in Vault',
           input: {
+            name: 'example-worker',
             path: 'example-worker/config-file',
             properties: [{ property: 'config.json', secret: 'configJson' }],
             ifExists: 'fail',

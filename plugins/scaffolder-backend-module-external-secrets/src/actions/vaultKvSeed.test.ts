@@ -7,6 +7,7 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 const INPUT = {
+  name: 'example-api',
   path: 'example-api/env-file',
   properties: [{ property: 'dotenv', secret: 'envFile' }],
 };
@@ -136,7 +137,11 @@ describe('vault:kv:seed', () => {
   });
 
   it('reports a missing mount', async () => {
-    const h = vaultActionHarness(server);
+    const h = vaultActionHarness(server, {
+      vaultConfig: {
+        allowedPathRoots: [{ mount: 'nomount', roots: ['{name}'] }],
+      },
+    });
     await expect(
       h.run(
         h.actions.seed,
@@ -169,13 +174,14 @@ describe('vault:kv:seed', () => {
     });
     h.emulator.faults.setLatency(300);
     await expect(
-      h.run(h.actions.seed, { ...INPUT, kvVersion: 2 }, { secrets: SECRETS }),
+      h.run(h.actions.seed, INPUT, { secrets: SECRETS }),
     ).rejects.toThrow(/did not answer/);
   });
 
   it('writes to a KV v1 mount without data/', async () => {
     const h = vaultActionHarness(server, {
       emulator: { kvMounts: [{ path: 'kv', version: 1 }] },
+      vaultConfig: { allowedPathRoots: [{ mount: 'kv', roots: ['{name}'] }] },
     });
     const { outputs } = await h.run(
       h.actions.seed,

@@ -10,8 +10,25 @@ import {
   VaultClientProvider,
 } from './vaultActionSettings';
 import { examples } from './vaultKvSeed.examples';
+import { checkKvKey, kvVersionFromVault } from './serviceScope';
 
 const SECRET_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/**
+ * Keys the scaffolder itself puts into `ctx.secrets` (checked in
+ * `@backstage/plugin-scaffolder-backend`'s task routes: `backstageToken` with the user's
+ * Backstage token, `__initiatorCredentials` with their serialized credentials). Seeding one
+ * would copy a credential into Vault, where the service could read it.
+ */
+export const SCAFFOLDER_OWN_SECRETS: readonly string[] = [
+  'backstageToken',
+  '__initiatorCredentials',
+];
+
+function scaffolderOwnSecret(secret: string): boolean {
+  // Names with a leading "__" are the scaffolder's convention for its own entries.
+  return SCAFFOLDER_OWN_SECRETS.includes(secret) || secret.startsWith('__');
+}
 
 interface PropertyMapping {
   property: string;
@@ -39,6 +56,13 @@ function readProperties(value: unknown): PropertyMapping[] {
     if (typeof secret !== 'string' || !SECRET_KEY.test(secret)) {
       throw new InputError(
         `Invalid properties[${i}].secret: must name a template secret (letters, digits, "_", "." and "-", at most 128 characters)`,
+      );
+    }
+    if (scaffolderOwnSecret(secret)) {
+      throw new InputError(
+        `Invalid properties[${i}].secret: "${secret}" is one of the scaffolder's own credentials (${SCAFFOLDER_OWN_SECRETS.join(
+          ', ',
+        )}, or any name starting with "__"), never a value the user typed; name a ui:field: Secret parameter instead`,
       );
     }
     if (seen.has(property as string)) {
@@ -69,10 +93,18 @@ export function createVaultKvSeedAction(options: {
     supportsDryRun: true,
     schema: {
       input: {
+        name: z =>
+          z
+            .string()
+            .describe(
+              'Service name (DNS label); the path must lie below its KV roots',
+            ),
         path: z =>
           z
             .string()
-            .describe('KV key under the mount, e.g. `example-api/env-file`'),
+            .describe(
+              "KV key under the mount, e.g. `example-api/env-file`; below the service's roots (externalSecrets.vault.allowedPathRoots)",
+            ),
         properties: z =>
           z
             .array(
@@ -82,7 +114,9 @@ export function createVaultKvSeedAction(options: {
                   .describe('Property name in the Vault secret, e.g. `dotenv`'),
                 secret: z
                   .string()
-                  .describe('Name of the template secret holding the value'),
+                  .describe(
+                    "Name of the template secret holding the value; never the scaffolder's own (backstageToken, __initiatorCredentials)",
+                  ),
               }),
             )
             .describe('Which template secret goes into which property'),
@@ -103,7 +137,7 @@ export function createVaultKvSeedAction(options: {
             .union([z.literal(1), z.literal(2), z.enum(['1', '2', 'v1', 'v2'])])
             .optional()
             .describe(
-              'KV version of the mount; detected from Vault when absent',
+              'KV version of the mount; Vault decides, a different value is an error',
             ),
       },
       output: {
@@ -125,6 +159,7 @@ export function createVaultKvSeedAction(options: {
     },
     async handler(ctx) {
       const input = ctx.input as Record<string, unknown>;
+      const name = nameInput('serviceName', input.name, 'name');
       const key = nameInput('vaultKvKey', input.path, 'path');
       const kvMount = nameInput(
         'vaultMount',
@@ -132,7 +167,10 @@ export function createVaultKvSeedAction(options: {
         'kvMount',
         options.settings.kvMount,
       );
-      const requestedVersion = kvVersionInput(input.kvVersion);
+      checkKvKey(options.settings, kvMount, name, key, 'path', {
+        allowRoot: false,
+      });
+      kvVersionInput(input.kvVersion);
       const ifExists = input.ifExists === undefined ? 'skip' : input.ifExists;
       if (ifExists !== 'skip' && ifExists !== 'fail') {
         throw new InputError('Invalid ifExists: must be "skip" or "fail"');
@@ -150,7 +188,12 @@ export function createVaultKvSeedAction(options: {
       }
 
       const vault = options.vault();
-      const kvVersion = requestedVersion ?? (await vault.kvVersion(kvMount));
+      const kvVersion = await kvVersionFromVault(
+        vault,
+        options.settings,
+        kvMount,
+        input.kvVersion,
+      );
       const dataPath = kvPaths(kvMount, key, kvVersion).data;
       const existingOutcome = (
         currentVersion: number,

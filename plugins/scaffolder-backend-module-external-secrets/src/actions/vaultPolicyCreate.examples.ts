@@ -17,7 +17,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Read and list on a custom prefix and mount, replacing a different policy',
+      "Read and list on a folder below the service's root, under a second policy name, replacing an older version of it",
     example: yaml.stringify({
       steps: [
         {
@@ -27,10 +27,9 @@ export const examples: TemplateExample[] = [
           input: {
             name: 'example-worker',
             kvMount: 'secret',
-            kvVersion: 2,
-            pathPrefix: 'team-a/example-worker',
+            pathPrefix: 'example-worker/batch',
             capabilities: ['read', 'list'],
-            policyName: 'team-a-example-worker',
+            policyName: 'example-worker.batch',
             overwrite: true,
           },
         },

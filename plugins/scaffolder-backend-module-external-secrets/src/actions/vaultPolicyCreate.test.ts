@@ -1,4 +1,5 @@
 import { setupServer } from 'msw/node';
+import { policyOwnershipMark } from '@gitops-secrets/plugin-external-secrets-common';
 import { vaultActionHarness } from './__testUtils__/vaultActionHarness';
 
 const server = setupServer();
@@ -6,8 +7,8 @@ beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
-const EXPECTED_POLICY =
-  'path "secret/data/example-api/*" {\n  capabilities = ["read"]\n}\n';
+const MARK = policyOwnershipMark('component:default/example-api');
+const EXPECTED_POLICY = `${MARK}\npath "secret/data/example-api/*" {\n  capabilities = ["read"]\n}\n`;
 
 describe('vault:policy:create', () => {
   it('writes the least-privilege policy for the service', async () => {
@@ -69,7 +70,7 @@ describe('vault:policy:create', () => {
     const h = vaultActionHarness(server);
     h.emulator.putPolicy(
       'example-api',
-      '# by hand\npath "secret/data/example-api/*" { capabilities = ["read"] }',
+      `${MARK}\n# by hand\npath "secret/data/example-api/*" { capabilities = ["read"] }`,
     );
     const { outputs } = await h.run(h.actions.policy, { name: 'example-api' });
     expect(outputs.result).toBe('unchanged');
@@ -80,7 +81,7 @@ describe('vault:policy:create', () => {
     const h = vaultActionHarness(server);
     h.emulator.putPolicy(
       'example-api',
-      'path "secret/example-api/*" { capabilities = ["read"] }',
+      `${MARK}\npath "secret/example-api/*" { capabilities = ["read"] }`,
     );
     await expect(
       h.run(h.actions.policy, { name: 'example-api' }),
@@ -97,7 +98,7 @@ describe('vault:policy:create', () => {
     const h = vaultActionHarness(server);
     h.emulator.putPolicy(
       'example-api',
-      'path "secret/example-api/*" { capabilities = ["read"] }',
+      `${MARK}\npath "secret/example-api/*" { capabilities = ["read"] }`,
     );
     const { outputs } = await h.run(h.actions.policy, {
       name: 'example-api',
@@ -151,7 +152,11 @@ describe('vault:policy:create', () => {
   });
 
   it('reports a missing mount', async () => {
-    const h = vaultActionHarness(server);
+    const h = vaultActionHarness(server, {
+      vaultConfig: {
+        allowedPathRoots: [{ mount: 'nomount', roots: ['{name}'] }],
+      },
+    });
     await expect(
       h.run(h.actions.policy, { name: 'example-api', kvMount: 'nomount' }),
     ).rejects.toMatchObject({
@@ -189,20 +194,21 @@ describe('vault:policy:create', () => {
   it('writes the KV v1 path on a v1 mount', async () => {
     const h = vaultActionHarness(server, {
       emulator: { kvMounts: [{ path: 'kv', version: 1 }] },
+      vaultConfig: { allowedPathRoots: [{ mount: 'kv', roots: ['{name}'] }] },
     });
     const { outputs } = await h.run(h.actions.policy, {
       name: 'example-api',
       kvMount: 'kv',
     });
     expect(outputs.policy).toBe(
-      'path "kv/example-api/*" {\n  capabilities = ["read"]\n}\n',
+      `${MARK}\npath "kv/example-api/*" {\n  capabilities = ["read"]\n}\n`,
     );
   });
 
-  it('uses a given kvVersion without asking Vault', async () => {
+  it('asks Vault for the KV version even when the input gives the right one', async () => {
     const h = vaultActionHarness(server);
     await h.run(h.actions.policy, { name: 'example-api', kvVersion: 2 });
-    expect(h.emulator.requests.map(r => r.path)).not.toContain(
+    expect(h.emulator.requests.map(r => r.path)).toContain(
       'sys/internal/ui/mounts/secret',
     );
   });

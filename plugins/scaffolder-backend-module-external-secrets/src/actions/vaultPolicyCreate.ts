@@ -2,13 +2,23 @@ import { ConflictError, InputError } from '@backstage/errors';
 import {
   VaultCapability,
   VaultPolicy,
+  isServicePolicyName,
   kvServicePolicy,
   parseVaultPolicy,
+  policyOwnershipMark,
   renderVaultPolicyHcl,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { checkpointKey } from './checkpointKey';
 import { booleanInput, kvVersionInput, nameInput } from './inputRules';
+import {
+  checkKvKey,
+  foreignPolicyError,
+  kvVersionFromVault,
+  outsideRule,
+  readPolicyOwnership,
+  serviceScopeInput,
+} from './serviceScope';
 import {
   VaultActionSettings,
   VaultClientProvider,
@@ -69,24 +79,33 @@ export function createVaultPolicyCreateAction(options: {
             .describe(
               'Service name (DNS label); default for pathPrefix and policyName',
             ),
+        entityRef: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Catalog entity the policy belongs to (written into its first line); default `component:default/<name>`',
+            ),
         kvMount: z =>
           z
             .string()
             .optional()
-            .describe('KV mount; default from config (`secret`)'),
+            .describe(
+              'KV mount; default from config (`secret`); must be listed in externalSecrets.vault.allowedPathRoots',
+            ),
         kvVersion: z =>
           z
             .union([z.literal(1), z.literal(2), z.enum(['1', '2', 'v1', 'v2'])])
             .optional()
             .describe(
-              'KV version of the mount; detected from Vault when absent',
+              'KV version of the mount; Vault decides, a different value is an error',
             ),
         pathPrefix: z =>
           z
             .string()
             .optional()
             .describe(
-              "Folder under the mount holding the service's secrets; default `name`",
+              "Folder under the mount holding the service's secrets; default `name`; must lie inside the service's roots (externalSecrets.vault.allowedPathRoots)",
             ),
         capabilities: z =>
           z
@@ -96,12 +115,17 @@ export function createVaultPolicyCreateAction(options: {
               'Capabilities to grant; default ["read"]. Only those allowed by config (default read, list)',
             ),
         policyName: z =>
-          z.string().optional().describe('Policy name; default `name`'),
+          z
+            .string()
+            .optional()
+            .describe('Policy name: `<name>` (default) or `<name>.<suffix>`'),
         overwrite: z =>
           z
             .boolean()
             .optional()
-            .describe('Replace an existing, different policy; default false'),
+            .describe(
+              "Replace an existing, different policy marked as this service's; default false",
+            ),
       },
       output: {
         policyName: z => z.string().describe('The policy name'),
@@ -114,26 +138,36 @@ export function createVaultPolicyCreateAction(options: {
     },
     async handler(ctx) {
       const input = ctx.input as Record<string, unknown>;
-      const name = nameInput('serviceName', input.name, 'name');
+      const { name, entityRef } = serviceScopeInput(input);
       const kvMount = nameInput(
         'vaultMount',
         input.kvMount,
         'kvMount',
         settings.kvMount,
       );
-      const requestedVersion = kvVersionInput(input.kvVersion);
+      kvVersionInput(input.kvVersion);
       const pathPrefix = nameInput(
         'vaultKvKey',
         input.pathPrefix,
         'pathPrefix',
         name,
       );
+      checkKvKey(settings, kvMount, name, pathPrefix, 'pathPrefix', {
+        allowRoot: true,
+      });
       const policyName = nameInput(
         'vaultPolicyName',
         input.policyName,
         'policyName',
         name,
       );
+      if (!isServicePolicyName(name, policyName)) {
+        throw outsideRule(
+          'policyName',
+          `"${policyName}" is not a policy name of service "${name}"`,
+          `a service's policies are named "${name}" or "${name}.<suffix>"`,
+        );
+      }
       const overwrite = booleanInput(input.overwrite, 'overwrite');
       const capabilitiesInput =
         input.capabilities === undefined ? ['read'] : input.capabilities;
@@ -147,31 +181,49 @@ export function createVaultPolicyCreateAction(options: {
           typeof cap !== 'string' ||
           !settings.allowedCapabilities.includes(cap as VaultCapability)
         ) {
-          throw new InputError(
-            `Invalid capabilities[${i}]: ${JSON.stringify(
+          throw outsideRule(
+            `capabilities[${i}]`,
+            `${JSON.stringify(
               String(cap).slice(0, 40),
             )} is not allowed; allowed: ${settings.allowedCapabilities.join(
               ', ',
             )}`,
+            'only configured capabilities',
+            'policy.allowedCapabilities',
           );
         }
         return cap as VaultCapability;
       });
 
       const vault = options.vault();
-      const kvVersion = requestedVersion ?? (await vault.kvVersion(kvMount));
+      const kvVersion = await kvVersionFromVault(
+        vault,
+        settings,
+        kvMount,
+        input.kvVersion,
+      );
       const wanted = kvServicePolicy({
         kvMount,
         kvVersion,
         pathPrefix,
         capabilities,
       });
-      const policy = renderVaultPolicyHcl(wanted);
+      const policy = `${policyOwnershipMark(entityRef)}\n${renderVaultPolicyHcl(
+        wanted,
+      )}`;
 
-      const existing = await vault.readPolicy(policyName);
+      const existing = await readPolicyOwnership(vault, policyName, entityRef);
       let result: 'created' | 'unchanged' | 'updated' = 'created';
-      if (existing !== undefined) {
-        const diff = policyDifferences(existing, wanted);
+      if (existing.state === 'foreign') {
+        throw foreignPolicyError(
+          policyName,
+          entityRef,
+          existing.owner,
+          'this module changes only policies it wrote for the same service, even with overwrite: true',
+        );
+      }
+      if (existing.state === 'ours') {
+        const diff = policyDifferences(existing.text, wanted);
         if (!diff) {
           result = 'unchanged';
         } else if (!overwrite) {

@@ -21,6 +21,7 @@ const expectedObjects = {
     kind: 'ClusterSecretStore',
     metadata: { name: 'vault-orders', labels: STORE_LABELS },
     spec: {
+      conditions: [{ namespaces: ['orders'] }],
       provider: {
         vault: {
           server: 'https://vault.example.com:8200',
@@ -37,8 +38,8 @@ const expectedObjects = {
               mountPath: 'kubernetes',
               role: 'external-secrets-orders',
               serviceAccountRef: {
-                name: 'external-secrets',
-                namespace: 'external-secrets',
+                name: 'external-secrets-orders',
+                namespace: 'orders',
                 audiences: ['https://kubernetes.default.svc.cluster.local'],
               },
             },
@@ -95,11 +96,22 @@ const expectedObjects = {
       ],
     },
   },
+  '00-serviceaccount-external-secrets-orders.yaml': {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {
+      name: 'external-secrets-orders',
+      namespace: 'orders',
+      labels: STORE_LABELS,
+    },
+    automountServiceAccountToken: false,
+  },
   'kustomization.yaml': {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',
     kind: 'Kustomization',
     metadata: { name: 'orders' },
     resources: [
+      '00-serviceaccount-external-secrets-orders.yaml',
       'clustersecretstore-vault-orders.yaml',
       'externalsecret-orders-db.yaml',
       'externalsecret-orders-stripe.yaml',
@@ -208,9 +220,12 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
       /path "secret\/data\/orders\/\*"\s*\{\s*capabilities\s*=\s*\["read"\]\s*\}/,
     );
     expect(clean.policy).not.toMatch(/path "secret\/orders/);
+    expect(clean.policy.split('\n')[0]).toBe(
+      '# managed by @gitops-secrets/plugin-scaffolder-backend-module-external-secrets for component:default/orders',
+    );
     expect(clean.role).toMatchObject({
-      bound_service_account_names: ['external-secrets'],
-      bound_service_account_namespaces: ['external-secrets'],
+      bound_service_account_names: ['external-secrets-orders'],
+      bound_service_account_namespaces: ['orders'],
       audience: 'https://kubernetes.default.svc.cluster.local',
       token_policies: ['orders'],
       token_ttl: 3600,
@@ -239,6 +254,7 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
       'ClusterSecretStore `vault-orders`',
       'ExternalSecret `orders/orders-db`',
       'ExternalSecret `orders/orders-stripe`',
+      'ServiceAccount `orders/external-secrets-orders`',
     ]) {
       expect(pr.body).toContain(fact);
     }
@@ -421,6 +437,6 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
     expect(merged[0].objects).toEqual(expectedObjects);
     expect(
       await h.github.listFiles('acme', 'gitops-b', 'main', MANIFESTS_DIR),
-    ).toHaveLength(4);
-  });
+    ).toHaveLength(5);
+  }, 30_000);
 });

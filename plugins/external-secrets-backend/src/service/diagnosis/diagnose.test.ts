@@ -547,3 +547,33 @@ describe('diagnose never throws', () => {
     ).not.toThrow();
   });
 });
+
+describe('finding order', () => {
+  it('puts the cause before the context, so the card leads with the fix', () => {
+    const findings = diagnose(
+      input({
+        store: store({
+          ready: {
+            status: 'False',
+            reason: 'InvalidProviderConfig',
+            message: 'unable to create client',
+          },
+        }),
+        storeWarning: {
+          type: 'Warning',
+          reason: 'InvalidProviderConfig',
+          message: LOGIN_DENIED,
+        },
+        vault: {
+          authConfig: authConfig({
+            kubernetesHost: 'https://old-cluster.example.test:6443',
+          }),
+          role: role(),
+          policies: { 'example-api': GOOD_POLICY },
+        },
+      }),
+    );
+    expect(findings[0].code).toBe('VAULT_AUTH_HOST_MISMATCH');
+    expect(findings.map(f => f.code)).toContain('STORE_NOT_READY');
+  });
+});

@@ -203,5 +203,10 @@ export function diagnose(
   if (ctx.failing && !explained && !storeExplainsIt) {
     result.push(unrecognised(ctx));
   }
-  return result;
+  // Causes lead (the card shows the first finding); context such as "store not ready" follows.
+  const rank = (f: Finding) => (CAUSE_CODES.has(f.code) ? 0 : 1);
+  return result
+    .map((finding, index) => ({ finding, index }))
+    .sort((a, b) => rank(a.finding) - rank(b.finding) || a.index - b.index)
+    .map(({ finding }) => finding);
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { http, HttpResponse, type HttpHandler } from 'msw';
 
 /**
@@ -51,6 +52,9 @@ export class FakeKubernetesApi {
     this.resourceVersion += 1;
     const stored = structuredClone(object);
     stored.metadata.resourceVersion = String(this.resourceVersion);
+    // an API server gives every object a uid at creation and keeps it on updates
+    stored.metadata.uid =
+      items.get(key)?.metadata.uid ?? object.metadata.uid ?? randomUUID();
     items.set(key, stored);
     this.notify(collection, existed ? 'MODIFIED' : 'ADDED', stored);
     return stored;

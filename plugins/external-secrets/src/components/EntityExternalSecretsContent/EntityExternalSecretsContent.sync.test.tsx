@@ -119,4 +119,66 @@ describe('EntityExternalSecretsContent with the sync permission', () => {
     );
     expect(screen.queryByText('Sync requested')).not.toBeInTheDocument();
   });
+
+  it('disables Sync now and says why when ESO would ignore force-sync', async () => {
+    let posted = false;
+    answer(
+      entityStatus([
+        healthyExternalSecret({
+          refreshPolicy: 'CreatedOnce',
+          syncNow: {
+            effective: false,
+            reason:
+              'refreshPolicy is CreatedOnce and ESO has synced it once: ESO ignores force-sync. Delete and re-create the ExternalSecret to sync it again.',
+          },
+        }),
+      ]),
+    );
+    server.use(
+      http.post(REFRESH_PATH, () => {
+        posted = true;
+        return new HttpResponse(null, { status: 202 });
+      }),
+    );
+    await renderTab([allowSync]);
+    const button = await screen.findByRole('button', {
+      name: 'Sync example-api-env-file in dev/example-api now',
+    });
+    expect(button).toBeDisabled();
+    expect(
+      screen.getByText(/^Sync now does nothing: refreshPolicy is CreatedOnce/),
+    ).toBeInTheDocument();
+    expect(screen.getByText('refreshPolicy: CreatedOnce')).toBeInTheDocument();
+    await userEvent.click(button).catch(() => undefined);
+    expect(posted).toBe(false);
+  });
+
+  it('says so, not "failed", when the backend answers that force-sync would do nothing', async () => {
+    answer(twoClusters());
+    server.use(
+      http.post(REFRESH_PATH, () =>
+        HttpResponse.json(
+          {
+            error: {
+              name: 'ConflictError',
+              message:
+                'Sync now does nothing for ExternalSecret example-api/example-api-config: refreshInterval is 0 and ESO has synced it once: ESO ignores force-sync (and later spec changes).',
+            },
+            response: { statusCode: 409 },
+          },
+          { status: 409 },
+        ),
+      ),
+    );
+    await renderTab([allowSync]);
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: 'Sync example-api-config in dev/example-api now',
+      }),
+    );
+    expect(
+      await screen.findByText(/^Sync now does nothing for/),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/^Sync failed:/)).not.toBeInTheDocument();
+  });
 });

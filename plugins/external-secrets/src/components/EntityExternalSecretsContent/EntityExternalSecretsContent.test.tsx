@@ -102,6 +102,36 @@ describe('EntityExternalSecretsContent', () => {
     ).toBeInTheDocument();
   });
 
+  it('shows dataFrom.find references and a templated target in words', async () => {
+    answer(
+      entityStatus([
+        healthyExternalSecret({
+          templated: true,
+          remoteRefs: [
+            {
+              key: 'example-api',
+              dataFrom: true,
+              source: 'find',
+              find: { nameRegexp: '^db-' },
+              vaultPath: 'secret/metadata/example-api',
+            },
+          ],
+        }),
+      ]),
+    );
+    const table = await renderTab([denySync]);
+    expect(
+      within(table)
+        .getByText(/every secret under/)
+        .closest('li'),
+    ).toHaveTextContent(
+      'every secret under example-api named ^db- (dataFrom.find) → all keys',
+    );
+    expect(
+      within(table).getByText('rendered from target.template'),
+    ).toBeInTheDocument();
+  });
+
   it('filters the rows by a search term', async () => {
     answer(twoClusters());
     const table = await renderTab([denySync]);

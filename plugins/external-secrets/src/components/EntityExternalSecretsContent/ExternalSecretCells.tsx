@@ -27,12 +27,28 @@ export function StoreCell(props: { externalSecret: ExternalSecretStatus }) {
 export function TargetSecretCell(props: {
   externalSecret: ExternalSecretStatus;
 }) {
-  const { target } = props.externalSecret;
+  const { target, templated, refreshPolicy } = props.externalSecret;
   return (
     <>
       <strong>{target.name}</strong>
       {target.exists ? null : (
         <Typography variant="caption"> (missing)</Typography>
+      )}
+      {templated && (
+        <>
+          <br />
+          <Typography variant="caption">
+            rendered from target.template
+          </Typography>
+        </>
+      )}
+      {refreshPolicy && refreshPolicy !== 'Periodic' && (
+        <>
+          <br />
+          <Typography variant="caption">
+            refreshPolicy: {refreshPolicy}
+          </Typography>
+        </>
       )}
       {target.keys.length > 0 && (
         <>
@@ -52,19 +68,42 @@ export function RemoteRefsCell(props: {
 }) {
   return (
     <ul style={{ margin: 0, paddingLeft: 16 }}>
-      {props.externalSecret.remoteRefs.map(ref => (
-        <li key={`${ref.key}|${ref.property}|${ref.secretKey}`}>
-          <code>{ref.key}</code>
-          {ref.property ? (
-            <>
-              {' → '}
-              <code>{ref.property}</code>
-            </>
-          ) : null}
-          {' → '}
-          {ref.dataFrom ? 'all keys' : <code>{ref.secretKey}</code>}
-        </li>
-      ))}
+      {props.externalSecret.remoteRefs.map(ref =>
+        ref.source === 'find' ? (
+          <li key={`find|${ref.key}`}>
+            every secret under <code>{ref.key || '/'}</code>
+            {ref.find?.nameRegexp ? (
+              <>
+                {' named '}
+                <code>{ref.find.nameRegexp}</code>
+              </>
+            ) : null}
+            {ref.find?.tags ? (
+              <>
+                {' tagged '}
+                <code>
+                  {Object.entries(ref.find.tags)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(', ')}
+                </code>
+              </>
+            ) : null}
+            {' (dataFrom.find) → all keys'}
+          </li>
+        ) : (
+          <li key={`${ref.key}|${ref.property}|${ref.secretKey}`}>
+            <code>{ref.key}</code>
+            {ref.property ? (
+              <>
+                {' → '}
+                <code>{ref.property}</code>
+              </>
+            ) : null}
+            {' → '}
+            {ref.dataFrom ? 'all keys' : <code>{ref.secretKey}</code>}
+          </li>
+        ),
+      )}
     </ul>
   );
 }

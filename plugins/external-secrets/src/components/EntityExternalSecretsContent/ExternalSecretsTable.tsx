@@ -168,6 +168,7 @@ export function ExternalSecretsTable(props: {
                             name: es.name,
                           }}
                           onRequested={props.onSyncRequested}
+                          effect={es.syncNow}
                         />
                       </TableCell>
                     )}

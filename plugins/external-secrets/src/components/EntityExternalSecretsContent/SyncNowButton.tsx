@@ -4,7 +4,10 @@ import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
 import Typography from '@material-ui/core/Typography';
 import { ResponseError } from '@backstage/errors';
-import type { RefreshTarget } from '@gitops-secrets/plugin-external-secrets-common';
+import type {
+  ForceSyncEffect,
+  RefreshTarget,
+} from '@gitops-secrets/plugin-external-secrets-common';
 import { useState } from 'react';
 import { externalSecretsApiRef } from '../../api/ExternalSecretsApi';
 
@@ -12,6 +15,7 @@ type SyncRequest =
   | { phase: 'idle' }
   | { phase: 'running' }
   | { phase: 'done' }
+  | { phase: 'ignored'; message: string }
   | { phase: 'failed'; message: string };
 
 function describeFailure(error: unknown): string {
@@ -23,12 +27,16 @@ function describeFailure(error: unknown): string {
 
 /**
  * Asks ESO to sync one ExternalSecret now. Only rendered for users holding
- * `external-secrets.sync.trigger`; the backend checks the permission again.
+ * `external-secrets.sync.trigger`; the backend checks the permission again. When ESO would
+ * ignore force-sync (`CreatedOnce` or `refreshInterval: 0` after the first sync), the button is
+ * disabled and says why, instead of pretending.
  */
 export function SyncNowButton(props: {
   entityRef: string;
   target: RefreshTarget;
   onRequested: () => void;
+  /** what force-sync would do, from the status answer */
+  effect?: ForceSyncEffect;
 }) {
   const api = useApi(externalSecretsApiRef);
   const [request, setRequest] = useState<SyncRequest>({ phase: 'idle' });
@@ -41,18 +49,28 @@ export function SyncNowButton(props: {
       setRequest({ phase: 'done' });
       props.onRequested();
     } catch (error) {
-      setRequest({ phase: 'failed', message: describeFailure(error) });
+      // 409: the backend found that ESO would ignore the request and changed nothing.
+      const ignored =
+        error instanceof ResponseError && error.response.status === 409;
+      setRequest({
+        phase: ignored ? 'ignored' : 'failed',
+        message: describeFailure(error),
+      });
     }
   };
 
   const running = request.phase === 'running';
+  const ignoredReason =
+    props.effect?.effective === false
+      ? props.effect.reason ?? 'ESO ignores force-sync for this ExternalSecret.'
+      : undefined;
   return (
     <Box display="flex" alignItems="center" gridGap={8}>
       <Button
         size="small"
         variant="outlined"
         onClick={syncNow}
-        disabled={running}
+        disabled={running || !!ignoredReason}
         aria-label={`Sync ${name} in ${cluster}/${namespace} now`}
         aria-busy={running}
         startIcon={running ? <CircularProgress size={14} /> : undefined}
@@ -62,6 +80,16 @@ export function SyncNowButton(props: {
       {request.phase === 'done' && (
         <Typography variant="caption" role="status">
           Sync requested
+        </Typography>
+      )}
+      {ignoredReason && (
+        <Typography variant="caption" role="note">
+          Sync now does nothing: {ignoredReason}
+        </Typography>
+      )}
+      {request.phase === 'ignored' && (
+        <Typography variant="caption" role="status">
+          {request.message}
         </Typography>
       )}
       {request.phase === 'failed' && (

@@ -58,6 +58,28 @@ function templateEntity(): Entity {
   return template;
 }
 
+/** A fault the harness's Vault transport injects into one request. */
+export interface VaultTransportFault {
+  method: string;
+  /** Path without `/v1/`. */
+  path: string;
+  /** Which matching request fails: 1 = the next one. */
+  occurrence: number;
+  /**
+   * `500`/`503`/`403`: answered by the transport, the emulator never sees the request.
+   * `late`: the emulator handles the request (a write is applied) but the answer comes only
+   * after `lateMs`, past the client's timeout.
+   */
+  kind: 500 | 503 | 403 | 'late';
+}
+
+/** What Vault says with each status the transport answers. */
+const TRANSPORT_ERRORS: Record<500 | 503 | 403, string> = {
+  403: '1 error occurred:\n\t* permission denied\n\n',
+  500: 'internal error',
+  503: 'Vault is sealed',
+};
+
 /**
  * A real scaffolder backend (scaffolder plugin, the GitHub module, the module under test and a
  * mock catalog) wired to a Vault emulator and a GitHub emulator on loopback ports. The Vault
@@ -71,10 +93,77 @@ export class ScaffolderHarness {
   private vaultServer?: http.Server;
   private backend?: Awaited<ReturnType<typeof startTestBackend>>;
   private githubHost = '';
+  private transportFault?: VaultTransportFault & { seen: number };
+  /** How late a `late` fault answers. */
+  lateMs = 1500;
 
-  async start(module: BackendFeature | Promise<{ default: BackendFeature }>) {
+  /** Makes one Vault request fail at the transport (see {@link VaultTransportFault}). */
+  faultVault(fault: VaultTransportFault) {
+    this.transportFault = { ...fault, seen: 0 };
+  }
+
+  /** Whether the injected fault has fired. */
+  get vaultFaultFired(): boolean {
+    const fault = this.transportFault;
+    return fault !== undefined && fault.seen >= fault.occurrence;
+  }
+
+  private takeFault(req: http.IncomingMessage) {
+    const fault = this.transportFault;
+    const vaultPath = decodeURIComponent(
+      new URL(req.url ?? '/', 'http://vault.invalid').pathname,
+    ).replace(/^\/v1\//, '');
+    if (
+      !fault ||
+      fault.seen >= fault.occurrence ||
+      fault.method !== req.method ||
+      fault.path !== vaultPath
+    ) {
+      return undefined;
+    }
+    fault.seen++;
+    return fault.seen === fault.occurrence ? fault.kind : undefined;
+  }
+
+  private serveVault(req: http.IncomingMessage, res: http.ServerResponse) {
+    const kind = this.takeFault(req);
+    if (typeof kind === 'number') {
+      req.resume();
+      res.writeHead(kind, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          errors: [TRANSPORT_ERRORS[kind]],
+        }),
+      );
+      return;
+    }
+    if (kind === 'late') {
+      const end = res.end.bind(res) as (...args: unknown[]) => void;
+      res.end = ((...args: unknown[]) => {
+        setTimeout(() => {
+          if (!res.destroyed) end(...args);
+        }, this.lateMs);
+        return res;
+      }) as typeof res.end;
+    }
+    createVaultRequestListener(this.vault)(req, res);
+  }
+
+  async start(
+    module: BackendFeature | Promise<{ default: BackendFeature }>,
+    options: {
+      /** More backend features, e.g. the permission backend with a policy. */
+      features?: Array<BackendFeature | Promise<{ default: BackendFeature }>>;
+      /** More root config (merged at the top level). */
+      config?: Record<string, unknown>;
+      /** More catalog entities, e.g. other templates. */
+      entities?: Entity[];
+      /** More `externalSecrets.vault` config, e.g. a short `timeout`. */
+      vault?: Record<string, unknown>;
+    } = {},
+  ) {
     this.vaultServer = http.createServer((req, res) =>
-      createVaultRequestListener(this.vault)(req, res),
+      this.serveVault(req, res),
     );
     await new Promise<void>(resolve =>
       this.vaultServer!.listen(0, '127.0.0.1', resolve),
@@ -87,6 +176,7 @@ export class ScaffolderHarness {
     this.github.addOrganization('acme');
 
     const config = {
+      ...options.config,
       integrations: { github: [this.github.integrationConfig(GITHUB_TOKEN)] },
       scaffolder: {
         defaultAuthor: { name: 'Scaffolder', email: 'scaffolder@example.com' },
@@ -97,6 +187,7 @@ export class ScaffolderHarness {
           allowInsecureHttp: true,
           maxRetries: 0,
           auth: { type: 'token', token: this.vault.rootToken },
+          ...options.vault,
         },
         manifests: {
           store: {
@@ -119,7 +210,9 @@ export class ScaffolderHarness {
       config: new ConfigReader(config),
       logger: mockServices.logger.mock(),
     });
-    const catalog = catalogServiceMock({ entities: [templateEntity()] });
+    const catalog = catalogServiceMock({
+      entities: [templateEntity(), ...(options.entities ?? [])],
+    });
     catalog.addLocation = async request => {
       const response = await reader.readUrl(request.target);
       const entity = parse(
@@ -151,6 +244,7 @@ export class ScaffolderHarness {
         import('@backstage/plugin-scaffolder-backend'),
         import('@backstage/plugin-scaffolder-backend-module-github'),
         module,
+        ...(options.features ?? []),
       ],
     });
   }
@@ -180,6 +274,20 @@ export class ScaffolderHarness {
       return undefined;
     }
     return JSON.parse(response.body ?? '{}').data;
+  }
+
+  /** Lists a Vault path as the root token would; [] on 404. */
+  async vaultList(vaultPath: string): Promise<string[]> {
+    const response = await this.vault.handle({
+      method: 'GET',
+      path: `/v1/${vaultPath}`,
+      query: { list: 'true' },
+      headers: { 'x-vault-token': this.vault.rootToken },
+    });
+    if (response.status === 404) {
+      return [];
+    }
+    return JSON.parse(response.body ?? '{}').data?.keys ?? [];
   }
 
   /**
@@ -246,24 +354,26 @@ export class ScaffolderHarness {
     };
   }
 
-  /** Runs the template to the end (bounded wait) and returns its status, events and output. */
+  /**
+   * Runs the template to the end (bounded wait) and returns its status, events and output,
+   * as `user` (default the mock user).
+   */
   async runTemplate(
     values: Record<string, unknown>,
     secrets: Record<string, string>,
+    options: { user?: string; templateRef?: string } = {},
   ): Promise<TaskResult> {
-    const server = this.backend!.server;
-    const base = `http://127.0.0.1:${
-      (server.address() as AddressInfo).port
-    }/api/scaffolder`;
+    const base = this.scaffolderUrl();
     const headers = {
-      authorization: mockCredentials.user.header(),
+      authorization: mockCredentials.user.header(options.user),
       'content-type': 'application/json',
     };
     const created = await fetch(`${base}/v2/tasks`, {
       method: 'POST',
       headers,
       body: JSON.stringify({
-        templateRef: 'template:default/new-service-with-secrets',
+        templateRef:
+          options.templateRef ?? 'template:default/new-service-with-secrets',
         values,
         secrets,
       }),
@@ -274,6 +384,51 @@ export class ScaffolderHarness {
       );
     }
     const { id } = await created.json();
+    return this.waitForTask(id, headers);
+  }
+
+  /**
+   * Retries a failed task as the scaffolder's "Retry" button does (same task, same input, steps
+   * that completed and checkpoints kept) and waits for it to finish again.
+   */
+  async retryTask(
+    id: string,
+    secrets: Record<string, string>,
+    options: { user?: string } = {},
+  ): Promise<TaskResult> {
+    const headers = {
+      authorization: mockCredentials.user.header(options.user),
+      'content-type': 'application/json',
+    };
+    const response = await fetch(
+      `${this.scaffolderUrl()}/v2/tasks/${id}/retry`,
+      {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ secrets }),
+      },
+    );
+    if (response.status !== 201) {
+      throw new Error(
+        `task not retried: ${response.status} ${await response.text()}`,
+      );
+    }
+    // The retried task starts over from "open"; wait until it left its previous end state.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const task = await (
+        await fetch(`${this.scaffolderUrl()}/v2/tasks/${id}`, { headers })
+      ).json();
+      if (task.status !== 'failed') break;
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+    return this.waitForTask(id, headers);
+  }
+
+  private async waitForTask(
+    id: string,
+    headers: Record<string, string>,
+  ): Promise<TaskResult> {
+    const base = this.scaffolderUrl();
     for (let attempt = 0; attempt < 600; attempt++) {
       const task = await (
         await fetch(`${base}/v2/tasks/${id}`, { headers })
