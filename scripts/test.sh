@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The "test" command: the same set-up as start, then type-check, lint, prettier, every unit test
-# and the browser end-to-end tests. Every step runs even when an earlier one failed; the exit
+# The "test" command: the same set-up as start plus Debian's Chromium for the browser tests
+# (installed with apt-get when missing and run as root), then type-check, lint, prettier, every
+# unit test and the browser end-to-end tests. Every step runs even when an earlier one failed; the exit
 # code is non-zero when any failed, and a summary closes the output.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 gs_setup || exit 1
+# a missing browser fails only the browser step, which says so again
+gs_setup_chromium || true
 cd "$GS_ROOT"
 export CI="${CI:-true}"
 
@@ -29,7 +32,7 @@ step() {
 browser_tests() {
   local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
   if [ ! -x "$chromium" ]; then
-    echo "Chromium not found at $chromium. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH." >&2
+    echo "Chromium not found at $chromium, and the setup could not install it (see its message above). Install Debian's package as root (apt-get install -y chromium) or set CHROMIUM_PATH." >&2
     return 1
   fi
   PLAYWRIGHT_JSON_OUTPUT_NAME="$results_dir/e2e.json" yarn playwright test

@@ -7,6 +7,21 @@ export async function signIn(page: Page) {
   await expect(page.getByText('Create').first()).toBeVisible();
 }
 
+/** A link of the app's sidebar; following it keeps the app loaded, as a user's click does. */
+export function sidebarLink(page: Page, name: string): Locator {
+  return page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByRole('link', { name, exact: true });
+}
+
+/** Opens a catalog entity as a user does: Catalog in the sidebar, All, then its name. */
+export async function openFromCatalog(page: Page, name: string) {
+  await sidebarLink(page, 'Catalog').click();
+  await page.getByTestId('user-picker-all').click();
+  await page.getByRole('link', { name, exact: true }).click();
+  await expect(page.getByRole('heading', { name }).first()).toBeVisible();
+}
+
 /** The "External Secrets" card of the entity page that is open. */
 export function externalSecretsCard(page: Page): Locator {
   return page
@@ -61,36 +76,67 @@ export function storyInput(
   };
 }
 
-function repoUrl(target: RepoTarget): string {
-  return `${target.host}?owner=${encodeURIComponent(
-    target.owner,
-  )}&repo=${encodeURIComponent(target.repo)}`;
+/**
+ * Fills the index-th repository picker of the Repositories step as a user does: host from the
+ * dropdown, then owner and name typed (each committed by leaving the field).
+ */
+async function fillRepositoryPicker(
+  page: Page,
+  index: number,
+  target: RepoTarget,
+) {
+  await page
+    .getByTestId('host-select')
+    .nth(index)
+    .locator('select')
+    .selectOption(target.host);
+  const owner = page.getByRole('textbox', { name: /^Owner/ }).nth(index);
+  await owner.fill(target.owner);
+  await owner.press('Tab');
+  const repo = page.getByRole('textbox', { name: /^Repository/ }).nth(index);
+  await repo.fill(target.repo);
+  await repo.press('Tab');
+  await expect(owner).toHaveValue(target.owner);
+  await expect(repo).toHaveValue(target.repo);
 }
 
 /**
- * Runs "New service with secrets" through the UI: one secret with the given properties and
- * initial values. Resolves once every step has finished, on the finished task page.
+ * Runs "New service with secrets" through the UI, every field typed or picked by hand: one
+ * secret with the given properties and initial values. Resolves once every step has finished,
+ * on the finished task page.
  */
 export async function runNewServiceTemplate(page: Page, input: TemplateInput) {
-  // The repository pickers come prefilled through the template link's formData: for the
-  // sandbox host the picker offers no Owner field (see the e2e README), the rest is typed.
-  const formData = {
-    gitopsRepoUrl: repoUrl(input.gitops),
-    repoUrl: repoUrl(input.serviceRepo),
-  };
-  await page.goto(
-    `/create/templates/default/new-service-with-secrets?formData=${encodeURIComponent(
-      JSON.stringify(formData),
-    )}`,
+  await sidebarLink(page, 'Create').click();
+  await page
+    .getByRole('article')
+    .filter({ hasText: 'New service with secrets' })
+    .getByRole('button', { name: 'Choose' })
+    .click();
+  await expect(page).toHaveURL(
+    /\/create\/templates\/default\/new-service-with-secrets$/,
   );
 
-  // Service
-  await page.locator('#root_name').fill(input.name);
+  // Service: a name that breaks the rule first; the form says what is allowed, in words
+  const name = page.locator('#root_name');
+  await name.fill('Payments_API');
   await page.locator('#root_owner').fill(input.ownerSearch);
   await page.getByRole('option').first().click();
   await page.getByRole('button', { name: 'Next' }).click();
+  await expect(
+    page
+      .getByText(/must be a DNS-1123 label: lowercase letters, digits/)
+      .first(),
+  ).toBeVisible();
+  await expect(page.getByText(/must match pattern/)).toHaveCount(0);
+  await name.fill(input.name);
+  await page.getByRole('button', { name: 'Next' }).click();
 
-  // Secrets
+  // Secrets: the description keeps its placeholders
+  await expect(
+    page.getByText(
+      'Each becomes a Vault secret <name>/<secret> and a Kubernetes Secret <name>-<secret>',
+    ),
+  ).toBeVisible();
   await page.locator('#root_secrets_0_name').fill(input.secretName);
   for (const [index, property] of input.properties.entries()) {
     if (index > 0) {
@@ -116,10 +162,9 @@ export async function runNewServiceTemplate(page: Page, input: TemplateInput) {
   await page.waitForTimeout(500);
   await page.getByRole('button', { name: 'Next' }).click();
 
-  // Repositories (prefilled)
-  await expect(
-    page.getByRole('textbox', { name: /^Repository/ }).nth(1),
-  ).toHaveValue(input.serviceRepo.repo);
+  // Repositories
+  await fillRepositoryPicker(page, 0, input.gitops);
+  await fillRepositoryPicker(page, 1, input.serviceRepo);
   await page.getByRole('button', { name: 'Next' }).click();
 
   // Advanced: defaults

@@ -439,4 +439,56 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
       await h.github.listFiles('acme', 'gitops-b', 'main', MANIFESTS_DIR),
     ).toHaveLength(5);
   }, 30_000);
+
+  it('an initial value that is part of a name: Backstage masks it in the log only, the outputs and links stay whole', async () => {
+    await h.github.createRepository('acme', 'gitops-ledger');
+    const values = {
+      ...formValues(h, 'gitops-ledger', 'ledger-api'),
+      name: 'ledger-api',
+    };
+    const result = await h.runTemplate(values, {
+      ...SECRETS,
+      'initialValues-0-0': 'ledger',
+    });
+    expect(result.status).toBe('completed');
+
+    // the scaffolder redacts every secret value wherever it occurs in a log line (README)
+    const log = result.events
+      .filter(e => e.type === 'log')
+      .map(e => e.body.message ?? '')
+      .join('\n');
+    expect(log).toContain('***-api');
+
+    // outputs do not go through the redaction: every link and the summary are whole
+    expect(result.output?.links).toEqual([
+      expect.objectContaining({
+        title: 'GitOps pull request',
+        url: `${h.github.baseUrl}/acme/gitops-ledger/pull/1`,
+      }),
+      expect.objectContaining({
+        title: 'Repository',
+        url: `${h.github.baseUrl}/acme/ledger-api.git`,
+      }),
+      expect.objectContaining({
+        title: 'Open in catalog',
+        entityRef: 'component:default/ledger-api',
+      }),
+    ]);
+    const summary = JSON.stringify(result.output?.text);
+    expect(summary).toContain('secret/data/ledger-api/*');
+    expect(summary).toContain('external-secrets-ledger-api');
+    expect(summary).not.toContain('***');
+    const [pr] = h.github.pullRequests('acme', 'gitops-ledger');
+    expect(pr.title).toBe('External Secrets for ledger-api');
+    expect(h.registered.at(-1)?.metadata).toMatchObject({
+      name: 'ledger-api',
+      annotations: {
+        'gitops-secrets.io/source-location': `${h.github.baseUrl}/acme/gitops-ledger/pull/1`,
+      },
+    });
+    expect((await h.vaultRead('secret/data/ledger-api/db'))?.data).toEqual({
+      username: 'ledger',
+      password: 'S3NT1NEL-db-password',
+    });
+  }, 120_000);
 });

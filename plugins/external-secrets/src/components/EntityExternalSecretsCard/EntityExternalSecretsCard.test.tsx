@@ -131,14 +131,98 @@ describe('EntityExternalSecretsCard', () => {
       entity: annotatedEntity,
     });
     expect(
-      await screen.findByText(/is unreachable: connect ECONNREFUSED/),
-    ).toHaveTextContent('Cluster prod is unreachable');
+      await screen.findByRole('alert', { name: 'Cluster prod unreachable' }),
+    ).toHaveTextContent(
+      'Cluster prod cannot be reached: nothing accepted the connection at its address. Its ExternalSecrets are not known until it answers.Error: connect ECONNREFUSED 10.0.0.1:6443',
+    );
     expect(
       screen.getByRole('status', { name: 'External Secrets: Synced' }),
     ).toBeInTheDocument();
     expect(
       screen.getByRole('listitem', { name: 'example-api-env-file: Synced' }),
     ).toHaveTextContent('(dev/example-api)');
+  });
+
+  it('says in words that a cluster broke off, and that its rows are the last known state', async () => {
+    answer(
+      entityStatus(
+        [healthyExternalSecret({ cluster: 'sandbox' })],
+        [
+          {
+            name: 'sandbox',
+            reachable: false,
+            synced: true,
+            error: 'ExternalSecret: Premature close',
+          },
+        ],
+      ),
+    );
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: annotatedEntity,
+    });
+    const banner = await screen.findByRole('alert', {
+      name: 'Cluster sandbox unreachable',
+    });
+    expect(banner).toHaveTextContent(
+      'Cluster sandbox cannot be reached: the connection broke off before the answer was complete. Its ExternalSecret below shows the last known state.',
+    );
+    expect(banner).not.toHaveTextContent('not shown');
+    expect(
+      screen.getByRole('listitem', { name: 'example-api-env-file: Synced' }),
+    ).toBeInTheDocument();
+  });
+
+  it('says it waits for the GitOps pull request the entity names, instead of "nothing found"', async () => {
+    answer(entityStatus([]));
+    const pr = 'https://github.example.com/acme/gitops/pull/7';
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: {
+        ...annotatedEntity,
+        metadata: {
+          ...annotatedEntity.metadata,
+          annotations: {
+            ...annotatedEntity.metadata.annotations,
+            'gitops-secrets.io/source-location': pr,
+          },
+        },
+      },
+    });
+    expect(
+      await screen.findByText(/^Waiting for the GitOps/),
+    ).toHaveTextContent(
+      // the link carries Backstage's hidden ", Opens in a new window"
+      /^Waiting for the GitOps pull request #7(, Opens in a new window)? to be merged and synced\.$/,
+    );
+    expect(
+      screen.getByRole('link', { name: /^pull request #7/ }),
+    ).toHaveAttribute('href', pr);
+    expect(screen.queryByText(/No ExternalSecrets found/)).toBeNull();
+  });
+
+  it('leads with the most severe finding of a row, whatever its position', async () => {
+    const es = failingExternalSecret();
+    answer(
+      entityStatus([
+        failingExternalSecret({
+          findings: [
+            {
+              code: 'STALE_SYNC',
+              severity: 'warning',
+              summary: 'Last sync is old',
+              fix: 'Wait',
+              evidence: {},
+            },
+            ...es.findings,
+          ],
+        }),
+      ]),
+    );
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: annotatedEntity,
+    });
+    expect(
+      await screen.findByRole('alert', { name: 'First finding' }),
+    ).toHaveTextContent('has no property "config.json"');
   });
 
   it('refetches when a signal arrives and shows the new state', async () => {

@@ -64,7 +64,10 @@ function AnnotatedEntityCard() {
   const showCluster = new Set(status.clusters.map(c => c.name)).size > 1;
   return (
     <InfoCard title={TITLE} deepLink={deepLink}>
-      <UnreachableClusters clusters={status.clusters} />
+      <UnreachableClusters
+        clusters={status.clusters}
+        externalSecrets={status.externalSecrets}
+      />
       {status.externalSecrets.length === 0 ? (
         <NothingFound entity={entity} />
       ) : (

@@ -1,7 +1,7 @@
 import { mockApis, registerMswTestHooks } from '@backstage/test-utils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { screen, waitFor } from '@testing-library/react';
+import { screen, within, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
@@ -148,7 +148,17 @@ describe('EntityExternalSecretsContent with the sync permission', () => {
     expect(
       screen.getByText(/^Sync now does nothing: refreshPolicy is CreatedOnce/),
     ).toBeInTheDocument();
-    expect(screen.getByText('refreshPolicy: CreatedOnce')).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', {
+        name: 'Show details of example-api-env-file in dev',
+      }),
+    );
+    const policy = within(
+      await screen.findByRole('region', {
+        name: 'Details of dev/example-api/example-api-env-file',
+      }),
+    ).getByText('Refresh policy');
+    expect(policy.nextElementSibling).toHaveTextContent('CreatedOnce');
     await userEvent.click(button).catch(() => undefined);
     expect(posted).toBe(false);
   });

@@ -57,49 +57,80 @@ async function renderTab(apis: ReadonlyArray<readonly [any, any]>) {
 }
 
 describe('EntityExternalSecretsContent', () => {
-  it('lists every ExternalSecret across clusters with all columns', async () => {
+  it('lists every ExternalSecret across clusters in few columns, leading with the finding', async () => {
     answer(twoClusters());
     const table = await renderTab([denySync]);
 
-    for (const header of [
-      'Cluster',
-      'Namespace',
-      'Name',
-      'State',
-      'Reason',
-      'Message',
-      'Last sync',
-      'Refresh interval',
-      'Store',
-      'Target Secret',
-      'Remote refs',
-    ]) {
-      expect(
-        within(table).getByRole('columnheader', { name: header }),
-      ).toBeInTheDocument();
-    }
+    expect(
+      within(table)
+        .getAllByRole('columnheader')
+        .map(header => header.textContent),
+    ).toEqual(['Details', 'ExternalSecret', 'State', 'Summary', 'Last sync']);
     const failing = within(table).getByRole('row', {
       name: 'dev/example-api/example-api-config',
     });
+    expect(failing).toHaveTextContent('dev · example-api');
     expect(failing).toHaveTextContent('Error');
-    expect(failing).toHaveTextContent('SecretSyncedError');
-    expect(failing).toHaveTextContent('cannot find secret data for key');
-    expect(failing).toHaveTextContent('ClusterSecretStore vault-example-api');
-    expect(failing).toHaveTextContent('(missing)');
+    // the explanation, not the operator's raw error, in the collapsed row
     expect(failing).toHaveTextContent(
-      'example-api/config → config.json → config.json',
+      'Vault secret example-api/config has no property "config.json"',
     );
+    expect(failing).not.toHaveTextContent('cannot find secret data for key');
     expect(
       within(table).getByRole('row', {
         name: 'staging/example-api/example-api-env-file',
       }),
-    ).toHaveTextContent('keys: .env');
-    expect(screen.getByText(/is unreachable/)).toHaveTextContent(
-      'Cluster prod is unreachable: connect ECONNREFUSED',
+    ).toHaveTextContent('Secret example-api-env-file with keys .env');
+    expect(
+      screen.getByRole('alert', { name: 'Cluster prod unreachable' }),
+    ).toHaveTextContent(
+      'Cluster prod cannot be reached: nothing accepted the connection at its address. Its ExternalSecrets are not known until it answers.',
     );
     expect(
       screen.getByRole('status', { name: 'External Secrets: Error' }),
     ).toBeInTheDocument();
+  });
+
+  it('shows the controller message in the row when there is no finding', async () => {
+    answer(
+      entityStatus([
+        failingExternalSecret({ findings: [], message: 'ESO says: no luck' }),
+      ]),
+    );
+    const table = await renderTab([denySync]);
+    expect(
+      within(table).getByRole('row', {
+        name: 'dev/example-api/example-api-config',
+      }),
+    ).toHaveTextContent('ESO says: no luck');
+  });
+
+  it('leads with the most severe finding, as the card does', async () => {
+    const es = failingExternalSecret();
+    answer(
+      entityStatus([
+        failingExternalSecret({
+          findings: [
+            {
+              code: 'STALE_SYNC',
+              severity: 'warning',
+              summary: 'Last sync is old',
+              fix: 'Wait',
+              evidence: {},
+            },
+            ...es.findings,
+          ],
+        }),
+      ]),
+    );
+    const table = await renderTab([denySync]);
+    const row = within(table).getByRole('row', {
+      name: 'dev/example-api/example-api-config',
+    });
+    expect(row).toHaveTextContent(
+      'Vault secret example-api/config has no property "config.json"and 1 more finding in the details',
+    );
+    expect(row).not.toHaveTextContent('Last sync is old');
   });
 
   it('shows dataFrom.find references and a templated target in words', async () => {
@@ -120,16 +151,20 @@ describe('EntityExternalSecretsContent', () => {
       ]),
     );
     const table = await renderTab([denySync]);
+    await userEvent.click(
+      within(table).getByRole('button', {
+        name: 'Show details of example-api-env-file in dev',
+      }),
+    );
+    const details = await screen.findByRole('region', {
+      name: 'Details of dev/example-api/example-api-env-file',
+    });
     expect(
-      within(table)
-        .getByText(/every secret under/)
-        .closest('li'),
+      within(details).getByRole('list', { name: 'Remote refs' }),
     ).toHaveTextContent(
       'every secret under example-api named ^db- (dataFrom.find) → all keys',
     );
-    expect(
-      within(table).getByText('rendered from target.template'),
-    ).toBeInTheDocument();
+    expect(details).toHaveTextContent('rendered from target.template');
   });
 
   it('filters the rows by a search term', async () => {
@@ -179,6 +214,26 @@ describe('EntityExternalSecretsContent', () => {
       'Vault secret example-api/config has no property "config.json"',
     );
     expect(details).toHaveTextContent('Fix: Add the property');
+    const sync = within(details)
+      .getAllByRole('term')
+      .map(term => [
+        term.textContent,
+        (term.nextElementSibling as HTMLElement).textContent,
+      ]);
+    expect(sync).toEqual([
+      [
+        'Store',
+        "ClusterSecretStore vault-example-api (ready)The store's own check passed, but that check does not prove this ExternalSecret's role can log in to Vault and read its paths: see the findings.",
+      ],
+      ['Target Secret', 'example-api-config (missing)'],
+      ['Remote refs', 'example-api/config → config.json → config.json'],
+      ['Refresh interval', '2m'],
+      ['Reason', 'SecretSyncedError'],
+      [
+        'Controller message',
+        'error processing spec.data[0] (key: example-api/config), err: cannot find secret data for key: "example-api/config" property: "config.json"',
+      ],
+    ]);
     const conditions = within(details).getByRole('table', {
       name: 'Conditions of example-api-config',
     });
@@ -206,6 +261,33 @@ describe('EntityExternalSecretsContent', () => {
       'href',
       'https://github.com/acme/gitops/blob/main/apps/example-api/externalsecret.yaml',
     );
+  });
+
+  it('says in plain words, not as a value, that a healthy row’s policies were not looked up', async () => {
+    answer(entityStatus([healthyExternalSecret()]));
+    const table = await renderTab([denySync]);
+    await userEvent.click(
+      within(table).getByRole('button', {
+        name: 'Show details of example-api-env-file in dev',
+      }),
+    );
+    const chain = await screen.findByRole('list', {
+      name: 'Chain from Vault to Secret',
+    });
+    const policy = within(chain)
+      .getAllByRole('listitem')
+      .find(step => step.textContent?.startsWith('Policy'))!;
+    expect(policy).toHaveTextContent(
+      "Policythe role's (looked up in Vault only when a sync fails)",
+    );
+    expect(policy.querySelector('code')).toBeNull();
+    const details = screen.getByRole('region', {
+      name: 'Details of dev/example-api/example-api-env-file',
+    });
+    expect(details).toHaveTextContent(
+      'ClusterSecretStore vault-example-api (ready)Target',
+    );
+    expect(details).not.toHaveTextContent("store's own check");
   });
 
   it('hides "Sync now" without the sync permission', async () => {

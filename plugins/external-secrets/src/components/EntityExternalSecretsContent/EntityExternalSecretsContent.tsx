@@ -59,7 +59,10 @@ function AnnotatedEntityContent() {
           {live ? 'updates live' : 'refreshes every 30 s'}
         </Typography>
       </Box>
-      <UnreachableClusters clusters={status.clusters} />
+      <UnreachableClusters
+        clusters={status.clusters}
+        externalSecrets={status.externalSecrets}
+      />
       {status.externalSecrets.length === 0 ? (
         <NothingFound entity={entity} />
       ) : (

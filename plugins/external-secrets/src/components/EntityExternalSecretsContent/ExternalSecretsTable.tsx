@@ -16,36 +16,22 @@ import { LastSyncTime } from '../LastSyncTime';
 import { SyncStateLabel } from '../SyncStateLabel';
 import { ExternalSecretDetails } from './ExternalSecretDetails';
 import { ExternalSecretsFilterBar } from './ExternalSecretsFilterBar';
-import {
-  RemoteRefsCell,
-  StoreCell,
-  TargetSecretCell,
-} from './ExternalSecretCells';
+import { NameCell, SummaryCell } from './ExternalSecretCells';
 import { SyncNowButton } from './SyncNowButton';
 import { NO_FILTER, filterExternalSecrets } from './filterExternalSecrets';
 
-const COLUMNS = [
-  'Cluster',
-  'Namespace',
-  'Name',
-  'State',
-  'Reason',
-  'Message',
-  'Last sync',
-  'Refresh interval',
-  'Store',
-  'Target Secret',
-  'Remote refs',
-];
+// Few columns, so the table fits a laptop screen beside Backstage's sidebar: store, target
+// Secret, remote refs, refresh interval and the raw conditions live in the expanded row.
+const COLUMNS = ['ExternalSecret', 'State', 'Summary', 'Last sync'];
 
-// many narrow columns: keep short values on one line and let the table scroll sideways
 const useStyles = makeStyles({
-  cell: { whiteSpace: 'nowrap', verticalAlign: 'top' },
-  toggle: { verticalAlign: 'top' },
-  wrapping: { minWidth: 180, verticalAlign: 'top', overflowWrap: 'anywhere' },
-  message: { minWidth: 280, maxWidth: 420, verticalAlign: 'top' },
-  // the details stay in view while the wide table scrolls sideways
-  details: { position: 'sticky', left: 0, maxWidth: 'calc(100vw - 300px)' },
+  table: { tableLayout: 'auto', width: '100%' },
+  top: { verticalAlign: 'top' },
+  // room for a usual name on one line; a very long one wraps at its hyphens
+  name: { verticalAlign: 'top', minWidth: 220, overflowWrap: 'break-word' },
+  // the summary takes the remaining width and wraps between words
+  summary: { verticalAlign: 'top', width: '100%', overflowWrap: 'break-word' },
+  short: { verticalAlign: 'top', whiteSpace: 'nowrap' },
 });
 
 const idOf = (es: ExternalSecretStatus) =>
@@ -85,19 +71,23 @@ export function ExternalSecretsTable(props: {
         onChange={setFilter}
       />
       <TableContainer>
-        <Table size="small" aria-label="ExternalSecrets across clusters">
+        <Table
+          size="small"
+          className={classes.table}
+          aria-label="ExternalSecrets across clusters"
+        >
           <TableHead>
             <TableRow>
               <TableCell padding="checkbox">
                 <span hidden>Details</span>
               </TableCell>
               {COLUMNS.map(column => (
-                <TableCell key={column} className={classes.cell}>
+                <TableCell key={column} className={classes.short}>
                   {column}
                 </TableCell>
               ))}
               {props.syncAllowed && (
-                <TableCell className={classes.cell}>Actions</TableCell>
+                <TableCell className={classes.short}>Actions</TableCell>
               )}
             </TableRow>
           </TableHead>
@@ -117,7 +107,7 @@ export function ExternalSecretsTable(props: {
               return (
                 <Fragment key={id}>
                   <TableRow hover aria-label={id}>
-                    <TableCell padding="checkbox" className={classes.toggle}>
+                    <TableCell padding="checkbox" className={classes.top}>
                       <IconButton
                         size="small"
                         aria-label={`${isOpen ? 'Hide' : 'Show'} details of ${
@@ -129,37 +119,20 @@ export function ExternalSecretsTable(props: {
                         {isOpen ? <ExpandLessIcon /> : <ExpandMoreIcon />}
                       </IconButton>
                     </TableCell>
-                    <TableCell className={classes.cell}>{es.cluster}</TableCell>
-                    <TableCell className={classes.cell}>
-                      {es.namespace}
+                    <TableCell className={classes.name}>
+                      <NameCell externalSecret={es} />
                     </TableCell>
-                    <TableCell className={classes.cell}>
-                      <strong>{es.name}</strong>
-                    </TableCell>
-                    <TableCell className={classes.cell}>
+                    <TableCell className={classes.short}>
                       <SyncStateLabel state={es.state} />
                     </TableCell>
-                    <TableCell className={classes.cell}>{es.reason}</TableCell>
-                    <TableCell className={classes.message}>
-                      {es.message}
+                    <TableCell className={classes.summary}>
+                      <SummaryCell externalSecret={es} />
                     </TableCell>
-                    <TableCell className={classes.cell}>
+                    <TableCell className={classes.short}>
                       <LastSyncTime time={es.lastSyncTime} />
                     </TableCell>
-                    <TableCell className={classes.cell}>
-                      {es.refreshInterval}
-                    </TableCell>
-                    <TableCell className={classes.wrapping}>
-                      <StoreCell externalSecret={es} />
-                    </TableCell>
-                    <TableCell className={classes.wrapping}>
-                      <TargetSecretCell externalSecret={es} />
-                    </TableCell>
-                    <TableCell className={classes.wrapping}>
-                      <RemoteRefsCell externalSecret={es} />
-                    </TableCell>
                     {props.syncAllowed && (
-                      <TableCell className={classes.cell}>
+                      <TableCell className={classes.top}>
                         <SyncNowButton
                           entityRef={props.entityRef}
                           target={{
@@ -179,9 +152,7 @@ export function ExternalSecretsTable(props: {
                       style={{ paddingTop: 0, paddingBottom: 0 }}
                     >
                       <Collapse in={isOpen} unmountOnExit>
-                        <div className={classes.details}>
-                          <ExternalSecretDetails externalSecret={es} />
-                        </div>
+                        <ExternalSecretDetails externalSecret={es} />
                       </Collapse>
                     </TableCell>
                   </TableRow>

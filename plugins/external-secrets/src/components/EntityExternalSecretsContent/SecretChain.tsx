@@ -23,7 +23,8 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-function Step(props: { label: string; value: string }) {
+/** One link of the chain: a real name in code font, or (`note`) a remark in plain words. */
+function Step(props: { label: string; value: string; note?: boolean }) {
   const classes = useStyles();
   return (
     <li className={classes.step}>
@@ -31,9 +32,15 @@ function Step(props: { label: string; value: string }) {
         <Typography variant="caption" color="textSecondary" component="div">
           {props.label}
         </Typography>
-        <Typography variant="body2" component="div">
-          <code>{props.value}</code>
-        </Typography>
+        {props.note ? (
+          <Typography variant="body2" color="textSecondary" component="div">
+            <em>{props.value}</em>
+          </Typography>
+        ) : (
+          <Typography variant="body2" component="div">
+            <code>{props.value}</code>
+          </Typography>
+        )}
       </div>
     </li>
   );
@@ -53,10 +60,11 @@ export function SecretChain(props: { externalSecret: ExternalSecretStatus }) {
   );
   const role = vault?.role
     ? `auth/${vault.authMountPath ?? 'kubernetes'}/role/${vault.role}`
-    : 'unknown (not a Vault store, or not readable)';
+    : undefined;
+  // the backend reads a role's policies from Vault only to diagnose a failure
   const policies = vault?.policies?.length
     ? vault.policies.join(', ')
-    : "the role's (read from Vault only to diagnose a failure)";
+    : undefined;
   const target = `${es.namespace}/${es.target.name}${
     es.target.exists ? '' : ' (missing)'
   }`;
@@ -66,8 +74,24 @@ export function SecretChain(props: { externalSecret: ExternalSecretStatus }) {
         label="Vault path"
         value={[...new Set(vaultPaths)].join(', ') || 'none'}
       />
-      <Step label="Policy" value={policies} />
-      <Step label="Role" value={role} />
+      {policies ? (
+        <Step label="Policy" value={policies} />
+      ) : (
+        <Step
+          label="Policy"
+          note
+          value={
+            es.state === 'Error' || es.store.ready === false
+              ? "the role's (could not be read from Vault: see the findings)"
+              : "the role's (looked up in Vault only when a sync fails)"
+          }
+        />
+      )}
+      {role ? (
+        <Step label="Role" value={role} />
+      ) : (
+        <Step label="Role" note value="unknown: not a Vault store" />
+      )}
       <Step
         label="Store"
         value={`${es.store.kind} ${es.store.name}${

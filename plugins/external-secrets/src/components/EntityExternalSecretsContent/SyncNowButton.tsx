@@ -65,10 +65,11 @@ export function SyncNowButton(props: {
       ? props.effect.reason ?? 'ESO ignores force-sync for this ExternalSecret.'
       : undefined;
   return (
-    <Box display="flex" alignItems="center" gridGap={8}>
+    <Box display="flex" flexDirection="column" gridGap={4} maxWidth={180}>
       <Button
         size="small"
         variant="outlined"
+        style={{ whiteSpace: 'nowrap' }}
         onClick={syncNow}
         disabled={running || !!ignoredReason}
         aria-label={`Sync ${name} in ${cluster}/${namespace} now`}
