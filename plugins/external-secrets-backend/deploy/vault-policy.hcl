@@ -7,6 +7,10 @@
 #   vault policy write backstage deploy/vault-policy.hcl
 #   vault token create -policy=backstage -period=720h
 #
+# The token also carries Vault's `default` policy (auth/token/lookup-self, renew-self): the
+# backend's Vault client looks itself up to tell a refused token from a denied path, so do not
+# create the token with -no-default-policy.
+#
 # Written for KV v2 mounted at `secret` and Kubernetes auth at `kubernetes`: change the mount
 # names to yours. The KV version of a mount is read from sys/internal/ui/mounts/<mount>, which
 # Vault answers to any token with a capability below the mount (no rule needed here).
