@@ -14,5 +14,6 @@ export * from './status';
 export * from './permissions';
 export * from './duration';
 export * from './classify';
+export * from './freshness';
 export * from './vaultPolicy';
 export * from './serviceAuthority';
