@@ -474,6 +474,50 @@ describe('ClusterCache', () => {
     expect(cache.findExternalSecrets(selector)).toHaveLength(1);
   });
 
+  it('re-lists when a watch goes silent without closing', async () => {
+    cache = createCache('reader-token', { silentWatchMs: 300 });
+    cache.start();
+    await eventually(() => expect(api.watchRequestCount(ES_PATH)).toBe(1));
+    // one event through the open watch: it is connected and streaming
+    api.put(
+      ES_PATH,
+      externalSecret({
+        name: 'before-silence',
+        namespace: 'example-api',
+        kubernetesId: 'example-api',
+      }),
+    );
+    await eventually(() =>
+      expect(
+        cache!.findExternalSecrets(selector).map(o => o.metadata?.name),
+      ).toContain('before-silence'),
+    );
+    const listsBefore = api.requests.filter(
+      r => r.path === ES_PATH && !r.search.includes('watch'),
+    ).length;
+    api.silenceWatches(true);
+    api.put(
+      ES_PATH,
+      externalSecret({
+        name: 'while-silent',
+        namespace: 'example-api',
+        kubernetesId: 'example-api',
+      }),
+    );
+    await eventually(() =>
+      expect(
+        cache!.findExternalSecrets(selector).map(o => o.metadata?.name),
+      ).toContain('while-silent'),
+    );
+    expect(
+      api.requests.filter(
+        r => r.path === ES_PATH && !r.search.includes('watch'),
+      ).length,
+    ).toBeGreaterThan(listsBefore);
+    api.silenceWatches(false);
+    expect(cache.health()).toMatchObject({ reachable: true });
+  });
+
   it('keeps a Sync-now PATCH that gets no answer from hanging', async () => {
     server.use(
       http.patch(`${api.baseUrl}/*`, () => new Promise<never>(() => undefined)),
