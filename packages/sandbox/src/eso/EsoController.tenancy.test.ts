@@ -179,6 +179,7 @@ async function setup(options: { serviceAccountTokenCreate?: boolean } = {}) {
       .map(e => e.message as string);
   return {
     cluster,
+    root,
     controller,
     bindRole,
     externalSecret,
@@ -286,6 +287,108 @@ describe('ESO tenancy in the sandbox', () => {
       );
     },
   );
+
+  it('keeps a second tenant, set up the same way, to its own Vault path', async () => {
+    const env = await setup();
+    // intruder as the template renders it: its own account, policy, role and store
+    await env.cluster.objects.create(env.t('serviceaccounts'), 'intruder', {
+      metadata: { name: 'external-secrets-intruder' },
+      automountServiceAccountToken: false,
+    });
+    await env.root.write('secret/data/intruder/db', {
+      data: { password: 'intruder-own' },
+    });
+    await env.root.write('sys/policies/acl/intruder', {
+      policy: 'path "secret/data/intruder/*" { capabilities = ["read"] }',
+    });
+    await env.root.write('auth/kubernetes/role/external-secrets-intruder', {
+      bound_service_account_names: ['external-secrets-intruder'],
+      bound_service_account_namespaces: ['intruder'],
+      audience: AUDIENCE,
+      token_policies: ['intruder'],
+      token_ttl: '1h',
+    });
+    await env.cluster.objects.create(env.t('clustersecretstores'), undefined, {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterSecretStore',
+      metadata: { name: 'vault-intruder' },
+      spec: {
+        provider: {
+          vault: vaultProvider({
+            role: 'external-secrets-intruder',
+            serviceAccountRef: {
+              name: 'external-secrets-intruder',
+              namespace: 'intruder',
+              audiences: [AUDIENCE],
+            },
+          }),
+        },
+        conditions: [{ namespaces: ['intruder'] }],
+      },
+    });
+    const intruderStore = {
+      kind: 'ClusterSecretStore',
+      name: 'vault-intruder',
+    };
+    // its own store, payments' path: by key and by dataFrom.extract
+    await env.externalSecret('intruder', intruderStore);
+    await env.cluster.objects.create(env.t('externalsecrets'), 'intruder', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'all-of-payments' },
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: intruderStore,
+        target: { name: 'all-of-payments' },
+        dataFrom: [{ extract: { key: 'payments/db' } }],
+      },
+    });
+    await env.cluster.objects.create(env.t('externalsecrets'), 'intruder', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'own' },
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: intruderStore,
+        target: { name: 'own' },
+        data: [
+          {
+            secretKey: 'password',
+            remoteRef: { key: 'intruder/db', property: 'password' },
+          },
+        ],
+      },
+    });
+    await env.sync();
+
+    expect(
+      env.ready('clustersecretstores', undefined, 'vault-intruder'),
+    ).toMatchObject({ status: 'True', reason: 'Valid' });
+    for (const name of ['db', 'all-of-payments']) {
+      expect(env.ready('externalsecrets', 'intruder', name)).toMatchObject({
+        status: 'False',
+        reason: 'SecretSyncedError',
+      });
+      const [warning] = env.warnings('ExternalSecret', 'intruder', name);
+      expect(warning).toContain('cannot read secret data from Vault');
+      expect(warning).toContain('Code: 403. Errors:');
+      expect(warning).toContain('* permission denied');
+      expect(warning).not.toContain('payments-only');
+      expect(
+        env.cluster.objects
+          .list(env.t('secrets'), 'intruder')
+          .map(s => s.metadata.name),
+      ).not.toContain(name);
+    }
+    expect(env.ready('externalsecrets', 'intruder', 'own')).toMatchObject({
+      status: 'True',
+      reason: 'SecretSynced',
+    });
+    const own = env.cluster.objects.get(env.t('secrets'), 'intruder', 'own');
+    expect(Buffer.from((own.data as any).password, 'base64').toString()).toBe(
+      'intruder-own',
+    );
+  });
 
   it('logs a store without serviceAccountRef in with ESO’s own token, which a per-service role refuses', async () => {
     const env = await setup();
