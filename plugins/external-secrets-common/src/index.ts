@@ -16,5 +16,6 @@ export * from './fleet';
 export * from './duration';
 export * from './classify';
 export * from './freshness';
+export * from './consumers';
 export * from './vaultPolicy';
 export * from './serviceAuthority';
