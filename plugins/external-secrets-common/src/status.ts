@@ -1,3 +1,4 @@
+import type { SecretConsumers } from './consumers';
 import type { SecretFreshness } from './freshness';
 
 /**
@@ -253,6 +254,13 @@ export interface ExternalSecretStatus {
    * when the store is not on the backend's Vault or in answers of older backends.
    */
   freshness?: SecretFreshness;
+  /**
+   * The workloads using the target Secret and whether they see its current value; absent when
+   * the backend does not watch Pods in that cluster (or in answers of older backends).
+   */
+  consumers?: SecretConsumers;
+  /** why consumers are missing although Pods are watched (e.g. no RBAC on pods) */
+  consumersError?: string;
 }
 
 /**

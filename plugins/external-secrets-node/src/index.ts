@@ -32,5 +32,6 @@ export type {
   CachedResource,
   EventObject,
   ExternalSecretObject,
+  PodObject,
   SecretStoreObject,
 } from './kubernetes/objects';

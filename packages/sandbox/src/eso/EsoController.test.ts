@@ -412,6 +412,41 @@ describe('EsoController against the Vault emulator', () => {
     }
   });
 
+  it('records Created, then Updated only when the Secret really changes, as ESO does', async () => {
+    const env = await setup();
+    await env.createExternalSecret();
+    const normal = () =>
+      env.cluster.objects
+        .list(env.cluster.type('events'))
+        .filter(
+          e =>
+            (e.involvedObject as any).name === 'example-api-env-file' &&
+            e.type === 'Normal',
+        )
+        .map(e => [e.reason, e.message, (e as any).count ?? 1]);
+    await env.controller.reconcileAll();
+    expect(normal()).toEqual([['Created', 'secret created', 1]]);
+
+    // a refresh that finds Vault unchanged writes nothing and records nothing
+    env.advance(120_000);
+    await env.controller.reconcileAll();
+    expect((env.externalSecret().status as any).refreshTime).toBe(
+      '2026-03-01T10:02:00Z',
+    );
+    expect(normal()).toEqual([['Created', 'secret created', 1]]);
+
+    await env.root.write('secret/data/example-api/env-file', {
+      data: { dotenv: 'API_KEY=rotated' },
+    });
+    env.advance(120_000);
+    await env.controller.reconcileAll();
+    expect(decode(env.secret(), '.env')).toBe('API_KEY=rotated');
+    expect(normal()).toEqual([
+      ['Created', 'secret created', 1],
+      ['Updated', 'secret updated', 1],
+    ]);
+  });
+
   it('recreates a deleted target Secret', async () => {
     const env = await setup();
     await env.createExternalSecret();

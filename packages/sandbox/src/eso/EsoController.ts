@@ -20,6 +20,9 @@ import {
   REASON_SECRET_SYNCED_ERROR,
   REASON_STORE_VALID,
   REASON_UPDATED,
+  REASON_CREATED,
+  EVENT_CREATED,
+  EVENT_UPDATED,
   REASON_UPDATE_FAILED,
   caError,
   clusterStoreNotAllowed,
@@ -837,11 +840,19 @@ export class EsoController {
     return values;
   }
 
-  private async writeTarget(es: KubeObject, values: Record<string, string>) {
+  /**
+   * Writes the target Secret and says what happened, as ESO's createSecret/updateSecret do:
+   * `created`, `updated`, or `unchanged` when the Secret already held exactly this (ESO then
+   * writes nothing and records no event).
+   */
+  private async writeTarget(
+    es: KubeObject,
+    values: Record<string, string>,
+  ): Promise<'created' | 'updated' | 'unchanged'> {
     const spec = es.spec as Spec;
     const policy = spec.target?.creationPolicy ?? 'Owner';
     if (policy === 'None') {
-      return;
+      return 'unchanged';
     }
     const secrets = this.cluster.type('secrets');
     const name = this.targetName(es);
@@ -858,11 +869,15 @@ export class EsoController {
           `the desired secret ${name} was not found. With creationPolicy=Merge the secret won't be created`,
         );
       }
+      const merged = { ...((existing.data as Spec) ?? {}), ...data };
+      if (sameJson(existing.data ?? {}, merged)) {
+        return 'unchanged';
+      }
       await this.client.update(secrets, es.metadata.namespace, name, {
         ...existing,
-        data: { ...((existing.data as Spec) ?? {}), ...data },
+        data: merged,
       });
-      return;
+      return 'updated';
     }
     const metadata = {
       name,
@@ -893,23 +908,29 @@ export class EsoController {
       data,
     };
     if (existing) {
-      await this.client.update(secrets, es.metadata.namespace, name, {
+      const next = {
         ...existing,
         ...secret,
         metadata: { ...existing.metadata, ...metadata },
-      });
-    } else {
-      await this.client.create(secrets, es.metadata.namespace, secret);
+      };
+      if (sameJson(existing, next)) {
+        return 'unchanged';
+      }
+      await this.client.update(secrets, es.metadata.namespace, name, next);
+      return 'updated';
     }
+    await this.client.create(secrets, es.metadata.namespace, secret);
+    return 'created';
   }
 
   private async reconcileExternalSecret(es: KubeObject) {
     const type = this.cluster.type('externalsecrets');
     const status = { ...((es.status as Spec) ?? {}) };
     let failure: string | undefined;
+    let written: 'created' | 'updated' | 'unchanged' = 'unchanged';
     try {
       const values = await this.fetchValues(es);
-      await this.writeTarget(es, values);
+      written = await this.writeTarget(es, values);
     } catch (error) {
       if (!(error instanceof ProviderError)) {
         this.onError(error as Error);
@@ -941,11 +962,30 @@ export class EsoController {
       status.binding = { name: this.targetName(es) };
     }
     await this.writeStatus(type, es, status);
-    await this.events.record(
-      es,
-      failure ? 'Warning' : 'Normal',
-      failure ? REASON_UPDATE_FAILED : REASON_UPDATED,
-      failure ?? 'Updated Secret',
-    );
+    // ESO (v2.9.0 pkg/controllers/externalsecret/externalsecret_controller.go) records Normal
+    // `Created` "secret created" / `Updated` "secret updated" only when it wrote the Secret, and
+    // nothing when the Secret already matched: the Updated event marks a real change.
+    if (failure) {
+      await this.events.record(es, 'Warning', REASON_UPDATE_FAILED, failure);
+    } else if (written === 'created') {
+      await this.events.record(es, 'Normal', REASON_CREATED, EVENT_CREATED);
+    } else if (written === 'updated') {
+      await this.events.record(es, 'Normal', REASON_UPDATED, EVENT_UPDATED);
+    }
   }
+}
+
+/** Whether two JSON-shaped values are equal (key order aside, as the API server keeps it). */
+function sameJson(a: unknown, b: unknown): boolean {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+      ? Object.fromEntries(
+          Object.keys(value as object)
+            .sort()
+            .map(k => [k, canonical((value as Record<string, unknown>)[k])]),
+        )
+      : value;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }

@@ -14,6 +14,10 @@ export const REASON_SECRET_SYNCED = 'SecretSynced';
 export const REASON_SECRET_SYNCED_ERROR = 'SecretSyncedError';
 export const REASON_UPDATE_FAILED = 'UpdateFailed';
 export const REASON_UPDATED = 'Updated';
+export const REASON_CREATED = 'Created';
+/** ESO's Normal event messages when it wrote the target Secret (eventCreated/eventUpdated). */
+export const EVENT_CREATED = 'secret created';
+export const EVENT_UPDATED = 'secret updated';
 export const REASON_STORE_VALID = 'Valid';
 export const REASON_INVALID_PROVIDER_CONFIG = 'InvalidProviderConfig';
 

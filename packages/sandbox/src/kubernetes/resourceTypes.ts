@@ -136,6 +136,10 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     extraSelectableFields: ['status.phase'],
   }),
   core('configmaps', 'ConfigMap', { shortNames: ['cm'] }),
+  core('pods', 'Pod', {
+    shortNames: ['po'],
+    extraSelectableFields: ['spec.nodeName', 'status.phase'],
+  }),
   core('secrets', 'Secret', { extraSelectableFields: ['type'] }),
   core('serviceaccounts', 'ServiceAccount', {
     shortNames: ['sa'],

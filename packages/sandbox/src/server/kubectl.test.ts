@@ -371,6 +371,11 @@ data:
         'external-secrets',
       ),
     ).toBe('no');
+    // consumers: Pods are listed and watched, never read one by one or changed
+    expect(await canI('sandbox-backend', 'watch', 'pods', '-A')).toBe('yes');
+    expect(
+      await canI('sandbox-backend', 'get', 'pods', '-n', 'example-api'),
+    ).toBe('no');
     expect(await canI('sandbox-backend', 'get', '/version')).toBe('yes');
     expect(await canI('sandbox-backend', 'get', '/metrics')).toBe('no');
 

@@ -27,7 +27,7 @@ export function registerGetEntityStatusAction(options: {
     name: 'get-entity-external-secrets-status',
     title: 'Get the External Secrets sync status of a catalog entity',
     description:
-      'Tells whether the Kubernetes Secrets of a catalog entity are syncing from Vault through the External Secrets Operator: per ExternalSecret and cluster the state (Synced, PendingRotation, Error, Stale, Pending, Unknown; PendingRotation = Vault holds a version written after the last sync), the real error message, the last sync time, whether the current version of each Vault key has reached the Secret, when it was last healthy and its last state changes, and diagnosed problems with the fix. Never returns secret values.',
+      'Tells whether the Kubernetes Secrets of a catalog entity are syncing from Vault through the External Secrets Operator: per ExternalSecret and cluster the state (Synced, PendingRotation, Error, Stale, Pending, Unknown; PendingRotation = Vault holds a version written after the last sync), the real error message, the last sync time, whether the current version of each Vault key has reached the Secret, which workloads use the Secret and whether they need a restart, when it was last healthy and its last state changes, and diagnosed problems with the fix. Never returns secret values.',
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
       input: z =>
@@ -98,6 +98,26 @@ export function registerGetEntityStatusAction(options: {
                 .optional()
                 .describe(
                   "Vault's current version of each key (KV metadata, never values) against the last sync: InSync, PendingRotation, Unversioned (KV v1) or Unknown",
+                ),
+              consumers: z
+                .object({
+                  secret: z.string(),
+                  summary: z.string(),
+                  restartNeeded: z.number(),
+                  lastDataChange: z.string().optional(),
+                  workloads: z.array(
+                    z.object({
+                      kind: z.string(),
+                      name: z.string(),
+                      uses: z.array(z.string()),
+                      verdict: z.string(),
+                      summary: z.string(),
+                    }),
+                  ),
+                })
+                .optional()
+                .describe(
+                  'The workloads using the target Secret (env, envFrom, volume, subPath, image pull) and whether each needs a restart to pick up the last change',
                 ),
               findings: z.array(
                 z.object({
@@ -180,6 +200,19 @@ export function registerGetEntityStatusAction(options: {
                 currentVersion: k.currentVersion,
                 writtenAt: k.writtenAt,
                 summary: k.summary,
+              })),
+            },
+            consumers: row.consumers && {
+              secret: row.consumers.secret,
+              summary: row.consumers.summary,
+              restartNeeded: row.consumers.restartNeeded,
+              lastDataChange: row.consumers.lastDataChange,
+              workloads: row.consumers.workloads.map(w => ({
+                kind: w.kind,
+                name: w.name,
+                uses: w.uses,
+                verdict: w.verdict,
+                summary: w.summary,
               })),
             },
             findings: row.findings.map(f => ({

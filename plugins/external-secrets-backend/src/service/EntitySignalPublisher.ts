@@ -9,8 +9,10 @@ import type {
   ClusterCacheChange,
   EventObject,
   ExternalSecretObject,
+  PodObject,
 } from '@gitops-secrets/plugin-external-secrets-node';
 import type { EntitySelection } from './EntityStatusService';
+import { targetSecretOf } from './EntityStatusService';
 
 export interface EntitySignalPublisherOptions {
   signals: SignalsService;
@@ -140,6 +142,16 @@ export class EntitySignalPublisher {
           involved.name,
           involved.namespace,
         );
+      }
+      case 'Pod': {
+        // A Pod that starts, ends or rolls changes the consumers of the Secrets it references.
+        const secrets = new Set(
+          (object as PodObject).usage?.references.map(r => r.secret) ?? [],
+        );
+        if (secrets.size === 0) return [];
+        return cluster
+          .listExternalSecrets(object.metadata?.namespace)
+          .filter(es => secrets.has(targetSecretOf(es).name));
       }
       default:
         return [];

@@ -326,7 +326,72 @@ describe('EntityStatusService against the Kubernetes, ESO and Vault emulators', 
     });
     stop = () => env.cache.stop();
 
-    let [row] = (await env.status()).externalSecrets;
+    // two workloads consume the Secret, started after ESO created it: one by env, one by volume
+    const pod = (name: string, owner: string, spec: object) =>
+      env.cluster.objects.create(env.cluster.type('pods'), 'example-api', {
+        metadata: {
+          name,
+          labels: { 'pod-template-hash': 'abc12' },
+          ownerReferences: [
+            {
+              apiVersion: 'apps/v1',
+              kind: 'ReplicaSet',
+              name: `${owner}-abc12`,
+              uid: `${owner}-uid`,
+              controller: true,
+            },
+          ],
+        },
+        spec,
+        status: { startTime: '2026-12-01T14:00:10Z' },
+      });
+    await pod('api-abc12-x1', 'example-api', {
+      containers: [
+        {
+          name: 'api',
+          image: 'example-api:1',
+          env: [
+            {
+              name: 'DOTENV',
+              valueFrom: {
+                secretKeyRef: { name: 'example-api-env-file', key: '.env' },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    await pod('files-abc12-y1', 'example-api-files', {
+      containers: [
+        {
+          name: 'files',
+          image: 'files:1',
+          volumeMounts: [{ name: 'env', mountPath: '/etc/app' }],
+        },
+      ],
+      volumes: [
+        { name: 'env', secret: { secretName: 'example-api-env-file' } },
+      ],
+    });
+    for (let i = 0; i < 200 && !env.cache.podsHealth().listed; i++) {
+      await new Promise(resolve => setTimeout(resolve, 25));
+    }
+    const consumersOf = async () => {
+      for (let i = 0; i < 200; i++) {
+        const [r] = (await env.status()).externalSecrets;
+        if ((r.consumers?.workloads.length ?? 0) === 2) return r;
+        await new Promise(resolve => setTimeout(resolve, 25));
+      }
+      throw new Error('the consumers never appeared');
+    };
+
+    let row = await consumersOf();
+    expect(row.consumers).toMatchObject({
+      secret: 'example-api-env-file',
+      lastDataChange: '2026-12-01T14:00:00.000Z',
+      restartNeeded: 0,
+      summary: '2 workloads, none needs a restart',
+    });
     expect(row.state).toBe('Synced');
     expect(row.freshness).toMatchObject({
       state: 'InSync',
@@ -358,12 +423,42 @@ describe('EntityStatusService against the Kubernetes, ESO and Vault emulators', 
     ) {
       await new Promise(resolve => setTimeout(resolve, 25));
     }
-    const result = await env.status();
+    let result = await env.status();
+    for (
+      let i = 0;
+      i < 200 && !result.externalSecrets[0].consumers?.restartNeeded;
+      i++
+    ) {
+      // ESO's Updated event reaches the cache a moment after the status
+      await new Promise(resolve => setTimeout(resolve, 25));
+      result = await env.status();
+    }
     [row] = result.externalSecrets;
     expect(row.state).toBe('Synced');
     expect(row.freshness).toMatchObject({
       state: 'InSync',
       keys: [{ state: 'InSync', currentVersion: 2 }],
+    });
+    // the new value changed the Secret: the env consumer needs a restart, the volume one not
+    expect(row.consumers).toMatchObject({
+      lastDataChange: '2026-12-01T14:02:30.000Z',
+      restartNeeded: 1,
+      summary: '1 workload needs a restart',
+      workloads: [
+        {
+          kind: 'Deployment',
+          name: 'example-api',
+          uses: ['env'],
+          verdict: 'RestartNeeded',
+        },
+        {
+          kind: 'Deployment',
+          name: 'example-api-files',
+          uses: ['volume'],
+          verdict: 'UpdatesInPlace',
+          summary: 'updates within about a minute (kubelet sync)',
+        },
+      ],
     });
     expect(JSON.stringify(result)).not.toContain('never-shown');
     // the backend token read metadata, and never data

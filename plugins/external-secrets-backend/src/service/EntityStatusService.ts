@@ -4,6 +4,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
   ANNOTATION_GITOPS_SOURCE,
+  assessConsumers,
   assessFreshness,
   ANNOTATION_KUBERNETES_LABEL_SELECTOR,
   ANNOTATION_KUBERNETES_NAMESPACE,
@@ -178,6 +179,32 @@ function currentWarning(
     return undefined;
   }
   return newest;
+}
+
+/**
+ * When ESO last changed the target Secret: its newest Normal `Created` or `Updated` Event. ESO
+ * (v2.9.0, pkg/controllers/externalsecret/externalsecret_controller.go, createSecret and
+ * updateSecret) records `Created` "secret created" when it creates the Secret and `Updated`
+ * "secret updated" only when the Secret it computed differs from the one in the cluster — a sync
+ * that finds the Secret unchanged records nothing. (A change of the Secret's labels or
+ * annotations counts too, which errs on the side of "restart needed".) Undefined when no such
+ * Event is kept: Kubernetes drops Events after an hour by default.
+ */
+export function lastDataChangeOf(events: CachedEvents): string | undefined {
+  const change = events.find(
+    e =>
+      (e.type ?? 'Normal') === 'Normal' &&
+      (e.reason === 'Updated' || e.reason === 'Created'),
+  );
+  if (!change) return undefined;
+  // The times the recorder wrote; the object's creationTimestamp only when it wrote none.
+  const recorded = Math.max(
+    timeOf(change.series?.lastObservedTime),
+    timeOf(change.lastTimestamp),
+    timeOf(change.eventTime),
+  );
+  const at = recorded > 0 ? recorded : eventTime(change);
+  return at > 0 ? new Date(at).toISOString() : undefined;
 }
 
 /** ESO's Ready reasons that say the target Secret is gone. */
@@ -573,6 +600,23 @@ export class EntityStatusService {
       }`;
     }
 
+    const pods = cluster.podsHealth();
+    const consumers =
+      pods.listed && target.exists
+        ? assessConsumers(
+            namespace,
+            target.name,
+            cluster.podsUsing(namespace, target.name),
+            lastDataChangeOf(
+              cluster.eventsFor('ExternalSecret', namespace, name),
+            ),
+          )
+        : undefined;
+    const consumersError =
+      pods.watched && !pods.listed && pods.error
+        ? `Pods of cluster ${cluster.name} cannot be listed (${pods.error}); grant the backend list/watch on pods (deploy/clusterrole.yaml) to see the Secret's consumers`
+        : undefined;
+
     return {
       cluster: cluster.name,
       namespace,
@@ -580,6 +624,8 @@ export class EntityStatusService {
       state,
       reason,
       message,
+      consumers,
+      consumersError,
       lastSyncTime: classification.lastSyncTime,
       refreshInterval: object.spec?.refreshInterval ?? '1h',
       refreshPolicy: refreshPolicyOf(asExternalSecretLike(object)),

@@ -17,6 +17,8 @@ import {
   ClusterStatus,
   ESO_API_GROUP,
   LABEL_KUBERNETES_ID,
+  podSecretUsage,
+  PodSecretUsage,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import type { ClusterConfig } from './clusterConfig';
 import { createKubeConfig } from './kubeConfig';
@@ -26,6 +28,7 @@ import type {
   CachedResource,
   EventObject,
   ExternalSecretObject,
+  PodObject,
   SecretStoreObject,
 } from './objects';
 import {
@@ -74,6 +77,11 @@ export interface ClusterCacheOptions {
   backoff?: BackoffOptions;
   /** a prepared client configuration; built from `cluster` when absent */
   kubeConfig?: KubeConfig;
+  /**
+   * list+watch Pods (reduced to their Secret references) to show each Secret's consumers;
+   * default true. Needs `list`/`watch` on pods; without it only the consumers are missing.
+   */
+  watchPods?: boolean;
   /** timeouts, page size and bounds; each has a default */
   limits?: Partial<ClusterCacheLimits>;
 }
@@ -161,6 +169,31 @@ export function eventTime(event: EventObject): number {
 }
 
 /**
+ * Reduces a Pod, in place, to what consumers need: its Secret references, owner, start time and
+ * container names (`usage`), plus name, namespace and resource version. Every other field — the
+ * rest of the spec (commands, images, env values written inline), labels, annotations, status —
+ * is dropped, so 10,000 Pods cost little memory and the cache holds nothing sensitive.
+ */
+function reducePod(pod: PodObject): void {
+  // Listed Pods pass here twice (the page, then ListWatch's add): reduce once.
+  if (pod.usage && !('spec' in pod)) return;
+  const usage = podSecretUsage(pod as Parameters<typeof podSecretUsage>[0]);
+  const meta = pod.metadata ?? {};
+  pod.metadata = {
+    name: meta.name,
+    namespace: meta.namespace,
+    resourceVersion: meta.resourceVersion,
+    uid: meta.uid,
+  };
+  for (const field of Object.keys(pod)) {
+    if (!['apiVersion', 'kind', 'metadata'].includes(field)) {
+      delete (pod as unknown as Record<string, unknown>)[field];
+    }
+  }
+  pod.usage = usage;
+}
+
+/**
  * In-memory copy of one cluster's ExternalSecrets, SecretStores, ClusterSecretStores and the
  * Events about them, kept current by list+watch and indexed by the `backstage.io/kubernetes-id`
  * label and namespace. Reads never call the API server. Nothing here touches Secrets: RBAC
@@ -179,6 +212,10 @@ export class ClusterCache {
   private readonly clusterStores: ResourceInformer<SecretStoreObject>;
   private readonly namespacedStores: ResourceInformer<SecretStoreObject>;
   private readonly eventInformers: ResourceInformer<EventObject>[];
+  private readonly pods: ResourceInformer<PodObject> | undefined;
+  /** `<namespace>/<secret>` → keys of the Pods referencing it */
+  private readonly podsBySecret = new Map<string, Set<string>>();
+  private readonly secretsOfPod = new Map<string, string[]>();
   private readonly listeners = new Set<(change: ClusterCacheChange) => void>();
   private readonly byKubernetesId = new Map<string, Set<string>>();
   private readonly kubernetesIdOf = new Map<string, string>();
@@ -293,6 +330,52 @@ export class ClusterCache {
           this.informerFailed(`Event(${kind})`, error, repeated),
       });
     });
+    this.pods =
+      options.watchPods === false
+        ? undefined
+        : new ResourceInformer<PodObject>({
+            ...common,
+            resource: 'Pod',
+            path: '/api/v1/pods',
+            listPage: ({ limit, continueToken, signal }) =>
+              core.listPodForAllNamespaces(
+                { limit, _continue: continueToken },
+                requestOptions(signal),
+              ) as Promise<KubernetesListObject<PodObject>>,
+            prune: reducePod,
+            onChange: (type, object) => this.podChanged(type, object),
+            onError: (error, repeated) =>
+              this.informerFailed('Pod', error, repeated),
+          });
+  }
+
+  /**
+   * The Pods that reference Secret `secret` in `namespace`, reduced to their usage. Empty when
+   * Pods are not watched or not yet listed; see {@link ClusterCache.podsHealth}.
+   */
+  podsUsing(namespace: string, secret: string): PodSecretUsage[] {
+    if (!this.pods) return [];
+    return [...(this.podsBySecret.get(key(namespace, secret)) ?? [])]
+      .map(k => {
+        const [ns, name] = k.split('/');
+        return this.pods!.get(name, ns)?.usage;
+      })
+      .filter((u): u is PodSecretUsage => u !== undefined);
+  }
+
+  /**
+   * Whether the Pod cache can answer: off by config, not listed yet, or failing (typically no
+   * RBAC on pods). Kept apart from {@link ClusterCache.health}: without Pods only the consumers
+   * are missing, never the ExternalSecrets' state.
+   */
+  podsHealth(): { watched: boolean; listed: boolean; error?: string } {
+    if (!this.pods) return { watched: false, listed: false };
+    const state = this.pods.health();
+    return {
+      watched: true,
+      listed: state.listed && state.healthy,
+      error: state.healthy ? undefined : state.lastError,
+    };
   }
 
   /** Starts every list+watch in the background; returns at once. */
@@ -300,10 +383,15 @@ export class ClusterCache {
     for (const informer of this.informers()) {
       informer.start();
     }
+    this.pods?.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.informers().map(i => i.stop()));
+    await Promise.all(
+      [...this.informers(), ...(this.pods ? [this.pods] : [])].map(i =>
+        i.stop(),
+      ),
+    );
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -527,6 +615,31 @@ export class ClusterCache {
       keys.delete(oldest.key);
       this.objectOfEvent.delete(oldest.key);
     }
+  }
+
+  private podChanged(type: CacheChangeType, pod: PodObject) {
+    const podKey = key(pod.metadata?.namespace, pod.metadata?.name);
+    for (const secretKey of this.secretsOfPod.get(podKey) ?? []) {
+      const pods = this.podsBySecret.get(secretKey);
+      pods?.delete(podKey);
+      if (pods?.size === 0) this.podsBySecret.delete(secretKey);
+    }
+    this.secretsOfPod.delete(podKey);
+    if (type !== 'deleted' && pod.usage) {
+      const secrets = [
+        ...new Set(
+          pod.usage.references.map(r => key(pod.metadata?.namespace, r.secret)),
+        ),
+      ];
+      for (const secretKey of secrets) {
+        if (!this.podsBySecret.has(secretKey)) {
+          this.podsBySecret.set(secretKey, new Set());
+        }
+        this.podsBySecret.get(secretKey)!.add(podKey);
+      }
+      if (secrets.length > 0) this.secretsOfPod.set(podKey, secrets);
+    }
+    this.emit('Pod', type, pod);
   }
 
   private eventChanged(type: CacheChangeType, event: EventObject) {

@@ -1,5 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { StatusCondition } from '@gitops-secrets/plugin-external-secrets-common';
+import type {
+  PodSecretUsage,
+  StatusCondition,
+} from '@gitops-secrets/plugin-external-secrets-common';
 
 /**
  * The parts of an ExternalSecret (external-secrets.io/v1) the status backend reads.
@@ -108,6 +111,17 @@ export interface EventObject extends KubernetesObject {
 }
 
 /**
+ * A Pod as the cluster cache keeps it: name, namespace and resource version, and `usage` (owner,
+ * start time, container names and the Secrets it references). The rest of the spec and status is
+ * dropped as the Pod enters the cache.
+ *
+ * @public
+ */
+export interface PodObject extends KubernetesObject {
+  usage?: PodSecretUsage;
+}
+
+/**
  * The kinds of object a cluster cache holds.
  *
  * @public
@@ -116,4 +130,5 @@ export type CachedResource =
   | 'ExternalSecret'
   | 'ClusterSecretStore'
   | 'SecretStore'
-  | 'Event';
+  | 'Event'
+  | 'Pod';

@@ -185,3 +185,53 @@ export function pendingRotationExternalSecret(
     ...overrides,
   });
 }
+
+/** A synced row whose target Secret changed after one of its two consumers started. */
+export function restartNeededExternalSecret(
+  overrides: Partial<ExternalSecretStatus> = {},
+): ExternalSecretStatus {
+  return healthyExternalSecret({
+    consumers: {
+      secret: 'example-api-env-file',
+      lastDataChange: '2026-11-28T04:00:00.000Z',
+      restartNeeded: 1,
+      summary: '1 workload needs a restart',
+      workloads: [
+        {
+          kind: 'Deployment',
+          name: 'example-api',
+          namespace: 'example-api',
+          uses: ['env'],
+          containers: ['api'],
+          verdict: 'RestartNeeded',
+          pods: [
+            {
+              name: 'example-api-5d8f9-x1',
+              startTime: '2026-11-28T03:00:00.000Z',
+              verdict: 'RestartNeeded',
+            },
+          ],
+          summary:
+            'restart needed to pick up the new value (it reads the Secret at start, through env or subPath, and started before the last change)',
+        },
+        {
+          kind: 'Deployment',
+          name: 'example-api-files',
+          namespace: 'example-api',
+          uses: ['volume'],
+          containers: ['files'],
+          verdict: 'UpdatesInPlace',
+          pods: [
+            {
+              name: 'example-api-files-7c9d-y1',
+              startTime: '2026-11-28T03:00:00.000Z',
+              verdict: 'UpdatesInPlace',
+            },
+          ],
+          summary: 'updates within about a minute (kubelet sync)',
+        },
+      ],
+    },
+    ...overrides,
+  });
+}

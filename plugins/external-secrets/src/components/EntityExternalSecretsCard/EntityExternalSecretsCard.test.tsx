@@ -12,6 +12,7 @@ import {
   failingExternalSecret,
   healthyExternalSecret,
   pendingRotationExternalSecret,
+  restartNeededExternalSecret,
   unannotatedEntity,
   unreachableCluster,
 } from '../../__testUtils__/statusFixtures';
@@ -308,5 +309,26 @@ describe('EntityExternalSecretsCard', () => {
     expect(item).toHaveTextContent(
       /Vault v7 written .* ago · next sync .* ago/,
     );
+  });
+
+  it('sums up the workloads that need a restart to pick up a new value', async () => {
+    answer(
+      entityStatus([
+        restartNeededExternalSecret(),
+        restartNeededExternalSecret({ name: 'example-api-tls' }),
+      ]),
+    );
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: annotatedEntity,
+    });
+    // the same Deployment behind two ExternalSecrets is one workload
+    expect(
+      await screen.findByRole('note', { name: 'Restarts needed' }),
+    ).toHaveTextContent(
+      '1 workload needs a restart to pick up a new Secret value',
+    );
+    expect(
+      screen.getByRole('listitem', { name: 'example-api-env-file: Synced' }),
+    ).toHaveTextContent('1 workload needs a restart to use the new value');
   });
 });

@@ -3,7 +3,11 @@ import { InfoCard } from '@backstage/core-components';
 import { useEntity, useEntityRefLink } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
 import List from '@material-ui/core/List';
-import { isExternalSecretsAvailable } from '@gitops-secrets/plugin-external-secrets-common';
+import Typography from '@material-ui/core/Typography';
+import {
+  isExternalSecretsAvailable,
+  type ExternalSecretStatus,
+} from '@gitops-secrets/plugin-external-secrets-common';
 import { useExternalSecretsStatus } from '../../hooks/useExternalSecretsStatus';
 import { LoadingSkeleton } from '../LoadingSkeleton';
 import { NotAnnotated } from '../NotAnnotated';
@@ -16,6 +20,27 @@ import { ExternalSecretListItem } from './ExternalSecretListItem';
 import { FirstFinding } from './FirstFinding';
 
 const TITLE = 'External Secrets';
+
+/** "2 workloads need a restart": workloads still running with an old value, over all rows. */
+function RestartSummary(props: { externalSecrets: ExternalSecretStatus[] }) {
+  const workloads = new Set<string>();
+  for (const es of props.externalSecrets) {
+    for (const w of es.consumers?.workloads ?? []) {
+      if (w.verdict === 'RestartNeeded') {
+        workloads.add(`${es.cluster}/${w.namespace}/${w.kind}/${w.name}`);
+      }
+    }
+  }
+  if (workloads.size === 0) return null;
+  return (
+    <Typography variant="body2" role="note" aria-label="Restarts needed">
+      {workloads.size === 1
+        ? '1 workload needs a restart'
+        : `${workloads.size} workloads need a restart`}{' '}
+      to pick up a new Secret value
+    </Typography>
+  );
+}
 
 /**
  * Overview card: does this entity's configuration from Vault reach its cluster, and if not,
@@ -76,6 +101,7 @@ function AnnotatedEntityCard() {
             <OverallStateChip state={status.overall} />
             <StateCounts counts={status.counts} />
           </Box>
+          <RestartSummary externalSecrets={status.externalSecrets} />
           <List dense aria-label="ExternalSecrets">
             {status.externalSecrets.map(es => (
               <ExternalSecretListItem

@@ -55,6 +55,12 @@ export function ExternalSecretListItem(props: {
         secondary={
           <>
             last sync <LastSyncTime time={es.lastSyncTime} />
+            {!!es.consumers?.restartNeeded && (
+              <>
+                <br />
+                <strong>{es.consumers.summary}</strong> to use the new value
+              </>
+            )}
             {es.freshness?.state === 'PendingRotation' && (
               <>
                 <br />

@@ -13,6 +13,7 @@ import {
   failingExternalSecret,
   healthyExternalSecret,
   pendingRotationExternalSecret,
+  restartNeededExternalSecret,
   unannotatedEntity,
   unreachableCluster,
 } from '../../__testUtils__/statusFixtures';
@@ -366,5 +367,32 @@ describe('EntityExternalSecretsContent', () => {
         name: 'Details of dev/example-api/example-api-env-file',
       }),
     ).toHaveTextContent(/ESO reads it at the next sync, due .* ago\./);
+  });
+
+  it('shows the workloads using the Secret in the expanded row and at the end of the chain', async () => {
+    answer(entityStatus([restartNeededExternalSecret()]));
+    const table = await renderTab([denySync]);
+    await userEvent.click(
+      within(table).getByRole('button', {
+        name: 'Show details of example-api-env-file in dev',
+      }),
+    );
+    expect(
+      await screen.findByLabelText('Consumer Deployment example-api'),
+    ).toHaveTextContent(
+      'Deployment example-api (env in api): restart needed to pick up the new value',
+    );
+    expect(
+      screen.getByLabelText('Consumer Deployment example-api-files'),
+    ).toHaveTextContent(
+      'Deployment example-api-files (volume in files): updates within about a minute (kubelet sync)',
+    );
+    const chain = screen.getByRole('list', {
+      name: 'Chain from Vault to Secret',
+    });
+    const last = within(chain).getAllByRole('listitem').pop()!;
+    expect(last).toHaveTextContent(
+      'WorkloadsDeployment example-api (restart needed), Deployment example-api-files',
+    );
   });
 });

@@ -18,6 +18,7 @@ import {
   StoreFact,
   TargetSecretFact,
 } from './ExternalSecretCells';
+import { ConsumersFact } from './ConsumersFact';
 import { FreshnessFact } from './FreshnessFact';
 import { SecretChain } from './SecretChain';
 import { SyncHistoryTimeline } from './SyncHistoryTimeline';
@@ -114,6 +115,11 @@ export function ExternalSecretDetails(props: {
           <Fact label="Target Secret">
             <TargetSecretFact externalSecret={es} />
           </Fact>
+          {(es.consumers || es.consumersError) && (
+            <Fact label="Workloads">
+              <ConsumersFact externalSecret={es} />
+            </Fact>
+          )}
           <Fact label="Remote refs">
             <RemoteRefsList externalSecret={es} />
           </Fact>

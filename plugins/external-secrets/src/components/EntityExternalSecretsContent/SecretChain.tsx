@@ -48,7 +48,7 @@ function Step(props: { label: string; value: string; note?: boolean }) {
 
 /**
  * Every link a value travels through, Vault path → policy → role → store → ExternalSecret →
- * Secret, so the broken link can be found by eye.
+ * Secret → workloads, so the broken link can be found by eye.
  */
 export function SecretChain(props: { externalSecret: ExternalSecretStatus }) {
   const classes = useStyles();
@@ -100,6 +100,24 @@ export function SecretChain(props: { externalSecret: ExternalSecretStatus }) {
       />
       <Step label="ExternalSecret" value={`${es.namespace}/${es.name}`} />
       <Step label="Secret" value={target} />
+      {es.consumers && (
+        <Step
+          label="Workloads"
+          note={es.consumers.workloads.length === 0}
+          value={
+            es.consumers.workloads.length === 0
+              ? 'none uses it'
+              : es.consumers.workloads
+                  .map(
+                    w =>
+                      `${w.kind} ${w.name}${
+                        w.verdict === 'RestartNeeded' ? ' (restart needed)' : ''
+                      }`,
+                  )
+                  .join(', ')
+          }
+        />
+      )}
     </ol>
   );
 }
