@@ -16,3 +16,4 @@ export * from './duration';
 export * from './classify';
 export * from './vaultPolicy';
 export * from './serviceAuthority';
+export * from './secretsSpec';
