@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import {
+  expectNoValueInBrowser,
   externalSecretsCard,
   openFromCatalog,
   runNewServiceTemplate,
@@ -97,16 +98,15 @@ test.describe('full story on the sandbox', () => {
 
     // 1. the template, through the UI
     await signIn(page);
-    await runNewServiceTemplate(
-      page,
-      storyInput(
-        name,
-        sentinel,
-        { host: SANDBOX_HOST, owner: 'gitops-secrets', repo: 'gitops' },
-        { host: SANDBOX_HOST, owner: 'gitops-secrets', repo: name },
-      ),
+    const input = storyInput(
+      name,
+      sentinel,
+      { host: SANDBOX_HOST, owner: 'gitops-secrets', repo: 'gitops' },
+      { host: SANDBOX_HOST, owner: 'gitops-secrets', repo: name },
     );
+    await runNewServiceTemplate(page, input);
     const taskId = page.url().split('/create/tasks/')[1];
+    await expectNoValueInBrowser(page, input);
     const prLink = page.getByRole('link', { name: 'GitOps pull request' });
     await expect(prLink).toBeVisible();
     await expect(prLink).toHaveAttribute(

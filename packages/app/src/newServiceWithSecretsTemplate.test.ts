@@ -139,8 +139,13 @@ describe('the "New service with secrets" form', () => {
     const property = allFields.find(
       f => f.path === 'secrets[].properties[].initialValue',
     )!.schema;
-    // the form data says whether a value was typed, nothing more
+    // the form data says whether a value was typed, nothing more; the review hides where it is
     expect(property.enum).toEqual(['value set', 'none']);
+    expect(
+      allFields.find(f => f.path === 'secrets[].properties[].valueKey')!.schema[
+        'ui:backstage'
+      ],
+    ).toEqual({ review: { show: false } });
     expect(
       errorsFor('secrets', {
         secrets: [
