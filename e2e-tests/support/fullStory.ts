@@ -193,7 +193,7 @@ export async function runNewServiceTemplate(page: Page, input: TemplateInput) {
   await page.getByRole('button', { name: 'Review' }).click();
 
   // Review: names and "value set", never a value; nor in the URL or the browser's storage
-  const review = page.getByRole('main');
+  const review = page.locator('body');
   await expect(review).toContainText(input.secretName);
   await expect(review).toContainText('value set');
   await expect(review).not.toContainText('initialValue-');
