@@ -123,6 +123,25 @@ describe('KubernetesEmulator through @kubernetes/client-node', () => {
       namespace: 'default',
       body: { metadata: { name: 'reader' } },
     });
+    await cluster.objects.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'reader-views-namespaces' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'namespace-reader',
+      },
+      subjects: [
+        { kind: 'ServiceAccount', name: 'reader', namespace: 'default' },
+      ],
+    } as KubernetesObject);
+    await cluster.objects.create({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'namespace-reader' },
+      rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['list'] }],
+    } as KubernetesObject);
     const token = await cluster.emulator.issueServiceAccountToken({
       namespace: 'default',
       name: 'reader',

@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { parseApiPath } from './apiPath';
+import {
+  AUTH_DELEGATOR_ROLE,
+  PUBLIC_INFO_PATHS,
+  bootstrapPolicy,
+} from './bootstrapPolicy';
+import {
+  ClusterClient,
+  ClusterCredentials,
+  TokenRequestSpec,
+} from './ClusterClient';
 import { FieldSelector } from './fieldSelector';
 import { parseFieldValidation, validateFields } from './fieldValidation';
 import { healthResponse } from './health';
@@ -8,11 +18,18 @@ import {
   KubernetesApiError,
   badRequest,
   expired,
+  forbidden,
+  invalid,
   notFound,
+  qualifiedResource,
 } from './kubernetesStatus';
 import { KubeObject } from './kubeObject';
 import { LabelSelector } from './labelSelector';
-import { ObjectRegistry, PatchType } from './objectRegistry';
+import {
+  NAMESPACE_NAME_LABEL,
+  ObjectRegistry,
+  PatchType,
+} from './objectRegistry';
 import { OpenApiDocuments } from './openapi';
 import {
   ChangeListener,
@@ -20,11 +37,28 @@ import {
   StoreSnapshot,
   StoredChange,
 } from './objectStore';
+import { AuthorizationDecision, RbacAuthorizer } from './RbacAuthorizer';
+import {
+  ALL_AUTHENTICATED,
+  ALL_UNAUTHENTICATED,
+  ANONYMOUS_USER,
+  AuthorizationAttributes,
+  PolicyRule,
+  RBAC_GROUP,
+  RoleRef,
+  SYSTEM_MASTERS,
+  UserInfo,
+  describeRule,
+  serviceAccountUser,
+  uncoveredRules,
+} from './rbacRules';
+import { requestAttributes } from './requestAttributes';
 import { RecordedRequest, RequestLog } from './requestLog';
 import { appliedForCreate, applyOver, checkApply } from './serverSideApply';
 import {
   RESOURCE_TYPES,
   ResourceType,
+  STORED_RESOURCE_TYPES,
   apiGroups,
   apiResourceList,
   apiVersionOf,
@@ -65,6 +99,22 @@ export interface KubernetesResponse {
   networkError?: boolean;
 }
 
+/**
+ * A static bearer token and the user it authenticates as (a line of the API server's
+ * `--token-auth-file`). `system:authenticated` is added to the groups.
+ *
+ * @public
+ */
+export interface StaticTokenUser {
+  token: string;
+  username: string;
+  uid?: string;
+  groups?: string[];
+}
+
+/** The user a bare static token authenticates as: a cluster administrator, as kind's admin is. */
+export const STATIC_ADMIN_USER = 'kubernetes-admin';
+
 /** @public */
 export interface KubernetesEmulatorOptions {
   /** The API server URL clients (and Vault's `kubernetes_host`) use. */
@@ -73,8 +123,12 @@ export interface KubernetesEmulatorOptions {
   caCertPem?: string;
   /** Service account token issuer (`iss`) and default audience. */
   issuer?: string;
-  /** Static bearer tokens accepted in addition to service account tokens this cluster issued. */
-  tokens?: string[];
+  /**
+   * Static bearer tokens accepted in addition to service account tokens this cluster issued. A
+   * bare string authenticates as `kubernetes-admin` in `system:masters` (allowed everything);
+   * give a {@link StaticTokenUser} for any other identity, which RBAC then authorizes.
+   */
+  tokens?: Array<string | StaticTokenUser>;
   /** Clock for timestamps and token expiry; tests move it forward instead of waiting. */
   now?: () => Date;
   /** How many changes watches can resume from before older ones are compacted. */
@@ -95,7 +149,11 @@ export interface KubernetesEmulatorState {
   version: 1;
   store: StoreSnapshot;
   tokens: { key: string; revokedTokenIds: string[] };
-  tokenReviewers: string[];
+  /**
+   * Accounts allowed to review tokens, from states saved before TokenReview was authorized by
+   * RBAC; restored as `system:auth-delegator` bindings. Not written any more.
+   */
+  tokenReviewers?: string[];
   caCertPem?: string;
 }
 
@@ -109,6 +167,9 @@ const SERVER_VERSION = {
   minor: '33',
   gitVersion: 'v1.33.0-sandbox',
 };
+
+/** TokenRequest's shortest allowed lifetime. */
+const MIN_TOKEN_SECONDS = 600;
 
 interface WatchRegistration {
   stream: WatchStream;
@@ -190,9 +251,10 @@ export class KubernetesEmulator {
   readonly objects: ObjectRegistry;
   private caPem: string | undefined;
   private readonly store: ObjectStore;
+  /** RBAC over the stored roles and bindings (with `system:masters` allowed everything). */
+  readonly authorizer: RbacAuthorizer;
   private readonly tokens: ServiceAccountTokenIssuer;
-  private readonly staticTokens: Set<string>;
-  private readonly tokenReviewers = new Set<string>();
+  private readonly staticTokens: Map<string, UserInfo>;
   private readonly watches = new Set<WatchRegistration>();
   private readonly now: () => Date;
   private readonly bookmarkIntervalMs: number;
@@ -211,9 +273,38 @@ export class KubernetesEmulator {
     this.caPem = options.caCertPem;
     this.issuer = options.issuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER;
     this.now = options.now ?? (() => new Date());
-    this.staticTokens = new Set(options.tokens ?? []);
+    this.staticTokens = new Map(
+      (options.tokens ?? []).map(entry => {
+        const user: StaticTokenUser =
+          typeof entry === 'string'
+            ? {
+                token: entry,
+                username: STATIC_ADMIN_USER,
+                groups: [SYSTEM_MASTERS],
+              }
+            : entry;
+        return [
+          user.token,
+          {
+            username: user.username,
+            ...(user.uid ? { uid: user.uid } : {}),
+            groups: [...new Set([...(user.groups ?? []), ALL_AUTHENTICATED])],
+          },
+        ];
+      }),
+    );
     this.store = new ObjectStore(options.historyLimit ?? 10_000);
     this.objects = new ObjectRegistry(this.store, this.now);
+    this.authorizer = new RbacAuthorizer({
+      clusterRoleBindings: () =>
+        this.store.list(this.type('clusterrolebindings')),
+      roleBindings: namespace =>
+        this.store.list(this.type('rolebindings'), namespace),
+      clusterRole: name =>
+        this.store.get(this.type('clusterroles'), undefined, name),
+      role: (namespace, name) =>
+        this.store.get(this.type('roles'), namespace, name),
+    });
     this.tokens = new ServiceAccountTokenIssuer(this.issuer, this.now);
     this.requestLog = new RequestLog(options.forbidSecretDataReads ?? false);
     this.bookmarkIntervalMs = options.bookmarkIntervalMs ?? 60_000;
@@ -225,9 +316,39 @@ export class KubernetesEmulator {
           name,
           uid: randomUUID(),
           creationTimestamp: this.now().toISOString(),
+          labels: { [NAMESPACE_NAME_LABEL]: name },
         },
         status: { phase: 'Active' },
       });
+    }
+    this.ensureBootstrapPolicy();
+  }
+
+  /**
+   * Puts back any missing role or binding of the bootstrap RBAC policy, as the API server does
+   * at every start (roles someone changed are left as they are).
+   */
+  private ensureBootstrapPolicy() {
+    const { clusterRoles, clusterRoleBindings } = bootstrapPolicy();
+    for (const [plural, objects] of [
+      ['clusterroles', clusterRoles],
+      ['clusterrolebindings', clusterRoleBindings],
+    ] as const) {
+      const type = this.type(plural);
+      for (const object of objects) {
+        if (!this.store.get(type, undefined, object.metadata.name!)) {
+          this.store.commit('ADDED', type, {
+            ...object,
+            metadata: {
+              ...object.metadata,
+              uid: randomUUID(),
+              creationTimestamp: this.now()
+                .toISOString()
+                .replace(/\.\d{3}Z$/, 'Z'),
+            },
+          });
+        }
+      }
     }
   }
 
@@ -294,18 +415,295 @@ export class KubernetesEmulator {
     this.tokens.revoke(token);
   }
 
-  /** Lets a service account call the TokenReview API (the `system:auth-delegator` binding). */
+  /**
+   * Binds a service account to `system:auth-delegator` (ClusterRoleBinding
+   * `<namespace>-<name>-auth-delegator`), which lets it call the TokenReview API: Vault's
+   * reviewer account, or every logging-in account in client-JWT mode.
+   */
   grantTokenReview(namespace: string, name: string): void {
-    this.tokenReviewers.add(`${namespace}/${name}`);
+    const type = this.type('clusterrolebindings');
+    const bindingName = `${namespace}-${name}-auth-delegator`;
+    if (this.store.get(type, undefined, bindingName)) {
+      return;
+    }
+    this.store.commit('ADDED', type, {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'ClusterRoleBinding',
+      metadata: {
+        name: bindingName,
+        uid: randomUUID(),
+        creationTimestamp: this.now()
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z'),
+      },
+      roleRef: {
+        apiGroup: RBAC_GROUP,
+        kind: 'ClusterRole',
+        name: AUTH_DELEGATOR_ROLE,
+      },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    });
   }
 
+  /** Removes the account from every `system:auth-delegator` binding (deleting emptied ones). */
   revokeTokenReview(namespace: string, name: string): void {
-    this.tokenReviewers.delete(`${namespace}/${name}`);
+    const type = this.type('clusterrolebindings');
+    for (const binding of this.store.list(type)) {
+      if ((binding.roleRef as RoleRef)?.name !== AUTH_DELEGATOR_ROLE) {
+        continue;
+      }
+      const subjects = (
+        (binding.subjects as Array<Record<string, string>>) ?? []
+      ).filter(
+        s =>
+          !(
+            s.kind === 'ServiceAccount' &&
+            s.name === name &&
+            s.namespace === namespace
+          ),
+      );
+      if (subjects.length === ((binding.subjects as unknown[]) ?? []).length) {
+        continue;
+      }
+      if (subjects.length === 0) {
+        this.store.commit('DELETED', type, binding);
+      } else {
+        this.store.commit('MODIFIED', type, { ...binding, subjects });
+      }
+    }
   }
 
+  /** Whether the token's account may create TokenReviews, as RBAC decides for the API call. */
   canReviewTokens(claims: ServiceAccountTokenClaims): boolean {
     const { namespace, serviceaccount } = claims['kubernetes.io'];
-    return this.tokenReviewers.has(`${namespace}/${serviceaccount.name}`);
+    return this.authorizer.authorize({
+      user: serviceAccountUser(
+        namespace,
+        serviceaccount.name,
+        serviceaccount.uid,
+      ),
+      verb: 'create',
+      resourceRequest: true,
+      apiGroup: 'authentication.k8s.io',
+      apiVersion: 'v1',
+      resource: 'tokenreviews',
+    }).allowed;
+  }
+
+  /**
+   * The user a bearer token authenticates as: a static token's user, or for a service account
+   * token this cluster issued (valid, for one of the API server's audiences, its account still
+   * there) `system:serviceaccount:<ns>:<name>` in `system:serviceaccounts`,
+   * `system:serviceaccounts:<ns>` and `system:authenticated`. Undefined for anything else.
+   */
+  async authenticateToken(token: string): Promise<UserInfo | undefined> {
+    const fixed = this.staticTokens.get(token);
+    if (fixed) {
+      return fixed;
+    }
+    const claims = await this.verifyServiceAccountToken(token);
+    if (!claims || !claims.aud.includes(this.issuer)) {
+      return undefined;
+    }
+    const { namespace, serviceaccount } = claims['kubernetes.io'];
+    return serviceAccountUser(
+      namespace,
+      serviceaccount.name,
+      serviceaccount.uid,
+    );
+  }
+
+  /** What RBAC (behind `system:masters`) decides for a request. */
+  authorize(attributes: AuthorizationAttributes): AuthorizationDecision {
+    return this.authorizer.authorize(attributes);
+  }
+
+  /** Throws the API server's `403 Forbidden` unless the request is allowed. */
+  assertAllowed(attributes: AuthorizationAttributes): void {
+    const decision = this.authorize(attributes);
+    if (!decision.allowed) {
+      throw forbidden(attributes, decision.reason);
+    }
+  }
+
+  /** An in-process client that calls the API as the given token or identity, under RBAC. */
+  clientFor(credentials: ClusterCredentials): ClusterClient {
+    return new ClusterClient(this, credentials);
+  }
+
+  /**
+   * The check RBAC writes by `user` must pass (undefined for other kinds): a Role or
+   * ClusterRole may only grant what the user holds where it applies (or the user has
+   * `escalate` on it), and a binding may only bind a role whose rules the user holds (or the
+   * user has `bind` on that role). `system:masters` passes.
+   */
+  escalationCheck(
+    user: UserInfo,
+    type: ResourceType,
+  ): ((object: KubeObject) => void) | undefined {
+    if (type.group !== RBAC_GROUP) {
+      return undefined;
+    }
+    return (object: KubeObject) => {
+      if (user.groups.includes(SYSTEM_MASTERS)) {
+        return;
+      }
+      const namespace = type.namespaced ? object.metadata.namespace : undefined;
+      const may = (verb: string, resource: string, name: string, ns?: string) =>
+        this.authorize({
+          user,
+          verb,
+          resourceRequest: true,
+          apiGroup: RBAC_GROUP,
+          apiVersion: 'v1',
+          resource,
+          name,
+          ...(ns ? { namespace: ns } : {}),
+        }).allowed;
+      let wanted: PolicyRule[];
+      if (type.kind === 'Role' || type.kind === 'ClusterRole') {
+        if (may('escalate', type.plural, object.metadata.name!, namespace)) {
+          return;
+        }
+        wanted = (object.rules as PolicyRule[]) ?? [];
+      } else {
+        const roleRef = object.roleRef as RoleRef;
+        const isRole = roleRef.kind === 'Role';
+        if (
+          may(
+            'bind',
+            isRole ? 'roles' : 'clusterroles',
+            roleRef.name,
+            namespace,
+          )
+        ) {
+          return;
+        }
+        const role = isRole
+          ? this.store.get(this.type('roles'), namespace, roleRef.name)
+          : this.store.get(this.type('clusterroles'), undefined, roleRef.name);
+        if (!role) {
+          throw notFound(
+            isRole ? 'role' : 'clusterrole',
+            RBAC_GROUP,
+            roleRef.name,
+          );
+        }
+        wanted = (role.rules as PolicyRule[]) ?? [];
+      }
+      const held = this.authorizer.rulesFor(user, namespace);
+      const missing = uncoveredRules(
+        [...held.resourceRules, ...held.nonResourceRules],
+        wanted,
+      );
+      if (missing.length) {
+        throw new KubernetesApiError(
+          403,
+          'Forbidden',
+          `${qualifiedResource(type.plural, RBAC_GROUP)} ${JSON.stringify(
+            object.metadata.name,
+          )} is forbidden: user ${JSON.stringify(
+            user.username,
+          )} (groups=[${user.groups
+            .map(g => JSON.stringify(g))
+            .join(
+              ' ',
+            )}]) is attempting to grant RBAC permissions not currently held:\n${missing
+            .map(describeRule)
+            .join('\n')}`,
+          { name: object.metadata.name, group: RBAC_GROUP, kind: type.plural },
+        );
+      }
+    };
+  }
+
+  /**
+   * Answers a TokenReview the way the API server does: `authenticated` with the user for a
+   * token it accepts (for `audiences` when given, else its own), or an `error` saying why not.
+   */
+  async reviewToken(
+    token: string,
+    audiences?: string[],
+  ): Promise<{
+    authenticated: boolean;
+    user?: UserInfo;
+    audiences?: string[];
+    error?: string;
+  }> {
+    const fixed = this.staticTokens.get(token);
+    if (fixed && !audiences?.length) {
+      return { authenticated: true, user: fixed, audiences: [this.issuer] };
+    }
+    const claims = await this.verifyServiceAccountToken(token);
+    if (!claims) {
+      return {
+        authenticated: false,
+        error: '[invalid bearer token, token lookup failed]',
+      };
+    }
+    const wanted = audiences?.length ? audiences : [this.issuer];
+    const matching = wanted.filter(a => claims.aud.includes(a));
+    if (matching.length === 0) {
+      return {
+        authenticated: false,
+        error: `[invalid bearer token, token audiences ${JSON.stringify(
+          claims.aud,
+        )} is invalid for the target audiences ${JSON.stringify(wanted)}]`,
+      };
+    }
+    const { namespace, serviceaccount } = claims['kubernetes.io'];
+    return {
+      authenticated: true,
+      user: serviceAccountUser(
+        namespace,
+        serviceaccount.name,
+        serviceaccount.uid,
+      ),
+      audiences: matching,
+    };
+  }
+
+  /**
+   * A TokenRequest for an existing service account (what `POST .../serviceaccounts/<name>/token`
+   * answers): `expirationSeconds` at least 600 (default 3600), audiences default to the API
+   * server's own.
+   */
+  async requestToken(
+    namespace: string,
+    name: string,
+    spec: TokenRequestSpec = {},
+  ): Promise<KubeObject> {
+    const expirationSeconds = spec.expirationSeconds ?? 3600;
+    if (expirationSeconds < MIN_TOKEN_SECONDS) {
+      throw invalid('TokenRequest', 'authentication.k8s.io', name, [
+        {
+          reason: 'FieldValueInvalid',
+          field: 'spec.expirationSeconds',
+          message: `Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`,
+        },
+      ]);
+    }
+    const audiences = spec.audiences?.length ? spec.audiences : [this.issuer];
+    const token = await this.issueServiceAccountToken({
+      namespace,
+      name,
+      audiences,
+      expirationSeconds,
+    });
+    return {
+      kind: 'TokenRequest',
+      apiVersion: 'authentication.k8s.io/v1',
+      metadata: { name, namespace },
+      spec: { audiences, expirationSeconds, boundObjectRef: null },
+      status: {
+        token,
+        expirationTimestamp: new Date(
+          this.now().getTime() + expirationSeconds * 1000,
+        )
+          .toISOString()
+          .replace(/\.\d{3}Z$/, 'Z'),
+      },
+    };
   }
 
   /** Fault injection for tests and the sandbox admin API. */
@@ -349,7 +747,6 @@ export class KubernetesEmulator {
       version: 1,
       store: this.store.snapshot(),
       tokens: this.tokens.exportState(),
-      tokenReviewers: [...this.tokenReviewers],
       caCertPem: this.caPem,
     };
   }
@@ -362,10 +759,13 @@ export class KubernetesEmulator {
       );
     }
     this.faults.dropAllWatches();
-    this.store.restore(state.store, RESOURCE_TYPES);
+    this.store.restore(state.store, STORED_RESOURCE_TYPES);
     this.tokens.importState(state.tokens);
-    this.tokenReviewers.clear();
-    state.tokenReviewers.forEach(r => this.tokenReviewers.add(r));
+    this.ensureBootstrapPolicy();
+    for (const reviewer of state.tokenReviewers ?? []) {
+      const [namespace, name] = reviewer.split('/');
+      this.grantTokenReview(namespace, name);
+    }
     this.caPem = state.caCertPem ?? this.caPem;
   }
 
@@ -433,13 +833,16 @@ export class KubernetesEmulator {
     headers: Record<string, string | undefined>,
     entry: RecordedRequest,
   ): Promise<KubernetesResponse> {
+    const user = await this.authenticateRequest(
+      headers.authorization,
+      request.path,
+    );
+    entry.user = user.username;
+    const attributes = requestAttributes(user, method, request.path, query);
+    entry.verb = attributes.verb;
+    this.assertAllowed(attributes);
     const health = healthResponse(request.path, query);
     if (health) {
-      // public to anonymous callers (system:public-info-viewer); a bad token is still a 401
-      entry.verb = 'get';
-      if (headers.authorization) {
-        await this.authenticate(headers.authorization);
-      }
       return plainText(health.status, health.body);
     }
     const path = parseApiPath(request.path);
@@ -447,9 +850,7 @@ export class KubernetesEmulator {
       entry.verb = 'discovery';
       return json(200, { ...SERVER_VERSION, platform: 'linux/amd64' });
     }
-    await this.authenticate(headers.authorization);
     if (/^\/openapi\/v3(\/|$)/.test(request.path)) {
-      entry.verb = 'get';
       return this.openApiDocument(request.path);
     }
     if (path.kind === 'unknown') {
@@ -471,8 +872,20 @@ export class KubernetesEmulator {
       name,
       subresource,
     });
+    if (type.virtual) {
+      if (method !== 'POST' || name) {
+        throw new KubernetesApiError(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource',
+        );
+      }
+      entry.verb = 'create';
+      return this.review(type, request.body);
+    }
     const accept = parseAccept(headers.accept);
     const dryRun = query.get('dryRun') === 'All';
+    const admission = this.escalationCheck(user, type);
     const isWatch = query.get('watch') === 'true' || query.get('watch') === '1';
 
     if (method === 'GET') {
@@ -561,6 +974,7 @@ export class KubernetesEmulator {
         { type, namespace, name, subresource },
         request.body ?? '',
         query,
+        admission,
       );
     }
     // The patch type decides whether the body can be read at all (apply patches are YAML).
@@ -584,6 +998,7 @@ export class KubernetesEmulator {
         201,
         await this.objects.create(type, namespace, body as KubeObject, {
           dryRun,
+          admission,
         }),
       );
     }
@@ -598,6 +1013,7 @@ export class KubernetesEmulator {
         await this.objects.update(type, namespace, name, body as KubeObject, {
           dryRun,
           subresource,
+          admission,
         }),
       );
     }
@@ -608,6 +1024,7 @@ export class KubernetesEmulator {
         await this.objects.patch(type, namespace, name, patchType!, body, {
           dryRun,
           subresource,
+          admission,
         }),
       );
     }
@@ -666,6 +1083,7 @@ export class KubernetesEmulator {
     },
     text: string,
     query: URLSearchParams,
+    admission?: (object: KubeObject) => void,
   ): Promise<KubernetesResponse> {
     const { type, namespace, name, subresource } = target;
     let applied: unknown;
@@ -710,7 +1128,7 @@ export class KubernetesEmulator {
           type,
           namespace,
           appliedForCreate(type, name, applied, options),
-          { dryRun },
+          { dryRun, admission },
         ),
       );
     }
@@ -724,6 +1142,7 @@ export class KubernetesEmulator {
       await this.objects.update(type, namespace, name, next, {
         dryRun,
         subresource,
+        admission,
       }),
     );
   }
@@ -761,18 +1180,65 @@ export class KubernetesEmulator {
     }
   }
 
-  private async authenticate(authorization: string | undefined) {
+  /**
+   * A bearer token must authenticate (anything else presented is `401`); without credentials
+   * only the public health and version paths are served, as `system:anonymous` (anonymous
+   * authentication limited to those paths, as recent clusters configure it).
+   */
+  private async authenticateRequest(
+    authorization: string | undefined,
+    path: string,
+  ): Promise<UserInfo> {
     const match = /^Bearer\s+(.+)$/i.exec(authorization ?? '');
     if (match) {
-      const token = match[1].trim();
-      if (this.staticTokens.has(token)) {
-        return;
+      const user = await this.authenticateToken(match[1].trim());
+      if (user) {
+        return user;
       }
-      if (await this.verifyServiceAccountToken(token)) {
-        return;
-      }
+    } else if (!authorization && PUBLIC_INFO_PATHS.includes(path)) {
+      return { username: ANONYMOUS_USER, groups: [ALL_UNAUTHENTICATED] };
     }
     throw new KubernetesApiError(401, 'Unauthorized', 'Unauthorized');
+  }
+
+  /** A create-only review API: TokenReview. */
+  private async review(
+    type: ResourceType,
+    bodyText: string | undefined,
+  ): Promise<KubernetesResponse> {
+    const body = (bodyText ? this.parseBody(bodyText) : {}) as KubeObject;
+    const spec = (body.spec ?? {}) as { token?: string; audiences?: string[] };
+    if (type.plural !== 'tokenreviews') {
+      throw notFound(type.plural, type.group, '');
+    }
+    if (!spec.token) {
+      throw invalid(type.kind, type.group, '', [
+        {
+          reason: 'FieldValueRequired',
+          field: 'spec.token',
+          message: 'Required value',
+        },
+      ]);
+    }
+    const result = await this.reviewToken(spec.token, spec.audiences);
+    return json(201, {
+      kind: 'TokenReview',
+      apiVersion: 'authentication.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+      status: {
+        ...(result.authenticated ? { authenticated: true } : {}),
+        user: result.user
+          ? {
+              username: result.user.username,
+              ...(result.user.uid ? { uid: result.user.uid } : {}),
+              groups: result.user.groups,
+            }
+          : {},
+        ...(result.audiences ? { audiences: result.audiences } : {}),
+        ...(result.error ? { error: result.error } : {}),
+      },
+    });
   }
 
   private discovery(document: string, group: string, version: string) {
@@ -1087,29 +1553,8 @@ export class KubernetesEmulator {
     if (type.plural !== 'serviceaccounts' || !namespace) {
       throw notFound(type.plural, type.group, `${name}/token`);
     }
-    const spec = (body?.spec ?? {}) as {
-      audiences?: string[];
-      expirationSeconds?: number;
-    };
-    const expirationSeconds = spec.expirationSeconds ?? 3600;
-    const token = await this.issueServiceAccountToken({
-      namespace,
-      name,
-      audiences: spec.audiences,
-      expirationSeconds,
-    });
-    return json(201, {
-      kind: 'TokenRequest',
-      apiVersion: 'authentication.k8s.io/v1',
-      metadata: { name, namespace },
-      spec: { audiences: spec.audiences ?? [this.issuer], expirationSeconds },
-      status: {
-        token,
-        expirationTimestamp: new Date(
-          this.now().getTime() + expirationSeconds * 1000,
-        ).toISOString(),
-      },
-    });
+    const spec = (body?.spec ?? {}) as TokenRequestSpec;
+    return json(201, await this.requestToken(namespace, name, spec));
   }
 
   private parseBody(text: string): unknown {

@@ -48,8 +48,15 @@ describe('health endpoints', () => {
   });
 
   it('answers a single check, and 404 for one it does not have', async () => {
-    expect(await (await fetch(`${base}/livez/ping`)).text()).toBe('ok');
-    expect((await fetch(`${base}/livez/nonsense`)).status).toBe(404);
+    const headers = { authorization: `Bearer ${TOKEN}` };
+    expect(await (await fetch(`${base}/livez/ping`, { headers })).text()).toBe(
+      'ok',
+    );
+    expect((await fetch(`${base}/livez/nonsense`, { headers })).status).toBe(
+      404,
+    );
+    // system:public-info-viewer names the three endpoints only, not their checks
+    expect((await fetch(`${base}/livez/ping`)).status).toBe(401);
   });
 
   it('still rejects a bad token', async () => {

@@ -138,3 +138,66 @@ export function invalid(
     { name, group: group || undefined, kind, causes },
   );
 }
+
+/** What a `403 Forbidden` names: the request as the authorizer saw it. */
+export interface ForbiddenRequest {
+  user: { username: string };
+  verb: string;
+  resourceRequest: boolean;
+  namespace?: string;
+  apiGroup?: string;
+  resource?: string;
+  subresource?: string;
+  name?: string;
+  path?: string;
+}
+
+/**
+ * The API server's `403 Forbidden` for a request no authorizer allowed, word for word:
+ * `secrets "x" is forbidden: User "u" cannot get resource "secrets" in API group "" in the
+ * namespace "ns"` (`at the cluster scope` without a namespace; `resource "serviceaccounts/token"`
+ * for a subresource; `forbidden: User "u" cannot get path "/p"` for a non-resource URL), then
+ * `: <reason>` when the authorizer gave one. `details` name the resource as the API does.
+ */
+export function forbidden(
+  request: ForbiddenRequest,
+  reason = '',
+): KubernetesApiError {
+  const user = JSON.stringify(request.user.username);
+  let detail: string;
+  if (!request.resourceRequest) {
+    detail = `User ${user} cannot ${request.verb} path ${JSON.stringify(
+      request.path ?? '',
+    )}`;
+  } else {
+    const resource = request.subresource
+      ? `${request.resource}/${request.subresource}`
+      : request.resource ?? '';
+    const scope = request.namespace
+      ? `in the namespace ${JSON.stringify(request.namespace)}`
+      : 'at the cluster scope';
+    detail = `User ${user} cannot ${request.verb} resource ${JSON.stringify(
+      resource,
+    )} in API group ${JSON.stringify(request.apiGroup ?? '')} ${scope}`;
+  }
+  if (reason) {
+    detail = `${detail}: ${reason}`;
+  }
+  const group = request.resourceRequest ? request.apiGroup ?? '' : '';
+  const plural = request.resourceRequest ? request.resource ?? '' : '';
+  let message: string;
+  if (!plural && !group) {
+    message = `forbidden: ${detail}`;
+  } else if (!request.name) {
+    message = `${qualifiedResource(plural, group)} is forbidden: ${detail}`;
+  } else {
+    message = `${qualifiedResource(plural, group)} ${JSON.stringify(
+      request.name,
+    )} is forbidden: ${detail}`;
+  }
+  return new KubernetesApiError(403, 'Forbidden', message, {
+    ...(request.name ? { name: request.name } : {}),
+    ...(group ? { group } : {}),
+    ...(plural ? { kind: plural } : {}),
+  });
+}

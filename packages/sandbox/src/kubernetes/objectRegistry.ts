@@ -13,9 +13,18 @@ import {
 import { KubeObject } from './kubeObject';
 import { applyMergePatch } from './mergePatch';
 import { ObjectStore } from './objectStore';
-import { RESOURCE_TYPES, ResourceType, apiVersionOf } from './resourceTypes';
+import { validateRbacObject } from './rbacValidation';
+import {
+  RESOURCE_TYPES,
+  ResourceType,
+  STORED_RESOURCE_TYPES,
+  apiVersionOf,
+} from './resourceTypes';
 
 const NAMESPACES = RESOURCE_TYPES.find(t => t.plural === 'namespaces')!;
+
+/** The label the API server puts on every namespace (what namespace selectors match by name). */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 const DNS_SUBDOMAIN =
   /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -29,6 +38,11 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** `status` writes only `.status` (CRDs with the status subresource). */
   subresource?: string;
+  /**
+   * A check of the requesting user's own, run last before the write is stored (the RBAC
+   * privilege-escalation check of authorized writes); it throws to refuse.
+   */
+  admission?: (object: KubeObject, previous?: KubeObject) => void;
 }
 
 function randomSuffix(): string {
@@ -55,6 +69,7 @@ export class ObjectRegistry {
   ) {}
 
   get(type: ResourceType, namespace: string | undefined, name: string) {
+    this.checkStored(type);
     const found = this.store.get(type, scoped(type, namespace), name);
     if (!found) {
       throw notFound(type.plural, type.group, name);
@@ -63,6 +78,7 @@ export class ObjectRegistry {
   }
 
   list(type: ResourceType, namespace?: string): KubeObject[] {
+    this.checkStored(type);
     return this.store
       .list(type, scoped(type, namespace))
       .map(o => withTypeMeta(type, o));
@@ -74,6 +90,7 @@ export class ObjectRegistry {
     input: KubeObject,
     options: WriteOptions = {},
   ): Promise<KubeObject> {
+    this.checkStored(type);
     const object = structuredClone(input);
     object.metadata = { ...(object.metadata ?? {}) };
     this.checkTypeMeta(type, object);
@@ -96,6 +113,8 @@ export class ObjectRegistry {
     }
     this.applyKindDefaults(type, object);
     await admitEsoObject(type, object, { statusOnly: false });
+    validateRbacObject(type, object);
+    options.admission?.(object);
     if (options.dryRun) {
       return object;
     }
@@ -164,6 +183,8 @@ export class ObjectRegistry {
     await admitEsoObject(type, next, {
       statusOnly: options.subresource === 'status',
     });
+    validateRbacObject(type, next, current);
+    options.admission?.(next, current);
     if (options.dryRun) {
       return next;
     }
@@ -226,7 +247,7 @@ export class ObjectRegistry {
       return current;
     }
     if (type === NAMESPACES) {
-      for (const t of RESOURCE_TYPES.filter(r => r.namespaced)) {
+      for (const t of STORED_RESOURCE_TYPES.filter(r => r.namespaced)) {
         for (const o of this.store.list(t, name)) {
           this.remove(t, o);
         }
@@ -240,12 +261,23 @@ export class ObjectRegistry {
   private remove(type: ResourceType, object: KubeObject) {
     this.store.commit('DELETED', type, object);
     const uid = object.metadata.uid;
-    for (const t of RESOURCE_TYPES) {
+    for (const t of STORED_RESOURCE_TYPES) {
       for (const dependent of this.store.list(t)) {
         if (dependent.metadata.ownerReferences?.some(r => r.uid === uid)) {
           this.remove(t, dependent);
         }
       }
+    }
+  }
+
+  /** Review APIs (TokenReview) store nothing: only their POST is served. */
+  private checkStored(type: ResourceType) {
+    if (type.virtual) {
+      throw new KubernetesApiError(
+        405,
+        'MethodNotAllowed',
+        'the server does not allow this method on the requested resource',
+      );
     }
   }
 
@@ -315,6 +347,26 @@ export class ObjectRegistry {
         },
       ]);
     }
+    if (type.nameFormat === 'path-segment') {
+      const problem =
+        name === '.' || name === '..'
+          ? `may not be '${name}'`
+          : ['/', '%'].find(c => name.includes(c));
+      if (problem) {
+        throw invalid(type.kind, type.group, name, [
+          {
+            reason: 'FieldValueInvalid',
+            message: `Invalid value: ${JSON.stringify(name)}: ${
+              problem.startsWith('may')
+                ? problem
+                : `may not contain '${problem}'`
+            }`,
+            field: 'metadata.name',
+          },
+        ]);
+      }
+      return;
+    }
     const label = type === NAMESPACES;
     const ok = label
       ? DNS_LABEL.test(name) && name.length <= 63
@@ -335,6 +387,10 @@ export class ObjectRegistry {
   private applyKindDefaults(type: ResourceType, object: KubeObject) {
     if (type === NAMESPACES) {
       object.status = { phase: 'Active' };
+      object.metadata.labels = {
+        ...(object.metadata.labels ?? {}),
+        [NAMESPACE_NAME_LABEL]: object.metadata.name!,
+      };
     }
     if (type.kind === 'Secret' && !type.group) {
       object.type ??= 'Opaque';

@@ -50,7 +50,9 @@ describe('OpenAPI v3', () => {
     const { paths } = response.body as any;
     expect(Object.keys(paths).sort()).toEqual([
       'api/v1',
+      'apis/authentication.k8s.io/v1',
       'apis/external-secrets.io/v1',
+      'apis/rbac.authorization.k8s.io/v1',
     ]);
     expect(paths['api/v1'].serverRelativeURL).toMatch(
       /^\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}$/,

@@ -305,6 +305,22 @@ export class OpenApiDocuments {
         : []),
       PRETTY,
     ];
+    if (type.virtual) {
+      // review APIs (TokenReview) only take a POST: nothing is stored to read back
+      return {
+        [collection]: {
+          post: operation('post', 'create', {
+            parameters: writes(false),
+            requestBody: {
+              content: jsonContent(ref(kindName)),
+              required: true,
+            },
+            responses: responses(ref(kindName), '200', '201'),
+          }),
+          parameters: scopeParameters,
+        },
+      };
+    }
     const nameParameter = pathParameter('name', `name of the ${type.kind}`);
     const paths: Record<string, Schema> = {
       [collection]: {

@@ -9,6 +9,8 @@ export interface RecordedRequest {
   method: string;
   path: string;
   query: Record<string, string>;
+  /** Who made the request (`system:serviceaccount:<ns>:<name>`, a static token's user); absent when it did not authenticate. */
+  user?: string;
   /** Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection, discovery. */
   verb: string;
   group?: string;

@@ -19,6 +19,23 @@ export interface ResourceType {
   tracksGeneration: boolean;
   /** Field selectors the real API server accepts for this kind, beyond name and namespace. */
   extraSelectableFields: string[];
+  /**
+   * Create-only review APIs (TokenReview): nothing is stored, each POST is answered from the
+   * request, any other verb is `405`.
+   */
+  virtual?: boolean;
+  /** The verbs discovery lists; every storage verb when absent. */
+  verbs?: string[];
+  /** `path-segment` names (RBAC objects: `system:auth-delegator`); DNS subdomains otherwise. */
+  nameFormat?: 'dns-subdomain' | 'path-segment';
+  /** Subresources discovery lists besides `status` (such as `serviceaccounts/token`). */
+  subresources?: Array<{
+    name: string;
+    verbs: string[];
+    kind: string;
+    group?: string;
+    version?: string;
+  }>;
 }
 
 const VERBS = [
@@ -49,6 +66,22 @@ function core(
     tracksGeneration: false,
     extraSelectableFields: [],
     ...options,
+  };
+}
+
+function rbac(plural: string, kind: string, namespaced: boolean): ResourceType {
+  return {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural,
+    singular: kind.toLowerCase(),
+    kind,
+    namespaced,
+    shortNames: [],
+    hasStatusSubresource: false,
+    tracksGeneration: false,
+    extraSelectableFields: [],
+    nameFormat: 'path-segment',
   };
 }
 
@@ -86,7 +119,18 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   }),
   core('configmaps', 'ConfigMap', { shortNames: ['cm'] }),
   core('secrets', 'Secret', { extraSelectableFields: ['type'] }),
-  core('serviceaccounts', 'ServiceAccount', { shortNames: ['sa'] }),
+  core('serviceaccounts', 'ServiceAccount', {
+    shortNames: ['sa'],
+    subresources: [
+      {
+        name: 'token',
+        verbs: ['create'],
+        kind: 'TokenRequest',
+        group: 'authentication.k8s.io',
+        version: 'v1',
+      },
+    ],
+  }),
   core('events', 'Event', {
     shortNames: ['ev'],
     extraSelectableFields: [
@@ -109,7 +153,29 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     namespaced: false,
     shortNames: ['css'],
   }),
+  rbac('clusterroles', 'ClusterRole', false),
+  rbac('clusterrolebindings', 'ClusterRoleBinding', false),
+  rbac('roles', 'Role', true),
+  rbac('rolebindings', 'RoleBinding', true),
+  {
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    plural: 'tokenreviews',
+    singular: 'tokenreview',
+    kind: 'TokenReview',
+    namespaced: false,
+    shortNames: [],
+    hasStatusSubresource: false,
+    tracksGeneration: false,
+    extraSelectableFields: [],
+    virtual: true,
+    verbs: ['create'],
+  },
 ];
+
+/** The kinds whose objects the emulator stores (every one but the create-only reviews). */
+export const STORED_RESOURCE_TYPES: readonly ResourceType[] =
+  RESOURCE_TYPES.filter(t => !t.virtual);
 
 /** @public */
 export function apiVersionOf(type: ResourceType): string {
@@ -148,22 +214,28 @@ export function apiResourceList(group: string, version: string) {
       singularName: t.singular,
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: VERBS,
+      verbs: t.verbs ?? VERBS,
       ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
     };
-    if (!t.hasStatusSubresource) {
-      return [main];
-    }
-    return [
-      main,
-      {
+    const subresources = (t.subresources ?? []).map(s => ({
+      name: `${t.plural}/${s.name}`,
+      singularName: '',
+      namespaced: t.namespaced,
+      ...(s.group !== undefined ? { group: s.group } : {}),
+      ...(s.version !== undefined ? { version: s.version } : {}),
+      kind: s.kind,
+      verbs: s.verbs,
+    }));
+    if (t.hasStatusSubresource) {
+      subresources.unshift({
         name: `${t.plural}/status`,
         singularName: '',
         namespaced: t.namespaced,
         kind: t.kind,
         verbs: ['get', 'patch', 'update'],
-      },
-    ];
+      });
+    }
+    return [main, ...subresources];
   });
   return {
     kind: 'APIResourceList',

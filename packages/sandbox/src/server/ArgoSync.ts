@@ -1,9 +1,9 @@
 import { parseAllDocuments } from 'yaml';
 import type { GitHubEmulator, PullRequestMergedEvent } from '../github';
 import {
+  ClusterClient,
   KubeObject,
   KubernetesApiError,
-  KubernetesEmulator,
   RESOURCE_TYPES,
 } from '../kubernetes';
 
@@ -28,13 +28,15 @@ function isNotFound(error: unknown): boolean {
  * branch to the cluster emulator, with create-or-update semantics (like `kubectl apply` of a
  * full object) and namespaces created on demand (`CreateNamespace=true`). Each merged pull
  * request syncs the YAML files it changed; `kustomization.yaml` files are read as the plain
- * list of objects next to them (no Kustomize build), and deleted files are not pruned.
+ * list of objects next to them (no Kustomize build), and deleted files are not pruned. It
+ * applies as Argo CD's application controller (`client`), so the cluster's RBAC and admission
+ * judge every object, ServiceAccounts and RBAC objects included.
  */
 export class ArgoSync {
   private readonly history: AppliedObject[][] = [];
 
   constructor(
-    private readonly cluster: KubernetesEmulator,
+    private readonly client: ClusterClient,
     private readonly github: GitHubEmulator,
     private readonly owner: string,
     private readonly repo: string,
@@ -119,6 +121,7 @@ export class ArgoSync {
     const base = { file, kind: object.kind ?? '', namespace, name };
     const type = RESOURCE_TYPES.find(
       t =>
+        !t.virtual &&
         t.kind === object.kind &&
         (t.group ? `${t.group}/${t.version}` : t.version) === object.apiVersion,
     );
@@ -133,38 +136,22 @@ export class ArgoSync {
       if (namespace && type.namespaced) {
         await this.ensureNamespace(namespace);
       }
-      try {
-        const current = this.cluster.objects.get(type, namespace, name);
-        const next = {
-          ...object,
-          metadata: {
-            ...object.metadata,
-            resourceVersion: current.metadata.resourceVersion,
-          },
-        };
-        await this.cluster.objects.update(type, namespace, name, next);
-        return { ...base, action: 'updated' };
-      } catch (error) {
-        if (!isNotFound(error)) {
-          throw error;
-        }
-        await this.cluster.objects.create(type, namespace, object);
-        return { ...base, action: 'created' };
-      }
+      const { action } = await this.client.apply(object);
+      return { ...base, action };
     } catch (error) {
       return { ...base, action: 'failed', error: (error as Error).message };
     }
   }
 
   private async ensureNamespace(name: string): Promise<void> {
-    const type = this.cluster.type('namespaces');
+    const type = RESOURCE_TYPES.find(t => t.plural === 'namespaces')!;
     try {
-      this.cluster.objects.get(type, undefined, name);
+      await this.client.get(type, undefined, name);
     } catch (error) {
       if (!isNotFound(error)) {
         throw error;
       }
-      await this.cluster.objects.create(type, undefined, {
+      await this.client.create(type, undefined, {
         apiVersion: 'v1',
         kind: 'Namespace',
         metadata: { name },

@@ -1,10 +1,15 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+} from '@kubernetes/client-node';
 import NodeVault from 'node-vault';
 import { stringify } from 'yaml';
 import { Sandbox } from './Sandbox';
+import { SANDBOX_ADMIN } from './seedSandbox';
 
 // Key generation and TLS are slow on the shared test machine.
 jest.setTimeout(180_000);
@@ -68,7 +73,10 @@ async function backendKube(sandbox: Sandbox) {
     contexts: [{ name: 'sandbox', cluster: 'sandbox', user: 'backend' }],
     currentContext: 'sandbox',
   });
-  return kc.makeApiClient(CoreV1Api);
+  return {
+    core: kc.makeApiClient(CoreV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+  };
 }
 
 async function gitops(
@@ -201,15 +209,14 @@ describe('Sandbox --state-dir', () => {
         ),
       ).toBe(true);
 
-      // the cluster: an object created with the backend's token
-      const kube = await backendKube(sandbox);
-      const created = await kube.createNamespacedConfigMap({
-        namespace: 'example-api',
-        body: {
+      // the cluster: an object created by the cluster's administrator
+      const configMaps = sandbox.cluster.type('configmaps');
+      const created = await sandbox.cluster
+        .clientFor({ user: SANDBOX_ADMIN })
+        .create(configMaps, 'example-api', {
           metadata: { name: 'state-test' },
           data: { hello: 'world' },
-        },
-      });
+        });
 
       // GitHub: one pull request merged (and synced by Argo), one left open
       const merged = await openPullRequest(sandbox, 'extra', {
@@ -268,11 +275,21 @@ describe('Sandbox --state-dir', () => {
       expect(apiPolicy.data.policy).toContain('secret/data/example-api/*');
       expect(sandbox.faults.list()).toEqual([]);
 
+      // the backend's token still authenticates, with the same authority
       const kubeAgain = await backendKube(sandbox);
-      const configMap = await kubeAgain.readNamespacedConfigMap({
-        namespace: 'example-api',
-        name: 'state-test',
-      });
+      await expect(
+        kubeAgain.custom.listClusterCustomObject({
+          group: 'external-secrets.io',
+          version: 'v1',
+          plural: 'externalsecrets',
+        }),
+      ).resolves.toMatchObject({ kind: 'ExternalSecretList' });
+      await expect(
+        kubeAgain.core.listSecretForAllNamespaces(),
+      ).rejects.toMatchObject({ code: 403 });
+      const configMap = await sandbox.cluster
+        .clientFor({ user: SANDBOX_ADMIN })
+        .get(configMaps, 'example-api', 'state-test');
       expect(configMap.data).toEqual({ hello: 'world' });
       expect(configMap.metadata?.resourceVersion).toBe(
         created.metadata?.resourceVersion,

@@ -1,10 +1,16 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import https from 'node:https';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import {
+  CustomObjectsApi,
+  KubeConfig,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import NodeVault from 'node-vault';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { BACKEND_DEPLOY_DIR } from './backendDeployFiles';
 import { Sandbox } from './Sandbox';
 
 // Key generation and TLS are slow on the shared test machine.
@@ -61,6 +67,41 @@ function kubeClient(caFile: string, tokenFile: string, token: string) {
   });
   expect(tokenFile).toBeTruthy();
   return kc.makeApiClient(CustomObjectsApi);
+}
+
+/** Runs the real kubectl against the sandbox with the backend's token (no kubeconfig). */
+async function kubectlAsBackend(args: string[]) {
+  const token = await fs.readFile(sandbox.info.files.kubeToken, 'utf8');
+  return new Promise<{ code: number; stdout: string; stderr: string }>(
+    resolve => {
+      execFile(
+        'kubectl',
+        [
+          '--kubeconfig=/dev/null',
+          `--server=${sandbox.info.kubernetesUrl}`,
+          `--certificate-authority=${sandbox.info.files.kubeCa}`,
+          `--token=${token}`,
+          '--request-timeout=10s',
+          ...args,
+        ],
+        { timeout: 30_000, env: { PATH: process.env.PATH, HOME: outputDir } },
+        (error, stdout, stderr) =>
+          resolve({
+            code: error ? Number((error as any).code ?? 1) : 0,
+            stdout,
+            stderr,
+          }),
+      );
+    },
+  );
+}
+
+async function hasKubectl(): Promise<boolean> {
+  return new Promise(resolve =>
+    execFile('kubectl', ['version', '--client'], { timeout: 10_000 }, error =>
+      resolve(!error),
+    ),
+  );
 }
 
 beforeAll(async () => {
@@ -123,6 +164,145 @@ describe('Sandbox', () => {
     ).rejects.toMatchObject({
       response: { statusCode: 403 },
     });
+  });
+
+  it('gives the backend exactly the shipped Vault policy: no secret values, not even its own policy to widen', async () => {
+    const token = await fs.readFile(sandbox.info.files.vaultToken, 'utf8');
+    const ca = await fs.readFile(sandbox.info.files.vaultCa, 'utf8');
+    const vault = NodeVault({
+      endpoint: sandbox.info.vaultUrl,
+      token,
+      noCustomHTTPVerbs: true,
+      requestOptions: { ca },
+    });
+    const shipped = await fs.readFile(
+      path.join(BACKEND_DEPLOY_DIR, 'vault-policy.hcl'),
+      'utf8',
+    );
+    expect((await vault.read('sys/policies/acl/backstage')).data.policy).toBe(
+      shipped,
+    );
+    const denied = { response: { statusCode: 403 } };
+    await expect(
+      vault.write('sys/policies/acl/backstage', {
+        policy: 'path "*" { capabilities = ["sudo", "read"] }',
+      }),
+    ).rejects.toMatchObject(denied);
+    await expect(
+      vault.write('sys/policies/acl/default', { policy: 'path "*" {}' }),
+    ).rejects.toMatchObject(denied);
+    await expect(
+      vault.write('auth/kubernetes/role/anything', {
+        bound_service_account_names: ['default'],
+        bound_service_account_namespaces: ['default'],
+        token_policies: ['example-api'],
+      }),
+    ).rejects.toMatchObject(denied);
+    await expect(
+      vault.write('secret/data/example-api/env-file', {
+        data: { dotenv: 'overwritten' },
+      }),
+    ).rejects.toMatchObject(denied);
+    // what the actions and the diagnosis need works
+    await vault.write('sys/policies/acl/authority-test', {
+      policy: 'path "secret/data/authority-test/*" { capabilities = ["read"] }',
+    });
+    await vault.write('auth/kubernetes/role/external-secrets-authority-test', {
+      bound_service_account_names: ['authority-test'],
+      bound_service_account_namespaces: ['authority-test'],
+      audience: 'https://kubernetes.default.svc.cluster.local',
+      token_policies: ['authority-test'],
+    });
+    await vault.write('secret/data/authority-test/app', {
+      data: { key: 'value' },
+      options: { cas: 0 },
+    });
+    await expect(
+      vault.read('secret/metadata/authority-test/app'),
+    ).resolves.toMatchObject({ data: { current_version: 1 } });
+    await expect(
+      vault.read('secret/data/authority-test/app'),
+    ).rejects.toMatchObject(denied);
+    await expect(vault.read('auth/kubernetes/config')).resolves.toMatchObject({
+      data: { token_reviewer_jwt_set: true },
+    });
+  });
+
+  it('gives the backend exactly the shipped ClusterRole: kubectl cannot read a Secret with its token', async () => {
+    const shipped = parse(
+      await fs.readFile(
+        path.join(BACKEND_DEPLOY_DIR, 'clusterrole.yaml'),
+        'utf8',
+      ),
+    );
+    const inCluster = sandbox.cluster.objects.get(
+      sandbox.cluster.type('clusterroles'),
+      undefined,
+      shipped.metadata.name,
+    );
+    expect(inCluster.rules).toEqual(shipped.rules);
+    if (!(await hasKubectl())) {
+      return;
+    }
+    const secret = await kubectlAsBackend([
+      '-n',
+      'example-api',
+      'get',
+      'secret',
+      'example-api-env-file',
+      '-o',
+      'yaml',
+    ]);
+    expect(secret.code).not.toBe(0);
+    expect(secret.stdout).toBe('');
+    expect(secret.stderr.trim()).toBe(
+      'Error from server (Forbidden): secrets "example-api-env-file" is forbidden: User "system:serviceaccount:backstage:backstage" cannot get resource "secrets" in API group "" in the namespace "example-api"',
+    );
+    const list = await kubectlAsBackend(['get', 'secrets', '-A', '-o', 'name']);
+    expect(list.stderr).toContain(
+      'cannot list resource "secrets" in API group "" at the cluster scope',
+    );
+    const externalSecrets = await kubectlAsBackend([
+      'get',
+      'externalsecrets.external-secrets.io',
+      '-A',
+      '-o',
+      'name',
+    ]);
+    expect(externalSecrets.stderr).toBe('');
+    expect(externalSecrets.stdout.trim().split('\n').sort()).toEqual([
+      'externalsecret.external-secrets.io/example-admin-config-file',
+      'externalsecret.external-secrets.io/example-api-env-file',
+      'externalsecret.external-secrets.io/example-worker-config-file',
+    ]);
+    // "Sync now" as the backend sends it: a merge patch, without reading the object first
+    const token = await fs.readFile(sandbox.info.files.kubeToken, 'utf8');
+    const custom = kubeClient(sandbox.info.files.kubeCa, 'kube-token', token);
+    await expect(
+      custom.patchNamespacedCustomObject(
+        {
+          group: 'external-secrets.io',
+          version: 'v1',
+          namespace: 'example-api',
+          plural: 'externalsecrets',
+          name: 'example-api-env-file',
+          body: { metadata: { annotations: { 'force-sync': 'authority' } } },
+        },
+        setHeaderOptions('Content-Type', 'application/merge-patch+json'),
+      ),
+    ).resolves.toMatchObject({
+      metadata: { annotations: { 'force-sync': 'authority' } },
+    });
+    const remove = await kubectlAsBackend([
+      '-n',
+      'example-api',
+      'delete',
+      'externalsecrets.external-secrets.io',
+      'example-api-env-file',
+    ]);
+    expect(remove.stderr).toContain(
+      'cannot delete resource "externalsecrets" in API group "external-secrets.io" in the namespace "example-api"',
+    );
   });
 
   it('serves the cluster over HTTPS with bearer-token auth', async () => {

@@ -8,14 +8,20 @@ import { InputError, NotFoundError } from '@backstage/errors';
 import { EsoController } from '../eso';
 import { GitHubEmulator } from '../github';
 import {
+  KubeObject,
   KubernetesEmulator,
   createKubernetesRequestListener,
   createTokenReviewer,
+  serviceAccountUser,
 } from '../kubernetes';
 import { VaultEmulator, createVaultRequestListener } from '../vault';
 import { createAdminRequestListener } from './adminApi';
 import { renderKubeconfig } from './kubeconfig';
 import { ArgoSync } from './ArgoSync';
+import {
+  readBackendClusterRole,
+  readBackendVaultPolicy,
+} from './backendDeployFiles';
 import { SandboxCertificates, loadCertificates } from './sandboxCertificates';
 import { SANDBOX_FILES, writeSandboxFile } from './sandboxFiles';
 import {
@@ -27,13 +33,18 @@ import {
 } from './sandboxState';
 import { FAULT_NAMES, SandboxFaults } from './SandboxFaults';
 import {
+  ARGOCD_NAMESPACE,
+  ARGOCD_SERVICE_ACCOUNT,
+  BACKEND_NAMESPACE,
   BACKEND_POLICY_NAME,
+  BACKEND_SERVICE_ACCOUNT,
   ESO_NAMESPACE,
   GITOPS_OWNER,
   GITOPS_REPO,
   KubernetesAuthConfig,
   REVIEWER_NAMESPACE,
   REVIEWER_SERVICE_ACCOUNT,
+  installPlatform,
   seedCluster,
   seedGitOpsRepository,
   seedVault,
@@ -105,6 +116,28 @@ function token(prefix: string): string {
 
 const BACKEND_VAULT_TOKEN_TTL = 30 * 86_400;
 const REVIEWER_JWT_SECONDS = 365 * 86_400;
+/** A long-lived token, as a `kubernetes.io/service-account-token` Secret would hold. */
+const BACKEND_KUBE_TOKEN_SECONDS = 365 * 86_400;
+
+/** The backend's cluster token: the saved one while it still authenticates as the backend. */
+async function backendClusterToken(
+  cluster: KubernetesEmulator,
+  saved: string | undefined,
+): Promise<string> {
+  const backend = serviceAccountUser(
+    BACKEND_NAMESPACE,
+    BACKEND_SERVICE_ACCOUNT,
+  );
+  const user = saved && (await cluster.authenticateToken(saved));
+  if (user && user.username === backend.username) {
+    return saved!;
+  }
+  return cluster.issueServiceAccountToken({
+    namespace: BACKEND_NAMESPACE,
+    name: BACKEND_SERVICE_ACCOUNT,
+    expirationSeconds: BACKEND_KUBE_TOKEN_SECONDS,
+  });
+}
 
 /**
  * Puts a saved state back into fresh emulators, then points what the saved objects address
@@ -118,11 +151,13 @@ async function restoreState(options: {
   vaultUrl: string;
   vaultCaPem: string;
   cluster: KubernetesEmulator;
+  backendClusterRole: KubeObject;
   github: GitHubEmulator;
   log: (line: string) => void;
 }): Promise<KubernetesAuthConfig> {
   const { saved, vault, vaultRoot, vaultUrl, cluster, github, log } = options;
   cluster.importState({ ...saved.cluster, caCertPem: cluster.caCertPem });
+  await installPlatform(cluster, options.backendClusterRole);
   vault.importState(saved.vault);
   for (const missing of github.importState(saved.github)) {
     log(`state: repository ${missing} is not in the state directory any more`);
@@ -239,6 +274,9 @@ export class Sandbox {
       stateDir && path.join(stateDir, 'tls'),
     );
 
+    const backendClusterRole = await readBackendClusterRole();
+    const backendVaultPolicy = await readBackendVaultPolicy();
+
     const servers: http.Server[] = [];
     let startedGithub: GitHubEmulator | undefined;
     try {
@@ -260,14 +298,12 @@ export class Sandbox {
       });
       servers.push(kubeServer);
       const kubePort = await listen(kubeServer, ports.kubernetes);
-      const backendKubeToken =
-        saved?.credentials.kubeToken ?? token('sandbox-kube');
       // kubectl's admin identity (a bare static token is a cluster administrator), per start
       const adminKubeToken = token('sandbox-admin');
       const cluster = new KubernetesEmulator({
         url: `https://${LOOPBACK}:${kubePort}`,
         caCertPem: certificates.kubeCa.certPem,
-        tokens: [backendKubeToken, adminKubeToken],
+        tokens: [adminKubeToken],
       });
       kubeServer.on('request', createKubernetesRequestListener(cluster));
       vault.setTokenReviewer(createTokenReviewer(cluster));
@@ -281,7 +317,14 @@ export class Sandbox {
       startedGithub = github;
 
       const vaultRoot = new VaultRootClient(vault);
-      const argo = new ArgoSync(cluster, github, GITOPS_OWNER, GITOPS_REPO);
+      const argo = new ArgoSync(
+        cluster.clientFor({
+          user: serviceAccountUser(ARGOCD_NAMESPACE, ARGOCD_SERVICE_ACCOUNT),
+        }),
+        github,
+        GITOPS_OWNER,
+        GITOPS_REPO,
+      );
       let authConfig: KubernetesAuthConfig;
       let backendVaultToken: string;
       if (saved) {
@@ -294,6 +337,7 @@ export class Sandbox {
             vaultUrl,
             vaultCaPem: certificates.vaultCa.certPem,
             cluster,
+            backendClusterRole,
             github,
             log,
           });
@@ -310,6 +354,7 @@ export class Sandbox {
         // merged pull requests were applied before the save: no sync of the whole branch
         log(`state restored from ${file}`);
       } else {
+        await installPlatform(cluster, backendClusterRole);
         await seedCluster(cluster, certificates.vaultCa.certPem);
         authConfig = {
           kubernetes_host: cluster.url,
@@ -336,6 +381,14 @@ export class Sandbox {
         }
       }
       argo.watchMerges();
+      // the shipped files are the backend's authority, also over a state saved by an older version
+      await vaultRoot.write(`sys/policies/acl/${BACKEND_POLICY_NAME}`, {
+        policy: backendVaultPolicy,
+      });
+      const backendKubeToken = await backendClusterToken(
+        cluster,
+        saved?.credentials.kubeToken,
+      );
 
       const eso = new EsoController({
         cluster,

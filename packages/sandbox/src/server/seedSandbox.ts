@@ -1,35 +1,43 @@
 import { randomBytes } from 'node:crypto';
 import { stringify } from 'yaml';
+import { DEFAULT_ESO_INSTALLATION, esoInstallationObjects } from '../eso';
 import type { GitHubEmulator } from '../github';
-import type { KubernetesEmulator } from '../kubernetes';
+import type { KubeObject, KubernetesEmulator, UserInfo } from '../kubernetes';
 import { SEED_SERVICES, SEED_TOKEN_AUDIENCE, SeedService } from '../seed';
 import type { VaultRootClient } from './VaultRootClient';
 
 /** Where ESO runs in the sandbox cluster, and the account Vault reviews tokens with. */
-export const ESO_NAMESPACE = 'external-secrets';
-export const ESO_SERVICE_ACCOUNT = 'external-secrets';
+export const ESO_NAMESPACE = DEFAULT_ESO_INSTALLATION.namespace;
+export const ESO_SERVICE_ACCOUNT = DEFAULT_ESO_INSTALLATION.serviceAccountName;
 export const REVIEWER_NAMESPACE = 'vault';
 export const REVIEWER_SERVICE_ACCOUNT = 'vault-auth';
+/** The status backend's identity in the cluster: the token in `kube-token` is this account's. */
+export const BACKEND_NAMESPACE = 'backstage';
+export const BACKEND_SERVICE_ACCOUNT = 'backstage';
+/** Argo CD's application controller, which applies the GitOps repository (cluster-admin). */
+export const ARGOCD_NAMESPACE = 'argocd';
+export const ARGOCD_SERVICE_ACCOUNT = 'argocd-application-controller';
+
+/**
+ * Who the sandbox sets the cluster up as: the cluster administrator of a kind cluster's admin
+ * kubeconfig (`system:masters`).
+ */
+export const SANDBOX_ADMIN: UserInfo = {
+  username: 'kubernetes-admin',
+  groups: ['system:masters', 'system:authenticated'],
+};
+
+const RBAC = 'rbac.authorization.k8s.io';
 
 /** The GitOps repository Argo CD syncs from, and the organization of new service repositories. */
 export const GITOPS_OWNER = 'gitops-secrets';
 export const GITOPS_REPO = 'gitops';
 
-/** Vault policy of the token the Backstage backend gets: configuration, never secret values. */
+/**
+ * Vault policy name of the token the Backstage backend gets; its text is the backend's shipped
+ * `deploy/vault-policy.hcl` (configuration, never secret values).
+ */
 export const BACKEND_POLICY_NAME = 'backstage';
-export const BACKEND_POLICY = `
-path "sys/policies/acl" { capabilities = ["list"] }
-path "sys/policies/acl/*" { capabilities = ["create", "read", "update", "list"] }
-path "auth/kubernetes/config" { capabilities = ["read"] }
-path "auth/kubernetes/role" { capabilities = ["list"] }
-path "auth/kubernetes/role/*" { capabilities = ["create", "read", "update", "list"] }
-path "secret/data/*" { capabilities = ["create"] }
-path "secret/metadata/*" { capabilities = ["read", "list"] }
-path "sys/mounts" { capabilities = ["read"] }
-path "sys/auth" { capabilities = ["read"] }
-path "sys/internal/ui/mounts/*" { capabilities = ["read"] }
-path "sys/capabilities-self" { capabilities = ["update"] }
-`;
 
 /** Vault's `auth/kubernetes/config` as the sandbox writes it. */
 export interface KubernetesAuthConfig {
@@ -79,9 +87,6 @@ export async function seedVault(
   authConfig: KubernetesAuthConfig,
 ): Promise<void> {
   await vault.write('auth/kubernetes/config', authConfig);
-  await vault.write(`sys/policies/acl/${BACKEND_POLICY_NAME}`, {
-    policy: BACKEND_POLICY,
-  });
   for (const service of SEED_SERVICES) {
     await vault.write(`sys/policies/acl/${service.policyName}`, {
       policy: seedPolicy(service),
@@ -99,39 +104,98 @@ export async function seedVault(
   }
 }
 
+function clusterRoleBinding(
+  name: string,
+  role: string,
+  namespace: string,
+  serviceAccount: string,
+): KubeObject {
+  return {
+    apiVersion: `${RBAC}/v1`,
+    kind: 'ClusterRoleBinding',
+    metadata: { name },
+    roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: role },
+    subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
+  };
+}
+
+function namespaceAndAccount(namespace: string, name: string): KubeObject[] {
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name, namespace },
+    },
+  ];
+}
+
 /**
- * Creates what a cluster with ESO installed already has before Argo CD syncs anything: the
- * namespaces, ESO's service account, Vault's token-reviewer account and the Vault CA ConfigMap.
+ * What the sandbox cluster runs besides the services, with the authority each part has:
+ * ESO (its chart's RBAC), Vault's token reviewer (`system:auth-delegator`), the status backend
+ * (exactly the shipped `backendClusterRole`, bound to `backstage/backstage`) and Argo CD's
+ * application controller (`cluster-admin`, as Argo CD installs it).
+ */
+export function platformObjects(backendClusterRole: KubeObject): KubeObject[] {
+  const backendRole = backendClusterRole.metadata.name!;
+  return [
+    ...esoInstallationObjects(),
+    ...namespaceAndAccount(REVIEWER_NAMESPACE, REVIEWER_SERVICE_ACCOUNT),
+    clusterRoleBinding(
+      'vault-auth-delegator',
+      'system:auth-delegator',
+      REVIEWER_NAMESPACE,
+      REVIEWER_SERVICE_ACCOUNT,
+    ),
+    ...namespaceAndAccount(BACKEND_NAMESPACE, BACKEND_SERVICE_ACCOUNT),
+    backendClusterRole,
+    clusterRoleBinding(
+      backendRole,
+      backendRole,
+      BACKEND_NAMESPACE,
+      BACKEND_SERVICE_ACCOUNT,
+    ),
+    ...namespaceAndAccount(ARGOCD_NAMESPACE, ARGOCD_SERVICE_ACCOUNT),
+    clusterRoleBinding(
+      ARGOCD_SERVICE_ACCOUNT,
+      'cluster-admin',
+      ARGOCD_NAMESPACE,
+      ARGOCD_SERVICE_ACCOUNT,
+    ),
+  ];
+}
+
+/**
+ * Applies {@link platformObjects} as the cluster administrator, at every start (a restored
+ * state gets the shipped ClusterRole and chart RBAC of this version, like a `helm upgrade`).
+ */
+export async function installPlatform(
+  cluster: KubernetesEmulator,
+  backendClusterRole: KubeObject,
+): Promise<void> {
+  const admin = cluster.clientFor({ user: SANDBOX_ADMIN });
+  for (const object of platformObjects(backendClusterRole)) {
+    await admin.apply(object);
+  }
+}
+
+/**
+ * Creates what the seeded services need before Argo CD syncs anything: their namespaces and
+ * the `vault-ca` ConfigMap ESO trusts Vault with.
  */
 export async function seedCluster(
   cluster: KubernetesEmulator,
   vaultCaPem: string,
 ): Promise<void> {
-  const t = (plural: string) => cluster.type(plural);
-  const namespaces = [
-    ESO_NAMESPACE,
-    REVIEWER_NAMESPACE,
-    ...SEED_SERVICES.map(s => s.name),
-  ];
-  for (const name of namespaces) {
-    await cluster.objects.create(t('namespaces'), undefined, {
+  const admin = cluster.clientFor({ user: SANDBOX_ADMIN });
+  for (const service of SEED_SERVICES) {
+    await admin.apply({
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name },
+      metadata: { name: service.name },
     });
   }
-  await cluster.objects.create(t('serviceaccounts'), ESO_NAMESPACE, {
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: { name: ESO_SERVICE_ACCOUNT, namespace: ESO_NAMESPACE },
-  });
-  await cluster.objects.create(t('serviceaccounts'), REVIEWER_NAMESPACE, {
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: { name: REVIEWER_SERVICE_ACCOUNT, namespace: REVIEWER_NAMESPACE },
-  });
-  cluster.grantTokenReview(REVIEWER_NAMESPACE, REVIEWER_SERVICE_ACCOUNT);
-  await cluster.objects.create(t('configmaps'), ESO_NAMESPACE, {
+  await admin.apply({
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: 'vault-ca', namespace: ESO_NAMESPACE },

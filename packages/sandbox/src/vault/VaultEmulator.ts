@@ -178,6 +178,11 @@ export class VaultEmulator {
   }
 
   /** Whether a token is known and not expired (the root token included). */
+  /** Revokes a token, as an operator's `vault token revoke` (a fault for tests). */
+  revokeToken(id: string): void {
+    this.tokens.revoke(id);
+  }
+
   isTokenValid(id: string): boolean {
     return this.tokens.lookup(id) !== undefined;
   }
@@ -434,6 +439,10 @@ export class VaultEmulator {
 
     if (path === 'auth/token/lookup-self') {
       return envelope({ data: this.describeToken(token) });
+    }
+    if (path === 'auth/token/revoke-self' && operation === 'write') {
+      this.tokens.revoke(token.id);
+      return { status: 204, headers: {} };
     }
     if (path === 'auth/token/renew-self' && operation === 'write') {
       this.tokens.renew(token);

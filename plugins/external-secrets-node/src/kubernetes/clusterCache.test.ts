@@ -1,4 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { ClusterCache, ClusterCacheChange } from './clusterCache';
 import { parseLabelSelector } from './labelSelector';
@@ -48,7 +49,10 @@ function seed() {
   );
 }
 
-function createCache(token = 'reader-token') {
+function createCache(
+  token = 'reader-token',
+  limits?: Parameters<typeof ClusterCache.create>[1]['limits'],
+) {
   return ClusterCache.create(
     {
       name: 'cluster-a',
@@ -60,6 +64,7 @@ function createCache(token = 'reader-token') {
     {
       logger: mockServices.logger.mock(),
       backoff: { initialMs: 20, maxMs: 100 },
+      limits,
     },
   );
 }
@@ -76,6 +81,7 @@ describe('ClusterCache', () => {
     await cache?.stop();
     cache = undefined;
     api.reset();
+    server.resetHandlers();
   });
 
   it('lists every kind in the background and answers lookups from memory', async () => {
@@ -414,6 +420,112 @@ describe('ClusterCache', () => {
       [],
     );
     cache = undefined;
+  });
+
+  it('lists page by page and watches with timeoutSeconds and bookmarks', async () => {
+    for (let i = 0; i < 5; i++) {
+      api.put(
+        ES_PATH,
+        externalSecret({
+          name: `paged-${i}`,
+          namespace: 'example-api',
+          kubernetesId: 'example-api',
+        }),
+      );
+    }
+    cache = createCache('reader-token', {
+      pageSize: 2,
+      watchTimeoutMs: 120_000,
+    });
+    cache.start();
+    await eventually(() => expect(cache!.health().synced).toBe(true));
+    expect(cache.findExternalSecrets(selector)).toHaveLength(6);
+    const lists = api.requests.filter(
+      r => r.path === ES_PATH && !r.search.includes('watch'),
+    );
+    expect(
+      lists.map(r => new URLSearchParams(r.search).get('continue')),
+    ).toEqual([null, '2', '4', '6'].slice(0, lists.length));
+    expect(lists.every(r => r.search.includes('limit=2'))).toBe(true);
+    await eventually(() => expect(api.watchRequestCount(ES_PATH)).toBe(1));
+    const watch = api.requests.find(
+      r => r.path === ES_PATH && r.search.includes('watch=true'),
+    )!;
+    const params = new URLSearchParams(watch.search);
+    expect(params.get('allowWatchBookmarks')).toBe('true');
+    expect(params.get('timeoutSeconds')).toBe('120');
+  });
+
+  it('gives up on a LIST that hangs, says so, and converges once the server answers', async () => {
+    const release = api.holdLists();
+    cache = createCache('reader-token', { requestTimeoutMs: 200 });
+    cache.start();
+    await eventually(() =>
+      expect(cache!.health()).toMatchObject({
+        reachable: false,
+        synced: false,
+        error: expect.stringContaining('no answer in time'),
+      }),
+    );
+    release();
+    await eventually(() =>
+      expect(cache!.health()).toMatchObject({ reachable: true, synced: true }),
+    );
+    expect(cache.findExternalSecrets(selector)).toHaveLength(1);
+  });
+
+  it('re-lists when a watch goes silent without closing', async () => {
+    cache = createCache('reader-token', { silentWatchMs: 300 });
+    cache.start();
+    await eventually(() => expect(api.watchRequestCount(ES_PATH)).toBe(1));
+    // one event through the open watch: it is connected and streaming
+    api.put(
+      ES_PATH,
+      externalSecret({
+        name: 'before-silence',
+        namespace: 'example-api',
+        kubernetesId: 'example-api',
+      }),
+    );
+    await eventually(() =>
+      expect(
+        cache!.findExternalSecrets(selector).map(o => o.metadata?.name),
+      ).toContain('before-silence'),
+    );
+    const listsBefore = api.requests.filter(
+      r => r.path === ES_PATH && !r.search.includes('watch'),
+    ).length;
+    api.silenceWatches(true);
+    api.put(
+      ES_PATH,
+      externalSecret({
+        name: 'while-silent',
+        namespace: 'example-api',
+        kubernetesId: 'example-api',
+      }),
+    );
+    await eventually(() =>
+      expect(
+        cache!.findExternalSecrets(selector).map(o => o.metadata?.name),
+      ).toContain('while-silent'),
+    );
+    expect(
+      api.requests.filter(
+        r => r.path === ES_PATH && !r.search.includes('watch'),
+      ).length,
+    ).toBeGreaterThan(listsBefore);
+    api.silenceWatches(false);
+    expect(cache.health()).toMatchObject({ reachable: true });
+  });
+
+  it('keeps a Sync-now PATCH that gets no answer from hanging', async () => {
+    server.use(
+      http.patch(`${api.baseUrl}/*`, () => new Promise<never>(() => undefined)),
+    );
+    cache = createCache('reader-token', { requestTimeoutMs: 200 });
+    await expect(
+      cache.forceSync('example-api', 'example-api-env-file', 'now'),
+    ).rejects.toThrow(/no answer in time/);
   });
 
   it('reports a rejected token as an unreachable, never-synced cluster', async () => {

@@ -308,7 +308,40 @@ describe('VaultClient login', () => {
     ]);
   });
 
-  it('logs in again once after a 403, then lets the error stand', async () => {
+  it('never logs in again for a path it may not read; asks Vault about the token at most once a minute', async () => {
+    let now = Date.now();
+    const { make, emulator } = setup({}, { now: () => now });
+    await withBackendRole(emulator);
+    const client = make(
+      {
+        auth: {
+          type: 'kubernetes',
+          role: 'backstage',
+          tokenPath: kubernetesAuthFile(),
+        },
+      },
+      () => now,
+    );
+    await expect(client.readPolicy('default')).resolves.toBeDefined();
+    for (let i = 0; i < 3; i++) {
+      const error = await client.read('sys/mounts').catch(e => e);
+      expect(error.name).toBe('NotAllowedError');
+    }
+    now += 61_000;
+    await client.read('sys/mounts').catch(() => undefined);
+    expect(emulator.requests.map(r => r.path)).toEqual([
+      'auth/kubernetes/login',
+      'sys/policies/acl/default',
+      'sys/mounts',
+      'auth/token/lookup-self',
+      'sys/mounts',
+      'sys/mounts',
+      'sys/mounts',
+      'auth/token/lookup-self',
+    ]);
+  });
+
+  it('replaces a token revoked mid-way with one login that concurrent calls share', async () => {
     const { make, emulator } = setup();
     await withBackendRole(emulator);
     const client = make({
@@ -318,16 +351,53 @@ describe('VaultClient login', () => {
         tokenPath: kubernetesAuthFile(),
       },
     });
-    await expect(client.readPolicy('default')).resolves.toBeDefined();
-    const error = await client.read('sys/mounts').catch(e => e);
-    expect(error.name).toBe('NotAllowedError');
-    expect(emulator.requests.map(r => r.path)).toEqual([
-      'auth/kubernetes/login',
-      'sys/policies/acl/default',
-      'sys/mounts',
-      'auth/kubernetes/login',
-      'sys/mounts',
-    ]);
+    await client.readPolicy('default');
+    const token = emulator.requests.find(
+      r => r.path === 'sys/policies/acl/default',
+    )!.headers['x-vault-token'];
+    emulator.revokeToken(token);
+    const results = await Promise.all(
+      ['default', 'backend', 'default'].map(name => client.readPolicy(name)),
+    );
+    expect(results.every(r => typeof r === 'string')).toBe(true);
+    expect(
+      emulator.requests.filter(r => r.path === 'auth/kubernetes/login'),
+    ).toHaveLength(2);
+    // an invalid token is not revoked again: there is nothing left to revoke
+    expect(
+      emulator.requests.filter(r => r.path === 'auth/token/revoke-self'),
+    ).toEqual([]);
+  });
+
+  it('revokes a token that a fresh login replaces while it still works', async () => {
+    let now = Date.now();
+    const { make, emulator } = setup({}, { now: () => now });
+    await withBackendRole(emulator, 100);
+    const client = make(
+      {
+        auth: {
+          type: 'kubernetes',
+          role: 'backstage',
+          tokenPath: kubernetesAuthFile(),
+        },
+      },
+      () => now,
+    );
+    await client.readPolicy('default');
+    const oldToken = emulator.requests.find(
+      r => r.path === 'sys/policies/acl/default',
+    )!.headers['x-vault-token'];
+    // renewal refused (e.g. max TTL reached): a fresh login replaces the token
+    emulator.faults.failNext({ path: 'auth/token/renew-self', status: 400 });
+    now += 80_000;
+    await client.readPolicy('default');
+    await new Promise(resolve => setTimeout(resolve, 50));
+    const revokes = emulator.requests.filter(
+      r => r.path === 'auth/token/revoke-self',
+    );
+    expect(revokes).toHaveLength(1);
+    expect(revokes[0].headers['x-vault-token']).toBe(oldToken);
+    expect(emulator.isTokenValid(oldToken)).toBe(false);
   });
 
   it('logs in with AppRole and never puts the secret id in an error', async () => {

@@ -10,6 +10,7 @@ import {
 } from '@gitops-secrets/plugin-external-secrets-common';
 import NodeVault from 'node-vault';
 import { backoffDelay, sleep } from './retry';
+import { createVaultTransport } from './vaultTransport';
 import {
   VaultFailure,
   describeFailure,
@@ -85,13 +86,16 @@ export class VaultClient {
       namespace: settings.namespace,
       // GET ?list=true works everywhere; the custom LIST verb does not pass every proxy.
       noCustomHTTPVerbs: true,
-      requestOptions: {
-        timeout: settings.timeoutMs,
-        ...(settings.ca ? { ca: settings.ca } : {}),
-      },
-      // node-vault turns TLS verification off when VAULT_SKIP_VERIFY is set; never follow it.
-      ...({ rpDefaults: { strictSSL: true } } as object),
-    });
+      requestOptions: { timeout: settings.timeoutMs },
+      // Our transport: no redirects, a timeout on every request, TLS always verified.
+      'request-promise': createVaultTransport({
+        ca: settings.ca,
+        timeoutMs: settings.timeoutMs,
+      }),
+      // node-vault's debug output (DEBUG=node-vault) prints request bodies: login JWTs, secret
+      // ids, seeded values. It never runs.
+      debug: () => undefined,
+    } as NodeVault.VaultOptions);
     // node-vault falls back to VAULT_TOKEN / VAULT_PREFIX / VAULT_NAMESPACE from the
     // environment; only the settings count here.
     this.vault.token = '';
@@ -104,6 +108,8 @@ export class VaultClient {
       {
         login: (path, body) => this.loginAt(path, body),
         renewSelf: token => this.renewSelf(token),
+        lookupSelf: token => this.lookupSelf(token),
+        revokeSelf: token => this.revokeSelf(token),
       },
       options.now,
     );
@@ -145,13 +151,13 @@ export class VaultClient {
       if (
         failure.status === 403 &&
         token &&
-        this.tokens.canLogInAgain &&
-        !loggedInAgain
+        !loggedInAgain &&
+        (await this.tokens.isRefused(token, failure.messages))
       ) {
         loggedInAgain = true;
         this.tokens.invalidate(token);
         this.logger.info(
-          `Vault denied ${operation} at ${path}; logging in again once`,
+          `Vault refused the backend's token for ${operation} at ${path}; logging in again once`,
         );
         continue;
       }
@@ -195,6 +201,36 @@ export class VaultClient {
       { authenticated: false },
     );
     return this.leaseFrom(result, path);
+  }
+
+  private async lookupSelf(token: string): Promise<boolean> {
+    try {
+      await this.vault.read('auth/token/lookup-self', {
+        headers: { 'X-Vault-Token': token },
+      });
+      return true;
+    } catch (error) {
+      if (describeFailure(error).status === 403) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  private async revokeSelf(token: string): Promise<void> {
+    try {
+      await this.vault.write(
+        'auth/token/revoke-self',
+        {},
+        { headers: { 'X-Vault-Token': token } },
+      );
+    } catch (error) {
+      this.logger.warn(
+        `Could not revoke the replaced Vault token: ${
+          describeFailure(error).status ?? describeFailure(error).transport
+        }`,
+      );
+    }
   }
 
   private leaseFrom(result: unknown, path: string): VaultLease {

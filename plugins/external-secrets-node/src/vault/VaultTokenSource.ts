@@ -9,23 +9,35 @@ export interface VaultLease {
   renewable: boolean;
 }
 
-/** The two calls the token source needs from the client, each with retries and error mapping. */
+/** The calls the token source needs from the client, each with its error mapping. */
 export interface VaultAuthTransport {
   login(path: string, body: Record<string, string>): Promise<VaultLease>;
   renewSelf(token: string): Promise<VaultLease>;
+  /** whether Vault still accepts the token (`auth/token/lookup-self`) */
+  lookupSelf?(token: string): Promise<boolean>;
+  /** revokes the token (`auth/token/revoke-self`) */
+  revokeSelf?(token: string): Promise<void>;
 }
+
+/** A path's permission-denied asks Vault whether the token itself is still valid at most this often. */
+const VERIFY_INTERVAL_MS = 60_000;
 
 /** Renew once this share of the lease has passed. */
 const RENEW_AT = 0.75;
 
 /**
  * Holds the backend's Vault token: one login, cached, renewed before it expires, and dropped
- * when Vault refuses it so that the next call logs in again. Concurrent callers share one
- * login.
+ * only when Vault says the token itself is no good (so that the next call logs in again) —
+ * never because a path was denied, which is an answer about a policy. A token that a fresh
+ * login replaces while still valid is revoked. Concurrent callers share one login.
  */
 export class VaultTokenSource {
   private lease?: VaultLease & { obtainedAt: number };
   private pending?: Promise<string>;
+  /** the last `lookup-self` verdict, shared by the callers denied meanwhile */
+  private verdict?: { token: string; at: number; refused: Promise<boolean> };
+  /** tokens dropped as invalid: there is nothing to revoke */
+  private readonly invalid = new Set<string>();
 
   constructor(
     private readonly auth: VaultAuthSettings,
@@ -59,7 +71,51 @@ export class VaultTokenSource {
   invalidate(token: string): void {
     if (this.lease?.token === token) {
       this.lease = undefined;
+      this.invalid.add(token);
     }
+  }
+
+  /**
+   * Whether a `403` means the token itself is invalid — and so logging in again can help — rather
+   * than a path the token's policies do not grant. Vault 1.17+ says `invalid token`; a lease
+   * past its end is invalid too; otherwise Vault is asked (`lookup-self`), at most once a minute,
+   * so a revoked token is replaced while a policy denial never costs a login.
+   */
+  async isRefused(token: string, messages: string[]): Promise<boolean> {
+    if (!this.canLogInAgain) {
+      return false;
+    }
+    if (this.lease?.token !== token) {
+      // another caller already dropped or replaced it: try again with the current one
+      return true;
+    }
+    if (messages.some(m => /invalid token/i.test(m))) {
+      return true;
+    }
+    const lease = this.lease;
+    if (
+      lease.leaseSeconds > 0 &&
+      this.now() >= lease.obtainedAt + lease.leaseSeconds * 1000
+    ) {
+      return true;
+    }
+    if (!this.transport.lookupSelf) {
+      return false;
+    }
+    const verdict = this.verdict;
+    if (
+      verdict &&
+      verdict.token === token &&
+      this.now() - verdict.at < VERIFY_INTERVAL_MS
+    ) {
+      return verdict.refused;
+    }
+    const refused = this.transport.lookupSelf(token).then(
+      valid => !valid,
+      () => false,
+    );
+    this.verdict = { token, at: this.now(), refused };
+    return refused;
   }
 
   private isDueForRenewal(lease: VaultLease & { obtainedAt: number }): boolean {
@@ -87,7 +143,18 @@ export class VaultTokenSource {
     }
     const fresh = await this.login();
     this.lease = { ...fresh, obtainedAt: this.now() };
+    if (lease && !expired && lease.token !== fresh.token) {
+      this.revoke(lease.token);
+    }
     return fresh.token;
+  }
+
+  /** Best effort: a replaced token that still works is revoked, never left to linger. */
+  private revoke(token: string) {
+    if (this.invalid.delete(token) || !this.transport.revokeSelf) {
+      return;
+    }
+    this.transport.revokeSelf(token).catch(() => undefined);
   }
 
   private async login(): Promise<VaultLease> {

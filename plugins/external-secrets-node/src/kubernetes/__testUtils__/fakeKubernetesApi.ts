@@ -31,6 +31,7 @@ export class FakeKubernetesApi {
   private compactedBelow = 0;
   private down = false;
   private listGate: Promise<void> | undefined;
+  private silent = false;
   private readonly collections = new Map<string, Map<string, any>>();
   private readonly watchers = new Set<{
     collection: string;
@@ -119,6 +120,14 @@ export class FakeKubernetesApi {
     };
   }
 
+  /**
+   * While on, open watches stay open but carry nothing (and new ones too): a proxy or a
+   * half-open connection that keeps the socket and passes no byte.
+   */
+  silenceWatches(on: boolean): void {
+    this.silent = on;
+  }
+
   /** How many LIST requests for a collection were refused while the server was down. */
   refusedListCount(collection: string): number {
     return this.refusedRequests.filter(
@@ -143,6 +152,7 @@ export class FakeKubernetesApi {
     this.secretRequests.length = 0;
     this.compactedBelow = 0;
     this.down = false;
+    this.silent = false;
   }
 
   handlers(): HttpHandler[] {
@@ -161,6 +171,9 @@ export class FakeKubernetesApi {
   }
 
   private notify(collection: string, type: string, object: any) {
+    if (this.silent) {
+      return;
+    }
     for (const watcher of this.watchers) {
       if (
         watcher.collection === collection &&
@@ -245,13 +258,20 @@ export class FakeKubernetesApi {
     if (this.listGate) {
       await this.listGate;
     }
-    const items = [...this.items(path).values()].filter(o =>
+    const all = [...this.items(path).values()].filter(o =>
       this.selected(o, fieldSelector),
     );
+    const limit = Number(url.searchParams.get('limit') ?? 0);
+    const offset = Number(url.searchParams.get('continue') ?? 0);
+    const items = limit > 0 ? all.slice(offset, offset + limit) : all;
+    const more = limit > 0 && offset + limit < all.length;
     return HttpResponse.json({
       apiVersion: 'v1',
       kind: 'List',
-      metadata: { resourceVersion: String(this.resourceVersion) },
+      metadata: {
+        resourceVersion: String(this.resourceVersion),
+        ...(more ? { continue: String(offset + limit) } : {}),
+      },
       items,
     });
   }

@@ -19,6 +19,7 @@ import {
   TargetSecretFact,
 } from './ExternalSecretCells';
 import { SecretChain } from './SecretChain';
+import { SyncHistoryTimeline } from './SyncHistoryTimeline';
 
 const useStyles = makeStyles(theme => ({
   facts: {
@@ -162,6 +163,8 @@ export function ExternalSecretDetails(props: {
           </Table>
         )}
       </Box>
+
+      <SyncHistoryTimeline externalSecret={es} />
 
       <Box mt={2}>
         <Typography variant="h6" component="h3">
