@@ -12,6 +12,7 @@ export * from './kvPaths';
 export * from './names';
 export * from './status';
 export * from './permissions';
+export * from './fleet';
 export * from './duration';
 export * from './classify';
 export * from './vaultPolicy';
