@@ -8,6 +8,7 @@ import { setupServer } from 'msw/node';
 import {
   createTokenReviewer,
   EsoController,
+  installEso,
   KubernetesEmulator,
   kubernetesHandlers,
   VaultEmulator,
@@ -88,6 +89,8 @@ async function environment(options: Fault = {}) {
     metadata: { name: 'vault-auth' },
   });
   cluster.grantTokenReview('vault', 'vault-auth');
+  // ESO runs as its own account, with its chart's RBAC
+  await installEso(cluster);
   await cluster.objects.create(type('configmaps'), 'external-secrets', {
     metadata: { name: 'vault-ca' },
     data: { 'ca.crt': VAULT_CA },
