@@ -16,6 +16,11 @@ import {
   VaultClient,
 } from '@gitops-secrets/plugin-external-secrets-node';
 import { registerGetEntityStatusAction } from './actions/getEntityStatusAction';
+import { EntityVisibility } from './fleet/EntityVisibility';
+import { FleetIndex } from './fleet/FleetIndex';
+import { createFleetRouter } from './fleet/fleetRouter';
+import { FleetService } from './fleet/FleetService';
+import { ClaimingEntityIndex } from './history/ClaimingEntityIndex';
 import { readHistorySettings } from './history/historyConfig';
 import { SyncHistory } from './history/SyncHistory';
 import { EntitySignalPublisher } from './service/EntitySignalPublisher';
@@ -123,6 +128,9 @@ export const externalSecretsPlugin = createBackendPlugin({
           clusters,
           logger,
         });
+        // Which entity claims each ExternalSecret: read from the catalog in the background,
+        // shared by the history, the fleet view and the notifier.
+        const claims = new ClaimingEntityIndex({ catalog, auth, logger });
         const historySettings = readHistorySettings(config);
         let history: SyncHistory | undefined;
         const statusService = new EntityStatusService({
@@ -143,6 +151,7 @@ export const externalSecretsPlugin = createBackendPlugin({
             auth,
             logger,
             clusters,
+            entities: claims,
             statusOf: (cluster, object) =>
               statusService.statusOf(cluster, object),
           });
@@ -152,14 +161,36 @@ export const externalSecretsPlugin = createBackendPlugin({
           );
         }
 
+        // The fleet view's rows carry diagnosis from Kubernetes objects and Events only: a
+        // Vault read per failing row would cost Vault thousands of reads at fleet scale.
+        const fleetRows = new EntityStatusService({
+          clusters,
+          budgetMs: status.budgetMs,
+          logger,
+        });
+        const fleetIndex = new FleetIndex({
+          clusters,
+          statusOf: (cluster, object) => fleetRows.statusOf(cluster, object),
+          logger,
+        });
+        const fleet = new FleetService({
+          index: fleetIndex,
+          claims,
+          clusters,
+        });
+
         // Caches fill in the background; requests meanwhile report the clusters as not synced.
         lifecycle.addStartupHook(() => {
           clusters.forEach(cluster => cluster.start());
+          void claims.start();
           history?.start();
+          fleetIndex.start();
         });
         lifecycle.addShutdownHook(async () => {
           signalPublisher.stop();
           invalidator?.stop();
+          claims.stop();
+          await fleetIndex.stop();
           await history?.stop();
           await Promise.all(clusters.map(cluster => cluster.stop()));
         });
@@ -184,6 +215,13 @@ export const externalSecretsPlugin = createBackendPlugin({
               config.getOptionalBoolean(
                 'externalSecrets.syncNow.allowServicePrincipals',
               ) ?? false,
+            fleetRouter: createFleetRouter({
+              httpAuth,
+              permissions,
+              fleet,
+              visibility: new EntityVisibility({ catalog }),
+              logger,
+            }),
           }),
         );
       },
