@@ -19,3 +19,4 @@ export * from './freshness';
 export * from './consumers';
 export * from './vaultPolicy';
 export * from './serviceAuthority';
+export * from './secretsSpec';
