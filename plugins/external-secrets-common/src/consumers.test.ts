@@ -313,8 +313,8 @@ describe('assessConsumers', () => {
       'NextImagePull',
       /next pull/,
     ],
-  ])('%s', (_name, pod, change, verdict, summary) => {
-    const result = assessConsumers('ns', 's', [pod], change);
+  ])('%s', (_name, consumer, change, verdict, summary) => {
+    const result = assessConsumers('ns', 's', [consumer], change);
     expect(result.workloads).toHaveLength(1);
     expect(result.workloads[0].verdict).toBe(verdict);
     expect(result.workloads[0].summary).toMatch(summary);

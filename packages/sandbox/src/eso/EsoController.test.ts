@@ -423,7 +423,9 @@ describe('EsoController against the Vault emulator', () => {
             (e.involvedObject as any).name === 'example-api-env-file' &&
             e.type === 'Normal',
         )
-        .map(e => [e.reason, e.message, (e as any).count ?? 1]);
+        .map(e => [e.reason, e.message, (e as any).count ?? 1])
+        // listed by name, not time: Created sorts before Updated
+        .sort((x, y) => String(x[0]).localeCompare(String(y[0])));
     await env.controller.reconcileAll();
     expect(normal()).toEqual([['Created', 'secret created', 1]]);
 

@@ -977,15 +977,14 @@ export class EsoController {
 
 /** Whether two JSON-shaped values are equal (key order aside, as the API server keeps it). */
 function sameJson(a: unknown, b: unknown): boolean {
-  const canonical = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(canonical)
-      : value && typeof value === 'object'
-      ? Object.fromEntries(
-          Object.keys(value as object)
-            .sort()
-            .map(k => [k, canonical((value as Record<string, unknown>)[k])]),
-        )
-      : value;
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (!value || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map(k => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  };
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }

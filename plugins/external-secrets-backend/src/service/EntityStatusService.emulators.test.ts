@@ -426,11 +426,11 @@ describe('EntityStatusService against the Kubernetes, ESO and Vault emulators', 
     let result = await env.status();
     for (
       let i = 0;
-      i < 200 && !result.externalSecrets[0].consumers?.restartNeeded;
+      i < 300 && !result.externalSecrets[0].consumers?.restartNeeded;
       i++
     ) {
-      // ESO's Updated event reaches the cache a moment after the status
-      await new Promise(resolve => setTimeout(resolve, 25));
+      // ESO's Updated event reaches the cache a moment after the status (slow on a busy box)
+      await new Promise(resolve => setTimeout(resolve, 50));
       result = await env.status();
     }
     [row] = result.externalSecrets;

@@ -1,6 +1,10 @@
 import type { ExternalSecretObject } from '@gitops-secrets/plugin-external-secrets-node';
 import type { Entity } from '@backstage/catalog-model';
-import { entitySelection, targetSecretOf } from './EntityStatusService';
+import {
+  entitySelection,
+  lastDataChangeOf,
+  targetSecretOf,
+} from './EntityStatusService';
 
 function es(status?: ExternalSecretObject['status']): ExternalSecretObject {
   return {
@@ -131,5 +135,38 @@ describe('entitySelection (which ExternalSecrets an entity may show and sync)', 
         message: expect.stringMatching(message),
       }),
     );
+  });
+});
+
+describe('lastDataChangeOf', () => {
+  const created = '2026-12-02T01:00:00Z';
+  const event = (reason: string, lastTimestamp: string, type = 'Normal') => ({
+    type,
+    reason,
+    message: '',
+    lastTimestamp,
+    metadata: { creationTimestamp: created as unknown as Date },
+  });
+  it.each<[string, ReturnType<typeof event>[], string | undefined]>([
+    ['no event kept', [], undefined],
+    [
+      'the newest Created/Updated by the time ESO recorded, not by creation',
+      [
+        event('Created', '2026-12-01T14:00:00Z'),
+        event('Updated', '2026-12-01T14:02:30Z'),
+      ],
+      '2026-12-01T14:02:30.000Z',
+    ],
+    [
+      'Warnings and other Normal events are no data change',
+      [
+        event('Created', '2026-12-01T14:00:00Z'),
+        event('UpdateFailed', '2026-12-01T14:05:00Z', 'Warning'),
+        event('Deleted', '2026-12-01T14:06:00Z'),
+      ],
+      '2026-12-01T14:00:00.000Z',
+    ],
+  ])('%s', (_name, events, expected) => {
+    expect(lastDataChangeOf(events as never)).toBe(expected);
   });
 });

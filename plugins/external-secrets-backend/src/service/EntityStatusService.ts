@@ -191,20 +191,24 @@ function currentWarning(
  * Event is kept: Kubernetes drops Events after an hour by default.
  */
 export function lastDataChangeOf(events: CachedEvents): string | undefined {
-  const change = events.find(
-    e =>
-      (e.type ?? 'Normal') === 'Normal' &&
-      (e.reason === 'Updated' || e.reason === 'Created'),
-  );
-  if (!change) return undefined;
-  // The times the recorder wrote; the object's creationTimestamp only when it wrote none.
-  const recorded = Math.max(
-    timeOf(change.series?.lastObservedTime),
-    timeOf(change.lastTimestamp),
-    timeOf(change.eventTime),
-  );
-  const at = recorded > 0 ? recorded : eventTime(change);
-  return at > 0 ? new Date(at).toISOString() : undefined;
+  let newest = 0;
+  for (const e of events) {
+    if (
+      (e.type ?? 'Normal') !== 'Normal' ||
+      (e.reason !== 'Updated' && e.reason !== 'Created')
+    ) {
+      continue;
+    }
+    // The times the recorder wrote; the object's creationTimestamp only when it wrote none
+    // (and never to order events: several may be created in the same second).
+    const recorded = Math.max(
+      timeOf(e.series?.lastObservedTime),
+      timeOf(e.lastTimestamp),
+      timeOf(e.eventTime),
+    );
+    newest = Math.max(newest, recorded > 0 ? recorded : eventTime(e));
+  }
+  return newest > 0 ? new Date(newest).toISOString() : undefined;
 }
 
 /** ESO's Ready reasons that say the target Secret is gone. */
