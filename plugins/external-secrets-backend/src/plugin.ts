@@ -9,21 +9,11 @@ import {
   EXTERNAL_SECRETS_PLUGIN_ID,
   externalSecretsPermissions,
 } from '@gitops-secrets/plugin-external-secrets-common';
-import {
-  ClusterCache,
-  readClusterConfigs,
-  readVaultSettings,
-  VaultClient,
-} from '@gitops-secrets/plugin-external-secrets-node';
 import { registerGetEntityStatusAction } from './actions/getEntityStatusAction';
 import { readHistorySettings } from './history/historyConfig';
 import { SyncHistory } from './history/SyncHistory';
-import { EntitySignalPublisher } from './service/EntitySignalPublisher';
-import { EntityStatusService } from './service/EntityStatusService';
 import { createRouter } from './service/router';
-import { VaultFactsInvalidator } from './service/VaultFactsInvalidator';
-import { VaultFactsProvider } from './service/VaultFactsProvider';
-import { readStatusSettings } from './service/statusConfig';
+import { createStatusBackend } from './service/statusBackend';
 
 /**
  * The external-secrets backend plugin: live ExternalSecret status per catalog entity, with
@@ -69,71 +59,16 @@ export const externalSecretsPlugin = createBackendPlugin({
       }) {
         permissionsRegistry.addPermissions(externalSecretsPermissions);
 
-        const status = readStatusSettings(config);
-        const clusters = readClusterConfigs(config).map(cluster =>
-          ClusterCache.create(cluster, { logger, limits: status.kubernetes }),
-        );
-        if (clusters.length === 0) {
-          logger.info(
-            'No externalSecrets.clusters configured; the status API answers with no ExternalSecrets',
-          );
-        }
-        const vault = createVaultFacts();
-        function createVaultFacts() {
-          // Diagnosis is optional: without working Vault settings the status still stands.
-          try {
-            const settings = readVaultSettings(config);
-            if (!settings) {
-              logger.info(
-                'externalSecrets.vault is not configured; diagnosis uses Kubernetes objects and events only',
-              );
-              return undefined;
-            }
-            // Diagnosis reads are never retried and have their own, short timeout: a request
-            // waits at most its budget, and a read that misses it fills the cache later.
-            const reader = new VaultClient(
-              {
-                ...settings,
-                maxRetries: 0,
-                timeoutMs: Math.min(settings.timeoutMs, status.vaultTimeoutMs),
-              },
-              { logger },
-            );
-            return new VaultFactsProvider({
-              reader,
-              baseUrl: settings.baseUrl,
-              logger,
-              ...status.vault,
-            });
-          } catch (error) {
-            logger.warn(
-              `Vault-based diagnosis is off: externalSecrets.vault cannot be used (${
-                (error as Error).message
-              })`,
-            );
-            return undefined;
-          }
-        }
-
-        const invalidator = vault
-          ? new VaultFactsInvalidator({ clusters, facts: vault })
-          : undefined;
-        const signalPublisher = new EntitySignalPublisher({
-          signals,
-          clusters,
-          logger,
-        });
-        const historySettings = readHistorySettings(config);
         let history: SyncHistory | undefined;
-        const statusService = new EntityStatusService({
-          clusters,
-          vault,
-          budgetMs: status.budgetMs,
-          onLateFacts: entityRef => signalPublisher.notify(entityRef),
+        const backend = createStatusBackend({
+          config,
           logger,
+          signals,
           annotate: current =>
             history ? history.annotate(current) : Promise.resolve(current),
         });
+        const { clusters, statusService, signalPublisher } = backend;
+        const historySettings = readHistorySettings(config);
         if (historySettings.enabled) {
           history = await SyncHistory.create({
             settings: historySettings,
@@ -154,14 +89,12 @@ export const externalSecretsPlugin = createBackendPlugin({
 
         // Caches fill in the background; requests meanwhile report the clusters as not synced.
         lifecycle.addStartupHook(() => {
-          clusters.forEach(cluster => cluster.start());
+          backend.start();
           history?.start();
         });
         lifecycle.addShutdownHook(async () => {
-          signalPublisher.stop();
-          invalidator?.stop();
           await history?.stop();
-          await Promise.all(clusters.map(cluster => cluster.stop()));
+          await backend.stop();
         });
 
         registerGetEntityStatusAction({
