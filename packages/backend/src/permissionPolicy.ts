@@ -1,15 +1,75 @@
 import {
   coreServices,
   createBackendModule,
+  type UserInfoService,
 } from '@backstage/backend-plugin-api';
+import {
+  AuthorizeResult,
+  isPermission,
+  type PolicyDecision,
+} from '@backstage/plugin-permission-common';
+import type {
+  PermissionPolicy,
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import { externalSecretsFleetReadPermission } from '@gitops-secrets/plugin-external-secrets-common';
 import { ExternalSecretsActionsPermissionPolicy } from '@gitops-secrets/plugin-scaffolder-backend-module-external-secrets';
 
+/** The groups (or users) that run Vault and ESO for everyone. */
+export const PLATFORM_PRINCIPALS = ['group:default/platform-team'];
+
 /**
- * The app's permission policy: the platform team may run the gitops-secrets scaffolder actions
- * with any input; everyone else only with their default inputs. Everything else is allowed, as
- * the allow-all policy it replaces did.
+ * The app's policy: `external-secrets.fleet.read` (the "Secrets health" page, which lists
+ * every ExternalSecret and store of every cluster) only for the platform team — a developer
+ * sees their own services' secrets on the entity's tab instead; the gitops-secrets scaffolder
+ * actions with any input for the platform team and with their default inputs for everyone
+ * else; every other permission allowed, as the allow-all policy this replaces did.
  */
+export class GitopsSecretsPermissionPolicy implements PermissionPolicy {
+  private readonly actions: ExternalSecretsActionsPermissionPolicy;
+
+  constructor(
+    private readonly options: {
+      userInfo: UserInfoService;
+      platform: string[];
+      kvMount?: string;
+    },
+  ) {
+    this.actions = new ExternalSecretsActionsPermissionPolicy({
+      userInfo: options.userInfo,
+      privileged: options.platform,
+      kvMount: options.kvMount,
+    });
+  }
+
+  async handle(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
+    if (isPermission(request.permission, externalSecretsFleetReadPermission)) {
+      return {
+        result: (await this.isPlatform(user))
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+      };
+    }
+    return this.actions.handle(request, user);
+  }
+
+  private async isPlatform(user?: PolicyQueryUser): Promise<boolean> {
+    if (!user) return false;
+    const info = await this.options.userInfo.getUserInfo(user.credentials);
+    const refs = new Set(
+      [info.userEntityRef, ...info.ownershipEntityRefs].map(ref =>
+        ref.toLowerCase(),
+      ),
+    );
+    return this.options.platform.some(ref => refs.has(ref.toLowerCase()));
+  }
+}
+
 export const permissionPolicyModule = createBackendModule({
   pluginId: 'permission',
   moduleId: 'gitops-secrets-policy',
@@ -22,9 +82,9 @@ export const permissionPolicyModule = createBackendModule({
       },
       async init({ policy, userInfo, config }) {
         policy.setPolicy(
-          new ExternalSecretsActionsPermissionPolicy({
+          new GitopsSecretsPermissionPolicy({
             userInfo,
-            privileged: ['group:default/platform-team'],
+            platform: PLATFORM_PRINCIPALS,
             kvMount:
               config.getOptionalString('externalSecrets.vault.kvMount') ??
               'secret',

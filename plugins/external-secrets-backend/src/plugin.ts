@@ -10,8 +10,14 @@ import {
   externalSecretsPermissions,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import { registerGetEntityStatusAction } from './actions/getEntityStatusAction';
+import { EntityVisibility } from './fleet/EntityVisibility';
+import { FleetIndex } from './fleet/FleetIndex';
+import { createFleetRouter } from './fleet/fleetRouter';
+import { FleetService } from './fleet/FleetService';
+import { ClaimingEntityIndex } from './history/ClaimingEntityIndex';
 import { readHistorySettings } from './history/historyConfig';
 import { SyncHistory } from './history/SyncHistory';
+import { EntityStatusService } from './service/EntityStatusService';
 import { createRouter } from './service/router';
 import { createStatusBackend } from './service/statusBackend';
 
@@ -59,6 +65,10 @@ export const externalSecretsPlugin = createBackendPlugin({
       }) {
         permissionsRegistry.addPermissions(externalSecretsPermissions);
 
+        // Which entity claims each ExternalSecret: read from the catalog in the background,
+        // shared by the history, the fleet view and the notifier.
+        const claims = new ClaimingEntityIndex({ catalog, auth, logger });
+        const historySettings = readHistorySettings(config);
         let history: SyncHistory | undefined;
         const backend = createStatusBackend({
           config,
@@ -67,8 +77,7 @@ export const externalSecretsPlugin = createBackendPlugin({
           annotate: current =>
             history ? history.annotate(current) : Promise.resolve(current),
         });
-        const { clusters, statusService, signalPublisher } = backend;
-        const historySettings = readHistorySettings(config);
+        const { clusters, statusService, signalPublisher, settings } = backend;
         if (historySettings.enabled) {
           history = await SyncHistory.create({
             settings: historySettings,
@@ -78,6 +87,7 @@ export const externalSecretsPlugin = createBackendPlugin({
             auth,
             logger,
             clusters,
+            entities: claims,
             statusOf: (cluster, object) =>
               statusService.statusOf(cluster, object),
           });
@@ -87,12 +97,34 @@ export const externalSecretsPlugin = createBackendPlugin({
           );
         }
 
+        // The fleet view's rows carry diagnosis from Kubernetes objects and Events only: a
+        // Vault read per failing row would cost Vault thousands of reads at fleet scale.
+        const fleetRows = new EntityStatusService({
+          clusters,
+          budgetMs: settings.budgetMs,
+          logger,
+        });
+        const fleetIndex = new FleetIndex({
+          clusters,
+          statusOf: (cluster, object) => fleetRows.statusOf(cluster, object),
+          logger,
+        });
+        const fleet = new FleetService({
+          index: fleetIndex,
+          claims,
+          clusters,
+        });
+
         // Caches fill in the background; requests meanwhile report the clusters as not synced.
         lifecycle.addStartupHook(() => {
           backend.start();
+          void claims.start();
           history?.start();
+          fleetIndex.start();
         });
         lifecycle.addShutdownHook(async () => {
+          claims.stop();
+          await fleetIndex.stop();
           await history?.stop();
           await backend.stop();
         });
@@ -117,6 +149,13 @@ export const externalSecretsPlugin = createBackendPlugin({
               config.getOptionalBoolean(
                 'externalSecrets.syncNow.allowServicePrincipals',
               ) ?? false,
+            fleetRouter: createFleetRouter({
+              httpAuth,
+              permissions,
+              fleet,
+              visibility: new EntityVisibility({ catalog }),
+              logger,
+            }),
           }),
         );
       },

@@ -1,4 +1,5 @@
 import {
+  externalSecretsFleetReadPermission,
   externalSecretsPermissions,
   externalSecretsStatusReadPermission,
   externalSecretsSyncTriggerPermission,
@@ -16,6 +17,10 @@ describe('permissions', () => {
     expect(externalSecretsSyncTriggerPermission.attributes.action).toBe(
       'update',
     );
-    expect(externalSecretsPermissions).toHaveLength(2);
+    expect(externalSecretsFleetReadPermission.name).toBe(
+      'external-secrets.fleet.read',
+    );
+    expect(externalSecretsFleetReadPermission.attributes.action).toBe('read');
+    expect(externalSecretsPermissions).toHaveLength(3);
   });
 });

@@ -21,6 +21,18 @@ export const externalSecretsSyncTriggerPermission = createPermission({
 });
 
 /**
+ * Read the fleet view: every ExternalSecret and store across all clusters, including those no
+ * catalog entity claims (the "Secrets health" page). Meant for the platform team; entity names
+ * are still shown only for entities the caller may see in the catalog.
+ *
+ * @public
+ */
+export const externalSecretsFleetReadPermission = createPermission({
+  name: 'external-secrets.fleet.read',
+  attributes: { action: 'read' },
+});
+
+/**
  * Every permission of the external-secrets plugins.
  *
  * @public
@@ -28,4 +40,5 @@ export const externalSecretsSyncTriggerPermission = createPermission({
 export const externalSecretsPermissions = [
   externalSecretsStatusReadPermission,
   externalSecretsSyncTriggerPermission,
+  externalSecretsFleetReadPermission,
 ];

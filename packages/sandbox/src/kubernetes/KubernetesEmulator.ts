@@ -1,3 +1,10 @@
+import {
+  accessReviewAttributes,
+  accessReviewResponse,
+  rulesReviewNamespace,
+  rulesReviewResponse,
+} from './accessReview';
+import { decodeProtobufReview, isProtobuf } from './protobufReview';
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { parseApiPath } from './apiPath';
@@ -83,6 +90,8 @@ export interface KubernetesRequest {
   query?: URLSearchParams | Record<string, string>;
   headers?: Record<string, string | undefined>;
   body?: string;
+  /** The body's bytes, for binary encodings (Kubernetes protobuf) a string would mangle. */
+  bodyBytes?: Uint8Array;
 }
 
 /**
@@ -881,7 +890,7 @@ export class KubernetesEmulator {
         );
       }
       entry.verb = 'create';
-      return this.review(type, request.body);
+      return this.review(type, request, user);
     }
     const accept = parseAccept(headers.accept);
     const dryRun = query.get('dryRun') === 'All';
@@ -1201,12 +1210,27 @@ export class KubernetesEmulator {
     throw new KubernetesApiError(401, 'Unauthorized', 'Unauthorized');
   }
 
-  /** A create-only review API: TokenReview. */
+  /**
+   * A create-only review API: TokenReview, and the self-subject reviews answered by the same
+   * authorizer that guards every request.
+   */
   private async review(
     type: ResourceType,
-    bodyText: string | undefined,
+    request: KubernetesRequest,
+    user: UserInfo,
   ): Promise<KubernetesResponse> {
-    const body = (bodyText ? this.parseBody(bodyText) : {}) as KubeObject;
+    const body = this.reviewBody(type, request);
+    if (type.plural === 'selfsubjectaccessreviews') {
+      const attributes = accessReviewAttributes(user, body);
+      return json(201, accessReviewResponse(body, this.authorize(attributes)));
+    }
+    if (type.plural === 'selfsubjectrulesreviews') {
+      const namespace = rulesReviewNamespace(body);
+      return json(
+        201,
+        rulesReviewResponse(body, this.authorizer.rulesFor(user, namespace)),
+      );
+    }
     const spec = (body.spec ?? {}) as { token?: string; audiences?: string[] };
     if (type.plural !== 'tokenreviews') {
       throw notFound(type.plural, type.group, '');
@@ -1555,6 +1579,25 @@ export class KubernetesEmulator {
     }
     const spec = (body?.spec ?? {}) as TokenRequestSpec;
     return json(201, await this.requestToken(namespace, name, spec));
+  }
+
+  /** A review's body: JSON, or the protobuf kubectl's typed clients send. */
+  private reviewBody(
+    type: ResourceType,
+    request: KubernetesRequest,
+  ): KubeObject {
+    const headers = request.headers ?? {};
+    if (isProtobuf(headers['content-type'])) {
+      const decoded = decodeProtobufReview(
+        request.bodyBytes ?? Buffer.from(request.body ?? '', 'utf8'),
+        type.kind,
+      );
+      if (typeof decoded === 'string') {
+        throw badRequest(decoded);
+      }
+      return decoded as KubeObject;
+    }
+    return (request.body ? this.parseBody(request.body) : {}) as KubeObject;
   }
 
   private parseBody(text: string): unknown {

@@ -51,6 +51,7 @@ describe('OpenAPI v3', () => {
     expect(Object.keys(paths).sort()).toEqual([
       'api/v1',
       'apis/authentication.k8s.io/v1',
+      'apis/authorization.k8s.io/v1',
       'apis/external-secrets.io/v1',
       'apis/rbac.authorization.k8s.io/v1',
     ]);

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KubernetesEmulator } from './KubernetesEmulator';
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /**
@@ -23,7 +23,7 @@ export function createKubernetesRequestListener(emulator: KubernetesEmulator) {
       headers[key] = Array.isArray(value) ? value.join(', ') : value;
     }
     const method = (req.method ?? 'GET').toUpperCase();
-    const body = ['GET', 'HEAD'].includes(method)
+    const bytes = ['GET', 'HEAD'].includes(method)
       ? undefined
       : await readBody(req);
     const response = await emulator.handle({
@@ -31,7 +31,8 @@ export function createKubernetesRequestListener(emulator: KubernetesEmulator) {
       path: url.pathname,
       query: url.searchParams,
       headers,
-      body,
+      body: bytes?.toString('utf8'),
+      bodyBytes: bytes,
     });
     if (response.networkError) {
       req.socket.destroy();

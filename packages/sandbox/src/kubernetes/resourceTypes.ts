@@ -105,6 +105,24 @@ function eso(
   };
 }
 
+/** A create-only review of `authorization.k8s.io/v1` about the requesting user. */
+function review(plural: string, kind: string): ResourceType {
+  return {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    plural,
+    singular: plural.replace(/s$/, ''),
+    kind,
+    namespaced: false,
+    shortNames: [],
+    hasStatusSubresource: false,
+    tracksGeneration: false,
+    extraSelectableFields: [],
+    virtual: true,
+    verbs: ['create'],
+  };
+}
+
 /**
  * Every kind the emulator serves: the core objects ESO and the status backend touch, and ESO's
  * three `external-secrets.io/v1` custom resources.
@@ -171,6 +189,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     virtual: true,
     verbs: ['create'],
   },
+  review('selfsubjectaccessreviews', 'SelfSubjectAccessReview'),
+  review('selfsubjectrulesreviews', 'SelfSubjectRulesReview'),
 ];
 
 /** The kinds whose objects the emulator stores (every one but the create-only reviews). */

@@ -330,6 +330,73 @@ data:
     );
   });
 
+  it('answers auth can-i for the admin and the backend contexts from RBAC', async () => {
+    const canI = async (context: string, ...args: string[]) => {
+      const result = await kubectl(
+        '--context',
+        context,
+        'auth',
+        'can-i',
+        ...args,
+      );
+      // can-i exits 1 for "no": only its answer line matters, any error text is a failure
+      expect({ args, stderr: result.stderr }).toEqual({ args, stderr: '' });
+      return result.stdout.trim();
+    };
+    expect(await canI('sandbox-admin', 'delete', 'secrets', '-A')).toBe('yes');
+    expect(await canI('sandbox-backend', 'get', 'secrets')).toBe('no');
+    expect(
+      await canI('sandbox-backend', 'list', 'secrets', '-n', 'example-api'),
+    ).toBe('no');
+    expect(await canI('sandbox-backend', 'patch', 'externalsecrets')).toBe(
+      'yes',
+    );
+    expect(
+      await canI(
+        'sandbox-backend',
+        'watch',
+        'clustersecretstores.external-secrets.io',
+      ),
+    ).toBe('yes');
+    expect(await canI('sandbox-backend', 'delete', 'externalsecrets')).toBe(
+      'no',
+    );
+    expect(
+      await canI(
+        'sandbox-backend',
+        'create',
+        'serviceaccounts',
+        '--subresource=token',
+        '-n',
+        'external-secrets',
+      ),
+    ).toBe('no');
+    expect(await canI('sandbox-backend', 'get', '/version')).toBe('yes');
+    expect(await canI('sandbox-backend', 'get', '/metrics')).toBe('no');
+
+    const list = await ok(
+      '--context',
+      'sandbox-backend',
+      'auth',
+      'can-i',
+      '--list',
+      '-n',
+      'example-api',
+    );
+    expect(header(list)).toEqual([
+      'Resources',
+      'Non-Resource URLs',
+      'Resource Names',
+      'Verbs',
+    ]);
+    expect(list).toMatch(
+      /externalsecrets\.external-secrets\.io\s+\[\]\s+\[\]\s+\[list watch patch\]/,
+    );
+    expect(list).not.toMatch(/^secrets\s/m);
+    const adminList = await ok('auth', 'can-i', '--list');
+    expect(adminList).toMatch(/^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]/m);
+  });
+
   it('explains ESO and built-in kinds from the OpenAPI documents', async () => {
     const target = await ok('explain', 'externalsecret.spec.target');
     expect(target).toContain('GROUP:      external-secrets.io');

@@ -30,6 +30,8 @@ export interface SyncHistoryOptions {
   auth: AuthService;
   logger: LoggerService;
   clusters: ClusterCache[];
+  /** the claiming-entity index to share (the fleet view and notifier use it too) */
+  entities?: ClaimingEntityIndex;
   statusOf: (
     cluster: ClusterCache,
     object: ExternalSecretObject,
@@ -61,11 +63,13 @@ export class SyncHistory {
   static async create(options: SyncHistoryOptions): Promise<SyncHistory> {
     const { settings, logger } = options;
     const store = await TransitionStore.create({ database: options.database });
-    const entities = new ClaimingEntityIndex({
-      catalog: options.catalog,
-      auth: options.auth,
-      logger,
-    });
+    const entities =
+      options.entities ??
+      new ClaimingEntityIndex({
+        catalog: options.catalog,
+        auth: options.auth,
+        logger,
+      });
     const recorder = new TransitionRecorder({
       clusters: options.clusters,
       store,

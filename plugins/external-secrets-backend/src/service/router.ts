@@ -43,6 +43,8 @@ export interface RouterOptions {
   signalPublisher?: EntitySignalPublisher;
   /** `externalSecrets.syncNow.allowServicePrincipals`: let service tokens "Sync now" too */
   allowServiceSync?: boolean;
+  /** routes mounted at `/fleet` (the platform team's view), behind the same error handling */
+  fleetRouter?: express.Router;
 }
 
 /** Errors whose message is written for the caller; anything else is replaced by a generic one. */
@@ -202,6 +204,10 @@ export async function createRouter(
       throw error;
     }
   });
+
+  if (options.fleetRouter) {
+    router.use('/fleet', options.fleetRouter);
+  }
 
   // The caller gets no internal address, API-server body or backend identity from an error it
   // was not meant to read: those stay in the log.

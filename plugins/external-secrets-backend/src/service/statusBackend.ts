@@ -12,7 +12,7 @@ import {
   EntityStatusService,
   EntityStatusServiceOptions,
 } from './EntityStatusService';
-import { readStatusSettings } from './statusConfig';
+import { readStatusSettings, type StatusSettings } from './statusConfig';
 import { VaultFactsInvalidator } from './VaultFactsInvalidator';
 import { VaultFactsProvider } from './VaultFactsProvider';
 
@@ -27,6 +27,8 @@ export interface StatusBackendOptions {
 
 /** The parts of the status backend, built from config, that the plugin starts and stops. */
 export interface StatusBackend {
+  /** the validated `externalSecrets.status` settings */
+  settings: StatusSettings;
   clusters: ClusterCache[];
   /** undefined when `externalSecrets.vault` is absent or unusable */
   vault?: VaultFactsProvider;
@@ -110,6 +112,7 @@ export function createStatusBackend(
     annotate: options.annotate,
   });
   return {
+    settings: status,
     clusters,
     vault,
     statusService,

@@ -102,6 +102,10 @@ describe('ClusterCache', () => {
       cache.getStore('ClusterSecretStore', 'vault-store')?.metadata?.name,
     ).toBe('vault-store');
     expect(
+      cache.listStores('ClusterSecretStore').map(s => s.metadata?.name),
+    ).toEqual(['vault-store']);
+    expect(cache.listStores('SecretStore')).toEqual([]);
+    expect(
       cache
         .findExternalSecrets(
           parseLabelSelector('backstage.io/kubernetes-id in (other-app,nope)'),
@@ -112,6 +116,7 @@ describe('ClusterCache', () => {
     const requestsBefore = api.requests.length;
     cache.findExternalSecrets(selector);
     cache.eventsFor('ExternalSecret', 'example-api', 'example-api-env-file');
+    cache.listStores('ClusterSecretStore');
     expect(api.requests.length).toBe(requestsBefore);
   });
 

@@ -358,6 +358,13 @@ export class ClusterCache {
       : this.namespacedStores.get(name, namespace);
   }
 
+  /** Every cached store of one kind (SecretStores of every namespace). */
+  listStores(kind: StoreKind): SecretStoreObject[] {
+    return kind === 'ClusterSecretStore'
+      ? this.clusterStores.list()
+      : this.namespacedStores.list();
+  }
+
   /** The Events about one object, newest first. */
   eventsFor(
     kind: CachedResource,
