@@ -335,6 +335,19 @@ describe('vault:kubernetes-auth:configure', () => {
     expect((await h.readConfig()).kubernetes_ca_cert.trim()).toBe(ca.trim());
   });
 
+  it('leaves issuer validation on: a cluster whose tokens carry another issuer cannot log in', async () => {
+    const h = await setup({
+      authConfig: { issuer: 'https://oidc.other-cluster.test' },
+    });
+    await h.run({ cluster: 'cluster-2' });
+    h.cluster.grantTokenReview('external-secrets', 'external-secrets');
+    const login = await h.loginAsEso();
+    expect(login.status).toBe(403);
+    expect(login.body.errors).toEqual([
+      expect.stringContaining('claim "iss" is invalid'),
+    ]);
+  });
+
   it('dry run reads only', async () => {
     const h = await setup();
     const { outputs, logger } = await h.run(
