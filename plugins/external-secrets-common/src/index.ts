@@ -15,5 +15,7 @@ export * from './permissions';
 export * from './fleet';
 export * from './duration';
 export * from './classify';
+export * from './freshness';
 export * from './vaultPolicy';
 export * from './serviceAuthority';
+export * from './secretsSpec';

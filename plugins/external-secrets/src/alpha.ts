@@ -9,4 +9,5 @@ export {
   externalSecretsApi,
   externalSecretsEntityCard,
   externalSecretsEntityContent,
+  externalSecretsEditorFormField,
 } from './alpha/plugin';

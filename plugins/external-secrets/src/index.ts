@@ -9,7 +9,13 @@ export {
   externalSecretsPlugin,
   EntityExternalSecretsCard,
   EntityExternalSecretsContent,
+  ExternalSecretsEditorFieldExtension,
 } from './plugin';
+export type {
+  ExternalSecretsEditorProperty,
+  ExternalSecretsEditorSecret,
+  ExternalSecretsEditorValue,
+} from './fields/ExternalSecretsEditor';
 export {
   externalSecretsApiRef,
   type ExternalSecretsApi,

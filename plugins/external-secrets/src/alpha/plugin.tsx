@@ -8,6 +8,7 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { isExternalSecretsAvailable } from '@gitops-secrets/plugin-external-secrets-common';
 import { externalSecretsApiRef } from '../api/ExternalSecretsApi';
 import { ExternalSecretsClient } from '../api/ExternalSecretsClient';
@@ -63,8 +64,25 @@ export const externalSecretsEntityContent = EntityContentBlueprint.make({
 });
 
 /**
+ * The scaffolder field `ui:field: ExternalSecretsEditor` (secrets, properties and initial
+ * values), for the scaffolder of the New Frontend System.
+ *
+ * @alpha
+ */
+export const externalSecretsEditorFormField = FormFieldBlueprint.make({
+  name: 'external-secrets-editor',
+  params: {
+    field: () =>
+      import('../fields/ExternalSecretsEditor/formField').then(
+        m => m.externalSecretsEditorField,
+      ),
+  },
+});
+
+/**
  * The External Secrets plugin for the New Frontend System: an API, an entity card (info) and
- * an entity content tab "Secrets", both shown only for entities with a Kubernetes annotation.
+ * an entity content tab "Secrets", both shown only for entities with a Kubernetes annotation,
+ * and the scaffolder field `ExternalSecretsEditor`.
  *
  * @alpha
  */
@@ -76,5 +94,6 @@ export default createFrontendPlugin({
     externalSecretsApi,
     externalSecretsEntityCard,
     externalSecretsEntityContent,
+    externalSecretsEditorFormField,
   ],
 });
