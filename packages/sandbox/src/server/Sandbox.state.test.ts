@@ -232,8 +232,8 @@ describe('Sandbox --state-dir', () => {
       expect(
         await eventually(
           () =>
-            readyOf(sandbox, 'example-api', 'example-api-extra')
-              ?.status === 'True',
+            readyOf(sandbox, 'example-api', 'example-api-extra')?.status ===
+            'True',
         ),
       ).toBe(true);
 
