@@ -465,3 +465,62 @@ describe('PushSecret in the sandbox', () => {
     expect(stored.data.data).toEqual({ token: 'tok-2' });
   });
 });
+
+describe('refreshPolicy in the sandbox', () => {
+  async function withPolicy(refreshPolicy: string) {
+    const env = await setup();
+    await env.cluster.objects.create(env.t('externalsecrets'), 'shop', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'shop-db' },
+      spec: { ...externalSecretSpec, refreshPolicy },
+    });
+    await env.sync();
+    await env.root.write('secret/data/shop/db', { data: { password: 'pw-2' } });
+    const value = () =>
+      Buffer.from(
+        (env.get('secrets', 'shop', 'shop-db')?.data as any).password,
+        'base64',
+      ).toString();
+    const annotate = (value: string) =>
+      env.cluster.objects.patch(
+        env.t('externalsecrets'),
+        'shop',
+        'shop-db',
+        'merge',
+        { metadata: { annotations: { 'force-sync': value } } },
+      );
+    return { env, value, annotate };
+  }
+
+  it('CreatedOnce: synced once, then neither the interval nor force-sync refreshes; a deleted Secret is re-created', async () => {
+    const { env, value, annotate } = await withPolicy('CreatedOnce');
+    expect(value()).toBe('pw-1');
+    env.advance(2 * 3_600_000);
+    await annotate('1');
+    await env.sync();
+    expect(value()).toBe('pw-1');
+
+    await env.cluster.objects.delete(env.t('secrets'), 'shop', 'shop-db');
+    await env.sync();
+    expect(value()).toBe('pw-2');
+  });
+
+  it('OnChange: no refresh on the interval, one when the object changes (force-sync)', async () => {
+    const { env, value, annotate } = await withPolicy('OnChange');
+    env.advance(2 * 3_600_000);
+    await env.sync();
+    expect(value()).toBe('pw-1');
+
+    await annotate('1');
+    await env.sync();
+    expect(value()).toBe('pw-2');
+  });
+
+  it('Periodic: refreshes when the interval is over', async () => {
+    const { env, value } = await withPolicy('Periodic');
+    env.advance(2 * 3_600_000);
+    await env.sync();
+    expect(value()).toBe('pw-2');
+  });
+});

@@ -400,6 +400,32 @@ export class EsoController {
 
   private async syncIsDue(es: KubeObject, now: number): Promise<boolean> {
     const state = this.syncs.get(keyOf(es));
+    const refreshPolicy = (es.spec as Spec)?.refreshPolicy ?? 'Periodic';
+    const status = (es.status ?? {}) as Spec;
+    // ESO's shouldRefresh: once synced, CreatedOnce never refreshes and OnChange only when the
+    // object changed (spec, labels, annotations: force-sync included); a missing target
+    // Secret is re-created under either.
+    if (
+      (refreshPolicy === 'CreatedOnce' || refreshPolicy === 'OnChange') &&
+      status.syncedResourceVersion &&
+      status.refreshTime
+    ) {
+      const creation = (es.spec as Spec)?.target?.creationPolicy ?? 'Owner';
+      if (creation === 'Owner' && !(await this.targetSecret(es))) {
+        return true;
+      }
+      const current = syncedResourceVersion(es);
+      if (
+        refreshPolicy === 'CreatedOnce' ||
+        status.syncedResourceVersion === current
+      ) {
+        return false;
+      }
+      if (state?.failed && state.attemptedVersion === current) {
+        return now - state.attemptedAt >= this.errorRetryMs;
+      }
+      return true;
+    }
     if (
       !state ||
       state.attemptedVersion !== syncedResourceVersion(es) ||
