@@ -482,13 +482,13 @@ describe('refreshPolicy in the sandbox', () => {
         (env.get('secrets', 'shop', 'shop-db')?.data as any).password,
         'base64',
       ).toString();
-    const annotate = (value: string) =>
+    const annotate = (forceSync: string) =>
       env.cluster.objects.patch(
         env.t('externalsecrets'),
         'shop',
         'shop-db',
         'merge',
-        { metadata: { annotations: { 'force-sync': value } } },
+        { metadata: { annotations: { 'force-sync': forceSync } } },
       );
     return { env, value, annotate };
   }
