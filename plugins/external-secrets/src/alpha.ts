@@ -9,4 +9,6 @@ export {
   externalSecretsApi,
   externalSecretsEntityCard,
   externalSecretsEntityContent,
+  externalSecretsFleetPage,
+  secretsHealthRouteRef,
 } from './alpha/plugin';

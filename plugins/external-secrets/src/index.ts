@@ -9,6 +9,7 @@ export {
   externalSecretsPlugin,
   EntityExternalSecretsCard,
   EntityExternalSecretsContent,
+  SecretsHealthPage,
 } from './plugin';
 export {
   externalSecretsApiRef,

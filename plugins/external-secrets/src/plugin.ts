@@ -8,7 +8,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { externalSecretsApiRef } from './api/ExternalSecretsApi';
 import { ExternalSecretsClient } from './api/ExternalSecretsClient';
-import { rootRouteRef } from './routes';
+import { fleetRouteRef, rootRouteRef } from './routes';
 
 /**
  * The External Secrets plugin for apps on the legacy frontend system
@@ -26,7 +26,7 @@ export const externalSecretsPlugin = createPlugin({
         new ExternalSecretsClient({ discoveryApi, fetchApi }),
     }),
   ],
-  routes: { root: rootRouteRef },
+  routes: { root: rootRouteRef, fleet: fleetRouteRef },
 });
 
 /**
@@ -60,5 +60,21 @@ export const EntityExternalSecretsContent = externalSecretsPlugin.provide(
         m => m.EntityExternalSecretsContent,
       ),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * The "Secrets health" page for the platform team: every ExternalSecret and store across
+ * clusters, with owners, findings, orphans and failing stores. Needs
+ * `external-secrets.fleet.read`. Mount it on a route of the app, e.g. `/secrets-health`.
+ *
+ * @public
+ */
+export const SecretsHealthPage = externalSecretsPlugin.provide(
+  createRoutableExtension({
+    name: 'SecretsHealthPage',
+    component: () =>
+      import('./components/SecretsHealthPage').then(m => m.SecretsHealthPage),
+    mountPoint: fleetRouteRef,
   }),
 );

@@ -1,6 +1,8 @@
 import {
   ApiBlueprint,
   createFrontendPlugin,
+  createRouteRef,
+  PageBlueprint,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
@@ -9,6 +11,7 @@ import {
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { isExternalSecretsAvailable } from '@gitops-secrets/plugin-external-secrets-common';
+import VpnKeyIcon from '@material-ui/icons/VpnKey';
 import { externalSecretsApiRef } from '../api/ExternalSecretsApi';
 import { ExternalSecretsClient } from '../api/ExternalSecretsClient';
 
@@ -63,8 +66,36 @@ export const externalSecretsEntityContent = EntityContentBlueprint.make({
 });
 
 /**
+ * The route of the "Secrets health" page, for other plugins to link to.
+ *
+ * @alpha
+ */
+export const secretsHealthRouteRef = createRouteRef();
+
+/**
+ * The "Secrets health" page at `/secrets-health`, in the app's sidebar: every ExternalSecret
+ * and store across clusters, for the platform team (`external-secrets.fleet.read`).
+ *
+ * @alpha
+ */
+export const externalSecretsFleetPage = PageBlueprint.make({
+  name: 'secrets-health',
+  params: {
+    path: '/secrets-health',
+    title: 'Secrets health',
+    icon: <VpnKeyIcon />,
+    routeRef: secretsHealthRouteRef,
+    loader: () =>
+      import('../components/SecretsHealthPage').then(m => (
+        <m.SecretsHealthContent />
+      )),
+  },
+});
+
+/**
  * The External Secrets plugin for the New Frontend System: an API, an entity card (info) and
- * an entity content tab "Secrets", both shown only for entities with a Kubernetes annotation.
+ * an entity content tab "Secrets", both shown only for entities with a Kubernetes annotation,
+ * and the "Secrets health" page for the platform team.
  *
  * @alpha
  */
@@ -72,9 +103,11 @@ export default createFrontendPlugin({
   pluginId: 'external-secrets',
   title: 'External Secrets',
   info: { packageJson: () => import('../../package.json') },
+  routes: { secretsHealth: secretsHealthRouteRef },
   extensions: [
     externalSecretsApi,
     externalSecretsEntityCard,
     externalSecretsEntityContent,
+    externalSecretsFleetPage,
   ],
 });
