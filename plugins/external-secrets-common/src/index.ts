@@ -15,5 +15,6 @@ export * from './permissions';
 export * from './fleet';
 export * from './duration';
 export * from './classify';
+export * from './freshness';
 export * from './vaultPolicy';
 export * from './serviceAuthority';

@@ -5,6 +5,8 @@ describe('worstState', () => {
     [[], 'Unknown'],
     [['Synced'], 'Synced'],
     [['Synced', 'Pending'], 'Pending'],
+    [['Synced', 'PendingRotation'], 'PendingRotation'],
+    [['PendingRotation', 'Pending'], 'Pending'],
     [['Synced', 'Unknown', 'Pending'], 'Unknown'],
     [['Synced', 'Stale', 'Unknown'], 'Stale'],
     [['Stale', 'Error', 'Synced'], 'Error'],
@@ -17,6 +19,7 @@ describe('countStates', () => {
   it('counts every state, zero included', () => {
     expect(countStates(['Synced', 'Error', 'Synced'])).toEqual({
       Synced: 2,
+      PendingRotation: 0,
       Error: 1,
       Stale: 0,
       Pending: 0,

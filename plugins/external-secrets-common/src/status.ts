@@ -1,3 +1,5 @@
+import type { SecretFreshness } from './freshness';
+
 /**
  * The sync state of one ExternalSecret, as the status API reports it.
  *
@@ -5,16 +7,25 @@
  * - `Error`: Ready=False; the message says why.
  * - `Stale`: Ready=True but the last successful sync is older than twice the refresh interval,
  *   or the controller has not processed the current spec yet.
+ * - `PendingRotation`: synced and healthy, but Vault holds a version of a key written after the
+ *   last successful sync: the Secret still has the previous value until ESO's next read.
  * - `Pending`: the controller has not reported on the object yet.
  * - `Unknown`: the controller's report cannot be interpreted (Ready=Unknown, unknown values).
  *
  * @public
  */
-export type SyncState = 'Synced' | 'Error' | 'Stale' | 'Pending' | 'Unknown';
+export type SyncState =
+  | 'Synced'
+  | 'PendingRotation'
+  | 'Error'
+  | 'Stale'
+  | 'Pending'
+  | 'Unknown';
 
 /** @public */
 export const SYNC_STATES: readonly SyncState[] = [
   'Synced',
+  'PendingRotation',
   'Error',
   'Stale',
   'Pending',
@@ -237,6 +248,11 @@ export interface ExternalSecretStatus {
    * history.
    */
   lastHealthyAt?: string;
+  /**
+   * Vault's current version of each remote key against the last sync (KV metadata only); absent
+   * when the store is not on the backend's Vault or in answers of older backends.
+   */
+  freshness?: SecretFreshness;
 }
 
 /**
@@ -286,11 +302,13 @@ const SEVERITY_ORDER: readonly SyncState[] = [
   'Stale',
   'Unknown',
   'Pending',
+  'PendingRotation',
   'Synced',
 ];
 
 /**
- * The worst of several states (Error > Stale > Unknown > Pending > Synced); `Unknown` for none.
+ * The worst of several states (Error > Stale > Unknown > Pending > PendingRotation > Synced);
+ * `Unknown` for none.
  *
  * @public
  */
@@ -309,7 +327,14 @@ export function worstState(states: readonly SyncState[]): SyncState {
 export function countStates(
   states: readonly SyncState[],
 ): Record<SyncState, number> {
-  const counts = { Synced: 0, Error: 0, Stale: 0, Pending: 0, Unknown: 0 };
+  const counts = {
+    Synced: 0,
+    PendingRotation: 0,
+    Error: 0,
+    Stale: 0,
+    Pending: 0,
+    Unknown: 0,
+  };
   for (const state of states) {
     counts[state] += 1;
   }

@@ -4,6 +4,7 @@ import { KubeObject, KubernetesEmulator } from '../kubernetes';
 import { createTokenReviewer } from '../kubernetes/tokenReview';
 import { VaultEmulator, vaultHandlers } from '../vault';
 import { createTestCaPem } from '../vault/testCertificate';
+import { installEso } from './installEso';
 import { EsoController, EsoTimer } from './EsoController';
 
 // The machine running tests is shared; key generation and TLS can be slow there.
@@ -63,6 +64,7 @@ async function setup(
     metadata: { name: 'vault-auth' },
   });
   cluster.grantTokenReview('vault', 'vault-auth');
+  await installEso(cluster);
   await cluster.objects.create(t('configmaps'), 'external-secrets', {
     metadata: { name: 'vault-ca' },
     data: { 'ca.crt': VAULT_CA },
@@ -335,8 +337,9 @@ describe('EsoController against the Vault emulator', () => {
       /^unable to log in to auth method: unable to log in with Kubernetes auth: Error making API request\.\n\nURL: PUT https:\/\/vault\.sandbox\.test:8200\/v1\/auth\/kubernetes\/login\nCode: 403/,
     );
     expect(storeEvent.message).toContain(vaultMessage);
+    // ESO's client manager refuses a store that is not ready per data entry
     expect(env.warnings('example-api-env-file')[0].message).toBe(
-      'ClusterSecretStore "vault-example-api" is not ready',
+      'error processing spec.data[0] (key: example-api/env-file), err: ClusterSecretStore "vault-example-api" is not ready',
     );
   });
 

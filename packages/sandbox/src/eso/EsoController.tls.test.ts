@@ -5,6 +5,7 @@ import { KubeObject, KubernetesEmulator } from '../kubernetes';
 import { createTokenReviewer } from '../kubernetes/tokenReview';
 import { VaultEmulator, createVaultRequestListener } from '../vault';
 import { createTestCaPem } from '../vault/testCertificate';
+import { installEso } from './installEso';
 import { EsoController } from './EsoController';
 import { createTestServerTls } from '../kubernetes/__testUtils__/testTls';
 
@@ -61,6 +62,7 @@ async function setup(
     metadata: { name: 'external-secrets' },
   });
   cluster.grantTokenReview('external-secrets', 'external-secrets');
+  await installEso(cluster);
   await cluster.objects.create(t('configmaps'), 'external-secrets', {
     metadata: { name: 'vault-ca' },
     data: { 'ca.crt': trustedCaPem },

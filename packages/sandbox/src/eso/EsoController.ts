@@ -1,11 +1,14 @@
 import { parseGoDuration } from '@gitops-secrets/plugin-external-secrets-common';
 import {
+  ClusterClient,
   KubeObject,
   KubernetesApiError,
   KubernetesEmulator,
+  NAMESPACE_NAME_LABEL,
   ResourceType,
   StoredChange,
 } from '../kubernetes';
+import { DEFAULT_ESO_INSTALLATION } from './esoChartRbac';
 import { EventRecorder } from './EventRecorder';
 import {
   MSG_SECRET_SYNCED,
@@ -19,12 +22,21 @@ import {
   REASON_UPDATED,
   REASON_UPDATE_FAILED,
   caError,
+  clusterStoreNotAllowed,
   dataError,
   dataFromError,
+  getKubeSecretError,
+  getNamespaceError,
+  getServiceAccountError,
+  getStoreError,
   loginError,
+  noSecretsBoundToServiceAccount,
+  noTokenInServiceAccountSecrets,
   propertyMissing,
+  serviceAccountTokenError,
   storeNotReady,
 } from './esoMessages';
+import { namespaceSelectorMatches } from './namespaceSelector';
 import { syncedResourceVersion } from './syncedResourceVersion';
 import { ProviderError, VaultProviderClient } from './VaultProviderClient';
 
@@ -53,6 +65,13 @@ export interface EsoControllerOptions {
   storeRefreshMs?: number;
   /** Unexpected failures of the simulation itself (not sync failures, which go to Events). */
   onError?: (error: Error) => void;
+  /**
+   * The service account ESO runs as (default `external-secrets/external-secrets`, the chart's):
+   * every API call is made with its mounted token under RBAC (install the chart's RBAC with
+   * `installEso`), and a store with neither `serviceAccountRef` nor `secretRef` logs in to
+   * Vault with that same token.
+   */
+  serviceAccount?: { namespace: string; name: string };
 }
 
 type Spec = Record<string, any>;
@@ -103,6 +122,30 @@ function stringValue(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+function apiMessage(error: unknown): string {
+  return error instanceof KubernetesApiError
+    ? error.message
+    : (error as Error).message;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof KubernetesApiError && error.code === 404;
+}
+
+/** How long the kubelet's projected token lives, and when it is refreshed (80 %). */
+const MOUNTED_TOKEN_SECONDS = 3600;
+const MOUNTED_TOKEN_REFRESH = 0.8;
+
+/** The TokenRequest lifetime ESO asks for a store's `serviceAccountRef`. */
+const STORE_TOKEN_SECONDS = 600;
+
+/** A store the Vault provider logs in with, in the namespace a request is made for. */
+interface ProviderTarget {
+  store: KubeObject;
+  /** '' when a ClusterSecretStore is validated on its own; else the store's or the ExternalSecret's. */
+  namespace: string;
+}
+
 /**
  * A simulation of the External Secrets Operator's Vault provider against the Kubernetes
  * emulator: validates each (Cluster)SecretStore by logging in to Vault with the store's role and
@@ -110,7 +153,12 @@ function stringValue(value: unknown): string {
  * the target Secret, sets Ready and records Events with ESO's reasons and messages) on its
  * `refreshInterval`, on spec or `force-sync` annotation changes, and when its target Secret is
  * deleted. Vault is reached over HTTP(S) at the store's `server`, so Vault's own configuration
- * decides whether login and reads work.
+ * decides whether login and reads work. It calls the API server as ESO's own service account,
+ * so the cluster's RBAC limits it as it limits ESO, and it presents to Vault the account ESO
+ * would: a TokenRequest for the store's `serviceAccountRef` (in the store's namespace for a
+ * SecretStore; the ref's, or the ExternalSecret's, for a ClusterSecretStore), the token in
+ * `secretRef`, or else its own mounted token. A ClusterSecretStore's `spec.conditions` decide
+ * which namespaces may use it.
  *
  * @public
  */
@@ -123,6 +171,12 @@ export class EsoController {
   private readonly storeRefreshMs: number;
   private readonly onError: (error: Error) => void;
   private readonly events: EventRecorder;
+  private readonly serviceAccount: { namespace: string; name: string };
+  /** ESO's own API access, as its service account. */
+  private readonly client: ClusterClient;
+  private mounted: { token: string; issuedAt: number } | undefined;
+  /** The stores as the last pass listed them (ESO reads them from its informer cache). */
+  private knownStores = new Map<string, KubeObject>();
   private readonly stores = new Map<string, StoreState>();
   private readonly syncs = new Map<string, SyncState>();
   private unsubscribe: (() => void) | undefined;
@@ -138,7 +192,33 @@ export class EsoController {
     this.errorRetryMs = options.errorRetryMs ?? 10_000;
     this.storeRefreshMs = options.storeRefreshMs ?? 60_000;
     this.onError = options.onError ?? (() => undefined);
-    this.events = new EventRecorder(this.cluster, this.now);
+    this.serviceAccount = options.serviceAccount ?? {
+      namespace: DEFAULT_ESO_INSTALLATION.namespace,
+      name: DEFAULT_ESO_INSTALLATION.serviceAccountName,
+    };
+    this.client = this.cluster.clientFor({ token: () => this.mountedToken() });
+    this.events = new EventRecorder(this.client, this.cluster, this.now);
+  }
+
+  /**
+   * The token the kubelet mounts into ESO's pod (its own account, the API server's audience,
+   * one hour), replaced once 80 % of its life is over.
+   */
+  private async mountedToken(): Promise<string> {
+    const now = this.now().getTime();
+    if (
+      this.mounted &&
+      now - this.mounted.issuedAt <
+        MOUNTED_TOKEN_SECONDS * 1000 * MOUNTED_TOKEN_REFRESH
+    ) {
+      return this.mounted.token;
+    }
+    const token = await this.cluster.issueServiceAccountToken({
+      ...this.serviceAccount,
+      expirationSeconds: MOUNTED_TOKEN_SECONDS,
+    });
+    this.mounted = { token, issuedAt: now };
+    return token;
   }
 
   /** Starts reacting to changes and checking for due work every `tickMs`. */
@@ -181,27 +261,44 @@ export class EsoController {
   /** One reconcile pass: validates due stores, then syncs due ExternalSecrets. */
   async reconcileAll(): Promise<void> {
     const now = this.now().getTime();
+    const known = new Map<string, KubeObject>();
     for (const type of [
       this.cluster.type('clustersecretstores'),
       this.cluster.type('secretstores'),
     ]) {
-      for (const store of this.cluster.objects.list(type)) {
+      for (const store of await this.client.list(type)) {
+        known.set(keyOf(store), store);
         if (this.storeIsDue(store, now)) {
           await this.reconcileStore(type, store);
         }
       }
     }
+    // validation wrote status: read the stores again, as the informer would see them
+    this.knownStores = new Map();
+    for (const type of [
+      this.cluster.type('clustersecretstores'),
+      this.cluster.type('secretstores'),
+    ]) {
+      for (const store of await this.client.list(type)) {
+        this.knownStores.set(keyOf(store), store);
+      }
+    }
     const externalSecrets = this.cluster.type('externalsecrets');
     const live = new Set<string>();
-    for (const es of this.cluster.objects.list(externalSecrets)) {
+    for (const es of await this.client.list(externalSecrets)) {
       live.add(keyOf(es));
-      if (this.syncIsDue(es, now)) {
+      if (await this.syncIsDue(es, now)) {
         await this.reconcileExternalSecret(es);
       }
     }
     for (const key of this.syncs.keys()) {
       if (!live.has(key)) {
         this.syncs.delete(key);
+      }
+    }
+    for (const key of this.stores.keys()) {
+      if (!known.has(key)) {
+        this.stores.delete(key);
       }
     }
   }
@@ -274,7 +371,7 @@ export class EsoController {
     return `${store.metadata.uid}/${store.metadata.generation}/${ready}`;
   }
 
-  private syncIsDue(es: KubeObject, now: number): boolean {
+  private async syncIsDue(es: KubeObject, now: number): Promise<boolean> {
     const state = this.syncs.get(keyOf(es));
     if (
       !state ||
@@ -288,43 +385,39 @@ export class EsoController {
     }
     const spec = es.spec as Spec;
     const policy = spec.target?.creationPolicy ?? 'Owner';
-    if (policy === 'Owner' && !this.targetSecret(es)) {
+    if (policy === 'Owner' && !(await this.targetSecret(es))) {
       return true;
     }
     const interval = parseGoDuration(spec.refreshInterval ?? '1h') ?? 3_600_000;
     return interval > 0 && now - state.attemptedAt >= interval;
   }
 
+  /** The store an ExternalSecret names, from what the pass listed. */
   private findStore(es: KubeObject): KubeObject | undefined {
     const ref = (es.spec as Spec).secretStoreRef ?? {};
-    const cluster = ref.kind === 'ClusterSecretStore';
-    const type = this.cluster.type(
-      cluster ? 'clustersecretstores' : 'secretstores',
-    );
-    try {
-      return this.cluster.objects.get(
-        type,
-        cluster ? undefined : es.metadata.namespace,
-        ref.name,
-      );
-    } catch {
-      return undefined;
-    }
+    const kind =
+      ref.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
+    const namespace =
+      kind === 'ClusterSecretStore' ? '' : es.metadata.namespace;
+    return this.knownStores.get(`${kind}/${namespace ?? ''}/${ref.name}`);
   }
 
   private targetName(es: KubeObject): string {
     return (es.spec as Spec).target?.name ?? es.metadata.name!;
   }
 
-  private targetSecret(es: KubeObject): KubeObject | undefined {
+  private async targetSecret(es: KubeObject): Promise<KubeObject | undefined> {
     try {
-      return this.cluster.objects.get(
+      return await this.client.get(
         this.cluster.type('secrets'),
         es.metadata.namespace,
         this.targetName(es),
       );
-    } catch {
-      return undefined;
+    } catch (error) {
+      if (isNotFound(error)) {
+        return undefined;
+      }
+      throw error;
     }
   }
 
@@ -357,7 +450,7 @@ export class EsoController {
     object: KubeObject,
     status: Spec,
   ) {
-    await this.cluster.objects.update(
+    await this.client.update(
       type,
       object.metadata.namespace,
       object.metadata.name!,
@@ -371,7 +464,10 @@ export class EsoController {
   }
 
   /** Reads a value the store points at (a ConfigMap or Secret key) for the CA bundle. */
-  private readCa(store: KubeObject, vault: Spec): string | undefined {
+  private async readCa(
+    store: KubeObject,
+    vault: Spec,
+  ): Promise<string | undefined> {
     if (vault.caBundle) {
       return Buffer.from(vault.caBundle, 'base64').toString('utf8');
     }
@@ -387,7 +483,7 @@ export class EsoController {
     const kind = isSecret ? 'secret' : 'configmap';
     let source: KubeObject;
     try {
-      source = this.cluster.objects.get(
+      source = await this.client.get(
         this.cluster.type(isSecret ? 'secrets' : 'configmaps'),
         namespace,
         provider.name,
@@ -412,15 +508,127 @@ export class EsoController {
     return isSecret ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   }
 
-  /** Logs in to the store's Vault with its Kubernetes auth settings. */
-  private async login(store: KubeObject) {
+  /**
+   * The JWT ESO presents to Vault's Kubernetes auth for a store, in `namespace` (the store's,
+   * or for a ClusterSecretStore the ExternalSecret's): a 600 s TokenRequest for
+   * `serviceAccountRef` with its audiences (falling back, as ESO does, to the account's legacy
+   * token Secret), the token in `secretRef`, or ESO's own mounted token.
+   */
+  private async storeJwt(
+    store: KubeObject,
+    kubernetes: Spec,
+    namespace: string,
+  ): Promise<string> {
+    const cluster = store.kind === 'ClusterSecretStore';
+    const ref = kubernetes.serviceAccountRef as Spec | undefined;
+    if (ref) {
+      // a namespaced store's account is always in its own namespace
+      const accountNamespace =
+        cluster && ref.namespace ? ref.namespace : namespace;
+      try {
+        const request = await this.client.createToken(
+          accountNamespace,
+          ref.name,
+          {
+            audiences: ref.audiences,
+            expirationSeconds: STORE_TOKEN_SECONDS,
+          },
+        );
+        return (request.status as Spec).token as string;
+      } catch {
+        // clusters before 1.24: the token Secret listed on the account
+      }
+      let account: KubeObject;
+      try {
+        account = await this.client.get(
+          this.cluster.type('serviceaccounts'),
+          accountNamespace,
+          ref.name,
+        );
+      } catch (error) {
+        throw new ProviderError(
+          serviceAccountTokenError(
+            ref.name,
+            getServiceAccountError(ref.name, apiMessage(error)),
+          ),
+        );
+      }
+      const secrets = (account.secrets as Array<{ name: string }>) ?? [];
+      if (secrets.length === 0) {
+        throw new ProviderError(
+          serviceAccountTokenError(
+            ref.name,
+            noSecretsBoundToServiceAccount(ref.name),
+          ),
+        );
+      }
+      for (const { name } of secrets) {
+        try {
+          const secret = await this.client.get(
+            this.cluster.type('secrets'),
+            accountNamespace,
+            name,
+          );
+          const token = (secret.data as Record<string, string> | undefined)
+            ?.token;
+          if (token) {
+            return Buffer.from(token, 'base64').toString('utf8');
+          }
+        } catch {
+          // the next one
+        }
+      }
+      throw new ProviderError(
+        serviceAccountTokenError(
+          ref.name,
+          noTokenInServiceAccountSecrets(ref.name),
+        ),
+      );
+    }
+    const secretRef = kubernetes.secretRef as Spec | undefined;
+    if (secretRef) {
+      const key = secretRef.key || 'token';
+      const secretNamespace =
+        cluster && secretRef.namespace ? secretRef.namespace : namespace;
+      let secret: KubeObject;
+      try {
+        secret = await this.client.get(
+          this.cluster.type('secrets'),
+          secretNamespace,
+          secretRef.name,
+        );
+      } catch (error) {
+        throw new ProviderError(
+          getKubeSecretError(
+            secretRef.name,
+            secretNamespace,
+            apiMessage(error),
+          ),
+        );
+      }
+      const value = (secret.data as Record<string, string> | undefined)?.[key];
+      if (value === undefined) {
+        throw new ProviderError(propertyMissing(key));
+      }
+      return Buffer.from(value, 'base64').toString('utf8');
+    }
+    return this.mountedToken();
+  }
+
+  /**
+   * Logs in to the store's Vault with its Kubernetes auth settings, for `namespace`. A
+   * ClusterSecretStore whose account or secret has no namespace is resolved per ExternalSecret
+   * (referent authentication): validated on its own (`namespace` ''), it does not log in.
+   */
+  private async login(target: ProviderTarget) {
+    const { store, namespace } = target;
     const vault = (store.spec as Spec).provider.vault as Spec;
     const client = new VaultProviderClient({
       server: vault.server,
       path: vault.path ?? 'secret',
       version: vault.version ?? 'v2',
       namespace: vault.namespace,
-      caPem: this.readCa(store, vault),
+      caPem: await this.readCa(store, vault),
     });
     const kubernetes = vault.auth?.kubernetes as Spec | undefined;
     if (!kubernetes) {
@@ -428,26 +636,15 @@ export class EsoController {
         'the sandbox ESO simulation supports Vault Kubernetes auth only',
       );
     }
-    const ref = kubernetes.serviceAccountRef ?? {};
-    const namespace =
-      store.kind === 'ClusterSecretStore'
-        ? ref.namespace
-        : store.metadata.namespace;
-    let jwt: string;
-    try {
-      jwt = await this.cluster.issueServiceAccountToken({
-        namespace,
-        name: ref.name,
-        audiences: ref.audiences,
-        expirationSeconds: 600,
-      });
-    } catch (error) {
-      const message =
-        error instanceof KubernetesApiError ? error.message : String(error);
-      throw new ProviderError(
-        loginError(`error creating service account token: ${message}`),
-      );
+    const referent =
+      store.kind === 'ClusterSecretStore' &&
+      ((kubernetes.serviceAccountRef &&
+        !kubernetes.serviceAccountRef.namespace) ||
+        (kubernetes.secretRef && !kubernetes.secretRef.namespace));
+    if (referent && !namespace) {
+      return undefined;
     }
+    const jwt = await this.storeJwt(store, kubernetes, namespace);
     try {
       const token = await client.loginWithKubernetes(
         kubernetes.mountPath ?? 'kubernetes',
@@ -460,6 +657,57 @@ export class EsoController {
     }
   }
 
+  /**
+   * Whether an ExternalSecret in `namespace` may use the store: always for a SecretStore; for a
+   * ClusterSecretStore with `spec.conditions`, when one condition's `namespaceSelector`,
+   * `namespaces` (matched by the `kubernetes.io/metadata.name` label) or `namespaceRegexes`
+   * (unanchored, as Go's regexp.MatchString) admits it.
+   */
+  private async storeAllows(store: KubeObject, namespace: string) {
+    const conditions = ((store.spec as Spec)?.conditions ?? []) as Spec[];
+    if (store.kind !== 'ClusterSecretStore' || conditions.length === 0) {
+      return true;
+    }
+    let labels: Record<string, string>;
+    try {
+      const object = await this.client.get(
+        this.cluster.type('namespaces'),
+        undefined,
+        namespace,
+      );
+      labels = object.metadata.labels ?? {};
+    } catch (error) {
+      throw new ProviderError(getNamespaceError(namespace, apiMessage(error)));
+    }
+    for (const condition of conditions) {
+      const selectors = [
+        ...(condition.namespaceSelector ? [condition.namespaceSelector] : []),
+        ...((condition.namespaces ?? []) as string[]).map(n => ({
+          matchLabels: { [NAMESPACE_NAME_LABEL]: n },
+        })),
+      ];
+      if (
+        selectors.some(selector => namespaceSelectorMatches(selector, labels))
+      ) {
+        return true;
+      }
+      for (const pattern of (condition.namespaceRegexes ?? []) as string[]) {
+        let regex: RegExp;
+        try {
+          regex = new RegExp(pattern);
+        } catch (error) {
+          throw new ProviderError(
+            `failed to compile regex ${pattern}: ${(error as Error).message}`,
+          );
+        }
+        if (regex.test(namespace)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   private async reconcileStore(type: ResourceType, store: KubeObject) {
     const vault = (store.spec as Spec)?.provider?.vault;
     if (!vault) {
@@ -468,7 +716,11 @@ export class EsoController {
     let condition: Condition;
     let failure: string | undefined;
     try {
-      await this.login(store);
+      await this.login({
+        store,
+        namespace:
+          store.kind === 'ClusterSecretStore' ? '' : store.metadata.namespace!,
+      });
       condition = {
         type: 'Ready',
         status: 'True',
@@ -503,28 +755,68 @@ export class EsoController {
     );
   }
 
-  private async fetchValues(es: KubeObject): Promise<Record<string, string>> {
-    const spec = es.spec as Spec;
-    const ref = spec.secretStoreRef ?? {};
-    const kind = ref.kind ?? 'SecretStore';
+  /**
+   * The Vault client an ExternalSecret's entries read with, as ESO's client manager hands it
+   * out: the store must exist, admit the ExternalSecret's namespace and be Ready; then the
+   * provider logs in for that namespace. Failures carry ESO's text.
+   */
+  private async providerFor(es: KubeObject) {
+    const ref = (es.spec as Spec).secretStoreRef ?? {};
+    const kind =
+      ref.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
     const store = this.findStore(es);
     if (!store) {
+      const plural =
+        kind === 'ClusterSecretStore' ? 'clustersecretstores' : 'secretstores';
       throw new ProviderError(
-        `could not get ${kind} ${JSON.stringify(ref.name)}: not found`,
+        getStoreError(
+          kind,
+          ref.name,
+          `${plural}.external-secrets.io ${JSON.stringify(ref.name)} not found`,
+        ),
       );
+    }
+    const namespace = es.metadata.namespace!;
+    if (!(await this.storeAllows(store, namespace))) {
+      throw new ProviderError(clusterStoreNotAllowed(ref.name, namespace));
     }
     if (readyCondition(store)?.status !== 'True') {
       throw new ProviderError(storeNotReady(kind, ref.name));
     }
-    const { client, token } = await this.login(store);
+    const session = await this.login({ store, namespace });
+    if (!session) {
+      throw new ProviderError('cannot resolve the store for this namespace');
+    }
+    return session;
+  }
+
+  private async fetchValues(es: KubeObject): Promise<Record<string, string>> {
+    const spec = es.spec as Spec;
+    let provider: ReturnType<EsoController['providerFor']> | undefined;
     const reads = new Map<string, Promise<Record<string, unknown>>>();
-    const read = (key: string) => {
+    const read = async (key: string) => {
+      provider ??= this.providerFor(es);
+      const { client, token } = await provider;
       if (!reads.has(key)) {
         reads.set(key, client.readSecret(token, key));
       }
       return reads.get(key)!;
     };
     const values: Record<string, string> = {};
+    // ESO reads dataFrom first; data entries override what it extracted
+    for (const [index, entry] of ((spec.dataFrom ?? []) as Spec[]).entries()) {
+      if (!entry.extract) {
+        continue;
+      }
+      try {
+        const secret = await read(entry.extract.key);
+        for (const [name, value] of Object.entries(secret)) {
+          values[name] = stringValue(value);
+        }
+      } catch (error) {
+        throw new ProviderError(dataFromError(index, (error as Error).message));
+      }
+    }
     for (const [index, entry] of ((spec.data ?? []) as Spec[]).entries()) {
       const { key, property } = entry.remoteRef;
       try {
@@ -540,19 +832,6 @@ export class EsoController {
         throw new ProviderError(
           dataError(index, key, (error as Error).message),
         );
-      }
-    }
-    for (const [index, entry] of ((spec.dataFrom ?? []) as Spec[]).entries()) {
-      if (!entry.extract) {
-        continue;
-      }
-      try {
-        const secret = await read(entry.extract.key);
-        for (const [name, value] of Object.entries(secret)) {
-          values[name] = stringValue(value);
-        }
-      } catch (error) {
-        throw new ProviderError(dataFromError(index, (error as Error).message));
       }
     }
     return values;
@@ -572,14 +851,14 @@ export class EsoController {
         Buffer.from(v, 'utf8').toString('base64'),
       ]),
     );
-    const existing = this.targetSecret(es);
+    const existing = await this.targetSecret(es);
     if (policy === 'Merge') {
       if (!existing) {
         throw new ProviderError(
           `the desired secret ${name} was not found. With creationPolicy=Merge the secret won't be created`,
         );
       }
-      await this.cluster.objects.update(secrets, es.metadata.namespace, name, {
+      await this.client.update(secrets, es.metadata.namespace, name, {
         ...existing,
         data: { ...((existing.data as Spec) ?? {}), ...data },
       });
@@ -614,13 +893,13 @@ export class EsoController {
       data,
     };
     if (existing) {
-      await this.cluster.objects.update(secrets, es.metadata.namespace, name, {
+      await this.client.update(secrets, es.metadata.namespace, name, {
         ...existing,
         ...secret,
         metadata: { ...existing.metadata, ...metadata },
       });
     } else {
-      await this.cluster.objects.create(secrets, es.metadata.namespace, secret);
+      await this.client.create(secrets, es.metadata.namespace, secret);
     }
   }
 

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { KubeObject, KubernetesEmulator } from '../kubernetes';
+import {
+  ClusterClient,
+  KubeObject,
+  KubernetesApiError,
+  KubernetesEmulator,
+} from '../kubernetes';
 
 /** @public */
 export type EventType = 'Normal' | 'Warning';
@@ -7,17 +12,19 @@ export type EventType = 'Normal' | 'Warning';
 /**
  * Records core/v1 Events about an object the way client-go's recorder does for ESO: source
  * `external-secrets`, and a repeat of the same reason and message bumps `count` and
- * `lastTimestamp` on the existing Event instead of creating a new one. Events about
- * cluster-scoped objects go to the `default` namespace.
+ * `lastTimestamp` on the existing Event (a patch, from what it remembers: ESO may create and
+ * patch Events, not read them) instead of creating a new one; an Event deleted meanwhile is
+ * created anew. Events about cluster-scoped objects go to the `default` namespace.
  */
 export class EventRecorder {
   /** Event name by involved object uid, type, reason and message, to find repeats quickly. */
   private readonly recorded = new Map<
     string,
-    { namespace: string; name: string }
+    { namespace: string; name: string; count: number }
   >();
 
   constructor(
+    private readonly client: ClusterClient,
     private readonly cluster: KubernetesEmulator,
     private readonly now: () => Date,
     private readonly component = 'external-secrets',
@@ -41,23 +48,23 @@ export class EventRecorder {
       message,
     ]);
     const seen = this.recorded.get(dedupeKey);
-    const existing = seen && this.find(seen.namespace, seen.name);
-    if (existing) {
-      await this.cluster.objects.update(
-        events,
-        namespace,
-        existing.metadata.name!,
-        {
-          ...existing,
-          count: ((existing.count as number) ?? 1) + 1,
+    if (seen) {
+      try {
+        await this.client.patch(events, seen.namespace, seen.name, 'merge', {
+          count: seen.count + 1,
           lastTimestamp: timestamp,
-        },
-      );
-      return;
+        });
+        seen.count += 1;
+        return;
+      } catch (error) {
+        if (!(error instanceof KubernetesApiError && error.code === 404)) {
+          throw error;
+        }
+      }
     }
     const name = `${object.metadata.name}.${randomBytes(8).toString('hex')}`;
-    this.recorded.set(dedupeKey, { namespace, name });
-    await this.cluster.objects.create(events, namespace, {
+    this.recorded.set(dedupeKey, { namespace, name, count: 1 });
+    await this.client.create(events, namespace, {
       metadata: { name, namespace },
       involvedObject: {
         apiVersion: object.apiVersion,
@@ -79,17 +86,5 @@ export class EventRecorder {
       lastTimestamp: timestamp,
       count: 1,
     });
-  }
-
-  private find(namespace: string, name: string): KubeObject | undefined {
-    try {
-      return this.cluster.objects.get(
-        this.cluster.type('events'),
-        namespace,
-        name,
-      );
-    } catch {
-      return undefined;
-    }
   }
 }

@@ -61,3 +61,67 @@ export function vaultResponseError(
   const list = errors.map(e => `* ${e}`).join('');
   return `Error making API request.\n\nURL: ${method} ${url}\nCode: ${status}. Errors:\n\n${list}`;
 }
+
+// Tenancy: which service account a store presents, and which namespaces may use a store
+// (external-secrets v2.9.0: providers/v1/vault/auth.go and auth_kubernetes.go,
+// runtime/esutils/resolvers/secret_ref.go, pkg/controllers/secretstore/client_manager.go).
+
+/** A TokenRequest (then the legacy token Secret) for a `serviceAccountRef` failed. */
+export function serviceAccountTokenError(name: string, cause: string): string {
+  return `cannot request Kubernetes service account token for service account ${JSON.stringify(
+    name,
+  )}: ${cause}`;
+}
+
+export function getServiceAccountError(name: string, cause: string): string {
+  return `cannot get Kubernetes service account ${JSON.stringify(
+    name,
+  )}: ${cause}`;
+}
+
+export function noSecretsBoundToServiceAccount(name: string): string {
+  return `cannot find secrets bound to service account: ${JSON.stringify(
+    name,
+  )}`;
+}
+
+export function noTokenInServiceAccountSecrets(name: string): string {
+  return `cannot find token in secrets bound to service account: ${JSON.stringify(
+    name,
+  )}`;
+}
+
+export function getKubeSecretError(
+  name: string,
+  namespace: string,
+  cause: string,
+): string {
+  return `cannot get Kubernetes secret ${JSON.stringify(
+    name,
+  )} from namespace ${JSON.stringify(namespace)}: ${cause}`;
+}
+
+/** An ExternalSecret's namespace is outside its ClusterSecretStore's `spec.conditions`. */
+export function clusterStoreNotAllowed(
+  store: string,
+  namespace: string,
+): string {
+  return `using cluster store ${JSON.stringify(
+    store,
+  )} is not allowed from namespace ${JSON.stringify(
+    namespace,
+  )}: denied by spec.condition`;
+}
+
+export function getNamespaceError(namespace: string, cause: string): string {
+  return `failed to get a namespace ${JSON.stringify(namespace)}: ${cause}`;
+}
+
+/** The store an ExternalSecret names cannot be read (`kind` is the ref's kind). */
+export function getStoreError(
+  kind: string,
+  name: string,
+  cause: string,
+): string {
+  return `could not get ${kind} ${JSON.stringify(name)}, ${cause}`;
+}

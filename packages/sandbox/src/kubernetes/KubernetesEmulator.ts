@@ -179,6 +179,9 @@ const SERVER_VERSION = {
 
 /** TokenRequest's shortest allowed lifetime. */
 const MIN_TOKEN_SECONDS = 600;
+const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
+const SERVICE_ACCOUNT_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
+const SERVICE_ACCOUNT_UID_ANNOTATION = 'kubernetes.io/service-account.uid';
 
 interface WatchRegistration {
   stream: WatchStream;
@@ -265,6 +268,7 @@ export class KubernetesEmulator {
   private readonly tokens: ServiceAccountTokenIssuer;
   private readonly staticTokens: Map<string, UserInfo>;
   private readonly watches = new Set<WatchRegistration>();
+  private readonly pendingTokenFills = new Set<Promise<void>>();
   private readonly now: () => Date;
   private readonly bookmarkIntervalMs: number;
   private bookmarkTimer: ReturnType<typeof setInterval> | undefined;
@@ -303,6 +307,7 @@ export class KubernetesEmulator {
       }),
     );
     this.store = new ObjectStore(options.historyLimit ?? 10_000);
+    this.store.subscribe(change => this.onStoredChange(change));
     this.objects = new ObjectRegistry(this.store, this.now);
     this.authorizer = new RbacAuthorizer({
       clusterRoleBindings: () =>
@@ -411,13 +416,101 @@ export class KubernetesEmulator {
     if (!claims) {
       return undefined;
     }
-    const { namespace, serviceaccount } = claims['kubernetes.io'];
+    const { namespace, serviceaccount, secret } = claims['kubernetes.io'];
     const account = this.store.get(
       this.type('serviceaccounts'),
       namespace,
       serviceaccount.name,
     );
-    return account?.metadata.uid === serviceaccount.uid ? claims : undefined;
+    if (account?.metadata.uid !== serviceaccount.uid) {
+      return undefined;
+    }
+    if (secret) {
+      const stored = this.store.get(
+        this.type('secrets'),
+        namespace,
+        secret.name,
+      );
+      if (stored?.metadata.uid !== secret.uid) {
+        return undefined;
+      }
+    }
+    return claims;
+  }
+
+  /**
+   * The token controller's part for `kubernetes.io/service-account-token` Secrets: a new one
+   * annotated `kubernetes.io/service-account.name` of an existing account gets `token` (a
+   * long-lived token valid while the Secret and the account exist), `ca.crt` and `namespace`,
+   * shortly after it is created, as on a real cluster. Secrets naming a missing account stay
+   * empty.
+   */
+  private onStoredChange(change: StoredChange): void {
+    const secret = change.object;
+    if (
+      change.type !== 'ADDED' ||
+      change.resourceType.plural !== 'secrets' ||
+      secret.type !== SERVICE_ACCOUNT_TOKEN_TYPE ||
+      (secret.data as Record<string, string> | undefined)?.token
+    ) {
+      return;
+    }
+    const fill = this.fillTokenSecret(secret).finally(() =>
+      this.pendingTokenFills.delete(fill),
+    );
+    this.pendingTokenFills.add(fill);
+  }
+
+  private async fillTokenSecret(created: KubeObject): Promise<void> {
+    const namespace = created.metadata.namespace!;
+    const accountName =
+      created.metadata.annotations?.[SERVICE_ACCOUNT_NAME_ANNOTATION];
+    const account = accountName
+      ? this.store.get(this.type('serviceaccounts'), namespace, accountName)
+      : undefined;
+    if (!account) {
+      return;
+    }
+    const token = await this.tokens.issue({
+      namespace,
+      name: accountName!,
+      uid: account.metadata.uid!,
+      // legacy Secret tokens do not expire; ten years stands in for that
+      expirationSeconds: 10 * 365 * 24 * 3600,
+      secret: { name: created.metadata.name!, uid: created.metadata.uid! },
+    });
+    const current = this.store.get(
+      this.type('secrets'),
+      namespace,
+      created.metadata.name!,
+    );
+    if (current?.metadata.uid !== created.metadata.uid) {
+      return;
+    }
+    const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+    this.store.commit('MODIFIED', this.type('secrets'), {
+      ...current!,
+      metadata: {
+        ...current!.metadata,
+        annotations: {
+          ...current!.metadata.annotations,
+          [SERVICE_ACCOUNT_UID_ANNOTATION]: account.metadata.uid!,
+        },
+      },
+      data: {
+        ...((current!.data as Record<string, string>) ?? {}),
+        token: b64(token),
+        namespace: b64(namespace),
+        ...(this.caPem ? { 'ca.crt': b64(this.caPem) } : {}),
+      },
+    });
+  }
+
+  /** Resolves once the token controller has filled every token Secret created so far. */
+  async tokenControllerIdle(): Promise<void> {
+    while (this.pendingTokenFills.size) {
+      await Promise.all([...this.pendingTokenFills]);
+    }
   }
 
   revokeServiceAccountToken(token: string): void {

@@ -101,3 +101,75 @@ describeWithFixtures(
     });
   },
 );
+
+describe("ESO's store webhook rules on tenancy", () => {
+  const store = (
+    kind: 'SecretStore' | 'ClusterSecretStore',
+    auth: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ): KubeObject => ({
+    apiVersion: 'external-secrets.io/v1',
+    kind,
+    metadata: {
+      name: 'vault',
+      ...(kind === 'SecretStore' ? { namespace: 'payments' } : {}),
+    },
+    spec: {
+      provider: {
+        vault: {
+          server: 'https://vault.test:8200',
+          path: 'secret',
+          version: 'v2',
+          auth: { kubernetes: { mountPath: 'kubernetes', role: 'r', ...auth } },
+        },
+      },
+      ...extra,
+    },
+  });
+
+  it('admits a ClusterSecretStore account without a namespace (resolved per ExternalSecret)', async () => {
+    await expect(
+      admit(
+        store('ClusterSecretStore', { serviceAccountRef: { name: 'app' } }),
+      ),
+    ).resolves.toBeDefined();
+  });
+
+  it("refuses a namespaced store's account or secret in another namespace", async () => {
+    const account = await rejection(
+      store('SecretStore', {
+        serviceAccountRef: { name: 'app', namespace: 'orders' },
+      }),
+    );
+    expect(account.code).toBe(403);
+    expect(account.message).toBe(
+      'admission webhook "validate.secretstore.external-secrets.io" denied the request: invalid Auth.Kubernetes.ServiceAccountRef: namespace should either be empty or match the namespace of the SecretStore for a namespaced SecretStore',
+    );
+    const secret = await rejection(
+      store('SecretStore', {
+        secretRef: { name: 'jwt', key: 'token', namespace: 'orders' },
+      }),
+    );
+    expect(secret.message).toContain('invalid Auth.Kubernetes.SecretRef:');
+    await expect(
+      admit(
+        store('SecretStore', {
+          serviceAccountRef: { name: 'app', namespace: 'payments' },
+        }),
+      ),
+    ).resolves.toBeDefined();
+  });
+
+  it('refuses a condition whose namespace regex does not compile', async () => {
+    const error = await rejection(
+      store(
+        'ClusterSecretStore',
+        { serviceAccountRef: { name: 'app', namespace: 'payments' } },
+        { conditions: [{ namespaceRegexes: ['^payments$', '(unclosed'] }] },
+      ),
+    );
+    expect(error.message).toMatch(
+      /^admission webhook "validate\.clustersecretstore\.external-secrets\.io" denied the request: failed to compile 1th namespace regex in 0th condition: /,
+    );
+  });
+});

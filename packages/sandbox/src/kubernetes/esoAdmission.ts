@@ -172,6 +172,20 @@ function storeProblems(
   spec: Spec,
 ) {
   const problems: string[] = [];
+  // validateConditions: every namespace regex must compile (Go's RE2; JavaScript's here)
+  ((spec.conditions ?? []) as Spec[]).forEach((condition, ci) => {
+    ((condition.namespaceRegexes ?? []) as string[]).forEach((regex, ri) => {
+      try {
+        RegExp(regex);
+      } catch (error) {
+        problems.push(
+          `failed to compile ${ri}th namespace regex in ${ci}th condition: ${
+            (error as Error).message
+          }`,
+        );
+      }
+    });
+  });
   const providers = Object.keys(spec.provider ?? {});
   if (providers.length !== 1) {
     problems.push(
@@ -197,12 +211,16 @@ function storeProblems(
   if (vault.caProvider) {
     checkNamespace(vault.caProvider.namespace, 'caProvider');
   }
-  const serviceAccountRef = vault.auth?.kubernetes?.serviceAccountRef;
-  if (serviceAccountRef) {
-    checkNamespace(serviceAccountRef.namespace, 'serviceAccountRef');
-    if (isCluster && !serviceAccountRef.namespace) {
+  // ESO's Vault provider (ValidateStore): a namespaced store may only name its own namespace;
+  // a ClusterSecretStore may leave it out (referent auth: the ExternalSecret's namespace).
+  const kubernetes = vault.auth?.kubernetes;
+  for (const [field, ref] of [
+    ['Auth.Kubernetes.ServiceAccountRef', kubernetes?.serviceAccountRef],
+    ['Auth.Kubernetes.SecretRef', kubernetes?.secretRef],
+  ] as const) {
+    if (!isCluster && ref?.namespace && ref.namespace !== namespace) {
       problems.push(
-        'serviceAccountRef: namespace is required for a ClusterSecretStore',
+        `invalid ${field}: namespace should either be empty or match the namespace of the SecretStore for a namespaced SecretStore`,
       );
     }
   }

@@ -17,6 +17,8 @@ export interface ServiceAccountTokenClaims {
   'kubernetes.io': {
     namespace: string;
     serviceaccount: { name: string; uid: string };
+    /** Set on the long-lived token of a `kubernetes.io/service-account-token` Secret. */
+    secret?: { name: string; uid: string };
   };
 }
 
@@ -29,6 +31,8 @@ export interface IssueTokenOptions {
   audiences?: string[];
   /** Lifetime; Kubernetes' default for TokenRequest is one hour. */
   expirationSeconds?: number;
+  /** The token Secret this token belongs to: valid only while that Secret exists. */
+  secret?: { name: string; uid: string };
 }
 
 /**
@@ -61,6 +65,7 @@ export class ServiceAccountTokenIssuer {
       'kubernetes.io': {
         namespace: options.namespace,
         serviceaccount: { name: options.name, uid: options.uid },
+        ...(options.secret ? { secret: options.secret } : {}),
       },
     })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

@@ -187,3 +187,82 @@ describe('saved and restored emulator state', () => {
     ).resolves.toHaveProperty('serviceAccountName', 'external-secrets');
   });
 });
+
+describe('token controller (service-account-token Secrets)', () => {
+  const tokenSecret = (name: string, account: string) => ({
+    metadata: {
+      name,
+      annotations: { 'kubernetes.io/service-account.name': account },
+    },
+    type: 'kubernetes.io/service-account-token',
+  });
+  const decoded = (secret: any, key: string) =>
+    Buffer.from(secret.data[key], 'base64').toString('utf8');
+
+  it('fills the Secret, and its token reviews only while the reviewer is bound to system:auth-delegator', async () => {
+    const { cluster, review, request } = await setup();
+    const secrets = cluster.type('secrets');
+    const rbac = cluster.type('clusterrolebindings');
+    const ns = cluster.type('namespaces');
+    const sa = cluster.type('serviceaccounts');
+    await cluster.objects.create(ns, undefined, {
+      metadata: { name: 'vault-auth' },
+    });
+    await cluster.objects.create(sa, 'vault-auth', {
+      metadata: { name: 'vault-auth' },
+    });
+    await cluster.objects.create(
+      secrets,
+      'vault-auth',
+      tokenSecret('vault-auth-token', 'vault-auth'),
+    );
+    await cluster.tokenControllerIdle();
+    const filled = cluster.objects.get(
+      secrets,
+      'vault-auth',
+      'vault-auth-token',
+    ) as any;
+    expect(decoded(filled, 'namespace')).toBe('vault-auth');
+    expect(decoded(filled, 'ca.crt')).toBe(CLUSTER_CA);
+    expect(
+      filled.metadata.annotations['kubernetes.io/service-account.uid'],
+    ).toBe(cluster.objects.get(sa, 'vault-auth', 'vault-auth').metadata.uid);
+    const reviewerJwt = decoded(filled, 'token');
+    const withSecretToken = { ...request, tokenReviewerJwt: reviewerJwt };
+
+    // not bound yet: Vault's TokenReview call is forbidden
+    await expect(review(withSecretToken)).resolves.toBe('permission denied');
+    await cluster.objects.create(rbac, undefined, {
+      metadata: { name: 'vault-auth-delegator' },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'system:auth-delegator',
+      },
+      subjects: [
+        { kind: 'ServiceAccount', name: 'vault-auth', namespace: 'vault-auth' },
+      ],
+    });
+    await expect(review(withSecretToken)).resolves.toMatchObject({
+      serviceAccountName: 'external-secrets',
+    });
+
+    // the token lives as long as its Secret
+    await cluster.objects.delete(secrets, 'vault-auth', 'vault-auth-token');
+    await expect(review(withSecretToken)).resolves.toBe('permission denied');
+  });
+
+  it('leaves a Secret naming a missing account empty', async () => {
+    const { cluster } = await setup();
+    const secrets = cluster.type('secrets');
+    await cluster.objects.create(
+      secrets,
+      'vault',
+      tokenSecret('orphan-token', 'nobody'),
+    );
+    await cluster.tokenControllerIdle();
+    expect(
+      cluster.objects.get(secrets, 'vault', 'orphan-token').data,
+    ).toBeUndefined();
+  });
+});

@@ -19,6 +19,60 @@ export interface AppliedObject {
 
 const MANIFEST_FILE = /\.ya?ml$/i;
 
+/**
+ * The kinds in the order Argo CD applies them within a sync wave (gitops-engine's
+ * `kindOrder`, taken from Helm's install order); every other kind — ESO's — comes after them.
+ */
+const KIND_ORDER = [
+  'Namespace',
+  'NetworkPolicy',
+  'ResourceQuota',
+  'LimitRange',
+  'PodSecurityPolicy',
+  'PodDisruptionBudget',
+  'ServiceAccount',
+  'Secret',
+  'SecretList',
+  'ConfigMap',
+  'StorageClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleList',
+  'ClusterRoleBinding',
+  'ClusterRoleBindingList',
+  'Role',
+  'RoleList',
+  'RoleBinding',
+  'RoleBindingList',
+  'Service',
+  'DaemonSet',
+  'Pod',
+  'ReplicationController',
+  'ReplicaSet',
+  'Deployment',
+  'HorizontalPodAutoscaler',
+  'StatefulSet',
+  'Job',
+  'CronJob',
+  'IngressClass',
+  'Ingress',
+  'APIService',
+];
+
+function kindRank(kind: string | undefined): number {
+  const index = KIND_ORDER.indexOf(kind ?? '');
+  return index < 0 ? 0 : index - KIND_ORDER.length;
+}
+
+function syncWave(object: KubeObject): number {
+  const wave = Number(
+    object.metadata?.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0,
+  );
+  return Number.isFinite(wave) ? wave : 0;
+}
+
 function isNotFound(error: unknown): boolean {
   return error instanceof KubernetesApiError && error.code === 404;
 }
@@ -30,7 +84,9 @@ function isNotFound(error: unknown): boolean {
  * request syncs the YAML files it changed; `kustomization.yaml` files are read as the plain
  * list of objects next to them (no Kustomize build), and deleted files are not pruned. It
  * applies as Argo CD's application controller (`client`), so the cluster's RBAC and admission
- * judge every object, ServiceAccounts and RBAC objects included.
+ * judge every object, ServiceAccounts and RBAC objects included, in Argo CD's order: by
+ * `argocd.argoproj.io/sync-wave`, then kind (a service's ServiceAccount before the store that
+ * presents it), then name.
  */
 export class ArgoSync {
   private readonly history: AppliedObject[][] = [];
@@ -83,7 +139,7 @@ export class ArgoSync {
     files: string[],
     read: (file: string) => Promise<string | undefined>,
   ): Promise<AppliedObject[]> {
-    const results: AppliedObject[] = [];
+    const objects: Array<{ file: string; object: KubeObject }> = [];
     for (const file of files.filter(f => MANIFEST_FILE.test(f)).sort()) {
       const text = await read(file);
       if (text === undefined) {
@@ -101,9 +157,21 @@ export class ArgoSync {
           object.kind &&
           !isKustomize
         ) {
-          results.push(await this.apply(file, object));
+          objects.push({ file, object });
         }
       }
+    }
+    objects.sort(
+      (a, b) =>
+        syncWave(a.object) - syncWave(b.object) ||
+        kindRank(a.object.kind) - kindRank(b.object.kind) ||
+        String(a.object.metadata?.name ?? '').localeCompare(
+          String(b.object.metadata?.name ?? ''),
+        ),
+    );
+    const results: AppliedObject[] = [];
+    for (const { file, object } of objects) {
+      results.push(await this.apply(file, object));
     }
     this.history.push(results);
     if (this.history.length > 50) {

@@ -449,6 +449,166 @@ describe('Sandbox', () => {
     expect(again.body.error.name).toBe('InputError');
   });
 
+  it('syncs a service with its own ServiceAccount (the template’s shape) and keeps its store from other namespaces', async () => {
+    // Vault's side, as the scaffolder actions write it: the role admits exactly tenant's account
+    const vault = async (vaultPath: string, body: unknown) => {
+      const response = await sandbox.vault.handle({
+        method: 'POST',
+        path: `/v1/${vaultPath}`,
+        headers: { 'x-vault-token': sandbox.vault.rootToken },
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBeLessThan(300);
+    };
+    await vault('secret/data/tenant/creds', { data: { token: 'tenant-only' } });
+    await vault('sys/policies/acl/tenant', {
+      policy: 'path "secret/data/tenant/*" { capabilities = ["read"] }',
+    });
+    await vault('auth/kubernetes/role/external-secrets-tenant', {
+      bound_service_account_names: ['external-secrets-tenant'],
+      bound_service_account_namespaces: ['tenant'],
+      audience: 'https://kubernetes.default.svc.cluster.local',
+      token_policies: ['tenant'],
+    });
+    const store = stringify({
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterSecretStore',
+      metadata: { name: 'vault-tenant' },
+      spec: {
+        provider: {
+          vault: {
+            server: sandbox.info.vaultUrl,
+            path: 'secret',
+            version: 'v2',
+            caProvider: {
+              type: 'ConfigMap',
+              name: 'vault-ca',
+              key: 'ca.crt',
+              namespace: 'external-secrets',
+            },
+            auth: {
+              kubernetes: {
+                mountPath: 'kubernetes',
+                role: 'external-secrets-tenant',
+                serviceAccountRef: {
+                  name: 'external-secrets-tenant',
+                  namespace: 'tenant',
+                  audiences: ['https://kubernetes.default.svc.cluster.local'],
+                },
+              },
+            },
+          },
+        },
+        conditions: [{ namespaces: ['tenant'] }],
+      },
+    });
+    const externalSecret = (namespace: string) =>
+      stringify({
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'tenant-creds', namespace },
+        spec: {
+          refreshInterval: '2m',
+          secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-tenant' },
+          target: { name: 'tenant-creds', creationPolicy: 'Owner' },
+          data: [
+            {
+              secretKey: 'token',
+              remoteRef: { key: 'tenant/creds', property: 'token' },
+            },
+          ],
+        },
+      });
+    const files = {
+      // in file order the store comes first; Argo CD applies the account before it
+      'apps/tenant/external-secrets/clustersecretstore-vault-tenant.yaml':
+        store,
+      'apps/tenant/external-secrets/externalsecret-tenant-creds.yaml':
+        externalSecret('tenant'),
+      'apps/tenant/external-secrets/serviceaccount-external-secrets-tenant.yaml':
+        stringify({
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: 'external-secrets-tenant', namespace: 'tenant' },
+          automountServiceAccountToken: false,
+        }),
+      // another namespace naming the store
+      'apps/borrower/externalsecret-tenant-creds.yaml':
+        externalSecret('example-api'),
+    };
+    const api = async (method: string, route: string, body: unknown) => {
+      const response = await sandbox.github.handle({
+        method,
+        url: `/api/v3/repos/gitops-secrets/gitops${route}`,
+        headers: {
+          authorization: 'token test',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+      return JSON.parse(String(response.body));
+    };
+    const main = await api('GET', '/git/ref/heads/main', undefined);
+    const parent = await api('GET', `/commits/${main.object.sha}`, undefined);
+    const tree = await api('POST', '/git/trees', {
+      base_tree: parent.commit.tree.sha,
+      tree: Object.entries(files).map(([file, content]) => ({
+        path: file,
+        mode: '100644',
+        content,
+      })),
+    });
+    const commit = await api('POST', '/git/commits', {
+      message: 'tenant',
+      tree: tree.sha,
+      parents: [main.object.sha],
+    });
+    await api('POST', '/git/refs', {
+      ref: 'refs/heads/tenant',
+      sha: commit.sha,
+    });
+    const pr = await api('POST', '/pulls', {
+      title: 'tenant',
+      head: 'tenant',
+      base: 'main',
+    });
+    const merged = await admin('POST', `/pulls/${pr.number}/merge`);
+    expect(merged.status).toBe(200);
+    // kinds Argo CD knows first (the account), then ESO's objects by name
+    expect(
+      merged.body.applied.map((a: any) => `${a.kind} ${a.name} ${a.action}`),
+    ).toEqual([
+      'ServiceAccount external-secrets-tenant created',
+      'ExternalSecret tenant-creds created',
+      'ExternalSecret tenant-creds created',
+      'ClusterSecretStore vault-tenant created',
+    ]);
+
+    expect(
+      await waitForReady('tenant', 'tenant-creds', { ready: 'True' }),
+    ).toMatchObject({ reason: 'SecretSynced' });
+    expect(
+      await waitForReady('example-api', 'tenant-creds', { ready: 'False' }),
+    ).toMatchObject({ reason: 'SecretSyncedError' });
+    const refusal = sandbox.cluster.objects
+      .list(sandbox.cluster.type('events'), 'example-api')
+      .find(
+        e =>
+          (e.involvedObject as any).name === 'tenant-creds' &&
+          e.type === 'Warning',
+      );
+    expect(refusal?.message).toBe(
+      'error processing spec.data[0] (key: tenant/creds), err: using cluster store "vault-tenant" is not allowed from namespace "example-api": denied by spec.condition',
+    );
+    expect(() =>
+      sandbox.cluster.objects.get(
+        sandbox.cluster.type('secrets'),
+        'example-api',
+        'tenant-creds',
+      ),
+    ).toThrow(/not found/);
+  });
+
   it('injects and clears "policy without data/" for one service', async () => {
     const injected = await admin('POST', '/faults/policy-edit', {
       service: 'example-api',

@@ -705,3 +705,90 @@ describe('VaultEmulator: saved state', () => {
     ).toThrow(/version 2/);
   });
 });
+
+describe('VaultEmulator: sys/auth', () => {
+  it('enables, lists, reads and disables auth mounts', async () => {
+    const { root } = start({ kubernetesAuthMounts: [] });
+    const before = await root.read('sys/auth');
+    expect(Object.keys(before.data).sort()).toEqual(['approle/', 'token/']);
+    await root.write('sys/auth/kubernetes-cluster-2', { type: 'kubernetes' });
+    const listed = await root.read('sys/auth');
+    expect(listed.data['kubernetes-cluster-2/']).toMatchObject({
+      type: 'kubernetes',
+      accessor: expect.stringMatching(/^auth_kubernetes_/),
+    });
+    expect((await root.read('sys/auth/kubernetes-cluster-2')).data.type).toBe(
+      'kubernetes',
+    );
+    // the new mount serves its own config
+    await root.write('auth/kubernetes-cluster-2/config', {
+      kubernetes_host: 'https://cluster-2.test:6443',
+      token_reviewer_jwt: 'reviewer-jwt-value',
+    });
+    const config = await root.read('auth/kubernetes-cluster-2/config');
+    expect(config.data).toMatchObject({
+      kubernetes_host: 'https://cluster-2.test:6443',
+      token_reviewer_jwt_set: true,
+    });
+    expect(JSON.stringify(config)).not.toContain('reviewer-jwt-value');
+
+    expect(
+      await failure(
+        root.write('sys/auth/kubernetes-cluster-2', { type: 'kubernetes' }),
+      ),
+    ).toMatchObject({
+      status: 400,
+      body: { errors: ['path is already in use at kubernetes-cluster-2/'] },
+    });
+    expect(
+      await failure(root.write('sys/auth/other', { type: 'ldap-nope' })),
+    ).toMatchObject({ status: 400 });
+    expect(await failure(root.write('sys/auth/other', {}))).toMatchObject({
+      status: 400,
+    });
+
+    await root.delete('sys/auth/kubernetes-cluster-2');
+    expect(
+      await failure(root.read('auth/kubernetes-cluster-2/config')),
+    ).toMatchObject({ status: 404 });
+    expect(Object.keys((await root.read('sys/auth')).data).sort()).toEqual([
+      'approle/',
+      'token/',
+    ]);
+  });
+
+  it('needs read on sys/auth to list, and sudo besides create to enable', async () => {
+    const { root, emulator, client } = start({ kubernetesAuthMounts: [] });
+    emulator.putPolicy(
+      'no-sudo',
+      'path "sys/auth" { capabilities = ["read"] }\npath "sys/auth/*" { capabilities = ["create", "update"] }',
+    );
+    emulator.putPolicy(
+      'with-sudo',
+      'path "sys/auth/kubernetes-*" { capabilities = ["create", "update", "sudo"] }',
+    );
+    const noSudo = client(emulator.createToken({ policies: ['no-sudo'] }));
+    const withSudo = client(emulator.createToken({ policies: ['with-sudo'] }));
+    expect(Object.keys((await noSudo.read('sys/auth')).data)).toContain(
+      'approle/',
+    );
+    expect(
+      await failure(
+        noSudo.write('sys/auth/kubernetes-a', { type: 'kubernetes' }),
+      ),
+    ).toMatchObject({ status: 403 });
+    expect(await failure(withSudo.read('sys/auth'))).toMatchObject({
+      status: 403,
+    });
+    await withSudo.write('sys/auth/kubernetes-a', { type: 'kubernetes' });
+    expect(
+      await failure(withSudo.write('sys/auth/approle-b', { type: 'approle' })),
+    ).toMatchObject({ status: 403 });
+    expect(await failure(withSudo.delete('sys/auth/approle'))).toMatchObject({
+      status: 403,
+    });
+    expect((await root.read('sys/auth')).data['kubernetes-a/'].type).toBe(
+      'kubernetes',
+    );
+  });
+});

@@ -458,6 +458,13 @@ export class VaultEmulator {
         },
       });
     }
+    if (path === 'sys/auth' && operation === 'read') {
+      return this.listAuthMounts();
+    }
+    const authMountMatch = /^sys\/auth\/(.+)$/.exec(path);
+    if (authMountMatch) {
+      return this.handleAuthMount(token, operation, authMountMatch[1], body);
+    }
     if (path === 'sys/policies/acl' && operation === 'list') {
       return envelope({
         data: { keys: this.policies.names(), policies: this.policies.names() },
@@ -545,6 +552,93 @@ export class VaultEmulator {
       ttl: this.tokens.remaining(token),
       type: 'service',
     };
+  }
+
+  /** What `GET sys/auth` and `GET sys/auth/<path>` say about one auth mount. */
+  private describeAuthMount(path: string, mount: AuthMount | 'token') {
+    let type = 'approle';
+    if (mount === 'token') type = 'token';
+    else if (mount instanceof KubernetesAuthMount) type = 'kubernetes';
+    return {
+      type,
+      description: mount === 'token' ? 'token based credentials' : '',
+      accessor: `auth_${type}_${path.replace(/\W/g, '')}`,
+      local: false,
+      seal_wrap: false,
+      external_entropy_access: false,
+      options: null,
+      config: {
+        default_lease_ttl: 0,
+        max_lease_ttl: 0,
+        force_no_cache: false,
+        token_type: 'default-service',
+      },
+    };
+  }
+
+  private listAuthMounts(): VaultHttpResponse {
+    const data: Record<string, unknown> = {
+      'token/': this.describeAuthMount('token', 'token'),
+    };
+    for (const [path, mount] of [...this.authMounts].sort(([a], [b]) =>
+      a.localeCompare(b),
+    )) {
+      data[`${path}/`] = this.describeAuthMount(path, mount);
+    }
+    return envelope({ data });
+  }
+
+  /**
+   * `sys/auth/<path>`: read one mount, enable (`POST`, `type` kubernetes or approle), disable
+   * (`DELETE`). Enabling and disabling need `sudo` besides the path's own capability, as in Vault.
+   */
+  private handleAuthMount(
+    token: EmulatedToken,
+    operation: VaultOperation,
+    rawPath: string,
+    body: Record<string, unknown>,
+  ): VaultHttpResponse {
+    const path = trimSlashes(rawPath);
+    if (operation === 'read') {
+      const mount = this.authMounts.get(path);
+      if (path === 'token') {
+        return envelope({ data: this.describeAuthMount('token', 'token') });
+      }
+      return mount
+        ? envelope({ data: this.describeAuthMount(path, mount) })
+        : badRequest(`No auth engine at auth/${path}/`);
+    }
+    if (operation !== 'write' && operation !== 'delete') {
+      return errorResponse(405, [multiError('unsupported operation')]);
+    }
+    if (
+      !token.policies.includes('root') &&
+      !this.capabilities(token, `sys/auth/${path}`).includes('sudo')
+    ) {
+      return permissionDenied();
+    }
+    if (operation === 'delete') {
+      if (path === 'token') {
+        return badRequest('token credential backend cannot be disabled');
+      }
+      this.authMounts.delete(path);
+      return { status: 204, headers: {} };
+    }
+    const type = typeof body.type === 'string' ? body.type : '';
+    if (!type) {
+      return badRequest('backend type must be specified as a string');
+    }
+    if (path === 'token' || this.findMount(this.authMounts, path)) {
+      return badRequest(`path is already in use at ${path}/`);
+    }
+    if (type === 'kubernetes') {
+      this.enableKubernetesAuth(path);
+    } else if (type === 'approle') {
+      this.authMounts.set(path, new AppRoleAuthMount(path, this.loginIssuer));
+    } else {
+      return badRequest(`plugin not found in the catalog: ${type}`);
+    }
+    return { status: 204, headers: {} };
   }
 
   private handlePolicy(

@@ -27,7 +27,7 @@ export function registerGetEntityStatusAction(options: {
     name: 'get-entity-external-secrets-status',
     title: 'Get the External Secrets sync status of a catalog entity',
     description:
-      'Tells whether the Kubernetes Secrets of a catalog entity are syncing from Vault through the External Secrets Operator: per ExternalSecret and cluster the state (Synced, Error, Stale, Pending, Unknown), the real error message, the last sync time, when it was last healthy and its last state changes, and diagnosed problems with the fix. Never returns secret values.',
+      'Tells whether the Kubernetes Secrets of a catalog entity are syncing from Vault through the External Secrets Operator: per ExternalSecret and cluster the state (Synced, PendingRotation, Error, Stale, Pending, Unknown; PendingRotation = Vault holds a version written after the last sync), the real error message, the last sync time, whether the current version of each Vault key has reached the Secret, when it was last healthy and its last state changes, and diagnosed problems with the fix. Never returns secret values.',
     attributes: { readOnly: true, idempotent: true, destructive: false },
     schema: {
       input: z =>
@@ -80,6 +80,25 @@ export function registerGetEntityStatusAction(options: {
                 )
                 .optional()
                 .describe('The last state changes, newest first'),
+              freshness: z
+                .object({
+                  state: z.string(),
+                  summary: z.string(),
+                  nextSyncBy: z.string().optional(),
+                  keys: z.array(
+                    z.object({
+                      key: z.string(),
+                      state: z.string(),
+                      currentVersion: z.number().optional(),
+                      writtenAt: z.string().optional(),
+                      summary: z.string(),
+                    }),
+                  ),
+                })
+                .optional()
+                .describe(
+                  "Vault's current version of each key (KV metadata, never values) against the last sync: InSync, PendingRotation, Unversioned (KV v1) or Unknown",
+                ),
               findings: z.array(
                 z.object({
                   code: z.string(),
@@ -151,6 +170,18 @@ export function registerGetEntityStatusAction(options: {
             lastSyncTime: row.lastSyncTime,
             lastHealthyAt: row.lastHealthyAt,
             transitions: row.transitions,
+            freshness: row.freshness && {
+              state: row.freshness.state,
+              summary: row.freshness.summary,
+              nextSyncBy: row.freshness.nextSyncBy,
+              keys: row.freshness.keys.map(k => ({
+                key: k.key,
+                state: k.state,
+                currentVersion: k.currentVersion,
+                writtenAt: k.writtenAt,
+                summary: k.summary,
+              })),
+            },
             findings: row.findings.map(f => ({
               code: f.code,
               severity: f.severity,

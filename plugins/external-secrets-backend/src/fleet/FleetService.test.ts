@@ -177,7 +177,14 @@ describe('FleetService', () => {
     const page = env.fleet.externalSecrets({}, visible);
     expect(page.counts).toEqual({
       total: 4,
-      byState: { Synced: 3, Error: 1, Stale: 0, Pending: 0, Unknown: 0 },
+      byState: {
+        Synced: 3,
+        PendingRotation: 0,
+        Error: 1,
+        Stale: 0,
+        Pending: 0,
+        Unknown: 0,
+      },
       byClaim: { claimed: 2, hidden: 1, unclaimed: 1 },
     });
     expect(page.pending).toBe(0);

@@ -44,7 +44,8 @@ const STATE_RANK: Record<SyncState, number> = {
   Stale: 1,
   Unknown: 2,
   Pending: 3,
-  Synced: 4,
+  PendingRotation: 4,
+  Synced: 5,
 };
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -60,7 +61,14 @@ interface Resolved {
 function emptyCounts(): FleetCounts {
   return {
     total: 0,
-    byState: { Synced: 0, Error: 0, Stale: 0, Pending: 0, Unknown: 0 },
+    byState: {
+      Synced: 0,
+      PendingRotation: 0,
+      Error: 0,
+      Stale: 0,
+      Pending: 0,
+      Unknown: 0,
+    },
     byClaim: { claimed: 0, hidden: 0, unclaimed: 0 },
   };
 }

@@ -8,11 +8,13 @@ import { setupServer } from 'msw/node';
 import {
   createTokenReviewer,
   EsoController,
+  installEso,
   KubernetesEmulator,
   kubernetesHandlers,
   VaultEmulator,
   vaultHandlers,
 } from 'sandbox';
+import { readBackendVaultPolicy } from 'sandbox/src/server/backendDeployFiles';
 import { createTestCaPem } from 'sandbox/src/vault/testCertificate';
 import { EntityStatusService } from './EntityStatusService';
 import { VaultFactsProvider } from './VaultFactsProvider';
@@ -46,6 +48,12 @@ interface Fault {
   reviewerJwt?: string;
   boundNamespaces?: string[];
   audience?: string;
+  /** the emulators' shared clock (ms), for tests that move time */
+  clock?: { now: number };
+  /** the backend token's policy text; the root token when absent */
+  backendPolicy?: string;
+  /** the facts cache's TTL; the backend's default when absent */
+  factsTtlMs?: number;
 }
 
 async function environment(options: Fault = {}) {
@@ -55,8 +63,10 @@ async function environment(options: Fault = {}) {
     tokens: [READER_TOKEN],
     forbidSecretDataReads: true,
   });
+  const clock = options.clock;
   const vault = new VaultEmulator({
     tokenReviewer: createTokenReviewer(cluster),
+    now: clock ? () => clock.now : undefined,
   });
   server.use(
     ...kubernetesHandlers(cluster),
@@ -88,6 +98,8 @@ async function environment(options: Fault = {}) {
     metadata: { name: 'vault-auth' },
   });
   cluster.grantTokenReview('vault', 'vault-auth');
+  // ESO runs as its own account, with its chart's RBAC
+  await installEso(cluster);
   await cluster.objects.create(type('configmaps'), 'external-secrets', {
     metadata: { name: 'vault-ca' },
     data: { 'ca.crt': VAULT_CA },
@@ -173,7 +185,11 @@ async function environment(options: Fault = {}) {
       ],
     },
   });
-  const controller = new EsoController({ cluster, errorRetryMs: 60_000 });
+  const controller = new EsoController({
+    cluster,
+    errorRetryMs: 60_000,
+    now: clock ? () => new Date(clock.now) : undefined,
+  });
   await controller.reconcileAll();
 
   const cache = ClusterCache.create(
@@ -188,10 +204,23 @@ async function environment(options: Fault = {}) {
     { logger, backoff: { initialMs: 20, maxMs: 200 } },
   );
   cache.start();
-  const client = new VaultClient(vaultSettings, { logger });
+  let backendToken = vault.rootToken;
+  if (options.backendPolicy) {
+    vault.putPolicy('backstage', options.backendPolicy);
+    backendToken = vault.createToken({ policies: ['backstage', 'default'] });
+  }
+  const client = new VaultClient(
+    { ...vaultSettings, auth: { type: 'token' as const, token: backendToken } },
+    { logger },
+  );
   const service = new EntityStatusService({
     clusters: [cache],
-    vault: new VaultFactsProvider({ reader: client, baseUrl: VAULT_URL }),
+    vault: new VaultFactsProvider({
+      reader: client,
+      baseUrl: VAULT_URL,
+      ttlMs: options.factsTtlMs,
+    }),
+    now: clock ? () => new Date(clock.now) : undefined,
   });
   const status = async () => {
     for (let i = 0; i < 200 && !cache.health().synced; i++) {
@@ -199,7 +228,7 @@ async function environment(options: Fault = {}) {
     }
     return service.getStatus(entity);
   };
-  return { cluster, cache, status };
+  return { cluster, cache, status, root, controller, vault, backendToken };
 }
 
 describe('EntityStatusService against the Kubernetes, ESO and Vault emulators', () => {
@@ -286,5 +315,79 @@ describe('EntityStatusService against the Kubernetes, ESO and Vault emulators', 
     expect(row.message).toMatch(message);
     expect(row.findings.map(f => f.code).sort()).toEqual([...codes].sort());
     expect(JSON.stringify(result)).not.toContain('never-shown');
+  });
+
+  it('shows a new Vault version as Pending rotation until ESO syncs it, reading metadata with the shipped backend policy only', async () => {
+    const clock = { now: Date.parse('2026-12-01T14:00:00Z') };
+    const env = await environment({
+      clock,
+      backendPolicy: await readBackendVaultPolicy(),
+      factsTtlMs: 0,
+    });
+    stop = () => env.cache.stop();
+
+    let [row] = (await env.status()).externalSecrets;
+    expect(row.state).toBe('Synced');
+    expect(row.freshness).toMatchObject({
+      state: 'InSync',
+      keys: [
+        { key: 'example-api/env-file', state: 'InSync', currentVersion: 1 },
+      ],
+    });
+
+    clock.now += 30_000;
+    await env.root.write('secret/data/example-api/env-file', {
+      data: { dotenv: 'API_KEY=rotated-never-shown' },
+    });
+    [row] = (await env.status()).externalSecrets;
+    expect(row.state).toBe('PendingRotation');
+    expect(row.reason).toBe('NewVersionInVault');
+    expect(row.message).toBe(
+      'Vault v2 of example-api/env-file written 2026-12-01T14:00:30.000Z, after the last sync at 2026-12-01T14:00:00.000Z; next sync by 2026-12-01T14:02:00.000Z (refreshInterval 2m).',
+    );
+
+    // the refresh interval passes: ESO reads Vault again
+    clock.now += 120_000;
+    await env.controller.reconcileAll();
+    for (
+      let i = 0;
+      i < 200 &&
+      env.cache.getExternalSecret('example-api', 'example-api-env-file')?.status
+        ?.refreshTime !== '2026-12-01T14:02:30Z';
+      i++
+    ) {
+      await new Promise(resolve => setTimeout(resolve, 25));
+    }
+    const result = await env.status();
+    [row] = result.externalSecrets;
+    expect(row.state).toBe('Synced');
+    expect(row.freshness).toMatchObject({
+      state: 'InSync',
+      keys: [{ state: 'InSync', currentVersion: 2 }],
+    });
+    expect(JSON.stringify(result)).not.toContain('never-shown');
+    // the backend token read metadata, and never data
+    const backend = env.vault.requests.filter(
+      r => r.headers['x-vault-token'] === env.backendToken,
+    );
+    expect(backend.map(r => `${r.operation} ${r.path} ${r.status}`)).toContain(
+      'read secret/metadata/example-api/env-file 200',
+    );
+    expect(backend.filter(r => r.path.startsWith('secret/data/'))).toEqual([]);
+  });
+
+  it('says freshness cannot be told when the backend token may not read metadata', async () => {
+    const env = await environment({
+      backendPolicy: 'path "sys/policies/acl/*" { capabilities = ["read"] }',
+    });
+    stop = () => env.cache.stop();
+    const [row] = (await env.status()).externalSecrets;
+    expect(row.state).toBe('Synced');
+    expect(row.freshness).toMatchObject({
+      state: 'Unknown',
+      summary: expect.stringMatching(
+        /metadata of example-api\/env-file could not be read/,
+      ),
+    });
   });
 });

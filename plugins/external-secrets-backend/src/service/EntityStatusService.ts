@@ -4,6 +4,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError } from '@backstage/errors';
 import {
   ANNOTATION_GITOPS_SOURCE,
+  assessFreshness,
   ANNOTATION_KUBERNETES_LABEL_SELECTOR,
   ANNOTATION_KUBERNETES_NAMESPACE,
   classifyExternalSecret,
@@ -13,10 +14,12 @@ import {
   ExternalSecretStatus,
   Finding,
   forceSyncEffect,
+  KvKeyMetadata,
   kvApiPath,
   kvListPath,
   refreshPolicyOf,
   RemoteRefStatus,
+  SecretFreshness,
   StatusCondition,
   StoreStatus,
   worstState,
@@ -471,9 +474,28 @@ export class EntityStatusService {
       }
     }
 
+    const remoteKeys = [
+      ...new Set(
+        remoteRefs
+          .filter(r => r.source !== 'find')
+          .map(r => r.key)
+          .filter(Boolean),
+      ),
+    ];
     const needsVault =
       !!this.vault &&
       (classification.state === 'Error' || storeReady?.status === 'False');
+    // Freshness is asked of every row on the backend's Vault, healthy ones above all: a new
+    // version in Vault is news exactly when everything else is fine.
+    const freshnessReading = this.freshnessOf(
+      vaultSpec?.server,
+      mount,
+      v2,
+      remoteKeys,
+      classification.lastSyncTime,
+      object,
+      budget,
+    );
     let vault: VaultFacts | undefined;
     let vaultLate = false;
     if (needsVault) {
@@ -484,19 +506,13 @@ export class EntityStatusService {
           authMountPath: k8sAuth?.mountPath,
           role: k8sAuth?.role,
         },
-        [
-          ...new Set(
-            remoteRefs
-              .filter(r => r.source !== 'find')
-              .map(r => r.key)
-              .filter(Boolean),
-          ),
-        ],
+        remoteKeys,
       );
       const answer = await budget.wait(reading);
       vault = answer.done ? answer.value : undefined;
       vaultLate = !answer.done;
     }
+    const freshness = await freshnessReading;
 
     let findings: Finding[];
     try {
@@ -535,6 +551,11 @@ export class EntityStatusService {
     }
 
     let { state, reason, message } = classification;
+    if (state === 'Synced' && freshness?.state === 'PendingRotation') {
+      state = 'PendingRotation';
+      reason = 'NewVersionInVault';
+      message = freshness.summary;
+    }
     if (!health.reachable) {
       findings.unshift({
         code: 'CLUSTER_UNREACHABLE',
@@ -597,6 +618,53 @@ export class EntityStatusService {
       conditions: object.status?.conditions ?? [],
       findings,
       sourceLocation,
+      freshness,
     };
+  }
+
+  /**
+   * The row's freshness from Vault's KV metadata, within the answer's budget: keys whose
+   * metadata is not in by then say so, and the read goes on to signal the entity. KV v1 stores
+   * are answered without a read: v1 keeps no versions.
+   */
+  private async freshnessOf(
+    server: string | undefined,
+    mount: string | undefined,
+    v2: boolean,
+    keys: string[],
+    lastSyncTime: string | undefined,
+    object: ExternalSecretObject,
+    budget: Budget,
+  ): Promise<SecretFreshness | undefined> {
+    if (
+      !this.vault ||
+      !mount ||
+      keys.length === 0 ||
+      !this.vault.covers(server)
+    ) {
+      return undefined;
+    }
+    let metadata: Record<string, KvKeyMetadata> | undefined;
+    if (v2) {
+      const answer = await budget.wait(
+        this.vault.kvMetadataFor({ server, path: mount }, keys),
+      );
+      metadata = answer.done ? answer.value : undefined;
+    } else {
+      metadata = Object.fromEntries(
+        keys.map(k => [k, { kvVersion: 1 as const, currentVersion: 0 }]),
+      );
+    }
+    return assessFreshness({
+      lastSyncTime,
+      refreshInterval: object.spec?.refreshInterval,
+      refreshPolicy: refreshPolicyOf(asExternalSecretLike(object)),
+      keys: keys.map(key => ({
+        key,
+        metadata: metadata?.[key] ?? {
+          error: `Vault did not answer within ${this.budgetMs} ms; the page updates when it does`,
+        },
+      })),
+    });
   }
 }

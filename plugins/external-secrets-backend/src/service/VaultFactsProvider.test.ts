@@ -217,4 +217,101 @@ describe('VaultFactsProvider', () => {
     ).toBeUndefined();
     expect(vault.readKubernetesRole).not.toHaveBeenCalled();
   });
+
+  describe('kvMetadataFor (freshness)', () => {
+    const metadata = {
+      kvVersion: 2 as const,
+      currentVersion: 7,
+      createdTime: '2026-12-01T10:00:00Z',
+      updatedTime: '2026-12-01T14:02:00Z',
+      versions: { '7': { created_time: '2026-12-01T14:02:00Z' } },
+      customMetadata: { owner: 'not-for-the-answer' },
+    };
+
+    it('reads versions and times only, and shares the cache with diagnosis', async () => {
+      const vault = reader({ readKvMetadata: jest.fn(async () => metadata) });
+      const provider = new VaultFactsProvider({
+        reader: vault,
+        baseUrl: ref.server,
+        now: () => 0,
+      });
+      await provider.factsFor(ref, ['example-api/env-file']);
+      const answer = await provider.kvMetadataFor(ref, [
+        'example-api/env-file',
+      ]);
+      expect(answer).toEqual({
+        'example-api/env-file': {
+          kvVersion: 2,
+          currentVersion: 7,
+          updatedTime: '2026-12-01T14:02:00Z',
+          versions: { '7': { created_time: '2026-12-01T14:02:00Z' } },
+        },
+      });
+      expect(JSON.stringify(answer)).not.toContain('not-for-the-answer');
+      // diagnosis read it already: one read per key and TTL, whoever asks
+      expect(vault.readKvMetadata).toHaveBeenCalledTimes(1);
+    });
+
+    it('says which keys Vault does not have and which could not be read, without rejecting', async () => {
+      const vault = reader({
+        readKvMetadata: jest.fn(async (_mount: string, key: string) => {
+          if (key === 'gone') return undefined;
+          throw Object.assign(new Error('permission denied'), {
+            vaultStatus: 403,
+          });
+        }),
+      });
+      const provider = new VaultFactsProvider({
+        reader: vault,
+        baseUrl: ref.server,
+        now: () => 0,
+      });
+      const answer = await provider.kvMetadataFor(ref, ['gone', 'denied']);
+      expect(answer!.gone).toBeNull();
+      expect(answer!.denied).toEqual({ error: expect.any(String) });
+    });
+
+    it('stops reading metadata of a Vault that does not answer (the same circuit breaker)', async () => {
+      let now = 0;
+      const vault = reader({
+        readKvMetadata: jest.fn(async () => {
+          throw new Error('connect ECONNREFUSED');
+        }),
+      });
+      const provider = new VaultFactsProvider({
+        reader: vault,
+        baseUrl: ref.server,
+        now: () => now,
+        failureTtlMs: 0,
+        breakerFailureThreshold: 3,
+        breakerOpenMs: 10_000,
+      });
+      for (let i = 0; i < 3; i++) {
+        now += 1;
+        await provider.kvMetadataFor(ref, [`k${i}`]);
+      }
+      expect(vault.readKvMetadata).toHaveBeenCalledTimes(3);
+      now += 1;
+      const answer = await provider.kvMetadataFor(ref, ['k9']);
+      expect(vault.readKvMetadata).toHaveBeenCalledTimes(3);
+      expect(answer!.k9).toEqual({
+        error: expect.stringMatching(/asked again in \d+ s/),
+      });
+    });
+
+    it('reads nothing for a store on another Vault', async () => {
+      const vault = reader();
+      const provider = new VaultFactsProvider({
+        reader: vault,
+        baseUrl: ref.server,
+      });
+      expect(
+        await provider.kvMetadataFor(
+          { server: 'https://other.example.test:8200', path: 'secret' },
+          ['k'],
+        ),
+      ).toBeUndefined();
+      expect(vault.readKvMetadata).not.toHaveBeenCalled();
+    });
+  });
 });

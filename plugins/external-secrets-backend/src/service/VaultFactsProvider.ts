@@ -7,6 +7,7 @@ import type {
 } from '@gitops-secrets/plugin-external-secrets-node';
 import { describeVaultError } from '@gitops-secrets/plugin-external-secrets-node';
 import { CircuitBreaker, CircuitOpenError } from './CircuitBreaker';
+import type { KvKeyMetadata } from '@gitops-secrets/plugin-external-secrets-common';
 import type { VaultFacts } from './diagnosis/diagnose';
 import { FactsCache } from './FactsCache';
 
@@ -241,6 +242,48 @@ export class VaultFactsProvider {
     } catch (error) {
       return { error: this.describe(error) };
     }
+  }
+
+  /**
+   * Vault's KV metadata of each key (current version and write times, never a value, never
+   * custom metadata), for freshness. Shares the cache, the read budget and the circuit breaker
+   * with diagnosis (the same `kvmeta:` entries), so a row that is both failing and checked for
+   * freshness costs one read per key and TTL. Needs only `read` on `<mount>/metadata/*`.
+   * Undefined when the store is not on the configured Vault. Never rejects: a key that could
+   * not be read carries `{ error }` in words safe to show.
+   */
+  async kvMetadataFor(
+    ref: Pick<StoreVaultRef, 'server' | 'path'>,
+    keys: string[],
+  ): Promise<Record<string, KvKeyMetadata> | undefined> {
+    if (!this.covers(ref.server) || !ref.path || keys.length === 0) {
+      return undefined;
+    }
+    const mount = ref.path.replace(/\/+$/, '');
+    const answers = await Promise.all(
+      keys.map(key =>
+        this.read(`kvmeta:${mount}:${key}`, () =>
+          this.reader.readKvMetadata(mount, key),
+        ).then(
+          (info): KvKeyMetadata =>
+            info
+              ? {
+                  kvVersion: info.kvVersion,
+                  currentVersion: info.currentVersion,
+                  updatedTime: info.updatedTime,
+                  versions: Object.fromEntries(
+                    Object.entries(info.versions ?? {}).map(([n, v]) => [
+                      n,
+                      { created_time: v?.created_time },
+                    ]),
+                  ),
+                }
+              : null,
+          (error): KvKeyMetadata => ({ error: this.describe(error) }),
+        ),
+      ),
+    );
+    return Object.fromEntries(keys.map((key, i) => [key, answers[i]]));
   }
 
   private describe(error: unknown): string {

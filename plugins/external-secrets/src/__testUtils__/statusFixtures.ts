@@ -1,4 +1,7 @@
-import { countStates } from '@gitops-secrets/plugin-external-secrets-common';
+import {
+  countStates,
+  worstState,
+} from '@gitops-secrets/plugin-external-secrets-common';
 import type {
   ClusterStatus,
   EntityExternalSecretsStatus,
@@ -136,11 +139,10 @@ export function entityStatus(
   clusters: ClusterStatus[] = [reachable('dev')],
 ): EntityExternalSecretsStatus {
   const states = externalSecrets.map(es => es.state);
-  const order = ['Error', 'Stale', 'Unknown', 'Pending', 'Synced'] as const;
   return {
     entityRef: ENTITY_REF,
     generatedAt: '2026-11-28T04:01:00Z',
-    overall: order.find(s => states.includes(s)) ?? 'Unknown',
+    overall: worstState(states),
     counts: countStates(states),
     clusters,
     externalSecrets,
@@ -153,3 +155,33 @@ export const unreachableCluster: ClusterStatus = {
   synced: false,
   error: 'connect ECONNREFUSED 10.0.0.1:6443',
 };
+
+/** A healthy row whose Vault key has a version written after its last sync. */
+export function pendingRotationExternalSecret(
+  overrides: Partial<ExternalSecretStatus> = {},
+): ExternalSecretStatus {
+  const summary =
+    'Vault v7 of example-api/env-file written 2026-11-28T04:02:00.000Z, after the last sync at 2026-11-28T04:00:00.000Z; next sync by 2026-11-28T04:02:00.000Z (refreshInterval 2m).';
+  return healthyExternalSecret({
+    state: 'PendingRotation',
+    reason: 'NewVersionInVault',
+    message: summary,
+    freshness: {
+      state: 'PendingRotation',
+      lastSyncTime: '2026-11-28T04:00:00.000Z',
+      nextSyncBy: '2026-11-28T04:02:00.000Z',
+      summary,
+      keys: [
+        {
+          key: 'example-api/env-file',
+          state: 'PendingRotation',
+          kvVersion: 2,
+          currentVersion: 7,
+          writtenAt: '2026-11-28T04:02:00.000Z',
+          summary,
+        },
+      ],
+    },
+    ...overrides,
+  });
+}

@@ -1,10 +1,15 @@
 import Chip from '@material-ui/core/Chip';
 import { makeStyles } from '@material-ui/core/styles';
 import type { SyncState } from '@gitops-secrets/plugin-external-secrets-common';
+import { stateLabel } from './stateLabel';
 
 const useStyles = makeStyles(theme => ({
   Synced: {
     backgroundColor: theme.palette.success?.main ?? theme.palette.primary.main,
+    color: theme.palette.common.white,
+  },
+  PendingRotation: {
+    backgroundColor: theme.palette.info?.main ?? theme.palette.grey[500],
     color: theme.palette.common.white,
   },
   Error: {
@@ -34,8 +39,8 @@ export function OverallStateChip(props: { state: SyncState }) {
   return (
     <Chip
       role="status"
-      aria-label={`External Secrets: ${props.state}`}
-      label={props.state}
+      aria-label={`External Secrets: ${stateLabel(props.state)}`}
+      label={stateLabel(props.state)}
       className={classes[props.state]}
     />
   );

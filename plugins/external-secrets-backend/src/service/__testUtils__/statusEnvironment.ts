@@ -9,6 +9,7 @@ import type { SetupServer } from 'msw/node';
 import {
   createTokenReviewer,
   EsoController,
+  installEso,
   KubernetesEmulator,
   kubernetesHandlers,
   VaultEmulator,
@@ -92,6 +93,8 @@ export async function statusEnvironment(server: SetupServer) {
     metadata: { name: 'vault-auth' },
   });
   cluster.grantTokenReview('vault', 'vault-auth');
+  // ESO runs as its own account, with its chart's RBAC
+  await installEso(cluster);
   await cluster.objects.create(type('configmaps'), 'external-secrets', {
     metadata: { name: 'vault-ca' },
     data: { 'ca.crt': VAULT_CA },

@@ -11,6 +11,7 @@ import {
   entityStatus,
   failingExternalSecret,
   healthyExternalSecret,
+  pendingRotationExternalSecret,
   unannotatedEntity,
   unreachableCluster,
 } from '../../__testUtils__/statusFixtures';
@@ -280,6 +281,32 @@ describe('EntityExternalSecretsCard', () => {
       expect(
         screen.getByRole('status', { name: 'External Secrets: Synced' }),
       ).toBeInTheDocument(),
+    );
+  });
+
+  it('says "Pending rotation" when Vault has a version the Secret does not have yet', async () => {
+    answer(
+      entityStatus([
+        pendingRotationExternalSecret(),
+        healthyExternalSecret({ name: 'example-api-tls' }),
+      ]),
+    );
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: annotatedEntity,
+    });
+    expect(
+      await screen.findByRole('status', {
+        name: 'External Secrets: Pending rotation',
+      }),
+    ).toBeInTheDocument();
+    expect(screen.getByLabelText('Counts per state')).toHaveTextContent(
+      '1 Synced · 1 Pending rotation',
+    );
+    const item = screen.getByRole('listitem', {
+      name: 'example-api-env-file: Pending rotation',
+    });
+    expect(item).toHaveTextContent(
+      /Vault v7 written .* ago · next sync .* ago/,
     );
   });
 });

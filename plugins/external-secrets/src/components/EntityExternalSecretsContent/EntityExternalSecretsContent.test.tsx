@@ -12,6 +12,7 @@ import {
   entityStatus,
   failingExternalSecret,
   healthyExternalSecret,
+  pendingRotationExternalSecret,
   unannotatedEntity,
   unreachableCluster,
 } from '../../__testUtils__/statusFixtures';
@@ -338,5 +339,32 @@ describe('EntityExternalSecretsContent', () => {
     expect(
       screen.getByRole('button', { name: /read more/i }),
     ).toBeInTheDocument();
+  });
+
+  it('shows per Vault key its version against the last sync, and filters by Pending rotation', async () => {
+    answer(
+      entityStatus([
+        pendingRotationExternalSecret(),
+        healthyExternalSecret({ name: 'example-api-tls' }),
+      ]),
+    );
+    const table = await renderTab([denySync]);
+    expect(within(table).getAllByText('Pending rotation')).toHaveLength(1);
+    await userEvent.click(
+      within(table).getByRole('button', {
+        name: 'Show details of example-api-env-file in dev',
+      }),
+    );
+    const key = await screen.findByLabelText(
+      'Vault version of example-api/env-file',
+    );
+    expect(key).toHaveTextContent(
+      /^example-api\/env-file v7 written .* ago — new version not synced yet$/,
+    );
+    expect(
+      screen.getByRole('region', {
+        name: 'Details of dev/example-api/example-api-env-file',
+      }),
+    ).toHaveTextContent(/ESO reads it at the next sync, due .* ago\./);
   });
 });

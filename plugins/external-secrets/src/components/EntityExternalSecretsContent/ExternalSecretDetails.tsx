@@ -18,6 +18,7 @@ import {
   StoreFact,
   TargetSecretFact,
 } from './ExternalSecretCells';
+import { FreshnessFact } from './FreshnessFact';
 import { SecretChain } from './SecretChain';
 import { SyncHistoryTimeline } from './SyncHistoryTimeline';
 
@@ -116,6 +117,11 @@ export function ExternalSecretDetails(props: {
           <Fact label="Remote refs">
             <RemoteRefsList externalSecret={es} />
           </Fact>
+          {es.freshness && (
+            <Fact label="Vault versions">
+              <FreshnessFact externalSecret={es} />
+            </Fact>
+          )}
           <Fact label="Refresh interval">{es.refreshInterval ?? '—'}</Fact>
           {es.refreshPolicy && es.refreshPolicy !== 'Periodic' && (
             <Fact label="Refresh policy">{es.refreshPolicy}</Fact>

@@ -3,6 +3,7 @@ import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import { SYNC_STATES } from '@gitops-secrets/plugin-external-secrets-common';
 import { useId } from 'react';
+import { stateLabel } from '../stateLabel';
 import type { ExternalSecretsFilter } from './filterExternalSecrets';
 
 /** Free text, cluster and state filters above the table. */
@@ -53,7 +54,7 @@ export function ExternalSecretsFilterBar(props: {
         <MenuItem value="">All states</MenuItem>
         {SYNC_STATES.map(state => (
           <MenuItem key={state} value={state}>
-            {state}
+            {stateLabel(state)}
           </MenuItem>
         ))}
       </TextField>
