@@ -28,6 +28,7 @@ import {
 import { useEffect, useId, useMemo, useState } from 'react';
 import { LastSyncTime } from '../LastSyncTime';
 import { LoadingSkeleton } from '../LoadingSkeleton';
+import { stateLabel } from '../stateLabel';
 import { SyncStateLabel } from '../SyncStateLabel';
 import { describeConnectionError } from '../describeConnectionError';
 import { FleetErrorPanel } from './FleetErrorPanel';
@@ -223,7 +224,7 @@ function Counts(props: {
         <Chip
           key={state}
           variant="outlined"
-          label={`${counts.byState[state]} ${state}`}
+          label={`${counts.byState[state]} ${stateLabel(state)}`}
           onClick={() => props.onState(state)}
         />
       ))}
@@ -306,7 +307,7 @@ function FilterBar(props: {
         'state',
         'State',
         'All states',
-        SYNC_STATES.map(state => ({ value: state, label: state })),
+        SYNC_STATES.map(state => ({ value: state, label: stateLabel(state) })),
       )}
       {select('finding', 'Finding', 'Any finding', [
         { value: 'none', label: 'no finding' },

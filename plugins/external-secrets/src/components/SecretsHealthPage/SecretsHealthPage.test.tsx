@@ -73,7 +73,14 @@ function fleetPage(
 ): FleetExternalSecretsPage {
   const counts = {
     total: 3,
-    byState: { Synced: 2, Error: 1, Stale: 0, Pending: 0, Unknown: 0 },
+    byState: {
+      Synced: 2,
+      Error: 1,
+      Stale: 0,
+      Pending: 0,
+      PendingRotation: 0,
+      Unknown: 0,
+    },
     byClaim: { claimed: 1, hidden: 1, unclaimed: 1 },
   };
   return {
@@ -167,6 +174,7 @@ describe('SecretsHealthPage', () => {
                   Error: 1,
                   Stale: 0,
                   Pending: 0,
+                  PendingRotation: 0,
                   Unknown: 0,
                 },
                 byClaim: { claimed: 1, hidden: 0, unclaimed: 0 },
