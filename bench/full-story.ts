@@ -120,13 +120,23 @@ async function runTemplate(token: string, name: string): Promise<number> {
       secrets: [
         {
           name: 'creds',
+          // as the ExternalSecretsEditor field leaves them: each value named by its task secret
           properties: [
-            { property: 'username', secretKey: 'USERNAME' },
-            { property: 'password', secretKey: 'PASSWORD' },
+            {
+              property: 'username',
+              secretKey: 'USERNAME',
+              initialValue: 'value set',
+              valueKey: 'initialValue-benchuser',
+            },
+            {
+              property: 'password',
+              secretKey: 'PASSWORD',
+              initialValue: 'value set',
+              valueKey: 'initialValue-benchpass',
+            },
           ],
         },
       ],
-      initialValues: [['********', '********']],
       gitopsRepoUrl: repoUrl('gitops-secrets', 'gitops'),
       repoUrl: repoUrl('gitops-secrets', name),
       kvMount: 'secret',
@@ -134,8 +144,8 @@ async function runTemplate(token: string, name: string): Promise<number> {
       storeKind: 'ClusterSecretStore',
     },
     secrets: {
-      'initialValues-0-0': `bench-user-${randomBytes(4).toString('hex')}`,
-      'initialValues-0-1': `bench-pass-${randomBytes(8).toString('hex')}`,
+      'initialValue-benchuser': `bench-user-${randomBytes(4).toString('hex')}`,
+      'initialValue-benchpass': `bench-pass-${randomBytes(8).toString('hex')}`,
     },
   };
   const started = performance.now();

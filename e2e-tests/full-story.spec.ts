@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import {
+  expectNoValueInBrowser,
   externalSecretsCard,
   openFromCatalog,
   runNewServiceTemplate,
@@ -10,11 +10,11 @@ import {
 } from './support/fullStory';
 import { liveTargets } from './support/liveTargets';
 import { sandboxAdmin } from './support/sandboxAdmin';
+import { screenshotPath } from './support/screenshots';
 import { recordResponses, taskLog } from './support/sentinel';
 
 const BACKEND_URL = 'http://localhost:7007';
 const SANDBOX_HOST = '127.0.0.1:7080';
-const DOCS = path.resolve(__dirname, '../docs');
 
 /**
  * Follows the finished task's "Open in catalog" link. The catalog registers the new component
@@ -97,16 +97,15 @@ test.describe('full story on the sandbox', () => {
 
     // 1. the template, through the UI
     await signIn(page);
-    await runNewServiceTemplate(
-      page,
-      storyInput(
-        name,
-        sentinel,
-        { host: SANDBOX_HOST, owner: 'gitops-secrets', repo: 'gitops' },
-        { host: SANDBOX_HOST, owner: 'gitops-secrets', repo: name },
-      ),
+    const input = storyInput(
+      name,
+      sentinel,
+      { host: SANDBOX_HOST, owner: 'gitops-secrets', repo: 'gitops' },
+      { host: SANDBOX_HOST, owner: 'gitops-secrets', repo: name },
     );
+    await runNewServiceTemplate(page, input);
     const taskId = page.url().split('/create/tasks/')[1];
+    await expectNoValueInBrowser(page, input);
     const prLink = page.getByRole('link', { name: 'GitOps pull request' });
     await expect(prLink).toBeVisible();
     await expect(prLink).toHaveAttribute(
@@ -127,7 +126,7 @@ test.describe('full story on the sandbox', () => {
     await expect(page.getByText(/failed/i)).toHaveCount(0);
     pageTexts.push(await page.content());
     await page.screenshot({
-      path: path.join(DOCS, 'template-run.png'),
+      path: screenshotPath('template-run.png'),
       fullPage: true,
     });
 
@@ -157,7 +156,7 @@ test.describe('full story on the sandbox', () => {
     await expect(card.getByText('Synced').first()).toBeVisible({
       timeout: 10_000,
     });
-    await card.screenshot({ path: path.join(DOCS, 'card.png') });
+    await card.screenshot({ path: screenshotPath('card.png') });
     pageTexts.push(await page.content());
 
     // 4. "policy without data/" → Error with the finding and its fix, live
@@ -205,7 +204,7 @@ test.describe('full story on the sandbox', () => {
     });
     await expectFitsWindow(page);
     await page.screenshot({
-      path: path.join(DOCS, 'secrets-tab.png'),
+      path: screenshotPath('secrets-tab.png'),
       fullPage: true,
     });
     pageTexts.push(await page.content());

@@ -38,11 +38,31 @@ browser_tests() {
   PLAYWRIGHT_JSON_OUTPUT_NAME="$results_dir/e2e.json" yarn playwright test
 }
 
+# Tests leave the tree as they found it: what `git status` shows before the run, and the content
+# of what differs from HEAD, is what it shows after (ignored output such as test-results/ does
+# not count).
+tree_status() {
+  git -C "$GS_ROOT" status --porcelain=v1 --untracked-files=all 2>/dev/null
+  git -C "$GS_ROOT" diff --binary HEAD 2>/dev/null | sha256sum
+}
+tree_before="$(tree_status)"
+tree_unchanged() {
+  local after
+  after="$(tree_status)"
+  if [ "$after" != "$tree_before" ]; then
+    echo "The tests changed files Git tracks or sees (write test output to an ignored folder such as test-results/):" >&2
+    diff <(printf '%s\n' "$tree_before") <(printf '%s\n' "$after") >&2
+    return 1
+  fi
+  echo "git status is as before the tests"
+}
+
 step "type-check (tsc)" yarn tsc
 step "lint" yarn lint:all
 step "prettier" yarn prettier --check .
 step "unit tests (jest)" yarn backstage-cli repo test --json --outputFile="$results_dir/jest.json"
 step "browser tests (playwright)" browser_tests
+step "tree unchanged" tree_unchanged
 
 printf '\n\033[1m==> summary\033[0m\n'
 failed_steps=0

@@ -100,6 +100,23 @@ async function fillRepositoryPicker(
   await expect(repo).toHaveValue(target.repo);
 }
 
+/** No initial value in the page, the address bar, or local or session storage. */
+export async function expectNoValueInBrowser(page: Page, input: TemplateInput) {
+  const seen = [
+    page.url(),
+    await page.content(),
+    await page.evaluate(() =>
+      JSON.stringify([
+        { ...window.localStorage },
+        { ...window.sessionStorage },
+      ]),
+    ),
+  ].join('\n');
+  for (const { value } of input.properties) {
+    expect(seen.includes(value), 'an initial value in the browser').toBe(false);
+  }
+}
+
 /**
  * Runs "New service with secrets" through the UI, every field typed or picked by hand: one
  * secret with the given properties and initial values. Resolves once every step has finished,
@@ -134,32 +151,37 @@ export async function runNewServiceTemplate(page: Page, input: TemplateInput) {
   // Secrets: the description keeps its placeholders
   await expect(
     page.getByText(
-      'Each becomes a Vault secret <name>/<secret> and a Kubernetes Secret <name>-<secret>',
+      /^Each secret becomes a Vault secret <name>\/<secret> and a Kubernetes Secret <name>-<secret>/,
     ),
   ).toBeVisible();
-  await page.locator('#root_secrets_0_name').fill(input.secretName);
+  const secret = page.getByRole('group', { name: 'Secret 1' });
+  // a name that breaks the rule: the field says so in words as soon as the user leaves it
+  const secretName = secret.getByLabel('Secret name');
+  await secretName.fill(input.secretName.toUpperCase());
+  await secretName.blur();
+  await expect(
+    secret.getByText(/is not a DNS-1123 subdomain: lowercase letters/),
+  ).toBeVisible();
+  await secretName.fill(input.secretName);
   for (const [index, property] of input.properties.entries()) {
     if (index > 0) {
-      await page.getByTitle('Add Item').first().click();
+      await secret
+        .getByRole('button', {
+          name: `Add property to secret ${input.secretName}`,
+        })
+        .click();
     }
-    await page
-      .locator(`#root_secrets_0_properties_${index}_property`)
-      .fill(property.property);
-    await page
-      .locator(`#root_secrets_0_properties_${index}_secretKey`)
+    const row = secret.getByRole('group', {
+      name: `Property ${index + 1} of secret ${input.secretName}`,
+    });
+    await row.getByLabel('Vault property').fill(property.property);
+    await row
+      .getByLabel('Key in the Kubernetes Secret')
       .fill(property.secretKey);
+    const value = row.getByLabel('Initial value (optional)');
+    await expect(value).toHaveAttribute('type', 'password');
+    await value.fill(property.value);
   }
-  // one list of initial values for the one secret, one value per property
-  await page.getByTitle('Add Item').last().click();
-  for (const [index, property] of input.properties.entries()) {
-    await page.getByTitle('Add Item').nth(-2).click();
-    await page
-      .locator('input[type="password"]')
-      .nth(index)
-      .fill(property.value);
-  }
-  // the Secret field hands values to the form's secrets after a short debounce
-  await page.waitForTimeout(500);
   await page.getByRole('button', { name: 'Next' }).click();
 
   // Repositories
@@ -169,6 +191,13 @@ export async function runNewServiceTemplate(page: Page, input: TemplateInput) {
 
   // Advanced: defaults
   await page.getByRole('button', { name: 'Review' }).click();
+
+  // Review: names and "value set", never a value; nor in the URL or the browser's storage
+  const review = page.locator('body');
+  await expect(review).toContainText(input.secretName);
+  await expect(review).toContainText('value set');
+  await expect(review).not.toContainText('initialValue-');
+  await expectNoValueInBrowser(page, input);
   await page.getByRole('button', { name: 'Create' }).click();
 
   await expect(page).toHaveURL(/\/create\/tasks\//);

@@ -130,6 +130,41 @@ describe('the "New service with secrets" form', () => {
     expect(outsideCode).toEqual([]);
   });
 
+  it('edits secrets, properties and initial values in one field; values never in the form data', () => {
+    const secrets = stepOf('secrets');
+    expect(secrets.properties.secrets['ui:field']).toBe(
+      'ExternalSecretsEditor',
+    );
+    expect(allFields.map(f => f.path)).not.toContain('initialValues');
+    const property = allFields.find(
+      f => f.path === 'secrets[].properties[].initialValue',
+    )!.schema;
+    // the form data says whether a value was typed, nothing more; the review hides where it is
+    expect(property.enum).toEqual(['value set', 'none']);
+    expect(
+      allFields.find(f => f.path === 'secrets[].properties[].valueKey')!.schema[
+        'ui:backstage'
+      ],
+    ).toEqual({ review: { show: false } });
+    expect(
+      errorsFor('secrets', {
+        secrets: [
+          {
+            name: 'db',
+            properties: [
+              {
+                property: 'password',
+                secretKey: 'DB_PASSWORD',
+                initialValue: 'value set',
+                valueKey: 'initialValue-k3x9q2',
+              },
+            ],
+          },
+        ],
+      }),
+    ).toEqual([]);
+  });
+
   it('offers the repository hosts of development and of github.com, github.com first', () => {
     for (const field of ['gitopsRepoUrl', 'repoUrl']) {
       const { schema } = allFields.find(f => f.path === field)!;

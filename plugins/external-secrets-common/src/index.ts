@@ -18,3 +18,4 @@ export * from './classify';
 export * from './freshness';
 export * from './vaultPolicy';
 export * from './serviceAuthority';
+export * from './secretsSpec';

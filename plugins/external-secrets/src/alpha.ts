@@ -11,4 +11,5 @@ export {
   externalSecretsEntityContent,
   externalSecretsFleetPage,
   secretsHealthRouteRef,
+  externalSecretsEditorFormField,
 } from './alpha/plugin';

@@ -10,7 +10,13 @@ export {
   EntityExternalSecretsCard,
   EntityExternalSecretsContent,
   SecretsHealthPage,
+  ExternalSecretsEditorFieldExtension,
 } from './plugin';
+export type {
+  ExternalSecretsEditorProperty,
+  ExternalSecretsEditorSecret,
+  ExternalSecretsEditorValue,
+} from './fields/ExternalSecretsEditor';
 export {
   externalSecretsApiRef,
   type ExternalSecretsApi,

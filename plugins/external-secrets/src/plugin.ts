@@ -6,8 +6,15 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { createScaffolderFieldExtension } from '@backstage/plugin-scaffolder-react';
 import { externalSecretsApiRef } from './api/ExternalSecretsApi';
 import { ExternalSecretsClient } from './api/ExternalSecretsClient';
+import {
+  EXTERNAL_SECRETS_EDITOR_FIELD,
+  ExternalSecretsEditor,
+  externalSecretsEditorSchema,
+  externalSecretsEditorValidation,
+} from './fields/ExternalSecretsEditor';
 import { fleetRouteRef, rootRouteRef } from './routes';
 
 /**
@@ -78,3 +85,20 @@ export const SecretsHealthPage = externalSecretsPlugin.provide(
     mountPoint: fleetRouteRef,
   }),
 );
+
+/**
+ * Scaffolder field `ui:field: ExternalSecretsEditor`: a service's secrets, their properties
+ * (Vault property → key in the Kubernetes Secret) and optional initial values, which go only
+ * into the task's secrets. Place it inside `<ScaffolderFieldExtensions>`.
+ *
+ * @public
+ */
+export const ExternalSecretsEditorFieldExtension =
+  externalSecretsPlugin.provide(
+    createScaffolderFieldExtension({
+      name: EXTERNAL_SECRETS_EDITOR_FIELD,
+      component: ExternalSecretsEditor,
+      validation: externalSecretsEditorValidation,
+      schema: externalSecretsEditorSchema.schema,
+    }),
+  );

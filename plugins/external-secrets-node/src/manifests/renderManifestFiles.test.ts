@@ -173,8 +173,8 @@ describe('renderManifestFiles', () => {
           {
             name: 'db',
             properties: [
-              { property: 'a', secretKey: 'SAME' },
-              { property: 'b', secretKey: 'SAME' },
+              { property: 'a', secretKey: 'ONE' },
+              { property: 'b', secretKey: 'TWO' },
             ],
           },
         ],
@@ -183,6 +183,9 @@ describe('renderManifestFiles', () => {
       },
       defaults,
     );
+    // resolveManifestSpec refuses duplicate keys itself; the render checks again
+    spec.secrets[0].properties[1].secretKey = 'SAME';
+    spec.secrets[0].properties[0].secretKey = 'SAME';
     await expect(renderManifestFiles(spec)).rejects.toThrow(
       /ExternalSecret "shop-db" would be rejected by the cluster: .*deletionPolicy Delete needs creationPolicy Owner.*duplicate secretKey "SAME"/,
     );

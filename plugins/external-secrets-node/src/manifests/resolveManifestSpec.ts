@@ -4,6 +4,7 @@ import {
   deriveNames,
   parseKvVersion,
   refreshIntervalProblem,
+  secretsProblems,
   validateName,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import type {
@@ -359,29 +360,17 @@ export function resolveManifestSpec(
     throw new InputError(`Invalid refreshInterval: ${refreshProblem}`);
   }
 
-  if (!Array.isArray(request.secrets) || request.secrets.length === 0) {
-    throw new InputError('Invalid secrets: give at least one secret');
+  // the same rules the template's form checks as the user types
+  const [problem] = secretsProblems(name, request.secrets);
+  if (problem) {
+    throw new InputError(`Invalid ${problem.field}: ${problem.message}`);
   }
-  const names = deriveNames(name);
-  const seen = new Set<string>();
   const secrets = request.secrets.map((secret, index) => {
     const secretName = validateName(
       'kubernetesObjectName',
       secret?.name,
       `secrets[${index}].name`,
     );
-    names.externalSecretName(secretName);
-    if (seen.has(secretName)) {
-      throw new InputError(
-        `Invalid secrets[${index}].name: "${secretName}" is listed twice`,
-      );
-    }
-    seen.add(secretName);
-    if (!Array.isArray(secret.properties) || secret.properties.length === 0) {
-      throw new InputError(
-        `Invalid secrets[${index}].properties: give at least one property`,
-      );
-    }
     return {
       name: secretName,
       vaultKey: resolveVaultKey(

@@ -10,6 +10,7 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
+import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { isExternalSecretsAvailable } from '@gitops-secrets/plugin-external-secrets-common';
 import VpnKeyIcon from '@material-ui/icons/VpnKey';
 import { externalSecretsApiRef } from '../api/ExternalSecretsApi';
@@ -93,9 +94,26 @@ export const externalSecretsFleetPage = PageBlueprint.make({
 });
 
 /**
+ * The scaffolder field `ui:field: ExternalSecretsEditor` (secrets, properties and initial
+ * values), for the scaffolder of the New Frontend System.
+ *
+ * @alpha
+ */
+export const externalSecretsEditorFormField = FormFieldBlueprint.make({
+  name: 'external-secrets-editor',
+  params: {
+    field: () =>
+      import('../fields/ExternalSecretsEditor/formField').then(
+        m => m.externalSecretsEditorField,
+      ),
+  },
+});
+
+/**
  * The External Secrets plugin for the New Frontend System: an API, an entity card (info) and
  * an entity content tab "Secrets", both shown only for entities with a Kubernetes annotation,
- * and the "Secrets health" page for the platform team.
+ * the "Secrets health" page for the platform team and the scaffolder field
+ * `ExternalSecretsEditor`.
  *
  * @alpha
  */
@@ -109,5 +127,6 @@ export default createFrontendPlugin({
     externalSecretsEntityCard,
     externalSecretsEntityContent,
     externalSecretsFleetPage,
+    externalSecretsEditorFormField,
   ],
 });

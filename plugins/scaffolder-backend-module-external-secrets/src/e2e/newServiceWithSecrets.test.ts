@@ -6,12 +6,20 @@ import {
   TaskResult,
 } from './__testUtils__/scaffolderHarness';
 
-// Values typed into the template's Secret fields. They must reach Vault and nothing else.
+// Values typed into the ExternalSecretsEditor field, by the task secret each property names.
+// They must reach Vault and nothing else.
 const SECRETS = {
-  'initialValues-0-0': 'S3NT1NEL-db-user',
-  'initialValues-0-1': 'S3NT1NEL-db-password',
-  'initialValues-1-0': 'S3NT1NEL-stripe-key',
+  'initialValue-dbuser': 'S3NT1NEL-db-user',
+  'initialValue-dbpassword': 'S3NT1NEL-db-password',
+  'initialValue-stripekey': 'S3NT1NEL-stripe-key',
 };
+
+const withValue = (property: string, secretKey: string, valueKey: string) => ({
+  property,
+  secretKey,
+  initialValue: 'value set',
+  valueKey,
+});
 
 const STORE_LABELS = { 'backstage.io/kubernetes-id': 'orders' };
 
@@ -128,21 +136,22 @@ function formValues(
     name: 'orders',
     description: 'Takes orders',
     owner: 'group:default/payments-team',
+    // What the form keeps of initial values: whether one was typed, and where it is.
     secrets: [
       {
         name: 'db',
         properties: [
-          { property: 'username', secretKey: 'DB_USER' },
-          { property: 'password', secretKey: 'DB_PASSWORD' },
+          withValue('username', 'DB_USER', 'initialValue-dbuser'),
+          withValue('password', 'DB_PASSWORD', 'initialValue-dbpassword'),
         ],
       },
       {
         name: 'stripe',
-        properties: [{ property: 'api-key', secretKey: 'STRIPE_KEY' }],
+        properties: [
+          withValue('api-key', 'STRIPE_KEY', 'initialValue-stripekey'),
+        ],
       },
     ],
-    // What the form keeps of Secret fields: a mask, never the value.
-    initialValues: [['********', '********'], ['****']],
     gitopsRepoUrl: h.repoUrl(gitopsRepo),
     repoUrl: h.repoUrl(serviceRepo),
     kvMount: 'secret',
@@ -440,15 +449,29 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
     ).toHaveLength(5);
   }, 30_000);
 
-  it('an initial value that is part of a name: Backstage masks it in the log only, the outputs and links stay whole', async () => {
+  it('an initial value that is part of a name: Backstage masks it in the log only, the outputs and links stay whole; a secret without values is not written', async () => {
     await h.github.createRepository('acme', 'gitops-ledger');
+    const base = formValues(h, 'gitops-ledger', 'ledger-api');
     const values = {
-      ...formValues(h, 'gitops-ledger', 'ledger-api'),
+      ...base,
       name: 'ledger-api',
+      secrets: [
+        base.secrets[0],
+        {
+          name: 'stripe',
+          properties: [
+            {
+              property: 'api-key',
+              secretKey: 'STRIPE_KEY',
+              initialValue: 'none',
+            },
+          ],
+        },
+      ],
     };
     const result = await h.runTemplate(values, {
-      ...SECRETS,
-      'initialValues-0-0': 'ledger',
+      'initialValue-dbuser': 'ledger',
+      'initialValue-dbpassword': SECRETS['initialValue-dbpassword'],
     });
     expect(result.status).toBe('completed');
 
@@ -478,6 +501,8 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
     expect(summary).toContain('secret/data/ledger-api/*');
     expect(summary).toContain('external-secrets-ledger-api');
     expect(summary).not.toContain('***');
+    expect(summary).toContain('`api-key` (no value yet: add it in Vault)');
+    expect(await h.vaultRead('secret/data/ledger-api/stripe')).toBeFalsy();
     const [pr] = h.github.pullRequests('acme', 'gitops-ledger');
     expect(pr.title).toBe('External Secrets for ledger-api');
     expect(h.registered.at(-1)?.metadata).toMatchObject({

@@ -12,8 +12,8 @@ import {
 // secret, one pull request.
 
 const SECRETS = {
-  'initialValues-0-0': 'S3NT1NEL-db-user',
-  'initialValues-1-0': 'S3NT1NEL-stripe-key',
+  'initialValue-dbuser': 'S3NT1NEL-db-user',
+  'initialValue-stripekey': 'S3NT1NEL-stripe-key',
 };
 const BRANCH = 'external-secrets/orders';
 const MANIFESTS_DIR = 'apps/orders/external-secrets';
@@ -22,11 +22,31 @@ function formValues(h: ScaffolderHarness, gitops: string, service: string) {
   return {
     name: 'orders',
     owner: 'group:default/payments-team',
+    // as the ExternalSecretsEditor field leaves them: each property names its task secret
     secrets: [
-      { name: 'db', properties: [{ property: 'username', secretKey: 'U' }] },
-      { name: 'stripe', properties: [{ property: 'key', secretKey: 'K' }] },
+      {
+        name: 'db',
+        properties: [
+          {
+            property: 'username',
+            secretKey: 'U',
+            initialValue: 'value set',
+            valueKey: 'initialValue-dbuser',
+          },
+        ],
+      },
+      {
+        name: 'stripe',
+        properties: [
+          {
+            property: 'key',
+            secretKey: 'K',
+            initialValue: 'value set',
+            valueKey: 'initialValue-stripekey',
+          },
+        ],
+      },
     ],
-    initialValues: [['****'], ['****']],
     gitopsRepoUrl: h.repoUrl(gitops),
     repoUrl: h.repoUrl(service),
   };
