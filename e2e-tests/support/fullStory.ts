@@ -174,13 +174,16 @@ export async function runNewServiceTemplate(page: Page, input: TemplateInput) {
     const row = secret.getByRole('group', {
       name: `Property ${index + 1} of secret ${input.secretName}`,
     });
-    await row.getByLabel('Vault property').fill(property.property);
-    await row
-      .getByLabel('Key in the Kubernetes Secret')
-      .fill(property.secretKey);
+    // typed key by key, as a person does: the field must keep focus and every character
+    await row.getByLabel('Vault property').pressSequentially(property.property);
+    const secretKey = row.getByLabel('Key in the Kubernetes Secret');
+    // the key follows the property until the user gives it its own
+    await expect(secretKey).toHaveValue(property.property);
+    await secretKey.fill(property.secretKey);
     const value = row.getByLabel('Initial value (optional)');
     await expect(value).toHaveAttribute('type', 'password');
-    await value.fill(property.value);
+    await value.pressSequentially(property.value);
+    await expect(value).toHaveValue(property.value);
   }
   await page.getByRole('button', { name: 'Next' }).click();
 
