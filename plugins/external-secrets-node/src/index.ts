@@ -30,7 +30,9 @@ export type {
 } from './kubernetes/resourceInformer';
 export type {
   CachedResource,
+  ClusterExternalSecretObject,
   EventObject,
   ExternalSecretObject,
+  PushSecretObject,
   SecretStoreObject,
 } from './kubernetes/objects';
