@@ -104,6 +104,26 @@ export interface Config {
         /** Token TTL of the role. Default `1h`. */
         ttl?: string;
       };
+      /** Settings of `vault:kubernetes-auth:configure` (onboarding a cluster to Vault). */
+      kubernetesAuth?: {
+        /**
+         * Auth mount per cluster; `{cluster}` is the name in `externalSecrets.clusters`.
+         * Default `kubernetes-{cluster}`.
+         */
+        mountPath?: string;
+        /**
+         * The clusters' service-account token issuer, written as `issuer`.
+         * Default `https://kubernetes.default.svc.cluster.local`.
+         */
+        issuer?: string;
+        /** Written as `disable_iss_validation`. Default false: Vault checks `iss`. */
+        disableIssuerValidation?: boolean;
+        /**
+         * Let `overwrite: true` repoint a mount configured for another API server (which
+         * breaks every login of that cluster). Default false.
+         */
+        allowRepoint?: boolean;
+      };
     };
   };
 }

@@ -9,12 +9,6 @@ import {
   EXTERNAL_SECRETS_PLUGIN_ID,
   externalSecretsPermissions,
 } from '@gitops-secrets/plugin-external-secrets-common';
-import {
-  ClusterCache,
-  readClusterConfigs,
-  readVaultSettings,
-  VaultClient,
-} from '@gitops-secrets/plugin-external-secrets-node';
 import { registerGetEntityStatusAction } from './actions/getEntityStatusAction';
 import { EntityVisibility } from './fleet/EntityVisibility';
 import { FleetIndex } from './fleet/FleetIndex';
@@ -23,12 +17,9 @@ import { FleetService } from './fleet/FleetService';
 import { ClaimingEntityIndex } from './history/ClaimingEntityIndex';
 import { readHistorySettings } from './history/historyConfig';
 import { SyncHistory } from './history/SyncHistory';
-import { EntitySignalPublisher } from './service/EntitySignalPublisher';
 import { EntityStatusService } from './service/EntityStatusService';
 import { createRouter } from './service/router';
-import { VaultFactsInvalidator } from './service/VaultFactsInvalidator';
-import { VaultFactsProvider } from './service/VaultFactsProvider';
-import { readStatusSettings } from './service/statusConfig';
+import { createStatusBackend } from './service/statusBackend';
 
 /**
  * The external-secrets backend plugin: live ExternalSecret status per catalog entity, with
@@ -74,74 +65,19 @@ export const externalSecretsPlugin = createBackendPlugin({
       }) {
         permissionsRegistry.addPermissions(externalSecretsPermissions);
 
-        const status = readStatusSettings(config);
-        const clusters = readClusterConfigs(config).map(cluster =>
-          ClusterCache.create(cluster, { logger, limits: status.kubernetes }),
-        );
-        if (clusters.length === 0) {
-          logger.info(
-            'No externalSecrets.clusters configured; the status API answers with no ExternalSecrets',
-          );
-        }
-        const vault = createVaultFacts();
-        function createVaultFacts() {
-          // Diagnosis is optional: without working Vault settings the status still stands.
-          try {
-            const settings = readVaultSettings(config);
-            if (!settings) {
-              logger.info(
-                'externalSecrets.vault is not configured; diagnosis uses Kubernetes objects and events only',
-              );
-              return undefined;
-            }
-            // Diagnosis reads are never retried and have their own, short timeout: a request
-            // waits at most its budget, and a read that misses it fills the cache later.
-            const reader = new VaultClient(
-              {
-                ...settings,
-                maxRetries: 0,
-                timeoutMs: Math.min(settings.timeoutMs, status.vaultTimeoutMs),
-              },
-              { logger },
-            );
-            return new VaultFactsProvider({
-              reader,
-              baseUrl: settings.baseUrl,
-              logger,
-              ...status.vault,
-            });
-          } catch (error) {
-            logger.warn(
-              `Vault-based diagnosis is off: externalSecrets.vault cannot be used (${
-                (error as Error).message
-              })`,
-            );
-            return undefined;
-          }
-        }
-
-        const invalidator = vault
-          ? new VaultFactsInvalidator({ clusters, facts: vault })
-          : undefined;
-        const signalPublisher = new EntitySignalPublisher({
-          signals,
-          clusters,
-          logger,
-        });
         // Which entity claims each ExternalSecret: read from the catalog in the background,
         // shared by the history, the fleet view and the notifier.
         const claims = new ClaimingEntityIndex({ catalog, auth, logger });
         const historySettings = readHistorySettings(config);
         let history: SyncHistory | undefined;
-        const statusService = new EntityStatusService({
-          clusters,
-          vault,
-          budgetMs: status.budgetMs,
-          onLateFacts: entityRef => signalPublisher.notify(entityRef),
+        const backend = createStatusBackend({
+          config,
           logger,
+          signals,
           annotate: current =>
             history ? history.annotate(current) : Promise.resolve(current),
         });
+        const { clusters, statusService, signalPublisher, settings } = backend;
         if (historySettings.enabled) {
           history = await SyncHistory.create({
             settings: historySettings,
@@ -165,7 +101,7 @@ export const externalSecretsPlugin = createBackendPlugin({
         // Vault read per failing row would cost Vault thousands of reads at fleet scale.
         const fleetRows = new EntityStatusService({
           clusters,
-          budgetMs: status.budgetMs,
+          budgetMs: settings.budgetMs,
           logger,
         });
         const fleetIndex = new FleetIndex({
@@ -181,18 +117,16 @@ export const externalSecretsPlugin = createBackendPlugin({
 
         // Caches fill in the background; requests meanwhile report the clusters as not synced.
         lifecycle.addStartupHook(() => {
-          clusters.forEach(cluster => cluster.start());
+          backend.start();
           void claims.start();
           history?.start();
           fleetIndex.start();
         });
         lifecycle.addShutdownHook(async () => {
-          signalPublisher.stop();
-          invalidator?.stop();
           claims.stop();
           await fleetIndex.stop();
           await history?.stop();
-          await Promise.all(clusters.map(cluster => cluster.stop()));
+          await backend.stop();
         });
 
         registerGetEntityStatusAction({

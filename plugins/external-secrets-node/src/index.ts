@@ -30,8 +30,10 @@ export type {
 } from './kubernetes/resourceInformer';
 export type {
   CachedResource,
+  ClusterExternalSecretObject,
   EventObject,
   ExternalSecretObject,
   PodObject,
+  PushSecretObject,
   SecretStoreObject,
 } from './kubernetes/objects';

@@ -9,5 +9,7 @@ export {
   externalSecretsApi,
   externalSecretsEntityCard,
   externalSecretsEntityContent,
+  externalSecretsFleetPage,
+  secretsHealthRouteRef,
   externalSecretsEditorFormField,
 } from './alpha/plugin';

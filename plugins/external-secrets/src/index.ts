@@ -9,6 +9,7 @@ export {
   externalSecretsPlugin,
   EntityExternalSecretsCard,
   EntityExternalSecretsContent,
+  SecretsHealthPage,
   ExternalSecretsEditorFieldExtension,
 } from './plugin';
 export type {

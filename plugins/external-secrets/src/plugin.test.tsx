@@ -29,6 +29,7 @@ import {
   externalSecretsApiRef,
   externalSecretsPlugin,
   isExternalSecretsAvailable,
+  SecretsHealthPage,
 } from './index';
 
 const server = setupServer();
@@ -96,6 +97,33 @@ describe('legacy exports', () => {
       await screen.findByRole('table', {
         name: 'ExternalSecrets across clusters',
       }),
+    ).toBeInTheDocument();
+  });
+
+  it('the "Secrets health" page loads lazily and renders with its header', async () => {
+    server.use(
+      http.get(
+        'http://localhost:7007/api/external-secrets/fleet/external-secrets',
+        () =>
+          HttpResponse.json(
+            { error: { name: 'NotAllowedError', message: 'denied' } },
+            { status: 403 },
+          ),
+      ),
+    );
+    expect(externalSecretsPlugin.routes.fleet).toBeDefined();
+    await renderInTestApp(
+      <TestApiProvider apis={[[externalSecretsApiRef, client]]}>
+        <Routes>
+          <Route path="/*" element={<SecretsHealthPage />} />
+        </Routes>
+      </TestApiProvider>,
+    );
+    expect(
+      await screen.findByRole('heading', { name: 'Secrets health' }),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText(/may not see the Secrets health/),
     ).toBeInTheDocument();
   });
 

@@ -15,7 +15,7 @@ import {
   externalSecretsEditorSchema,
   externalSecretsEditorValidation,
 } from './fields/ExternalSecretsEditor';
-import { rootRouteRef } from './routes';
+import { fleetRouteRef, rootRouteRef } from './routes';
 
 /**
  * The External Secrets plugin for apps on the legacy frontend system
@@ -33,7 +33,7 @@ export const externalSecretsPlugin = createPlugin({
         new ExternalSecretsClient({ discoveryApi, fetchApi }),
     }),
   ],
-  routes: { root: rootRouteRef },
+  routes: { root: rootRouteRef, fleet: fleetRouteRef },
 });
 
 /**
@@ -67,6 +67,22 @@ export const EntityExternalSecretsContent = externalSecretsPlugin.provide(
         m => m.EntityExternalSecretsContent,
       ),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * The "Secrets health" page for the platform team: every ExternalSecret and store across
+ * clusters, with owners, findings, orphans and failing stores. Needs
+ * `external-secrets.fleet.read`. Mount it on a route of the app, e.g. `/secrets-health`.
+ *
+ * @public
+ */
+export const SecretsHealthPage = externalSecretsPlugin.provide(
+  createRoutableExtension({
+    name: 'SecretsHealthPage',
+    component: () =>
+      import('./components/SecretsHealthPage').then(m => m.SecretsHealthPage),
+    mountPoint: fleetRouteRef,
   }),
 );
 

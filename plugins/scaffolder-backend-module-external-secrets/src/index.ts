@@ -18,6 +18,9 @@ export type {
   VaultClientProvider,
 } from './actions/vaultActionSettings';
 export { createManifestsCreateAction } from './actions/manifestsCreate';
+export { createVaultKubernetesAuthConfigureAction } from './actions/vaultKubernetesAuthConfigure';
+export { readKubernetesAuthSettings } from './actions/kubernetesAuthSettings';
+export type { KubernetesAuthSettings } from './actions/kubernetesAuthSettings';
 export {
   ExternalSecretsActionsPermissionPolicy,
   defaultInputsOnlyConditions,

@@ -6,6 +6,7 @@ const VAULT_ACTION_IDS = [
   'vault:policy:create',
   'vault:kubernetes-role:create',
   'vault:kv:seed',
+  'vault:kubernetes-auth:configure',
 ];
 
 async function start(data: Record<string, unknown>) {

@@ -11,6 +11,8 @@ import { createVaultKubernetesRoleCreateAction } from './actions/vaultKubernetes
 import { createVaultKvSeedAction } from './actions/vaultKvSeed';
 import { createVaultPolicyCreateAction } from './actions/vaultPolicyCreate';
 import { createManifestsCreateAction } from './actions/manifestsCreate';
+import { readKubernetesAuthSettings } from './actions/kubernetesAuthSettings';
+import { createVaultKubernetesAuthConfigureAction } from './actions/vaultKubernetesAuthConfigure';
 
 /**
  * Scaffolder module registering the gitops-secrets actions.
@@ -35,6 +37,10 @@ export const scaffolderModuleExternalSecrets = createBackendModule({
           createVaultKubernetesRoleCreateAction({ vault, settings }),
           createVaultKvSeedAction({ vault, settings }),
           createManifestsCreateAction({ config }),
+          createVaultKubernetesAuthConfigureAction({
+            vault,
+            settings: readKubernetesAuthSettings(config),
+          }),
         );
       },
     });

@@ -1,4 +1,7 @@
-import { parseGoDuration } from '@gitops-secrets/plugin-external-secrets-common';
+import {
+  ANNOTATION_ESO_FORCE_SYNC,
+  parseGoDuration,
+} from '@gitops-secrets/plugin-external-secrets-common';
 import {
   ClusterClient,
   KubeObject,
@@ -11,6 +14,16 @@ import {
 import { DEFAULT_ESO_INSTALLATION } from './esoChartRbac';
 import { EventRecorder } from './EventRecorder';
 import {
+  CES_EXTERNAL_SECRET_EXISTS,
+  MSG_CES_NAMESPACES_FAILED,
+  MSG_PUSH_SOURCE_MISSING,
+  MSG_PUSH_SYNCED,
+  REASON_PUSH_ERRORED,
+  REASON_PUSH_SYNCED,
+  pushKeyMissing,
+  pushSecretsClientError,
+  pushSetSecretFailed,
+  pushWriteError,
   MSG_SECRET_SYNCED,
   MSG_STORE_CLIENT_ERROR,
   MSG_STORE_VALIDATED,
@@ -39,7 +52,10 @@ import {
   serviceAccountTokenError,
   storeNotReady,
 } from './esoMessages';
-import { namespaceSelectorMatches } from './namespaceSelector';
+import {
+  LabelSelectorSpec,
+  namespaceSelectorMatches,
+} from './namespaceSelector';
 import { syncedResourceVersion } from './syncedResourceVersion';
 import { ProviderError, VaultProviderClient } from './VaultProviderClient';
 
@@ -286,12 +302,23 @@ export class EsoController {
         this.knownStores.set(keyOf(store), store);
       }
     }
+    for (const ces of await this.client.list(
+      this.cluster.type('clusterexternalsecrets'),
+    )) {
+      await this.reconcileClusterExternalSecret(ces);
+    }
     const externalSecrets = this.cluster.type('externalsecrets');
     const live = new Set<string>();
     for (const es of await this.client.list(externalSecrets)) {
       live.add(keyOf(es));
       if (await this.syncIsDue(es, now)) {
         await this.reconcileExternalSecret(es);
+      }
+    }
+    for (const ps of await this.client.list(this.cluster.type('pushsecrets'))) {
+      live.add(keyOf(ps));
+      if (await this.pushIsDue(ps, now)) {
+        await this.reconcilePushSecret(ps);
       }
     }
     for (const key of this.syncs.keys()) {
@@ -376,6 +403,32 @@ export class EsoController {
 
   private async syncIsDue(es: KubeObject, now: number): Promise<boolean> {
     const state = this.syncs.get(keyOf(es));
+    const refreshPolicy = (es.spec as Spec)?.refreshPolicy ?? 'Periodic';
+    const status = (es.status ?? {}) as Spec;
+    // ESO's shouldRefresh: once synced, CreatedOnce never refreshes and OnChange only when the
+    // object changed (spec, labels, annotations: force-sync included); a missing target
+    // Secret is re-created under either.
+    if (
+      (refreshPolicy === 'CreatedOnce' || refreshPolicy === 'OnChange') &&
+      status.syncedResourceVersion &&
+      status.refreshTime
+    ) {
+      const creation = (es.spec as Spec)?.target?.creationPolicy ?? 'Owner';
+      if (creation === 'Owner' && !(await this.targetSecret(es))) {
+        return true;
+      }
+      const current = syncedResourceVersion(es);
+      if (
+        refreshPolicy === 'CreatedOnce' ||
+        status.syncedResourceVersion === current
+      ) {
+        return false;
+      }
+      if (state?.failed && state.attemptedVersion === current) {
+        return now - state.attemptedAt >= this.errorRetryMs;
+      }
+      return true;
+    }
     if (
       !state ||
       state.attemptedVersion !== syncedResourceVersion(es) ||
@@ -397,12 +450,20 @@ export class EsoController {
 
   /** The store an ExternalSecret names, from what the pass listed. */
   private findStore(es: KubeObject): KubeObject | undefined {
-    const ref = (es.spec as Spec).secretStoreRef ?? {};
+    return this.findStoreByRef(
+      (es.spec as Spec).secretStoreRef ?? {},
+      es.metadata.namespace!,
+    );
+  }
+
+  private findStoreByRef(
+    ref: { kind?: string; name?: string },
+    namespace: string,
+  ): KubeObject | undefined {
     const kind =
       ref.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
-    const namespace =
-      kind === 'ClusterSecretStore' ? '' : es.metadata.namespace;
-    return this.knownStores.get(`${kind}/${namespace ?? ''}/${ref.name}`);
+    const storeNamespace = kind === 'ClusterSecretStore' ? '' : namespace;
+    return this.knownStores.get(`${kind}/${storeNamespace}/${ref.name}`);
   }
 
   private targetName(es: KubeObject): string {
@@ -764,27 +825,35 @@ export class EsoController {
    * provider logs in for that namespace. Failures carry ESO's text.
    */
   private async providerFor(es: KubeObject) {
-    const ref = (es.spec as Spec).secretStoreRef ?? {};
+    return this.providerForRef(
+      (es.spec as Spec).secretStoreRef ?? {},
+      es.metadata.namespace!,
+    );
+  }
+
+  private async providerForRef(
+    ref: { kind?: string; name?: string },
+    namespace: string,
+  ) {
     const kind =
       ref.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
-    const store = this.findStore(es);
+    const store = this.findStoreByRef(ref, namespace);
     if (!store) {
       const plural =
         kind === 'ClusterSecretStore' ? 'clustersecretstores' : 'secretstores';
       throw new ProviderError(
         getStoreError(
           kind,
-          ref.name,
+          ref.name!,
           `${plural}.external-secrets.io ${JSON.stringify(ref.name)} not found`,
         ),
       );
     }
-    const namespace = es.metadata.namespace!;
     if (!(await this.storeAllows(store, namespace))) {
-      throw new ProviderError(clusterStoreNotAllowed(ref.name, namespace));
+      throw new ProviderError(clusterStoreNotAllowed(ref.name!, namespace));
     }
     if (readyCondition(store)?.status !== 'True') {
-      throw new ProviderError(storeNotReady(kind, ref.name));
+      throw new ProviderError(storeNotReady(kind, ref.name!));
     }
     const session = await this.login({ store, namespace });
     if (!session) {
@@ -972,6 +1041,345 @@ export class EsoController {
     } else if (written === 'updated') {
       await this.events.record(es, 'Normal', REASON_UPDATED, EVENT_UPDATED);
     }
+  }
+
+  /**
+   * A ClusterExternalSecret as ESO's controller handles it: the namespaces named in
+   * `namespaces` or matched by `namespaceSelector`/`namespaceSelectors` get an ExternalSecret
+   * (`externalSecretName`, default the CES's name) with `externalSecretSpec` and
+   * `externalSecretMetadata`, owned by the CES; one that exists without that owner is left
+   * alone and the namespace fails; namespaces no longer selected lose theirs. Status:
+   * `externalSecretName`, sorted `provisionedNamespaces`, `failedNamespaces`, a Ready condition.
+   * Reconciled every pass (ESO also reacts to namespace changes), written only on change.
+   */
+  private async reconcileClusterExternalSecret(ces: KubeObject) {
+    const type = this.cluster.type('clusterexternalsecrets');
+    const externalSecrets = this.cluster.type('externalsecrets');
+    const spec = (ces.spec ?? {}) as Spec;
+    const previous = (ces.status ?? {}) as Spec;
+    const esName: string = spec.externalSecretName || ces.metadata.name!;
+    const ownedBy = (es: KubeObject) =>
+      (es.metadata.ownerReferences ?? []).some(
+        (o: Spec) =>
+          o.controller &&
+          o.kind === 'ClusterExternalSecret' &&
+          String(o.apiVersion).startsWith('external-secrets.io/') &&
+          o.name === ces.metadata.name,
+      );
+    const getEs = async (namespace: string, name: string) => {
+      try {
+        return await this.client.get(externalSecrets, namespace, name);
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    };
+    const removeOwned = async (namespace: string, name: string) => {
+      const existing = await getEs(namespace, name);
+      if (existing && ownedBy(existing)) {
+        await this.client.delete(externalSecrets, namespace, name);
+      }
+    };
+    const failed = new Map<string, string>();
+    if (previous.externalSecretName && previous.externalSecretName !== esName) {
+      for (const ns of (previous.provisionedNamespaces ?? []) as string[]) {
+        await removeOwned(ns, previous.externalSecretName);
+      }
+    }
+    const selectors: LabelSelectorSpec[] = [
+      ...(spec.namespaceSelector ? [spec.namespaceSelector] : []),
+      ...((spec.namespaceSelectors ?? []) as LabelSelectorSpec[]),
+    ];
+    const names = new Set((spec.namespaces ?? []) as string[]);
+    const targets = (
+      await this.client.list(this.cluster.type('namespaces'))
+    ).filter(
+      ns =>
+        names.has(ns.metadata.name!) ||
+        selectors.some(s =>
+          namespaceSelectorMatches(s, ns.metadata.labels ?? {}),
+        ),
+    );
+    const targetNames = new Set(targets.map(ns => ns.metadata.name!));
+    for (const ns of (previous.provisionedNamespaces ?? []) as string[]) {
+      if (!targetNames.has(ns)) {
+        try {
+          await removeOwned(ns, esName);
+        } catch (error) {
+          failed.set(ns, apiMessage(error));
+        }
+      }
+    }
+    const metadata = (spec.externalSecretMetadata ?? {}) as Spec;
+    const forceSync = ces.metadata.annotations?.[ANNOTATION_ESO_FORCE_SYNC];
+    const annotations: Record<string, string> = {
+      ...((metadata.annotations ?? {}) as Record<string, string>),
+      ...(forceSync !== undefined
+        ? { [ANNOTATION_ESO_FORCE_SYNC]: forceSync }
+        : {}),
+    };
+    const provisioned: string[] = [];
+    for (const namespace of [...targetNames]) {
+      try {
+        const existing = await getEs(namespace, esName);
+        if (existing && !ownedBy(existing)) {
+          failed.set(namespace, CES_EXTERNAL_SECRET_EXISTS);
+          continue;
+        }
+        const desired: KubeObject = {
+          apiVersion: 'external-secrets.io/v1',
+          kind: 'ExternalSecret',
+          metadata: {
+            name: esName,
+            namespace,
+            ...(metadata.labels ? { labels: metadata.labels } : {}),
+            ...(Object.keys(annotations).length ? { annotations } : {}),
+            ownerReferences: [
+              {
+                apiVersion: ces.apiVersion!,
+                kind: 'ClusterExternalSecret',
+                name: ces.metadata.name!,
+                uid: ces.metadata.uid!,
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
+          },
+          spec: structuredClone(spec.externalSecretSpec ?? {}),
+        };
+        if (!existing) {
+          await this.client.create(externalSecrets, namespace, desired);
+        } else if (
+          JSON.stringify(existing.spec) !== JSON.stringify(desired.spec) ||
+          JSON.stringify(existing.metadata.labels ?? {}) !==
+            JSON.stringify(desired.metadata.labels ?? {}) ||
+          JSON.stringify(existing.metadata.annotations ?? {}) !==
+            JSON.stringify(desired.metadata.annotations ?? {})
+        ) {
+          await this.client.update(externalSecrets, namespace, esName, {
+            ...existing,
+            metadata: {
+              ...existing.metadata,
+              labels: desired.metadata.labels,
+              annotations: desired.metadata.annotations,
+              ownerReferences: desired.metadata.ownerReferences,
+            },
+            spec: desired.spec,
+          });
+        }
+        provisioned.push(namespace);
+      } catch (error) {
+        failed.set(namespace, apiMessage(error));
+      }
+    }
+    provisioned.sort();
+    const failedNamespaces = [...failed.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([namespace, reason]) => ({ namespace, reason }));
+    const status: Spec = {
+      externalSecretName: esName,
+      ...(provisioned.length ? { provisionedNamespaces: provisioned } : {}),
+      ...(failedNamespaces.length ? { failedNamespaces } : {}),
+      conditions: [
+        ...((previous.conditions ?? []) as Spec[]).filter(
+          c => c.type !== 'Ready',
+        ),
+        failedNamespaces.length
+          ? {
+              type: 'Ready',
+              status: 'False',
+              message: MSG_CES_NAMESPACES_FAILED,
+            }
+          : { type: 'Ready', status: 'True' },
+      ],
+    };
+    if (JSON.stringify(status) !== JSON.stringify(previous)) {
+      await this.writeStatus(type, ces, status);
+    }
+  }
+
+  /** A PushSecret is due like an ExternalSecret: on spec/metadata change, after failures, per interval. */
+  private async pushIsDue(ps: KubeObject, now: number): Promise<boolean> {
+    const state = this.syncs.get(keyOf(ps));
+    if (!state || state.attemptedVersion !== syncedResourceVersion(ps)) {
+      return true;
+    }
+    if (state.failed) {
+      return now - state.attemptedAt >= this.errorRetryMs;
+    }
+    const interval =
+      parseGoDuration((ps.spec as Spec)?.refreshInterval ?? '1h') ?? 3_600_000;
+    return interval > 0 && now - state.attemptedAt >= interval;
+  }
+
+  /**
+   * A PushSecret as ESO's controller handles it (Vault provider only): the source Secret in its
+   * namespace, its stores (by name or `labelSelector`), then for each store and `data` entry
+   * the value pushed under the store's Vault login, with ESO's condition, Events and
+   * `status.syncedPushSecrets` (`<Kind>/<store>` → `<remoteKey>[/<property>]` → the entry).
+   * `deletionPolicy: Delete` and `updatePolicy: IfNotExists` are not simulated.
+   */
+  private async reconcilePushSecret(ps: KubeObject) {
+    const type = this.cluster.type('pushsecrets');
+    const spec = (ps.spec ?? {}) as Spec;
+    const namespace = ps.metadata.namespace!;
+    const previous = (ps.status ?? {}) as Spec;
+    const synced: Record<string, Record<string, Spec>> = {};
+    let failure: string | undefined;
+    let keepPrevious = false;
+    try {
+      let source: KubeObject;
+      try {
+        source = await this.client.get(
+          this.cluster.type('secrets'),
+          namespace,
+          spec.selector?.secret?.name,
+        );
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+        throw new ProviderError(MSG_PUSH_SOURCE_MISSING);
+      }
+      const stores: Array<{ kind: string; name: string }> = [];
+      for (const ref of (spec.secretStoreRefs ?? []) as Spec[]) {
+        const kind =
+          ref.kind === 'ClusterSecretStore'
+            ? 'ClusterSecretStore'
+            : 'SecretStore';
+        if (ref.labelSelector) {
+          for (const store of this.knownStores.values()) {
+            if (
+              store.kind === kind &&
+              (kind === 'ClusterSecretStore' ||
+                store.metadata.namespace === namespace) &&
+              namespaceSelectorMatches(
+                ref.labelSelector,
+                store.metadata.labels ?? {},
+              )
+            ) {
+              stores.push({ kind, name: store.metadata.name! });
+            }
+          }
+        } else {
+          if (!this.findStoreByRef({ kind, name: ref.name }, namespace)) {
+            const plural =
+              kind === 'ClusterSecretStore'
+                ? 'clustersecretstores'
+                : 'secretstores';
+            throw new ProviderError(
+              getStoreError(
+                kind,
+                ref.name,
+                `${plural}.external-secrets.io ${JSON.stringify(
+                  ref.name,
+                )} not found`,
+              ),
+            );
+          }
+          stores.push({ kind, name: ref.name });
+        }
+      }
+      keepPrevious = true;
+      const data = (source.data ?? {}) as Record<string, string>;
+      try {
+        for (const store of stores) {
+          const storeKey = `${store.kind}/${store.name}`;
+          synced[storeKey] = {};
+          let session;
+          try {
+            session = await this.providerForRef(store, namespace);
+          } catch (error) {
+            throw new ProviderError(
+              pushSecretsClientError(store.name, (error as Error).message),
+            );
+          }
+          for (const entry of (spec.data ?? []) as Spec[]) {
+            const key: string = entry.match?.secretKey ?? '';
+            const remote = (entry.match?.remoteRef ?? {}) as Spec;
+            if (key !== '' && !(key in data)) {
+              throw new ProviderError(pushKeyMissing(key));
+            }
+            const value =
+              key === ''
+                ? JSON.stringify(
+                    Object.fromEntries(
+                      Object.entries(data).map(([k, v]) => [
+                        k,
+                        Buffer.from(v, 'base64').toString('utf8'),
+                      ]),
+                    ),
+                  )
+                : Buffer.from(data[key], 'base64').toString('utf8');
+            try {
+              await session.client.pushSecret(
+                session.token,
+                remote.remoteKey,
+                remote.property,
+                value,
+              );
+            } catch (error) {
+              throw new ProviderError(
+                pushWriteError(key, store.name, (error as Error).message),
+              );
+            }
+            const ref = remote.property
+              ? `${remote.remoteKey}/${remote.property}`
+              : remote.remoteKey;
+            synced[storeKey][ref] = entry;
+          }
+        }
+      } catch (error) {
+        throw new ProviderError(pushSetSecretFailed((error as Error).message));
+      }
+    } catch (error) {
+      if (!(error instanceof ProviderError)) {
+        this.onError(error as Error);
+      }
+      failure = (error as Error).message;
+    }
+    this.syncs.set(keyOf(ps), {
+      attemptedVersion: syncedResourceVersion(ps),
+      storeVersion: '',
+      attemptedAt: this.now().getTime(),
+      failed: !!failure,
+    });
+    const status: Spec = { ...previous };
+    if (failure) {
+      status.conditions = this.withCondition(ps, {
+        type: 'Ready',
+        status: 'False',
+        reason: REASON_PUSH_ERRORED,
+        message: failure,
+      });
+      if (keepPrevious) {
+        const merged: Record<string, Record<string, Spec>> = structuredClone(
+          (previous.syncedPushSecrets ?? {}) as Record<
+            string,
+            Record<string, Spec>
+          >,
+        );
+        for (const [store, refs] of Object.entries(synced)) {
+          merged[store] = { ...(merged[store] ?? {}), ...refs };
+        }
+        status.syncedPushSecrets = merged;
+      }
+    } else {
+      status.conditions = this.withCondition(ps, {
+        type: 'Ready',
+        status: 'True',
+        reason: REASON_PUSH_SYNCED,
+        message: MSG_PUSH_SYNCED,
+      });
+      status.syncedPushSecrets = synced;
+      status.refreshTime = this.timestamp();
+      status.syncedResourceVersion = syncedResourceVersion(ps);
+    }
+    await this.writeStatus(type, ps, status);
+    await this.events.record(
+      ps,
+      failure ? 'Warning' : 'Normal',
+      failure ? REASON_PUSH_ERRORED : REASON_PUSH_SYNCED,
+      failure ?? MSG_PUSH_SYNCED,
+    );
   }
 }
 

@@ -16,6 +16,11 @@ export interface VaultProviderSettings {
   caPem?: string;
 }
 
+/** The ownership mark ESO's Vault provider puts on what it pushes, and checks before a write. */
+const CUSTOM_METADATA_KEY = 'custom_metadata';
+const MANAGED_BY_KEY = 'managed-by';
+const MANAGED_BY_VALUE = 'external-secrets';
+
 /** A failure with the text ESO would put in its Event. */
 export class ProviderError extends Error {}
 
@@ -97,6 +102,138 @@ export class VaultProviderClient {
     } catch (error) {
       throw new ProviderError(
         describe('PUT', `${this.base}/v1/${path}`, error),
+      );
+    }
+  }
+
+  private paths(key: string) {
+    const mount = this.settings.path.replace(/^\/+|\/+$/g, '');
+    const relative = key.startsWith(`${mount}/`)
+      ? key.slice(mount.length + 1)
+      : key;
+    return this.settings.version === 'v1'
+      ? { data: `${mount}/${relative}`, metadata: `${mount}/${relative}` }
+      : {
+          data: `${mount}/data/${relative}`,
+          metadata: `${mount}/metadata/${relative}`,
+        };
+  }
+
+  /** The secret at `key`, or undefined when Vault answers 404 (ESO's "no secret"). */
+  private async readOrNothing(token: string, path: string) {
+    try {
+      return (await this.client(token).read(path)) as {
+        data?: Record<string, any>;
+      };
+    } catch (error) {
+      const e = error as NodeVaultError;
+      const errors = e.response?.body?.errors;
+      if (e.response?.statusCode === 404 && (!errors || errors.length === 0)) {
+        return undefined;
+      }
+      throw new ProviderError(
+        readError(describe('GET', `${this.base}/v1/${path}`, error)),
+      );
+    }
+  }
+
+  private async write(
+    token: string,
+    path: string,
+    body: Record<string, unknown>,
+    what: 'data' | 'metadata',
+  ) {
+    try {
+      await this.client(token).write(path, body);
+    } catch (error) {
+      throw new ProviderError(
+        `failed to write secret ${what}: ${describe(
+          'PUT',
+          `${this.base}/v1/${path}`,
+          error,
+        )}`,
+      );
+    }
+  }
+
+  /**
+   * Pushes one value as ESO's Vault provider does (providers/v1/vault/client_push.go, ESO
+   * 2.x): reads the secret (a 404 means "new"), refuses one that exists without
+   * `custom_metadata.managed-by: external-secrets`, then writes that marker (KV v2: to the
+   * metadata path, before the data) and the data — `property` merged into the existing keys, or
+   * without one the value as the whole JSON secret. Nothing is written when nothing changed.
+   */
+  async pushSecret(
+    token: string,
+    key: string,
+    property: string | undefined,
+    value: string,
+  ): Promise<void> {
+    const paths = this.paths(key);
+    const existing = await this.readOrNothing(token, paths.data);
+    const v2 = this.settings.version !== 'v1';
+    let current: Record<string, unknown> | undefined = v2
+      ? existing?.data?.data ?? undefined
+      : existing?.data;
+    const exists = current !== undefined;
+    let managedBy: unknown;
+    if (v2 && exists) {
+      const meta = await this.readOrNothing(token, paths.metadata);
+      managedBy = meta?.data?.custom_metadata?.[MANAGED_BY_KEY];
+    } else if (!v2 && current) {
+      const custom = current[CUSTOM_METADATA_KEY] as
+        | Record<string, unknown>
+        | undefined;
+      if (!custom) {
+        throw new ProviderError(
+          'secret not managed by external-secrets (no custom_metadata found)',
+        );
+      }
+      managedBy = custom[MANAGED_BY_KEY];
+      current = { ...current };
+      delete current[CUSTOM_METADATA_KEY];
+    }
+    if (exists && managedBy !== MANAGED_BY_VALUE) {
+      throw new ProviderError('secret not managed by external-secrets');
+    }
+    let next: Record<string, unknown>;
+    let changed: boolean;
+    if (property) {
+      changed = current?.[property] !== value;
+      next = { ...(current ?? {}), [property]: value };
+    } else {
+      try {
+        next = JSON.parse(value);
+      } catch {
+        throw new ProviderError(
+          exists
+            ? 'error unmarshalling incoming secret value: invalid JSON format'
+            : 'error unmarshalling vault secret: invalid JSON format',
+        );
+      }
+      changed = JSON.stringify(next) !== JSON.stringify(current);
+    }
+    if (v2) {
+      if (!exists) {
+        await this.write(
+          token,
+          paths.metadata,
+          { custom_metadata: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE } },
+          'metadata',
+        );
+      }
+      if (changed) {
+        await this.write(token, paths.data, { data: next }, 'data');
+      }
+    } else if (changed) {
+      await this.write(
+        token,
+        paths.data,
+        {
+          ...next,
+          [CUSTOM_METADATA_KEY]: { [MANAGED_BY_KEY]: MANAGED_BY_VALUE },
+        },
+        'data',
       );
     }
   }

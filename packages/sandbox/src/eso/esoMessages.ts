@@ -129,3 +129,36 @@ export function getStoreError(
 ): string {
   return `could not get ${kind} ${JSON.stringify(name)}, ${cause}`;
 }
+
+// ClusterExternalSecret (pkg/controllers/clusterexternalsecret, ESO 2.x): a Ready condition
+// without reason, and one failure text per namespace in status.failedNamespaces.
+export const MSG_CES_NAMESPACES_FAILED = 'one or more namespaces failed';
+export const CES_EXTERNAL_SECRET_EXISTS =
+  'external secret already exists in namespace';
+
+// PushSecret (pkg/controllers/pushsecret/pushsecret_controller.go): reasons of its Ready
+// condition and Events, and its error texts.
+export const REASON_PUSH_SYNCED = 'Synced';
+export const REASON_PUSH_ERRORED = 'Errored';
+export const MSG_PUSH_SYNCED = 'PushSecret synced successfully';
+export const MSG_PUSH_SOURCE_MISSING = 'could not get source secret';
+
+export function pushSecretsClientError(store: string, cause: string): string {
+  return `could not get secrets client for store ${store}: ${cause}`;
+}
+
+export function pushKeyMissing(key: string): string {
+  return `secret key ${key} does not exist`;
+}
+
+export function pushWriteError(
+  key: string,
+  store: string,
+  cause: string,
+): string {
+  return `could not write remote ref ${key} to target secretstore ${store}: ${cause}`;
+}
+
+export function pushSetSecretFailed(cause: string): string {
+  return `set secret failed: ${cause}`;
+}

@@ -4,14 +4,17 @@ import { ResourceType } from './resourceTypes';
 
 type EsoModels =
   typeof import('@kubernetes-models/external-secrets/external-secrets.io/v1');
+type EsoAlphaModels =
+  typeof import('@kubernetes-models/external-secrets/external-secrets.io/v1alpha1');
 
-let models: Promise<EsoModels> | undefined;
+let models: Promise<EsoModels & Pick<EsoAlphaModels, 'PushSecret'>> | undefined;
 
 /** The models package is ESM-only: load it once, on first use, with a dynamic import. */
-function loadModels(): Promise<EsoModels> {
-  models ??= import(
-    '@kubernetes-models/external-secrets/external-secrets.io/v1'
-  );
+function loadModels() {
+  models ??= Promise.all([
+    import('@kubernetes-models/external-secrets/external-secrets.io/v1'),
+    import('@kubernetes-models/external-secrets/external-secrets.io/v1alpha1'),
+  ]).then(([v1, v1alpha1]) => ({ ...v1, PushSecret: v1alpha1.PushSecret }));
   return models;
 }
 
@@ -98,6 +101,8 @@ async function validateSchema(type: ResourceType, object: KubeObject) {
     ExternalSecret: all.ExternalSecret,
     SecretStore: all.SecretStore,
     ClusterSecretStore: all.ClusterSecretStore,
+    ClusterExternalSecret: all.ClusterExternalSecret,
+    PushSecret: all.PushSecret,
   }[type.kind];
   if (!Model) {
     return;

@@ -53,6 +53,7 @@ describe('OpenAPI v3', () => {
       'apis/authentication.k8s.io/v1',
       'apis/authorization.k8s.io/v1',
       'apis/external-secrets.io/v1',
+      'apis/external-secrets.io/v1alpha1',
       'apis/rbac.authorization.k8s.io/v1',
     ]);
     expect(paths['api/v1'].serverRelativeURL).toMatch(

@@ -125,7 +125,8 @@ function review(plural: string, kind: string): ResourceType {
 
 /**
  * Every kind the emulator serves: the core objects ESO and the status backend touch, and ESO's
- * three `external-secrets.io/v1` custom resources.
+ * custom resources the simulation runs: ExternalSecret, SecretStore, ClusterSecretStore and
+ * ClusterExternalSecret (`external-secrets.io/v1`), PushSecret (`v1alpha1`).
  *
  * @public
  */
@@ -175,6 +176,12 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     namespaced: false,
     shortNames: ['css'],
   }),
+  eso('clusterexternalsecrets', 'ClusterExternalSecret', {
+    namespaced: false,
+    shortNames: ['ces'],
+  }),
+  // PushSecret is still served as v1alpha1 only (ESO 2.9)
+  eso('pushsecrets', 'PushSecret', { version: 'v1alpha1' }),
   rbac('clusterroles', 'ClusterRole', false),
   rbac('clusterrolebindings', 'ClusterRoleBinding', false),
   rbac('roles', 'Role', true),

@@ -1,7 +1,9 @@
 /**
- * The three services of the workflow in DESIGN.md, as a platform engineer writes them by hand
- * today. Written out as data on purpose: tests compare what the manifests action renders with
- * these objects, field by field, so they must not come from the renderer.
+ * The three services of the workflow in DESIGN.md, in the per-service shape the template renders
+ * by default: each with its own ServiceAccount `external-secrets-<name>` in its namespace, which
+ * its store presents to Vault, and a ClusterSecretStore limited to that namespace. Written out
+ * as data on purpose: tests compare what the manifests action renders with these objects, field
+ * by field, so they must not come from the renderer.
  */
 
 /** Address of the sandbox Vault as the seed's stores (and ESO) reach it. */
@@ -22,6 +24,8 @@ export interface SeedService {
   secretKey: string;
   policyName: string;
   roleName: string;
+  /** the account its store presents to Vault, in the service's namespace */
+  serviceAccount: Record<string, any>;
   clusterSecretStore: Record<string, any>;
   externalSecret: Record<string, any>;
 }
@@ -35,6 +39,16 @@ const exampleApi: SeedService = {
   secretKey: '.env',
   policyName: 'example-api',
   roleName: 'external-secrets-example-api',
+  serviceAccount: {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {
+      name: 'external-secrets-example-api',
+      namespace: 'example-api',
+      labels: { 'backstage.io/kubernetes-id': 'example-api' },
+    },
+    automountServiceAccountToken: false,
+  },
   clusterSecretStore: {
     apiVersion: 'external-secrets.io/v1',
     kind: 'ClusterSecretStore',
@@ -59,14 +73,15 @@ const exampleApi: SeedService = {
               mountPath: 'kubernetes',
               role: 'external-secrets-example-api',
               serviceAccountRef: {
-                name: 'external-secrets',
-                namespace: 'external-secrets',
+                name: 'external-secrets-example-api',
+                namespace: 'example-api',
                 audiences: [SEED_TOKEN_AUDIENCE],
               },
             },
           },
         },
       },
+      conditions: [{ namespaces: ['example-api'] }],
     },
   },
   externalSecret: {
@@ -104,6 +119,16 @@ const exampleWorker: SeedService = {
   secretKey: 'config.json',
   policyName: 'example-worker',
   roleName: 'external-secrets-example-worker',
+  serviceAccount: {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {
+      name: 'external-secrets-example-worker',
+      namespace: 'example-worker',
+      labels: { 'backstage.io/kubernetes-id': 'example-worker' },
+    },
+    automountServiceAccountToken: false,
+  },
   clusterSecretStore: {
     apiVersion: 'external-secrets.io/v1',
     kind: 'ClusterSecretStore',
@@ -128,14 +153,15 @@ const exampleWorker: SeedService = {
               mountPath: 'kubernetes',
               role: 'external-secrets-example-worker',
               serviceAccountRef: {
-                name: 'external-secrets',
-                namespace: 'external-secrets',
+                name: 'external-secrets-example-worker',
+                namespace: 'example-worker',
                 audiences: [SEED_TOKEN_AUDIENCE],
               },
             },
           },
         },
       },
+      conditions: [{ namespaces: ['example-worker'] }],
     },
   },
   externalSecret: {
@@ -179,6 +205,16 @@ const exampleAdmin: SeedService = {
   secretKey: 'config',
   policyName: 'example-admin',
   roleName: 'external-secrets-example-admin',
+  serviceAccount: {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {
+      name: 'external-secrets-example-admin',
+      namespace: 'example-admin',
+      labels: { 'backstage.io/kubernetes-id': 'example-admin' },
+    },
+    automountServiceAccountToken: false,
+  },
   clusterSecretStore: {
     apiVersion: 'external-secrets.io/v1',
     kind: 'ClusterSecretStore',
@@ -203,14 +239,15 @@ const exampleAdmin: SeedService = {
               mountPath: 'kubernetes',
               role: 'external-secrets-example-admin',
               serviceAccountRef: {
-                name: 'external-secrets',
-                namespace: 'external-secrets',
+                name: 'external-secrets-example-admin',
+                namespace: 'example-admin',
                 audiences: [SEED_TOKEN_AUDIENCE],
               },
             },
           },
         },
       },
+      conditions: [{ namespaces: ['example-admin'] }],
     },
   },
   externalSecret: {

@@ -160,7 +160,8 @@ const EXTRA_EXTERNAL_SECRET = {
   kind: 'ExternalSecret',
   metadata: {
     name: 'example-api-extra',
-    namespace: 'example-api-extra',
+    // the store admits example-api's own namespace only (spec.conditions)
+    namespace: 'example-api',
     labels: { 'backstage.io/kubernetes-id': 'example-api' },
   },
   spec: {
@@ -231,8 +232,8 @@ describe('Sandbox --state-dir', () => {
       expect(
         await eventually(
           () =>
-            readyOf(sandbox, 'example-api-extra', 'example-api-extra')
-              ?.status === 'True',
+            readyOf(sandbox, 'example-api', 'example-api-extra')?.status ===
+            'True',
         ),
       ).toBe(true);
 
@@ -319,7 +320,7 @@ describe('Sandbox --state-dir', () => {
       );
       for (const [namespace, name] of [
         ['example-api', 'example-api-env-file'],
-        ['example-api-extra', 'example-api-extra'],
+        ['example-api', 'example-api-extra'],
       ]) {
         expect(
           await eventually(() => {

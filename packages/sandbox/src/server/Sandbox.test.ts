@@ -362,7 +362,8 @@ describe('Sandbox', () => {
       kind: 'ExternalSecret',
       metadata: {
         name: 'example-api-extra',
-        namespace: 'example-api-extra',
+        // the seeded store admits example-api's own namespace only (spec.conditions)
+        namespace: 'example-api',
         labels: { 'backstage.io/kubernetes-id': 'example-api' },
       },
       spec: {
@@ -439,7 +440,7 @@ describe('Sandbox', () => {
       }),
     ]);
     expect(
-      await waitForReady('example-api-extra', 'example-api-extra', {
+      await waitForReady('example-api', 'example-api-extra', {
         ready: 'True',
       }),
     ).toMatchObject({ reason: 'SecretSynced' });

@@ -92,8 +92,10 @@ export async function seedVault(
       policy: seedPolicy(service),
     });
     await vault.write(`auth/kubernetes/role/${service.roleName}`, {
-      bound_service_account_names: [ESO_SERVICE_ACCOUNT],
-      bound_service_account_namespaces: [ESO_NAMESPACE],
+      bound_service_account_names: [service.serviceAccount.metadata.name],
+      bound_service_account_namespaces: [
+        service.serviceAccount.metadata.namespace,
+      ],
       audience: SEED_TOKEN_AUDIENCE,
       token_policies: [service.policyName],
       token_ttl: '1h',
@@ -215,6 +217,7 @@ export async function seedGitOpsRepository(
   };
   for (const service of SEED_SERVICES) {
     const dir = `apps/${service.name}/external-secrets`;
+    files[`${dir}/service-account.yaml`] = stringify(service.serviceAccount);
     files[`${dir}/cluster-secret-store.yaml`] = stringify(
       seedClusterSecretStore(service, vaultServer),
     );

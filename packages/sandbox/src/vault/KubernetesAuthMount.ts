@@ -44,6 +44,8 @@ export interface KubernetesAuthRole {
   token_max_ttl: number;
 }
 
+const ISSUER_INVALID = 'claim "iss" is invalid';
+
 /** Vault's route pattern for role names. */
 const ROLE_NAME = /^\w(([\w.-]+)?\w)?$/;
 
@@ -324,9 +326,18 @@ export class KubernetesAuthMount {
       kubernetesCaCert: this.config.kubernetes_ca_cert || undefined,
       tokenReviewerJwt: this.config.token_reviewer_jwt || undefined,
       jwt,
+      ...(this.config.issuer
+        ? {
+            issuer: this.config.issuer,
+            disableIssValidation: this.config.disable_iss_validation,
+          }
+        : {}),
     });
     if (typeof review === 'string') {
-      return forbidden('permission denied');
+      // Vault checks `iss` itself, before the TokenReview, and says so; all else is hidden.
+      return forbidden(
+        review === ISSUER_INVALID ? ISSUER_INVALID : 'permission denied',
+      );
     }
     const nameAllowed =
       role.bound_service_account_names.includes('*') ||

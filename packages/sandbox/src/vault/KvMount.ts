@@ -88,6 +88,9 @@ export class KvMount {
       return this.secrets.has(subPath);
     }
     const { area, key } = this.splitV2(subPath);
+    if (area === 'metadata') {
+      return this.secrets.has(key);
+    }
     return area === 'data' && this.currentVersion(key) !== undefined;
   }
 
@@ -186,7 +189,7 @@ export class KvMount {
   }: MountRequest): VaultHttpResponse {
     const { area, key } = this.splitV2(subPath);
     if (area === 'metadata') {
-      return this.handleMetadata(operation, key);
+      return this.handleMetadata(operation, key, body);
     }
     if (area !== 'data' || key === '') {
       if (operation === 'read' || operation === 'list') {
@@ -265,12 +268,35 @@ export class KvMount {
   private handleMetadata(
     operation: VaultOperation,
     key: string,
+    body: Record<string, unknown>,
   ): VaultHttpResponse {
     if (operation === 'list') {
       return this.listKeys(key);
     }
     const secret = this.secrets.get(key);
     switch (operation) {
+      case 'write': {
+        if (key === '') {
+          return unsupportedOperation();
+        }
+        const custom = body.custom_metadata;
+        // Vault keeps metadata without any version (current_version 0): data reads stay 404.
+        const time = this.timestamp();
+        const target: KvSecret = secret ?? {
+          versions: [],
+          createdTime: time,
+          updatedTime: time,
+          customMetadata: null,
+        };
+        if (custom && typeof custom === 'object' && !Array.isArray(custom)) {
+          target.customMetadata = Object.fromEntries(
+            Object.entries(custom).map(([k, v]) => [k, String(v)]),
+          );
+        }
+        target.updatedTime = time;
+        this.secrets.set(key, target);
+        return written();
+      }
       case 'read': {
         if (!secret || key === '') {
           return notFound();

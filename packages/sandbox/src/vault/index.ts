@@ -26,4 +26,9 @@ export type {
   VaultHttpResponse,
   VaultOperation,
 } from './types';
-export { createTestCaPem, createTestServerTls } from './testCertificate';
+export {
+  createTestCaPem,
+  createTestServerTls,
+  createTestTlsIdentities,
+} from './testCertificate';
+export type { TestTlsIdentity } from './testCertificate';

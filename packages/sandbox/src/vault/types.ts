@@ -67,6 +67,9 @@ export interface TokenReviewRequest {
   kubernetesCaCert?: string;
   tokenReviewerJwt?: string;
   jwt: string;
+  /** The mount's `issuer`, checked against the JWT's `iss` unless `disableIssValidation`. */
+  issuer?: string;
+  disableIssValidation?: boolean;
 }
 
 /**

@@ -52,6 +52,8 @@ interface Track {
   unsubscribe: () => void;
 }
 
+const SEVERITY_RANK: Record<string, number> = { error: 0, warning: 1, info: 2 };
+
 function objectKey(namespace: string | undefined, name: string | undefined) {
   return `${namespace ?? ''}/${name ?? ''}`;
 }
@@ -340,7 +342,11 @@ export class FleetIndex {
       return;
     }
     const labels = { ...(object.metadata?.labels ?? {}) };
-    const finding = status.findings[0];
+    // the most severe first, the backend's order within a severity: the same finding the
+    // entity's card and tab lead with
+    const finding = [...status.findings].sort(
+      (a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity],
+    )[0];
     const row: FleetRow = {
       cluster: track.cluster.name,
       namespace,

@@ -571,6 +571,11 @@ export class EntityStatusService {
         },
       ];
     }
+    if (!store && !health.synced) {
+      // The store list has not arrived yet (a cluster just up, or still down since start):
+      // absence from an empty cache proves nothing, and the cluster's health says what is wrong.
+      findings = findings.filter(f => f.code !== 'STORE_MISSING');
+    }
     if (vaultLate) {
       findings.push({
         code: 'VAULT_FACTS_PENDING',

@@ -133,6 +133,8 @@ export function readStatusSettings(rootConfig: Config): StatusSettings {
         min: 1,
         max: 1000,
       }),
+      // not configurable: enough to show, small enough to keep for every object
+      maxStatusEntries: 100,
     },
   };
 }

@@ -6,8 +6,10 @@ import { parseLabelSelector } from './labelSelector';
 import { FakeKubernetesApi } from './__testUtils__/fakeKubernetesApi';
 import { eventually } from './__testUtils__/eventually';
 import {
+  CES_PATH,
   CSS_PATH,
   ES_PATH,
+  PS_PATH,
   EVENTS_PATH,
   clusterSecretStore,
   externalSecret,
@@ -570,5 +572,114 @@ describe('ClusterCache', () => {
       api.get(ES_PATH, 'example-api', 'example-api-env-file').metadata
         .annotations['force-sync'],
     ).toBe('2026-01-01T00:00:00.000Z');
+  });
+
+  it('caches ClusterExternalSecrets and PushSecrets, indexed and bounded', async () => {
+    const namespaces = Array.from({ length: 150 }, (_, i) => `ns-${i}`);
+    api.put(CES_PATH, {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterExternalSecret',
+      metadata: { name: 'shared-db' },
+      spec: {
+        namespaceSelectors: [{ matchLabels: { db: 'yes' } }],
+        externalSecretSpec: {
+          secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-store' },
+          data: namespaces.map(n => ({
+            secretKey: n,
+            remoteRef: { key: `db/${n}` },
+          })),
+        },
+      },
+      status: {
+        externalSecretName: 'shared-db',
+        provisionedNamespaces: namespaces,
+        failedNamespaces: [{ namespace: 'x', reason: 'r'.repeat(10_000) }],
+        conditions: [{ type: 'Ready', status: 'False', message: 'm' }],
+      },
+    });
+    api.put(PS_PATH, {
+      apiVersion: 'external-secrets.io/v1alpha1',
+      kind: 'PushSecret',
+      metadata: {
+        name: 'api-token',
+        namespace: 'example-api',
+        labels: { 'backstage.io/kubernetes-id': 'example-api' },
+      },
+      spec: { selector: { secret: { name: 'api-token' } } },
+      status: {
+        syncedPushSecrets: {
+          'ClusterSecretStore/vault-store': Object.fromEntries(
+            namespaces.map(n => [
+              `push/${n}`,
+              {
+                match: {
+                  secretKey: 'k',
+                  remoteRef: { remoteKey: `push/${n}` },
+                },
+                metadata: { big: 'x'.repeat(1000) },
+              },
+            ]),
+          ),
+        },
+      },
+    });
+    api.put(
+      EVENTS_PATH,
+      warningEvent({
+        name: 'ps-event',
+        namespace: 'example-api',
+        kind: 'PushSecret',
+        objectName: 'api-token',
+        objectNamespace: 'example-api',
+        reason: 'Errored',
+        message: 'set secret failed: secret key k does not exist',
+        lastTimestamp: '2026-03-01T10:00:00Z',
+      }),
+    );
+    cache = createCache();
+    cache.start();
+    await eventually(() => expect(cache!.health().synced).toBe(true));
+    await eventually(() =>
+      expect(cache!.findPushSecrets(selector)).toHaveLength(1),
+    );
+
+    const ces = cache.getClusterExternalSecret('shared-db')!;
+    expect(ces.status?.provisionedNamespaces).toHaveLength(100);
+    expect(ces.status?.failedNamespaces?.[0].reason?.length).toBeLessThan(4100);
+    // the template is never read: only what says where it reads from stays
+    expect(ces.spec?.externalSecretSpec).toEqual({
+      secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-store' },
+    });
+    expect(cache.listClusterExternalSecrets()).toHaveLength(1);
+
+    const [ps] = cache.findPushSecrets(selector, 'example-api');
+    const refs =
+      ps.status!.syncedPushSecrets!['ClusterSecretStore/vault-store'];
+    expect(Object.keys(refs)).toHaveLength(100);
+    expect(refs['push/ns-0']).toEqual({
+      match: { secretKey: 'k', remoteRef: { remoteKey: 'push/ns-0' } },
+    });
+    expect(cache.findPushSecrets(selector, 'other')).toEqual([]);
+    expect(
+      cache
+        .eventsFor('PushSecret', 'example-api', 'api-token')
+        .map(e => e.message),
+    ).toEqual(['set secret failed: secret key k does not exist']);
+  });
+
+  it('stays reachable when the new kinds are forbidden, and says so', async () => {
+    api.forbid(PS_PATH);
+    api.forbid(CES_PATH);
+    cache = createCache();
+    cache.start();
+    await eventually(() =>
+      expect(cache!.health()).toMatchObject({
+        reachable: true,
+        synced: true,
+        error: expect.stringMatching(/^(ClusterExternalSecret|PushSecret): /),
+      }),
+    );
+    expect(cache.findExternalSecrets(selector)).toHaveLength(1);
+    expect(cache.findPushSecrets(selector)).toEqual([]);
   });
 });

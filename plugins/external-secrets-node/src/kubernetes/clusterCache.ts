@@ -26,9 +26,11 @@ import { describeKubernetesError } from './kubernetesErrors';
 import type { LabelSelector } from './labelSelector';
 import type {
   CachedResource,
+  ClusterExternalSecretObject,
   EventObject,
   ExternalSecretObject,
   PodObject,
+  PushSecretObject,
   SecretStoreObject,
 } from './objects';
 import {
@@ -39,6 +41,27 @@ import {
 } from './resourceInformer';
 
 const ESO_VERSION = 'v1';
+/** PushSecret is served as v1alpha1 only (ESO 2.x). */
+const ESO_PUSH_VERSION = 'v1alpha1';
+
+/** Kinds whose Events are cached, one watch each (a field selector cannot OR kinds). */
+const EVENT_KINDS = [
+  'ExternalSecret',
+  'ClusterSecretStore',
+  'SecretStore',
+  'PushSecret',
+] as const;
+
+/**
+ * Kinds a cluster may not serve or the backend may not be allowed to list yet (a ClusterRole
+ * from before they were cached): their failure is reported but does not make the cluster
+ * unreachable — its ExternalSecrets still show.
+ */
+const OPTIONAL_RESOURCES = new Set([
+  'ClusterExternalSecret',
+  'PushSecret',
+  'Event(PushSecret)',
+]);
 
 /**
  * A failed request to an API server, with a message safe to show to users (the full error is in
@@ -102,6 +125,11 @@ export interface ClusterCacheLimits {
   pageSize: number;
   /** the newest Events kept per object (older ones are not served) */
   maxEventsPerObject: number;
+  /**
+   * entries kept of a status list that grows with the cluster: a ClusterExternalSecret's
+   * provisioned and failed namespaces, a PushSecret's pushed refs per store
+   */
+  maxStatusEntries: number;
 }
 
 /** @public */
@@ -111,6 +139,7 @@ export const DEFAULT_CLUSTER_CACHE_LIMITS: ClusterCacheLimits = {
   silentWatchMs: 180_000,
   pageSize: 500,
   maxEventsPerObject: 10,
+  maxStatusEntries: 100,
 };
 
 /** Event messages are kept to this many characters: enough for any real cause. */
@@ -168,6 +197,12 @@ export function eventTime(event: EventObject): number {
   );
 }
 
+function truncateMessage(text: string | undefined): string | undefined {
+  return typeof text === 'string' && text.length > MAX_EVENT_MESSAGE
+    ? `${text.slice(0, MAX_EVENT_MESSAGE)}…`
+    : text;
+}
+
 /**
  * Reduces a Pod, in place, to what consumers need: its Secret references, owner, start time and
  * container names (`usage`), plus name, namespace and resource version. Every other field — the
@@ -194,8 +229,64 @@ function reducePod(pod: PodObject): void {
 }
 
 /**
- * In-memory copy of one cluster's ExternalSecrets, SecretStores, ClusterSecretStores and the
- * Events about them, kept current by list+watch and indexed by the `backstage.io/kubernetes-id`
+ * Keeps a ClusterExternalSecret small whatever the cluster size: its ExternalSecret template
+ * (never read here) is dropped, and its namespace lists are cut to `max` entries.
+ */
+function pruneClusterExternalSecret(
+  ces: ClusterExternalSecretObject,
+  max: number,
+): void {
+  if (ces.spec?.externalSecretSpec) {
+    ces.spec.externalSecretSpec = {
+      secretStoreRef: ces.spec.externalSecretSpec.secretStoreRef,
+      refreshInterval: ces.spec.externalSecretSpec.refreshInterval,
+    };
+  }
+  const status = ces.status;
+  if (status?.provisionedNamespaces) {
+    status.provisionedNamespaces = status.provisionedNamespaces.slice(0, max);
+  }
+  if (status?.failedNamespaces) {
+    status.failedNamespaces = status.failedNamespaces.slice(0, max).map(f => ({
+      namespace: f.namespace,
+      reason: truncateMessage(f.reason),
+    }));
+  }
+}
+
+/** Keeps at most `max` pushed refs per store, and of each entry only what identifies it. */
+function prunePushSecret(ps: PushSecretObject, max: number): void {
+  const synced = ps.status?.syncedPushSecrets;
+  if (!synced) {
+    return;
+  }
+  for (const [store, refs] of Object.entries(synced)) {
+    synced[store] = Object.fromEntries(
+      Object.entries(refs ?? {})
+        .slice(0, max)
+        .map(([ref, entry]) => {
+          const match = (entry as { match?: Record<string, unknown> })?.match;
+          return [
+            ref,
+            {
+              match: {
+                secretKey: match?.secretKey,
+                remoteRef: match?.remoteRef,
+              },
+            },
+          ];
+        }),
+    );
+  }
+  for (const condition of ps.status?.conditions ?? []) {
+    condition.message = truncateMessage(condition.message);
+  }
+}
+
+/**
+ * In-memory copy of one cluster's ExternalSecrets, SecretStores, ClusterSecretStores,
+ * ClusterExternalSecrets, PushSecrets, the Events about them and Pods (reduced to their Secret
+ * references), kept current by list+watch and indexed by the `backstage.io/kubernetes-id`
  * label and namespace. Reads never call the API server. Nothing here touches Secrets: RBAC
  * `list` or `watch` on Secrets is full read of every value, whatever the client asks for, so the
  * target Secret's state comes from the ExternalSecret's own status.
@@ -211,6 +302,10 @@ export class ClusterCache {
   private readonly externalSecrets: ResourceInformer<ExternalSecretObject>;
   private readonly clusterStores: ResourceInformer<SecretStoreObject>;
   private readonly namespacedStores: ResourceInformer<SecretStoreObject>;
+  private readonly clusterExternalSecrets: ResourceInformer<ClusterExternalSecretObject>;
+  private readonly pushSecrets: ResourceInformer<PushSecretObject>;
+  private readonly pushSecretsByKubernetesId = new Map<string, Set<string>>();
+  private readonly kubernetesIdOfPushSecret = new Map<string, string>();
   private readonly eventInformers: ResourceInformer<EventObject>[];
   private readonly pods: ResourceInformer<PodObject> | undefined;
   /** `<namespace>/<secret>` → keys of the Pods referencing it */
@@ -262,12 +357,12 @@ export class ClusterCache {
       },
     };
     const eso =
-      (plural: string) =>
+      (plural: string, version = ESO_VERSION) =>
       ({ limit, continueToken, signal }: ListPageRequest) =>
         custom.listClusterCustomObject(
           {
             group: ESO_API_GROUP,
-            version: ESO_VERSION,
+            version,
             plural,
             limit,
             _continue: continueToken,
@@ -302,10 +397,31 @@ export class ClusterCache {
       onError: (error, repeated) =>
         this.informerFailed('SecretStore', error, repeated),
     });
+    const maxEntries = this.limits.maxStatusEntries;
+    this.clusterExternalSecrets =
+      new ResourceInformer<ClusterExternalSecretObject>({
+        ...common,
+        resource: 'ClusterExternalSecret',
+        path: `/apis/${ESO_API_GROUP}/${ESO_VERSION}/clusterexternalsecrets`,
+        listPage: eso('clusterexternalsecrets'),
+        prune: ces => pruneClusterExternalSecret(ces, maxEntries),
+        onChange: (type, object) =>
+          this.emit('ClusterExternalSecret', type, object),
+        onError: (error, repeated) =>
+          this.informerFailed('ClusterExternalSecret', error, repeated),
+      });
+    this.pushSecrets = new ResourceInformer<PushSecretObject>({
+      ...common,
+      resource: 'PushSecret',
+      path: `/apis/${ESO_API_GROUP}/${ESO_PUSH_VERSION}/pushsecrets`,
+      listPage: eso('pushsecrets', ESO_PUSH_VERSION),
+      prune: ps => prunePushSecret(ps, maxEntries),
+      onChange: (type, object) => this.pushSecretChanged(type, object),
+      onError: (error, repeated) =>
+        this.informerFailed('PushSecret', error, repeated),
+    });
     // A field selector cannot OR kinds, so each involved kind gets its own watch.
-    this.eventInformers = (
-      ['ExternalSecret', 'ClusterSecretStore', 'SecretStore'] as const
-    ).map(kind => {
+    this.eventInformers = EVENT_KINDS.map(kind => {
       const fieldSelector = `involvedObject.kind=${kind}`;
       return new ResourceInformer<EventObject>({
         ...common,
@@ -436,6 +552,38 @@ export class ClusterCache {
     return this.externalSecrets.list(namespace);
   }
 
+  /** The PushSecrets a label selector picks, optionally in one namespace (indexed like ExternalSecrets). */
+  findPushSecrets(
+    selector: LabelSelector,
+    namespace?: string,
+  ): PushSecretObject[] {
+    const id = selector.equalityValue(LABEL_KUBERNETES_ID);
+    const candidates =
+      id !== undefined
+        ? [...(this.pushSecretsByKubernetesId.get(id) ?? [])]
+            .map(k => {
+              const [ns, name] = k.split('/');
+              return this.pushSecrets.get(name, ns);
+            })
+            .filter((o): o is PushSecretObject => o !== undefined)
+        : this.pushSecrets.list(namespace);
+    return candidates.filter(
+      o =>
+        (namespace === undefined || o.metadata?.namespace === namespace) &&
+        selector.matches(o.metadata?.labels),
+    );
+  }
+
+  getClusterExternalSecret(
+    name: string,
+  ): ClusterExternalSecretObject | undefined {
+    return this.clusterExternalSecrets.get(name);
+  }
+
+  listClusterExternalSecrets(): ClusterExternalSecretObject[] {
+    return this.clusterExternalSecrets.list();
+  }
+
   getStore(
     kind: StoreKind,
     name: string,
@@ -476,11 +624,14 @@ export class ClusterCache {
 
   /** Reachability and sync state of this cluster's caches. */
   health(): ClusterStatus {
-    const states = this.informers().map(i => ({
+    const all = this.informers().map(i => ({
       resource: i.resource,
       ...i.health(),
     }));
-    const failing = states.find(s => !s.healthy && s.lastError);
+    const states = all.filter(s => !OPTIONAL_RESOURCES.has(s.resource));
+    const failing =
+      states.find(s => !s.healthy && s.lastError) ??
+      all.find(s => !s.healthy && s.lastError);
     const listTimes = states.map(s => s.lastListTime?.getTime());
     const synced = listTimes.every(t => t !== undefined);
     return {
@@ -541,17 +692,37 @@ export class ClusterCache {
       this.externalSecrets,
       this.clusterStores,
       this.namespacedStores,
+      this.clusterExternalSecrets,
+      this.pushSecrets,
       ...this.eventInformers,
     ];
   }
 
   private eventInformerFor(kind: CachedResource) {
-    const index = [
-      'ExternalSecret',
-      'ClusterSecretStore',
-      'SecretStore',
-    ].indexOf(kind);
+    const index = (EVENT_KINDS as readonly string[]).indexOf(kind);
     return index < 0 ? undefined : this.eventInformers[index];
+  }
+
+  private pushSecretChanged(type: CacheChangeType, object: PushSecretObject) {
+    const objectKey = key(object.metadata?.namespace, object.metadata?.name);
+    const previous = this.kubernetesIdOfPushSecret.get(objectKey);
+    if (previous !== undefined) {
+      const keys = this.pushSecretsByKubernetesId.get(previous);
+      keys?.delete(objectKey);
+      if (keys?.size === 0) {
+        this.pushSecretsByKubernetesId.delete(previous);
+      }
+      this.kubernetesIdOfPushSecret.delete(objectKey);
+    }
+    const id = object.metadata?.labels?.[LABEL_KUBERNETES_ID];
+    if (type !== 'deleted' && id !== undefined) {
+      if (!this.pushSecretsByKubernetesId.has(id)) {
+        this.pushSecretsByKubernetesId.set(id, new Set());
+      }
+      this.pushSecretsByKubernetesId.get(id)!.add(objectKey);
+      this.kubernetesIdOfPushSecret.set(objectKey, id);
+    }
+    this.emit('PushSecret', type, object);
   }
 
   private informerFailed(resource: string, error: Error, repeated: boolean) {

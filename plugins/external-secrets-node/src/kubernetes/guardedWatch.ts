@@ -13,6 +13,15 @@ export interface WatchGuards {
 type Callback = (phase: string, apiObj: any, watchObj?: any) => void;
 type Done = (err: any) => void;
 
+/**
+ * Waits before the re-list that follows a watch the server answered with `410 Gone` when the
+ * previous watch ended the same way with nothing in between: an API server (or a proxy in front
+ * of it) that expires every watch would otherwise get a LIST and a watch per round trip. The
+ * first `410` re-lists at once, as a compaction normally needs; then 1 s, doubling to 30 s, like
+ * client-go's reflector backoff. Any delivered event ends the storm.
+ */
+const EXPIRED_BACKOFF = { initialMs: 1000, maxMs: 30_000 };
+
 /** What `ListWatch` does after `410 Gone`: start over with a fresh LIST. */
 function relist(reason: string): Error {
   return Object.assign(new Error(reason), { statusCode: 410 });
@@ -30,6 +39,9 @@ function relist(reason: string): Error {
 export class GuardedWatch {
   private readonly inner: Watch;
   private readonly live = new Set<AbortController>();
+  /** watches in a row that ended in `410 Gone` with no event delivered */
+  private expiredInARow = 0;
+  private readonly delayed = new Set<NodeJS.Timeout>();
 
   constructor(kubeConfig: KubeConfig, private readonly guards: WatchGuards) {
     this.inner = new Watch(kubeConfig);
@@ -39,6 +51,9 @@ export class GuardedWatch {
     for (const controller of [...this.live]) {
       controller.abort();
     }
+    // a re-list waiting out the 410 backoff is not wanted any more either
+    this.delayed.forEach(timer => clearTimeout(timer));
+    this.delayed.clear();
   }
 
   async watch(
@@ -51,13 +66,32 @@ export class GuardedWatch {
     this.live.add(outer);
     let finished = false;
     let timer: NodeJS.Timeout | undefined;
+    let expired = false;
     const finish = (error: unknown) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       this.live.delete(outer);
       outer.abort();
-      done(error ?? null);
+      if (!expired || error) {
+        done(error ?? null);
+        return;
+      }
+      this.expiredInARow += 1;
+      if (this.expiredInARow === 1) {
+        done(null);
+        return;
+      }
+      const delay = Math.min(
+        EXPIRED_BACKOFF.initialMs * 2 ** (this.expiredInARow - 2),
+        EXPIRED_BACKOFF.maxMs,
+      );
+      const wait = setTimeout(() => {
+        this.delayed.delete(wait);
+        done(null);
+      }, delay);
+      wait.unref?.();
+      this.delayed.add(wait);
     };
     const arm = (ms: number, onExpiry: () => void) => {
       clearTimeout(timer);
@@ -90,6 +124,11 @@ export class GuardedWatch {
         },
         (phase, apiObj, watchObj) => {
           if (finished) return;
+          if (phase === 'ERROR') {
+            if ((apiObj as { code?: unknown })?.code === 410) expired = true;
+          } else {
+            this.expiredInARow = 0;
+          }
           arm(this.guards.silentMs, silent);
           callback(phase, apiObj, watchObj);
         },

@@ -88,6 +88,64 @@ export interface SecretStoreObject extends KubernetesObject {
 }
 
 /**
+ * The parts of a ClusterExternalSecret (external-secrets.io/v1) the status backend reads.
+ *
+ * @public
+ */
+export interface ClusterExternalSecretObject extends KubernetesObject {
+  spec?: {
+    externalSecretName?: string;
+    namespaces?: string[];
+    namespaceSelector?: unknown;
+    namespaceSelectors?: unknown[];
+    refreshInterval?: string;
+    externalSecretMetadata?: {
+      labels?: Record<string, string>;
+      annotations?: Record<string, string>;
+    };
+    externalSecretSpec?: ExternalSecretObject['spec'];
+  };
+  status?: {
+    externalSecretName?: string;
+    provisionedNamespaces?: string[];
+    failedNamespaces?: Array<{ namespace?: string; reason?: string }>;
+    conditions?: Array<{ type?: string; status?: string; message?: string }>;
+  };
+}
+
+/**
+ * The parts of a PushSecret (external-secrets.io/v1alpha1) the status backend reads.
+ *
+ * @public
+ */
+export interface PushSecretObject extends KubernetesObject {
+  spec?: {
+    refreshInterval?: string;
+    updatePolicy?: string;
+    deletionPolicy?: string;
+    secretStoreRefs?: Array<{
+      name?: string;
+      kind?: string;
+      labelSelector?: unknown;
+    }>;
+    selector?: { secret?: { name?: string } };
+    data?: Array<{
+      match?: {
+        secretKey?: string;
+        remoteRef?: { remoteKey?: string; property?: string };
+      };
+    }>;
+  };
+  status?: {
+    conditions?: StatusCondition[];
+    refreshTime?: string | null;
+    syncedResourceVersion?: string;
+    /** `<Kind>/<store>` → `<remoteKey>[/<property>]` → the data entry pushed there */
+    syncedPushSecrets?: Record<string, Record<string, unknown>>;
+  };
+}
+
+/**
  * A core/v1 Event as the status backend reads it.
  *
  * @public
@@ -130,5 +188,7 @@ export type CachedResource =
   | 'ExternalSecret'
   | 'ClusterSecretStore'
   | 'SecretStore'
+  | 'ClusterExternalSecret'
+  | 'PushSecret'
   | 'Event'
   | 'Pod';

@@ -433,6 +433,51 @@ export class VaultClient {
     return result?.warnings ?? [];
   }
 
+  /** The enabled auth mounts (`sys/auth`), by path without the trailing slash, with their type. */
+  async listAuthMounts(): Promise<Map<string, string>> {
+    const result = await this.read<Record<string, { type?: unknown }>>(
+      'sys/auth',
+      'auth mount list',
+    );
+    const mounts = new Map<string, string>();
+    for (const [path, info] of Object.entries(result?.data ?? {})) {
+      if (info && typeof info === 'object') {
+        mounts.set(path.replace(/\/+$/, ''), String(info.type ?? ''));
+      }
+    }
+    return mounts;
+  }
+
+  /** Enables an auth method (`sys/auth/<mount>`; Vault requires `sudo` for it). */
+  async enableAuthMount(
+    mount: string,
+    type: string,
+    description: string,
+  ): Promise<void> {
+    validateName('vaultMount', mount, 'authMount');
+    await this.write(
+      `sys/auth/${mount}`,
+      { type, description },
+      'auth mount enable',
+    );
+  }
+
+  /**
+   * Writes a Kubernetes auth mount's config. The payload may hold the reviewer JWT: it goes to
+   * Vault only, and no error or log line of this client contains a request body.
+   */
+  async writeKubernetesAuthConfig(
+    mount: string,
+    payload: Record<string, unknown>,
+  ): Promise<void> {
+    validateName('vaultMount', mount, 'authMount');
+    await this.write(
+      `auth/${mount}/config`,
+      payload,
+      'Kubernetes auth config write',
+    );
+  }
+
   /**
    * Metadata of a KV secret (versions, times; never values), undefined when the key was never
    * written. On KV v1, which keeps no metadata, only tells whether the key exists.

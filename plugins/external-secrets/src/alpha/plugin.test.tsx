@@ -28,6 +28,7 @@ import {
 import plugin, {
   externalSecretsEntityCard,
   externalSecretsEntityContent,
+  externalSecretsFleetPage,
 } from './plugin';
 
 const server = setupServer();
@@ -62,6 +63,7 @@ describe('New Frontend System plugin', () => {
       'api:external-secrets',
       'entity-card:external-secrets/status',
       'entity-content:external-secrets/secrets',
+      'page:external-secrets/secrets-health',
     ] as const) {
       expect(plugin.getExtension(id)).toBeDefined();
     }
@@ -106,6 +108,56 @@ describe('New Frontend System plugin', () => {
       await screen.findByRole('table', {
         name: 'ExternalSecrets across clusters',
       }),
+    ).toBeInTheDocument();
+  });
+
+  it('offers the "Secrets health" page at /secrets-health, titled and with an icon for the sidebar', async () => {
+    server.use(
+      http.get(
+        'http://localhost:7007/api/external-secrets/fleet/external-secrets',
+        () =>
+          HttpResponse.json({
+            generatedAt: new Date().toISOString(),
+            counts: {
+              total: 0,
+              byState: {
+                Synced: 0,
+                Error: 0,
+                Stale: 0,
+                Pending: 0,
+                Unknown: 0,
+              },
+              byClaim: { claimed: 0, hidden: 0, unclaimed: 0 },
+            },
+            matching: {
+              total: 0,
+              byState: {
+                Synced: 0,
+                Error: 0,
+                Stale: 0,
+                Pending: 0,
+                Unknown: 0,
+              },
+              byClaim: { claimed: 0, hidden: 0, unclaimed: 0 },
+            },
+            offset: 0,
+            limit: 25,
+            items: [],
+            facets: { clusters: [], findings: [], owners: [] },
+            clusters: [],
+            pending: 0,
+          }),
+      ),
+    );
+    const tester = createExtensionTester(externalSecretsFleetPage);
+    expect(tester.get(coreExtensionData.routePath)).toBe('/secrets-health');
+    expect(tester.get(coreExtensionData.title)).toBe('Secrets health');
+    expect(tester.get(coreExtensionData.icon)).toBeDefined();
+    expect(tester.get(coreExtensionData.routeRef)).toBeDefined();
+
+    renderInTestApp(tester.reactElement(), { apis });
+    expect(
+      await screen.findByText('No ExternalSecret matches these filters.'),
     ).toBeInTheDocument();
   });
 });

@@ -1,6 +1,8 @@
 import {
   ApiBlueprint,
   createFrontendPlugin,
+  createRouteRef,
+  PageBlueprint,
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
@@ -10,6 +12,7 @@ import {
 } from '@backstage/plugin-catalog-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
 import { isExternalSecretsAvailable } from '@gitops-secrets/plugin-external-secrets-common';
+import VpnKeyIcon from '@material-ui/icons/VpnKey';
 import { externalSecretsApiRef } from '../api/ExternalSecretsApi';
 import { ExternalSecretsClient } from '../api/ExternalSecretsClient';
 
@@ -64,6 +67,33 @@ export const externalSecretsEntityContent = EntityContentBlueprint.make({
 });
 
 /**
+ * The route of the "Secrets health" page, for other plugins to link to.
+ *
+ * @alpha
+ */
+export const secretsHealthRouteRef = createRouteRef();
+
+/**
+ * The "Secrets health" page at `/secrets-health`, in the app's sidebar: every ExternalSecret
+ * and store across clusters, for the platform team (`external-secrets.fleet.read`).
+ *
+ * @alpha
+ */
+export const externalSecretsFleetPage = PageBlueprint.make({
+  name: 'secrets-health',
+  params: {
+    path: '/secrets-health',
+    title: 'Secrets health',
+    icon: <VpnKeyIcon />,
+    routeRef: secretsHealthRouteRef,
+    loader: () =>
+      import('../components/SecretsHealthPage').then(m => (
+        <m.SecretsHealthContent />
+      )),
+  },
+});
+
+/**
  * The scaffolder field `ui:field: ExternalSecretsEditor` (secrets, properties and initial
  * values), for the scaffolder of the New Frontend System.
  *
@@ -82,7 +112,8 @@ export const externalSecretsEditorFormField = FormFieldBlueprint.make({
 /**
  * The External Secrets plugin for the New Frontend System: an API, an entity card (info) and
  * an entity content tab "Secrets", both shown only for entities with a Kubernetes annotation,
- * and the scaffolder field `ExternalSecretsEditor`.
+ * the "Secrets health" page for the platform team and the scaffolder field
+ * `ExternalSecretsEditor`.
  *
  * @alpha
  */
@@ -90,10 +121,12 @@ export default createFrontendPlugin({
   pluginId: 'external-secrets',
   title: 'External Secrets',
   info: { packageJson: () => import('../../package.json') },
+  routes: { secretsHealth: secretsHealthRouteRef },
   extensions: [
     externalSecretsApi,
     externalSecretsEntityCard,
     externalSecretsEntityContent,
+    externalSecretsFleetPage,
     externalSecretsEditorFormField,
   ],
 });

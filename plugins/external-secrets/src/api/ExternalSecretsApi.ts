@@ -1,6 +1,10 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
   EntityExternalSecretsStatus,
+  FleetExternalSecretsPage,
+  FleetExternalSecretsQuery,
+  FleetStoresPage,
+  FleetStoresQuery,
   RefreshTarget,
 } from '@gitops-secrets/plugin-external-secrets-common';
 
@@ -21,6 +25,17 @@ export interface ExternalSecretsApi {
    * Rejects with a `ResponseError` when the backend refuses or fails.
    */
   refresh(entityRef: string, target: RefreshTarget): Promise<void>;
+
+  /**
+   * One page of every ExternalSecret across clusters (the "Secrets health" page), filtered and
+   * sorted by the backend. Needs `external-secrets.fleet.read`; rejects with a `ResponseError`.
+   */
+  getFleetExternalSecrets(
+    query: FleetExternalSecretsQuery,
+  ): Promise<FleetExternalSecretsPage>;
+
+  /** One page of every store across clusters, with its dependents. */
+  getFleetStores(query: FleetStoresQuery): Promise<FleetStoresPage>;
 }
 
 /** @public */

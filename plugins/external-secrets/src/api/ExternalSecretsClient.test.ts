@@ -26,6 +26,66 @@ function client() {
 }
 
 describe('ExternalSecretsClient', () => {
+  it('asks the fleet routes with each list value repeated, commas kept, and the user token', async () => {
+    const seen: Array<{ url: URL; authorization: string | null }> = [];
+    const record = ({ request }: { request: Request }) => {
+      seen.push({
+        url: new URL(request.url),
+        authorization: request.headers.get('authorization'),
+      });
+      return HttpResponse.json({ items: [] });
+    };
+    server.use(
+      http.get(
+        'http://localhost:7007/api/external-secrets/fleet/external-secrets',
+        record,
+      ),
+      http.get(
+        'http://localhost:7007/api/external-secrets/fleet/stores',
+        record,
+      ),
+    );
+    await client().getFleetExternalSecrets({
+      state: ['Error', 'Stale'],
+      search: 'a,b',
+      sort: 'owner',
+      offset: 0,
+      limit: 10,
+    });
+    await client().getFleetStores({ ready: false });
+    expect(seen[0].url.searchParams.getAll('state')).toEqual([
+      'Error',
+      'Stale',
+    ]);
+    expect(seen[0].url.searchParams.get('search')).toBe('a,b');
+    expect(seen[0].url.searchParams.get('offset')).toBe('0');
+    expect(seen[0].url.searchParams.get('limit')).toBe('10');
+    expect(seen[0].url.searchParams.has('cluster')).toBe(false);
+    expect(seen[1].url.search).toBe('?ready=false');
+    expect(seen.map(s => s.authorization)).toEqual([
+      'Bearer user-token',
+      'Bearer user-token',
+    ]);
+  });
+
+  it('rejects a refused fleet request with a ResponseError', async () => {
+    server.use(
+      http.get(
+        'http://localhost:7007/api/external-secrets/fleet/external-secrets',
+        () =>
+          HttpResponse.json(
+            { error: { name: 'NotAllowedError', message: 'denied' } },
+            { status: 403 },
+          ),
+      ),
+    );
+    const failure = await client()
+      .getFleetExternalSecrets({})
+      .catch(e => e);
+    expect(failure).toBeInstanceOf(ResponseError);
+    expect(failure.response.status).toBe(403);
+  });
+
   it('reads the status of an entity from its own route, with the user token', async () => {
     const body = entityStatus([healthyExternalSecret()]);
     let authorization: string | null = null;

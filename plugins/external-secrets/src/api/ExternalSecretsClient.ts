@@ -4,6 +4,10 @@ import { ResponseError } from '@backstage/errors';
 import {
   EXTERNAL_SECRETS_PLUGIN_ID,
   type EntityExternalSecretsStatus,
+  type FleetExternalSecretsPage,
+  type FleetExternalSecretsQuery,
+  type FleetStoresPage,
+  type FleetStoresQuery,
   type RefreshTarget,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import type { ExternalSecretsApi } from './ExternalSecretsApi';
@@ -49,6 +53,37 @@ export class ExternalSecretsClient implements ExternalSecretsApi {
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
+  }
+
+  async getFleetExternalSecrets(
+    query: FleetExternalSecretsQuery,
+  ): Promise<FleetExternalSecretsPage> {
+    return this.getFleet<FleetExternalSecretsPage>('external-secrets', query);
+  }
+
+  async getFleetStores(query: FleetStoresQuery): Promise<FleetStoresPage> {
+    return this.getFleet<FleetStoresPage>('stores', query);
+  }
+
+  private async getFleet<T>(path: string, query: object): Promise<T> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      // repeated for lists, so a value with a comma in it cannot be split
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (item !== undefined && item !== '') params.append(key, String(item));
+      }
+    }
+    const baseUrl = await this.discoveryApi.getBaseUrl(
+      EXTERNAL_SECRETS_PLUGIN_ID,
+    );
+    const search = params.toString();
+    const response = await this.fetchApi.fetch(
+      `${baseUrl}/fleet/${path}${search ? `?${search}` : ''}`,
+    );
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as T;
   }
 
   private async entityUrl(entityRef: string): Promise<string> {

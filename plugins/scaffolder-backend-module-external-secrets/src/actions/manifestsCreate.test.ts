@@ -66,49 +66,33 @@ describe('external-secrets:manifests:create', () => {
     return entries.map(String).sort();
   }
 
-  // The seed is what a platform team writes by hand today: every store presents ESO's own
-  // account. With that account configured explicitly the renderer gives the same objects, plus
-  // the conditions that keep other namespaces from naming the store.
+  // The seed is written out by hand in the per-service shape: the default rendering must give
+  // exactly its objects, the service's own ServiceAccount included.
   it.each(SEED_SERVICES.map(service => [service.name, service]))(
-    "renders the seed objects of %s with the seed's shared account configured, plus spec.conditions",
+    'renders the seed objects of %s with the default config',
     async (_, service) => {
-      const shared = structuredClone(sandboxConfig) as any;
-      shared.externalSecrets.manifests.store.serviceAccount = {
-        name: 'external-secrets',
-        namespace: 'external-secrets',
-      };
-      await run(
-        {
-          name: service.name,
-          secrets: [
-            {
-              name: service.secretName,
-              properties: [
-                { property: service.property, secretKey: service.secretKey },
-              ],
-            },
-          ],
-        },
-        { config: shared },
-      );
+      await run({
+        name: service.name,
+        secrets: [
+          {
+            name: service.secretName,
+            properties: [
+              { property: service.property, secretKey: service.secretKey },
+            ],
+          },
+        ],
+      });
       const dir = `apps/${service.name}/external-secrets`;
-      expect(await listWorkspace()).not.toContain(
-        expect.stringMatching(/serviceaccount-/),
-      );
-      const seedStore = service.clusterSecretStore as any;
       expect(
         await readYaml(
-          `${dir}/clustersecretstore-${seedStore.metadata.name}.yaml`,
+          `${dir}/00-serviceaccount-${service.serviceAccount.metadata.name}.yaml`,
         ),
-      ).toEqual({
-        ...seedStore,
-        spec: {
-          ...seedStore.spec,
-          conditions: [
-            { namespaces: [service.externalSecret.metadata.namespace] },
-          ],
-        },
-      });
+      ).toEqual(service.serviceAccount);
+      expect(
+        await readYaml(
+          `${dir}/clustersecretstore-${service.clusterSecretStore.metadata.name}.yaml`,
+        ),
+      ).toEqual(service.clusterSecretStore);
       expect(
         await readYaml(
           `${dir}/externalsecret-${service.externalSecret.metadata.name}.yaml`,
@@ -116,6 +100,47 @@ describe('external-secrets:manifests:create', () => {
       ).toEqual(service.externalSecret);
     },
   );
+
+  // The legacy shape: every store presents ESO's own account, and no ServiceAccount is rendered.
+  it("renders the shared-account shape when ESO's account is configured", async () => {
+    const service = SEED_SERVICES[0];
+    const shared = structuredClone(sandboxConfig) as any;
+    shared.externalSecrets.manifests.store.serviceAccount = {
+      name: 'external-secrets',
+      namespace: 'external-secrets',
+    };
+    await run(
+      {
+        name: service.name,
+        secrets: [
+          {
+            name: service.secretName,
+            properties: [
+              { property: service.property, secretKey: service.secretKey },
+            ],
+          },
+        ],
+      },
+      { config: shared },
+    );
+    const dir = `apps/${service.name}/external-secrets`;
+    expect(await listWorkspace()).not.toContain(
+      expect.stringMatching(/serviceaccount-/),
+    );
+    const store = await readYaml(
+      `${dir}/clustersecretstore-${service.clusterSecretStore.metadata.name}.yaml`,
+    );
+    expect(store.spec.provider.vault.auth.kubernetes.serviceAccountRef).toEqual(
+      {
+        name: 'external-secrets',
+        namespace: 'external-secrets',
+        audiences: [SEED_TOKEN_AUDIENCE],
+      },
+    );
+    expect(store.spec.conditions).toEqual([
+      { namespaces: [service.externalSecret.metadata.namespace] },
+    ]);
+  });
 
   it('outputs the files, the objects and the target path', async () => {
     const ctx = await run({

@@ -40,6 +40,8 @@ export class FakeKubernetesApi {
     close: () => void;
   }>();
 
+  private readonly forbidden = new Set<string>();
+
   constructor(options: { baseUrl: string; token: string }) {
     this.baseUrl = options.baseUrl.replace(/\/$/, '');
     this.token = options.token;
@@ -153,6 +155,12 @@ export class FakeKubernetesApi {
     this.compactedBelow = 0;
     this.down = false;
     this.silent = false;
+    this.forbidden.clear();
+  }
+
+  /** Answers LIST and WATCH of a collection with the API server's 403, as RBAC without it would. */
+  forbid(collection: string): void {
+    this.forbidden.add(collection);
   }
 
   handlers(): HttpHandler[] {
@@ -237,6 +245,19 @@ export class FakeKubernetesApi {
           reason: 'Forbidden',
           code: 403,
           message: `secrets is forbidden: User "system:serviceaccount:backstage:backstage" cannot list resource "secrets" in API group "" at the cluster scope`,
+        },
+        { status: 403 },
+      );
+    }
+    if (this.forbidden.has(path)) {
+      const resource = path.split('/').pop();
+      return HttpResponse.json(
+        {
+          kind: 'Status',
+          status: 'Failure',
+          reason: 'Forbidden',
+          code: 403,
+          message: `${resource}.external-secrets.io is forbidden: User "system:serviceaccount:backstage:backstage" cannot list resource "${resource}" in API group "external-secrets.io" at the cluster scope`,
         },
         { status: 403 },
       );

@@ -124,3 +124,6 @@ export function warningEvent(options: {
     lastTimestamp: options.lastTimestamp,
   };
 }
+
+export const CES_PATH = '/apis/external-secrets.io/v1/clusterexternalsecrets';
+export const PS_PATH = '/apis/external-secrets.io/v1alpha1/pushsecrets';

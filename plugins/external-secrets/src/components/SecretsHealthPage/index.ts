@@ -1,0 +1,1 @@
+export { SecretsHealthContent, SecretsHealthPage } from './SecretsHealthPage';

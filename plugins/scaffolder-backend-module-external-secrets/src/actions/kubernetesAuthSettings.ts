@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import { nameProblem } from '@gitops-secrets/plugin-external-secrets-common';
+import {
+  ClusterConfig,
+  VAULT_CONFIG_KEY,
+  readClusterConfigs,
+} from '@gitops-secrets/plugin-external-secrets-node';
+
+/** Placeholder for the cluster name in `kubernetesAuth.mountPath`. */
+export const CLUSTER_PLACEHOLDER = '{cluster}';
+
+const KEY = `${VAULT_CONFIG_KEY}.kubernetesAuth`;
+
+/**
+ * Settings of `vault:kubernetes-auth:configure`, from `externalSecrets.vault.kubernetesAuth`
+ * and the clusters of `externalSecrets.clusters`.
+ *
+ * @public
+ */
+export interface KubernetesAuthSettings {
+  /** Mount path per cluster, `{cluster}` replaced by its name. */
+  mountPath: string;
+  /** `issuer` written to each mount (the clusters' service-account token issuer). */
+  issuer: string;
+  /** Written as `disable_iss_validation`; false (validation on) unless config says otherwise. */
+  disableIssuerValidation: boolean;
+  /** Whether `overwrite: true` may repoint a mount configured for another API server. */
+  allowRepoint: boolean;
+  clusters: ClusterConfig[];
+}
+
+function invalid(key: string, problem: string): never {
+  throw new InputError(`Invalid ${KEY}.${key}: ${problem}`);
+}
+
+/** The mount path of a cluster. */
+export function mountPathFor(
+  settings: KubernetesAuthSettings,
+  cluster: string,
+) {
+  return settings.mountPath.replaceAll(CLUSTER_PLACEHOLDER, cluster);
+}
+
+/** Reads and validates the settings at start-up. */
+export function readKubernetesAuthSettings(
+  config: Config,
+): KubernetesAuthSettings {
+  const auth = config.getOptionalConfig(KEY);
+  const mountPath =
+    auth?.getOptionalString('mountPath') ?? `kubernetes-${CLUSTER_PLACEHOLDER}`;
+  if (!mountPath.includes(CLUSTER_PLACEHOLDER)) {
+    invalid(
+      'mountPath',
+      `"${mountPath}" does not contain ${CLUSTER_PLACEHOLDER}: every cluster would share one mount`,
+    );
+  }
+  const problem = nameProblem(
+    'vaultMount',
+    mountPath.replaceAll(CLUSTER_PLACEHOLDER, 'cluster'),
+  );
+  if (problem) invalid('mountPath', problem);
+  const issuer =
+    auth?.getOptionalString('issuer') ??
+    'https://kubernetes.default.svc.cluster.local';
+  try {
+    // eslint-disable-next-line no-new
+    new URL(issuer);
+  } catch {
+    if (issuer !== 'kubernetes/serviceaccount') {
+      invalid(
+        'issuer',
+        `"${issuer}" is neither a URL nor kubernetes/serviceaccount`,
+      );
+    }
+  }
+  const clusters = readClusterConfigs(config);
+  for (const cluster of clusters) {
+    const mountProblem = nameProblem(
+      'vaultMount',
+      mountPathFor({ mountPath } as KubernetesAuthSettings, cluster.name),
+    );
+    if (mountProblem) {
+      invalid(
+        'mountPath',
+        `cluster "${cluster.name}" gives no valid mount: ${mountProblem}`,
+      );
+    }
+  }
+  return {
+    mountPath,
+    issuer,
+    disableIssuerValidation:
+      auth?.getOptionalBoolean('disableIssuerValidation') ?? false,
+    allowRepoint: auth?.getOptionalBoolean('allowRepoint') ?? false,
+    clusters,
+  };
+}
+
+/**
+ * The PEM CA of a configured cluster, from `caData` (base64 PEM) and/or `caFile`, checked to
+ * parse; an `InputError` when there is none (Vault would then trust its system roots for the
+ * API server) or it is not a certificate.
+ */
+export function clusterCaPem(cluster: ClusterConfig): string {
+  const parts: string[] = [];
+  if (cluster.caData) {
+    parts.push(Buffer.from(cluster.caData, 'base64').toString('utf8'));
+  }
+  if (cluster.caFile) {
+    try {
+      parts.push(readFileSync(cluster.caFile, 'utf8'));
+    } catch (error) {
+      throw new InputError(
+        `Cluster "${cluster.name}": cannot read caFile ${cluster.caFile}: ${
+          (error as NodeJS.ErrnoException).code ?? (error as Error).message
+        }`,
+      );
+    }
+  }
+  const pem = parts
+    .map(p => p.trim())
+    .filter(Boolean)
+    .join('\n');
+  if (!pem) {
+    throw new InputError(
+      `Cluster "${cluster.name}" has no caData or caFile in externalSecrets.clusters: Vault needs the cluster CA to verify the API server it sends TokenReviews to`,
+    );
+  }
+  try {
+    // eslint-disable-next-line no-new
+    new X509Certificate(pem);
+  } catch {
+    throw new InputError(
+      `Cluster "${cluster.name}": its CA (caData/caFile) is not a PEM certificate`,
+    );
+  }
+  return `${pem}\n`;
+}

@@ -1,0 +1,398 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { ActionContext } from '@backstage/plugin-scaffolder-node';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { setupServer } from 'msw/node';
+import {
+  KubernetesEmulator,
+  VaultEmulator,
+  createTestCaPem,
+  createTokenReviewer,
+  vaultHandlers,
+} from 'sandbox';
+import {
+  VAULT_URL,
+  loggedText,
+  vaultCall,
+} from './__testUtils__/vaultActionHarness';
+import { readKubernetesAuthSettings } from './kubernetesAuthSettings';
+import { createVaultClientProvider } from './vaultActionSettings';
+import { createVaultKubernetesAuthConfigureAction } from './vaultKubernetesAuthConfigure';
+
+const CLUSTER_URL = 'https://cluster-2.onboard.test:6443';
+const ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
+/** What the backend's token needs for this action only. */
+const ONBOARDING_POLICY = `
+path "sys/auth" { capabilities = ["read"] }
+path "sys/auth/kubernetes-*" { capabilities = ["create", "update", "sudo"] }
+path "auth/kubernetes-*" { capabilities = ["create", "read", "update"] }
+`;
+
+jest.setTimeout(30_000);
+
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+const ca = createTestCaPem();
+
+async function setup(
+  options: {
+    policy?: string;
+    authConfig?: Record<string, string | boolean>;
+  } = {},
+) {
+  const vault = new VaultEmulator({ kubernetesAuthMounts: ['kubernetes'] });
+  const cluster = new KubernetesEmulator({ url: CLUSTER_URL, caCertPem: ca });
+  vault.setTokenReviewer(createTokenReviewer(cluster));
+  vault.putPolicy('onboarding', options.policy ?? ONBOARDING_POLICY);
+  const token = vault.createToken({ policies: ['onboarding'] });
+  server.use(...vaultHandlers(vault, VAULT_URL));
+  const config = new ConfigReader({
+    externalSecrets: {
+      vault: {
+        baseUrl: VAULT_URL,
+        retryBaseDelayMs: 1,
+        auth: { type: 'token', token },
+        ...(options.authConfig ? { kubernetesAuth: options.authConfig } : {}),
+      },
+      clusters: [
+        {
+          name: 'cluster-2',
+          url: `${CLUSTER_URL}/`,
+          serviceAccountToken: 'status-token',
+          caData: Buffer.from(ca).toString('base64'),
+        },
+        { name: 'no-ca', url: 'https://no-ca.test', serviceAccountToken: 't' },
+      ],
+    },
+  });
+  const action = createVaultKubernetesAuthConfigureAction({
+    vault: createVaultClientProvider(config, mockServices.logger.mock()),
+    settings: readKubernetesAuthSettings(config),
+  });
+  const checkpointKeys: string[] = [];
+  async function run(
+    input: Record<string, unknown>,
+    runOptions: { dryRun?: boolean; secrets?: Record<string, string> } = {},
+  ) {
+    const logger = mockServices.logger.mock();
+    const ctx = {
+      ...createMockActionContext({
+        input: input as ActionContext<any>['input'],
+        logger,
+        secrets: runOptions.secrets,
+      }),
+      isDryRun: runOptions.dryRun ?? false,
+      checkpoint: (async ({ key, fn }: { key: string; fn: () => unknown }) => {
+        checkpointKeys.push(key);
+        return fn();
+      }) as ActionContext<any>['checkpoint'],
+    };
+    await action.handler(ctx);
+    const outputs = Object.fromEntries(
+      (ctx.output as jest.Mock).mock.calls.map(([name, value]) => [
+        name,
+        value,
+      ]),
+    );
+    return { outputs, logger };
+  }
+  const readConfig = async (mount = 'kubernetes-cluster-2') =>
+    (await vaultCall('GET', `auth/${mount}/config`, { token: vault.rootToken }))
+      .body?.data;
+  const writes = () =>
+    vault.requests.filter(r => r.operation === 'write').map(r => r.path);
+
+  /** ESO's account in `external-secrets`, and a role for it written by an admin. */
+  let esoCreated = false;
+  async function loginAsEso() {
+    const ns = cluster.type('namespaces');
+    const sa = cluster.type('serviceaccounts');
+    if (!esoCreated) {
+      esoCreated = true;
+      await cluster.objects.create(ns, undefined, {
+        metadata: { name: 'external-secrets' },
+      });
+      await cluster.objects.create(sa, 'external-secrets', {
+        metadata: { name: 'external-secrets' },
+      });
+      await vaultCall('POST', 'auth/kubernetes-cluster-2/role/eso', {
+        token: vault.rootToken,
+        body: {
+          bound_service_account_names: ['external-secrets'],
+          bound_service_account_namespaces: ['external-secrets'],
+          audience: 'vault',
+        },
+      });
+    }
+    const jwt = await cluster.issueServiceAccountToken({
+      namespace: 'external-secrets',
+      name: 'external-secrets',
+      audiences: ['vault'],
+    });
+    return vaultCall('POST', 'auth/kubernetes-cluster-2/login', {
+      body: { role: 'eso', jwt },
+    });
+  }
+
+  /** The reviewer account and its token Secret, as the cluster manifests create them. */
+  async function reviewerToken(bindAuthDelegator: boolean) {
+    const ns = cluster.type('namespaces');
+    await cluster.objects.create(ns, undefined, {
+      metadata: { name: 'vault-auth' },
+    });
+    await cluster.objects.create(
+      cluster.type('serviceaccounts'),
+      'vault-auth',
+      {
+        metadata: { name: 'vault-auth' },
+      },
+    );
+    await cluster.objects.create(cluster.type('secrets'), 'vault-auth', {
+      metadata: {
+        name: 'vault-auth-token',
+        annotations: { 'kubernetes.io/service-account.name': 'vault-auth' },
+      },
+      type: 'kubernetes.io/service-account-token',
+    });
+    if (bindAuthDelegator) {
+      cluster.grantTokenReview('vault-auth', 'vault-auth');
+    }
+    await cluster.tokenControllerIdle();
+    const secret = cluster.objects.get(
+      cluster.type('secrets'),
+      'vault-auth',
+      'vault-auth-token',
+    ) as any;
+    return Buffer.from(secret.data.token, 'base64').toString('utf8');
+  }
+
+  return {
+    vault,
+    cluster,
+    run,
+    readConfig,
+    writes,
+    loginAsEso,
+    reviewerToken,
+    checkpointKeys,
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the action to fail');
+}
+
+describe('vault:kubernetes-auth:configure', () => {
+  it('enables kubernetes-<cluster> and writes client-JWT config from the cluster config; a re-run changes nothing', async () => {
+    const h = await setup();
+    const { outputs } = await h.run({ cluster: 'cluster-2' });
+    expect(outputs).toEqual({
+      authMount: 'kubernetes-cluster-2',
+      kubernetesHost: CLUSTER_URL,
+      reviewerMode: 'client-jwt',
+      mountEnabled: true,
+      result: 'created',
+    });
+    expect(h.writes()).toEqual([
+      'sys/auth/kubernetes-cluster-2',
+      'auth/kubernetes-cluster-2/config',
+    ]);
+    expect(await h.readConfig()).toMatchObject({
+      kubernetes_host: CLUSTER_URL,
+      issuer: ISSUER,
+      disable_iss_validation: false,
+      token_reviewer_jwt_set: false,
+    });
+    expect((await h.readConfig()).kubernetes_ca_cert.trim()).toBe(ca.trim());
+
+    // client-JWT mode: ESO's own account must be allowed to review tokens
+    expect((await h.loginAsEso()).status).toBe(403);
+    h.cluster.grantTokenReview('external-secrets', 'external-secrets');
+    expect((await h.loginAsEso()).status).toBe(200);
+
+    h.vault.clearRequests();
+    const again = await h.run({ cluster: 'cluster-2' });
+    expect(again.outputs).toMatchObject({
+      mountEnabled: false,
+      result: 'unchanged',
+    });
+    expect(h.writes()).toEqual([]);
+  });
+
+  it('reviewer-JWT mode sends the pasted token to Vault only, and logins need the reviewer bound to system:auth-delegator', async () => {
+    const h = await setup();
+    const jwt = await h.reviewerToken(false);
+    const { outputs, logger } = await h.run(
+      { cluster: 'cluster-2', reviewerMode: 'reviewer-jwt' },
+      { secrets: { tokenReviewerJwt: jwt } },
+    );
+    expect(outputs).toMatchObject({
+      reviewerMode: 'reviewer-jwt',
+      result: 'created',
+    });
+    expect((await h.readConfig()).token_reviewer_jwt_set).toBe(true);
+    for (const text of [
+      JSON.stringify(outputs),
+      loggedText(logger),
+      h.checkpointKeys.join('\n'),
+      JSON.stringify(await h.readConfig()),
+    ]) {
+      expect(text).not.toContain(jwt);
+      expect(text).not.toContain(jwt.split('.')[1]);
+    }
+    // the reviewer is not bound yet: Vault's TokenReview is forbidden
+    expect((await h.loginAsEso()).status).toBe(403);
+    h.cluster.grantTokenReview('vault-auth', 'vault-auth');
+    expect((await h.loginAsEso()).status).toBe(200);
+  });
+
+  it('refuses a missing or malformed reviewer JWT without echoing it, and writes nothing', async () => {
+    const h = await setup();
+    const missing = await rejection(
+      h.run({ cluster: 'cluster-2', reviewerMode: 'reviewer-jwt' }),
+    );
+    expect(missing.name).toBe('InputError');
+    expect(missing.message).toContain('template secret "tokenReviewerJwt"');
+    const bad = await rejection(
+      h.run(
+        { cluster: 'cluster-2', reviewerMode: 'reviewer-jwt' },
+        { secrets: { tokenReviewerJwt: 'not a jwt s3cr3t' } },
+      ),
+    );
+    expect(bad.name).toBe('InputError');
+    expect(bad.message).not.toContain('s3cr3t');
+    expect(h.writes()).toEqual([]);
+  });
+
+  async function configuredForCluster1(allowRepoint: boolean) {
+    const h = await setup({ authConfig: { allowRepoint } });
+    await vaultCall('POST', 'sys/auth/kubernetes-cluster-2', {
+      token: h.vault.rootToken,
+      body: { type: 'kubernetes' },
+    });
+    await vaultCall('POST', 'auth/kubernetes-cluster-2/config', {
+      token: h.vault.rootToken,
+      body: { kubernetes_host: 'https://cluster-1.onboard.test:6443' },
+    });
+    h.vault.clearRequests();
+    const refused = await rejection(h.run({ cluster: 'cluster-2' }));
+    expect(refused.name).toBe('ConflictError');
+    expect(refused.message).toContain('configured for another cluster');
+    return h;
+  }
+
+  it('refuses to repoint a mount configured for another cluster, even with overwrite, unless config allows it', async () => {
+    const h = await configuredForCluster1(false);
+    const stillRefused = await rejection(
+      h.run({ cluster: 'cluster-2', overwrite: true }),
+    );
+    expect(stillRefused.name).toBe('ConflictError');
+    expect(stillRefused.message).toContain('allowRepoint: true');
+    expect(h.writes()).toEqual([]);
+    expect((await h.readConfig()).kubernetes_host).toBe(
+      'https://cluster-1.onboard.test:6443',
+    );
+  });
+
+  it('repoints with overwrite when kubernetesAuth.allowRepoint is set', async () => {
+    const h = await configuredForCluster1(true);
+    const { outputs } = await h.run({ cluster: 'cluster-2', overwrite: true });
+    expect(outputs.result).toBe('updated');
+    expect((await h.readConfig()).kubernetes_host).toBe(CLUSTER_URL);
+  });
+
+  it('needs overwrite to change the config of the same cluster (another CA, issuer validation off)', async () => {
+    const h = await setup();
+    await h.run({ cluster: 'cluster-2' });
+    await vaultCall('POST', 'auth/kubernetes-cluster-2/config', {
+      token: h.vault.rootToken,
+      body: {
+        kubernetes_host: CLUSTER_URL,
+        kubernetes_ca_cert: createTestCaPem(),
+        issuer: ISSUER,
+      },
+    });
+    h.vault.clearRequests();
+    const refused = await rejection(h.run({ cluster: 'cluster-2' }));
+    expect(refused.name).toBe('ConflictError');
+    expect(refused.message).toContain('kubernetes_ca_cert: "(another CA)"');
+    expect(refused.message).toContain('disable_iss_validation: true in Vault');
+    expect(h.writes()).toEqual([]);
+    const { outputs } = await h.run({ cluster: 'cluster-2', overwrite: true });
+    expect(outputs.result).toBe('updated');
+    expect(await h.readConfig()).toMatchObject({
+      disable_iss_validation: false,
+    });
+    expect((await h.readConfig()).kubernetes_ca_cert.trim()).toBe(ca.trim());
+  });
+
+  it('leaves issuer validation on: a cluster whose tokens carry another issuer cannot log in', async () => {
+    const h = await setup({
+      authConfig: { issuer: 'https://oidc.other-cluster.test' },
+    });
+    await h.run({ cluster: 'cluster-2' });
+    h.cluster.grantTokenReview('external-secrets', 'external-secrets');
+    const login = await h.loginAsEso();
+    expect(login.status).toBe(403);
+    expect(login.body.errors).toEqual([
+      expect.stringContaining('claim "iss" is invalid'),
+    ]);
+  });
+
+  it('dry run reads only', async () => {
+    const h = await setup();
+    const { outputs, logger } = await h.run(
+      { cluster: 'cluster-2' },
+      { dryRun: true },
+    );
+    expect(outputs).toMatchObject({ mountEnabled: true, result: 'created' });
+    expect(h.writes()).toEqual([]);
+    expect(loggedText(logger)).toContain(
+      'Dry run: would enable Vault auth mount kubernetes-cluster-2/',
+    );
+  });
+
+  it('refuses unknown clusters, clusters without CA, and a mount of another type', async () => {
+    const h = await setup();
+    expect((await rejection(h.run({ cluster: 'nope' }))).name).toBe(
+      'NotFoundError',
+    );
+    const noCa = await rejection(h.run({ cluster: 'no-ca' }));
+    expect(noCa.name).toBe('InputError');
+    expect(noCa.message).toContain('no caData or caFile');
+    expect(
+      (await rejection(h.run({ cluster: 'cluster-2', reviewerMode: 'both' })))
+        .name,
+    ).toBe('InputError');
+    await vaultCall('POST', 'sys/auth/kubernetes-cluster-2', {
+      token: h.vault.rootToken,
+      body: { type: 'approle' },
+    });
+    const other = await rejection(h.run({ cluster: 'cluster-2' }));
+    expect(other.name).toBe('ConflictError');
+    expect(other.message).toContain('is a approle auth method');
+  });
+
+  it('cannot enable a mount without sudo, nor touch mounts outside kubernetes-*', async () => {
+    const h = await setup({
+      policy: ONBOARDING_POLICY.replace(', "sudo"', ''),
+    });
+    const refused = await rejection(h.run({ cluster: 'cluster-2' }));
+    expect(refused.name).toBe('NotAllowedError');
+    const wide = await setup({
+      authConfig: { mountPath: 'k8s-{cluster}' },
+    });
+    expect((await rejection(wide.run({ cluster: 'cluster-2' }))).name).toBe(
+      'NotAllowedError',
+    );
+  });
+});

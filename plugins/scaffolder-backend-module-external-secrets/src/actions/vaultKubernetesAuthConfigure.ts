@@ -1,0 +1,290 @@
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { z as zod } from 'zod';
+import { checkpointKey } from './checkpointKey';
+import { differences } from './differences';
+import {
+  KubernetesAuthSettings,
+  clusterCaPem,
+  mountPathFor,
+} from './kubernetesAuthSettings';
+import { VaultClientProvider } from './vaultActionSettings';
+import { examples } from './vaultKubernetesAuthConfigure.examples';
+
+/** The template secret (`ctx.secrets`) the reviewer JWT is read from, by default. */
+export const DEFAULT_REVIEWER_JWT_SECRET = 'tokenReviewerJwt';
+
+const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+const inputSchema = zod
+  .object({
+    cluster: zod
+      .string()
+      .min(1)
+      .describe('Name of the cluster in externalSecrets.clusters'),
+    reviewerMode: zod
+      .enum(['client-jwt', 'reviewer-jwt'])
+      .default('client-jwt')
+      .describe(
+        "`client-jwt` (default): no long-lived reviewer token, Vault reviews each login with the logging-in account's own JWT, which needs system:auth-delegator. `reviewer-jwt`: Vault reviews with the token of a dedicated reviewer account, read from the template secret `reviewerJwtSecret`",
+      ),
+    reviewerJwtSecret: zod
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/)
+      .default(DEFAULT_REVIEWER_JWT_SECRET)
+      .describe(
+        'Key in the template secrets (a `ui:field: Secret` field) holding the reviewer JWT; reviewer-jwt mode only',
+      ),
+    overwrite: zod
+      .boolean()
+      .default(false)
+      .describe(
+        'Replace a differing config of this mount; a mount configured for another API server only when externalSecrets.vault.kubernetesAuth.allowRepoint is true',
+      ),
+  })
+  .strict();
+
+function sameHost(a: string, b: string): boolean {
+  const normal = (url: string) => url.trim().replace(/\/+$/, '').toLowerCase();
+  return normal(a) === normal(b);
+}
+
+function samePem(a: string, b: string): boolean {
+  const normal = (pem: string) => pem.replace(/\s+/g, '');
+  return normal(a) === normal(b);
+}
+
+/**
+ * `vault:kubernetes-auth:configure`: enables the cluster's Kubernetes auth mount when missing
+ * and writes its config (API server URL and CA from the cluster's configuration, issuer from
+ * config, reviewer JWT from the template secrets in reviewer mode). Never logs or outputs the
+ * JWT.
+ *
+ * @public
+ */
+export function createVaultKubernetesAuthConfigureAction(options: {
+  vault: VaultClientProvider;
+  settings: KubernetesAuthSettings;
+}) {
+  const { settings } = options;
+  return createTemplateAction({
+    id: 'vault:kubernetes-auth:configure',
+    description:
+      "Enables Vault's Kubernetes auth method for a configured cluster (one mount per cluster, `kubernetes-<cluster>` by default) and writes its config: the API server URL and CA from externalSecrets.clusters, issuer validation on, and either client-JWT mode or a reviewer JWT taken from the template secrets. Refuses to repoint a mount configured for another cluster.",
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        cluster: z =>
+          z
+            .string()
+            .describe('Name of the cluster in externalSecrets.clusters'),
+        reviewerMode: z =>
+          z
+            .enum(['client-jwt', 'reviewer-jwt'])
+            .optional()
+            .describe(
+              "`client-jwt` (default): Vault reviews each login with the logging-in account's own JWT (that account needs system:auth-delegator). `reviewer-jwt`: with the token of a dedicated reviewer account, from the template secret `reviewerJwtSecret`",
+            ),
+        reviewerJwtSecret: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              `Key of the template secrets (a ui:field: Secret field) holding the reviewer JWT; default ${DEFAULT_REVIEWER_JWT_SECRET}`,
+            ),
+        overwrite: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Replace a differing config; repointing a mount configured for another API server also needs kubernetesAuth.allowRepoint in config',
+            ),
+      },
+      output: {
+        authMount: z => z.string().describe('The auth mount path'),
+        kubernetesHost: z =>
+          z.string().describe('The API server URL written to the mount'),
+        reviewerMode: z =>
+          z.enum(['client-jwt', 'reviewer-jwt']).describe('The reviewer mode'),
+        mountEnabled: z =>
+          z
+            .boolean()
+            .describe('Whether the mount was (or would be) enabled now'),
+        result: z =>
+          z
+            .enum(['created', 'unchanged', 'updated'])
+            .describe('What happened to the config (or would, in a dry run)'),
+      },
+    },
+    async handler(ctx) {
+      const parsed = inputSchema.safeParse(ctx.input);
+      if (!parsed.success) {
+        throw new InputError(
+          `Invalid input: ${parsed.error.issues
+            .map(i => `${i.path.join('.') || 'input'}: ${i.message}`)
+            .join('; ')}`,
+        );
+      }
+      const input = parsed.data;
+      const cluster = settings.clusters.find(c => c.name === input.cluster);
+      if (!cluster) {
+        throw new NotFoundError(
+          `Cluster "${
+            input.cluster
+          }" is not in externalSecrets.clusters; configured: ${
+            settings.clusters.map(c => c.name).join(', ') || 'none'
+          }`,
+        );
+      }
+      if (!cluster.url) {
+        throw new InputError(
+          `Cluster "${cluster.name}" has no url in externalSecrets.clusters: Vault needs the API server URL`,
+        );
+      }
+      const kubernetesHost = cluster.url.replace(/\/+$/, '');
+      const caPem = clusterCaPem(cluster);
+      const authMount = mountPathFor(settings, cluster.name);
+
+      let reviewerJwt = '';
+      if (input.reviewerMode === 'reviewer-jwt') {
+        reviewerJwt = (ctx.secrets?.[input.reviewerJwtSecret] ?? '').trim();
+        if (!reviewerJwt) {
+          throw new InputError(
+            `Reviewer JWT missing: reviewer-jwt mode reads it from the template secret "${input.reviewerJwtSecret}" (a ui:field: Secret field); paste the token of the vault-auth service account's token Secret`,
+          );
+        }
+        if (!JWT.test(reviewerJwt)) {
+          throw new InputError(
+            `The template secret "${input.reviewerJwtSecret}" is not a JWT (three base64url parts separated by dots)`,
+          );
+        }
+      }
+
+      const wanted = {
+        kubernetes_host: kubernetesHost,
+        kubernetes_ca_cert: caPem,
+        issuer: settings.issuer,
+        disable_iss_validation: settings.disableIssuerValidation,
+      };
+
+      const vault = options.vault();
+      const mounts = await vault.listAuthMounts();
+      const existingType = mounts.get(authMount);
+      if (existingType !== undefined && existingType !== 'kubernetes') {
+        throw new ConflictError(
+          `Vault auth mount ${authMount}/ exists and is a ${existingType} auth method, not kubernetes; remove it or set externalSecrets.vault.kubernetesAuth.mountPath to another pattern`,
+        );
+      }
+      const mountEnabled = existingType === undefined;
+      const existing = mountEnabled
+        ? undefined
+        : await vault.readKubernetesAuthConfig(authMount);
+
+      let result: 'created' | 'unchanged' | 'updated' = 'created';
+      if (existing) {
+        if (!sameHost(existing.kubernetesHost, kubernetesHost)) {
+          if (!input.overwrite || !settings.allowRepoint) {
+            throw new ConflictError(
+              `Vault auth mount ${authMount}/ is configured for another cluster (kubernetes_host ${JSON.stringify(
+                existing.kubernetesHost,
+              )}, not ${JSON.stringify(
+                kubernetesHost,
+              )}); repointing it would break every login of that cluster. ${
+                settings.allowRepoint
+                  ? 'Set overwrite: true to repoint it'
+                  : 'Repointing needs overwrite: true and externalSecrets.vault.kubernetesAuth.allowRepoint: true'
+              }`,
+            );
+          }
+          result = 'updated';
+        } else {
+          const diff = differences(
+            {
+              kubernetes_host: kubernetesHost,
+              kubernetes_ca_cert: samePem(existing.kubernetesCaCert, caPem)
+                ? caPem
+                : '(another CA)',
+              issuer: existing.issuer,
+              disable_iss_validation: existing.disableIssValidation,
+              reviewer: existing.tokenReviewerJwtSet
+                ? 'reviewer-jwt'
+                : 'client-jwt',
+            },
+            {
+              ...wanted,
+              kubernetes_ca_cert: caPem,
+              reviewer: input.reviewerMode,
+            },
+          ).map(line =>
+            line.replace(JSON.stringify(caPem), '(the cluster CA)'),
+          );
+          if (diff.length > 0 && !input.overwrite) {
+            throw new ConflictError(
+              `Vault auth mount ${authMount}/ is configured differently (${diff.join(
+                '; ',
+              )}). Set overwrite: true to replace its config`,
+            );
+          }
+          // Vault never returns the reviewer JWT: a pasted one is written again, as a rotation.
+          result =
+            diff.length === 0 && input.reviewerMode === 'client-jwt'
+              ? 'unchanged'
+              : 'updated';
+        }
+      }
+
+      const where = `auth/${authMount}/config`;
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would ${
+            mountEnabled ? `enable Vault auth mount ${authMount}/ and ` : ''
+          }${result === 'unchanged' ? 'leave' : 'write'} ${where} for cluster ${
+            cluster.name
+          } (${kubernetesHost}, ${input.reviewerMode})`,
+        );
+      } else {
+        if (mountEnabled) {
+          await ctx.checkpoint({
+            key: checkpointKey(`vault-auth-enable-${authMount}`, {
+              type: 'kubernetes',
+            }),
+            fn: async () => {
+              await vault.enableAuthMount(
+                authMount,
+                'kubernetes',
+                `Kubernetes auth for cluster ${cluster.name}`,
+              );
+            },
+          });
+          ctx.logger.info(`Vault auth mount ${authMount}/ enabled`);
+        }
+        if (result === 'unchanged') {
+          ctx.logger.info(`${where} is already as wanted`);
+        } else {
+          // The checkpoint key digests only what is not secret.
+          await ctx.checkpoint({
+            key: checkpointKey(`vault-kubernetes-auth-config-${authMount}`, {
+              ...wanted,
+              reviewerMode: input.reviewerMode,
+            }),
+            fn: async () => {
+              await vault.writeKubernetesAuthConfig(authMount, {
+                ...wanted,
+                token_reviewer_jwt: reviewerJwt,
+              });
+            },
+          });
+          ctx.logger.info(
+            `${where} ${result} for cluster ${cluster.name} (${kubernetesHost}, ${input.reviewerMode})`,
+          );
+        }
+      }
+      ctx.output('authMount', authMount);
+      ctx.output('kubernetesHost', kubernetesHost);
+      ctx.output('reviewerMode', input.reviewerMode);
+      ctx.output('mountEnabled', mountEnabled);
+      ctx.output('result', result);
+    },
+  });
+}
