@@ -80,7 +80,15 @@ describe('parseApiPath', () => {
       },
     ],
     ['/apis/external-secrets.io/v1beta1/externalsecrets', { kind: 'unknown' }],
-    ['/api/v1/pods', { kind: 'unknown' }],
+    [
+      '/api/v1/pods',
+      {
+        kind: 'resource',
+        type: expect.objectContaining({ kind: 'Pod' }),
+        namespace: undefined,
+      },
+    ],
+    ['/api/v1/nodes', { kind: 'unknown' }],
     ['/healthz', { kind: 'unknown' }],
   ])('%s', (path, expected) => {
     expect(parseApiPath(path)).toMatchObject(expected);
