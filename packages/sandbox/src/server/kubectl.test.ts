@@ -144,7 +144,8 @@ describeWithKubectl('kubectl against the sandbox', () => {
       'example-api-env-file',
     );
     expect(described).toContain('Events:');
-    expect(described).toMatch(/Normal\s+Updated/);
+    // ESO records Created ("secret created") when it first writes the target Secret.
+    expect(described).toMatch(/Normal\s+Created\s.*secret created/);
 
     const secret = await ok(
       '-n',

@@ -88,6 +88,8 @@ function cluster(objects: ExternalSecretObject[]): ClusterCache {
       objects.filter(o => selector.matches(o.metadata?.labels)),
     getStore: () => store,
     eventsFor: () => [],
+    podsHealth: () => ({ watched: false, listed: false }),
+    podsUsing: () => [],
   } as unknown as ClusterCache;
 }
 

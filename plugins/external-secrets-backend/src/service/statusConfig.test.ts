@@ -25,6 +25,7 @@ describe('readStatusSettings', () => {
         silentWatchMs: 180_000,
         pageSize: 500,
         maxEventsPerObject: 10,
+        maxStatusEntries: 100,
       },
     });
   });

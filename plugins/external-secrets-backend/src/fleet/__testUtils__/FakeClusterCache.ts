@@ -132,6 +132,15 @@ export class FakeClusterCache {
       .reverse();
   }
 
+  /** Pods are not watched here: rows carry no consumers. */
+  podsHealth(): { watched: boolean; listed: boolean; error?: string } {
+    return { watched: false, listed: false };
+  }
+
+  podsUsing(): [] {
+    return [];
+  }
+
   health(): ClusterStatus {
     return {
       name: this.name,
