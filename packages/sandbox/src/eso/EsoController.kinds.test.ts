@@ -6,6 +6,7 @@ import { VaultEmulator, vaultHandlers } from '../vault';
 import { createTestCaPem } from '../vault/testCertificate';
 import { EsoController } from './EsoController';
 import { installEso } from './installEso';
+import { configureKubernetesAuth } from './__testUtils__/kubernetesAuth';
 
 // Key generation and the emulators are slow on the shared test machine.
 jest.setTimeout(60_000);
@@ -55,21 +56,9 @@ async function setup() {
       metadata: { name, labels },
     });
   }
-  await cluster.objects.create(t('serviceaccounts'), 'vault', {
-    metadata: { name: 'vault-auth' },
-  });
-  cluster.grantTokenReview('vault', 'vault-auth');
+  await configureKubernetesAuth(cluster, root, CLUSTER_CA);
   await cluster.objects.create(t('serviceaccounts'), 'shop', {
     metadata: { name: 'external-secrets-shop' },
-  });
-  await root.write('auth/kubernetes/config', {
-    kubernetes_host: cluster.url,
-    kubernetes_ca_cert: CLUSTER_CA,
-    token_reviewer_jwt: await cluster.issueServiceAccountToken({
-      namespace: 'vault',
-      name: 'vault-auth',
-      expirationSeconds: 86_400,
-    }),
   });
   await root.write('sys/policies/acl/shop', {
     policy: [

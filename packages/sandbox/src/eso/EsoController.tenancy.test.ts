@@ -11,6 +11,7 @@ import { VaultEmulator, vaultHandlers } from '../vault';
 import { createTestCaPem } from '../vault/testCertificate';
 import { EsoController } from './EsoController';
 import { installEso } from './installEso';
+import { configureKubernetesAuth } from './__testUtils__/kubernetesAuth';
 
 // Key generation and the emulators are slow on the shared test machine.
 jest.setTimeout(60_000);
@@ -70,10 +71,7 @@ async function setup(options: { serviceAccountTokenCreate?: boolean } = {}) {
       metadata: { name, labels: { team: name } },
     });
   }
-  await cluster.objects.create(t('serviceaccounts'), 'vault', {
-    metadata: { name: 'vault-auth' },
-  });
-  cluster.grantTokenReview('vault', 'vault-auth');
+  await configureKubernetesAuth(cluster, root, CLUSTER_CA);
   await cluster.objects.create(t('serviceaccounts'), 'payments', {
     metadata: { name: PAYMENTS_SA },
     automountServiceAccountToken: false,
@@ -84,15 +82,6 @@ async function setup(options: { serviceAccountTokenCreate?: boolean } = {}) {
   });
   await root.write('sys/policies/acl/payments', {
     policy: 'path "secret/data/payments/*" { capabilities = ["read"] }',
-  });
-  await root.write('auth/kubernetes/config', {
-    kubernetes_host: cluster.url,
-    kubernetes_ca_cert: CLUSTER_CA,
-    token_reviewer_jwt: await cluster.issueServiceAccountToken({
-      namespace: 'vault',
-      name: 'vault-auth',
-      expirationSeconds: 86_400,
-    }),
   });
   const bindRole = (names: string[], namespaces: string[]) =>
     root.write('auth/kubernetes/role/external-secrets-payments', {
