@@ -77,6 +77,7 @@ import {
 } from './serviceAccountTokens';
 import { IncludeObject, parseIncludeObject, toTable } from './tables';
 import { WatchStream } from './watchStream';
+import { WorkloadControllers } from './workloadControllers';
 
 /**
  * A request to the emulated API server, independent of any transport. Header names are
@@ -263,6 +264,7 @@ export class KubernetesEmulator {
   readonly objects: ObjectRegistry;
   private caPem: string | undefined;
   private readonly store: ObjectStore;
+  private readonly workloads: WorkloadControllers;
   /** RBAC over the stored roles and bindings (with `system:masters` allowed everything). */
   readonly authorizer: RbacAuthorizer;
   private readonly tokens: ServiceAccountTokenIssuer;
@@ -309,6 +311,16 @@ export class KubernetesEmulator {
     this.store = new ObjectStore(options.historyLimit ?? 10_000);
     this.store.subscribe(change => this.onStoredChange(change));
     this.objects = new ObjectRegistry(this.store, this.now);
+    this.workloads = new WorkloadControllers(
+      this.objects,
+      listener => this.store.subscribe(listener),
+      {
+        deployments: this.type('deployments'),
+        replicasets: this.type('replicasets'),
+        pods: this.type('pods'),
+      },
+      this.now,
+    );
     this.authorizer = new RbacAuthorizer({
       clusterRoleBindings: () =>
         this.store.list(this.type('clusterrolebindings')),
@@ -869,12 +881,22 @@ export class KubernetesEmulator {
       this.grantTokenReview(namespace, name);
     }
     this.caPem = state.caCertPem ?? this.caPem;
+    this.workloads.resyncAll();
   }
 
-  /** Closes all watches and timers. */
+  /**
+   * Resolves once the Deployment and ReplicaSet controllers have acted on every change so far
+   * (for tests: a rollout started by a write is then complete).
+   */
+  async workloadsIdle(): Promise<void> {
+    await this.workloads.idle();
+  }
+
+  /** Closes all watches and timers, and stops the controllers. */
   close(): void {
     this.faults.dropAllWatches();
     this.stopBookmarkTimer();
+    this.workloads.stop();
   }
 
   async handle(request: KubernetesRequest): Promise<KubernetesResponse> {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { applyPatch } from 'fast-json-patch';
 import { admitEsoObject } from './esoAdmission';
@@ -14,11 +14,13 @@ import { KubeObject } from './kubeObject';
 import { applyMergePatch } from './mergePatch';
 import { ObjectStore } from './objectStore';
 import { validateRbacObject } from './rbacValidation';
+import { applyWorkloadDefaults, validateWorkload } from './workloads';
 import {
   RESOURCE_TYPES,
   ResourceType,
   STORED_RESOURCE_TYPES,
   apiVersionOf,
+  isCustomResource,
 } from './resourceTypes';
 
 const NAMESPACES = RESOURCE_TYPES.find(t => t.plural === 'namespaces')!;
@@ -45,8 +47,12 @@ export interface WriteOptions {
   admission?: (object: KubeObject, previous?: KubeObject) => void;
 }
 
-function randomSuffix(): string {
-  return randomUUID().replace(/-/g, '').slice(0, 5);
+/** The API server's `generateName` alphabet (apimachinery's `rand.String`: no vowels, no 0/1/3). */
+const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function randomSuffix(length = 5): string {
+  const bytes = randomBytes(length);
+  return [...bytes].map(b => NAME_ALPHABET[b % NAME_ALPHABET.length]).join('');
 }
 
 function isBase64(value: unknown): boolean {
@@ -169,13 +175,14 @@ export class ObjectRegistry {
           next.status = current.status;
         }
       }
+      // defaults first: a write that only leaves out defaulted fields changes no spec
+      this.applyKindDefaults(type, next);
       if (
         type.tracksGeneration &&
         !isDeepStrictEqual(current.spec, next.spec)
       ) {
         next.metadata.generation = (current.metadata.generation ?? 0) + 1;
       }
-      this.applyKindDefaults(type, next);
     }
     if (ObjectStore.sameContent(current, next)) {
       return current;
@@ -200,7 +207,7 @@ export class ObjectRegistry {
     options: WriteOptions = {},
   ): Promise<KubeObject> {
     const current = this.get(type, namespace, name);
-    if (patchType === 'strategic' && type.group) {
+    if (patchType === 'strategic' && isCustomResource(type)) {
       throw new KubernetesApiError(
         415,
         'UnsupportedMediaType',
@@ -225,7 +232,7 @@ export class ObjectRegistry {
         );
       }
     } else {
-      // Strategic merge on core kinds behaves as a merge patch for the fields we serve.
+      // Strategic merge on built-in kinds behaves as a merge patch for the fields we serve.
       patched = applyMergePatch(current, patch) as KubeObject;
     }
     const sentVersion = (patch as KubeObject | undefined)?.metadata
@@ -385,6 +392,8 @@ export class ObjectRegistry {
   }
 
   private applyKindDefaults(type: ResourceType, object: KubeObject) {
+    applyWorkloadDefaults(type, object);
+    validateWorkload(type, object);
     if (type === NAMESPACES) {
       object.status = { phase: 'Active' };
       object.metadata.labels = {

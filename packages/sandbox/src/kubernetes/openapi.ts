@@ -5,7 +5,7 @@ import {
   metaModelFile,
   modelFile,
 } from './openapiSchemas';
-import { ResourceType } from './resourceTypes';
+import { ResourceType, isCustomResource } from './resourceTypes';
 
 /**
  * The API server's OpenAPI v3 endpoints: `/openapi/v3` lists one document per group version,
@@ -253,7 +253,9 @@ export class OpenApiDocuments {
       'application/apply-patch+yaml',
       'application/json-patch+json',
       'application/merge-patch+json',
-      ...(type.group ? [] : ['application/strategic-merge-patch+json']),
+      ...(isCustomResource(type)
+        ? []
+        : ['application/strategic-merge-patch+json']),
     ];
     const writes = (withForce: boolean) => [
       DRY_RUN,

@@ -105,6 +105,26 @@ function eso(
   };
 }
 
+/** A built-in workload kind of `apps/v1`, with the status subresource and generation tracking. */
+function apps(
+  plural: string,
+  kind: string,
+  shortNames: string[],
+): ResourceType {
+  return {
+    group: 'apps',
+    version: 'v1',
+    plural,
+    singular: kind.toLowerCase(),
+    kind,
+    namespaced: true,
+    shortNames,
+    hasStatusSubresource: true,
+    tracksGeneration: true,
+    extraSelectableFields: [],
+  };
+}
+
 /** A create-only review of `authorization.k8s.io/v1` about the requesting user. */
 function review(plural: string, kind: string): ResourceType {
   return {
@@ -182,6 +202,9 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   }),
   // PushSecret is still served as v1alpha1 only (ESO 2.9)
   eso('pushsecrets', 'PushSecret', { version: 'v1alpha1' }),
+  // Deployments and the ReplicaSets they roll, run by workloadControllers.ts
+  apps('deployments', 'Deployment', ['deploy']),
+  apps('replicasets', 'ReplicaSet', ['rs']),
   rbac('clusterroles', 'ClusterRole', false),
   rbac('clusterrolebindings', 'ClusterRoleBinding', false),
   rbac('roles', 'Role', true),
@@ -203,6 +226,14 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   review('selfsubjectaccessreviews', 'SelfSubjectAccessReview'),
   review('selfsubjectrulesreviews', 'SelfSubjectRulesReview'),
 ];
+
+/**
+ * Kinds defined by a CustomResourceDefinition (ESO's): no strategic merge patch, schemas
+ * inlined in their OpenAPI document.
+ */
+export function isCustomResource(type: ResourceType): boolean {
+  return type.group === 'external-secrets.io';
+}
 
 /** The kinds whose objects the emulator stores (every one but the create-only reviews). */
 export const STORED_RESOURCE_TYPES: readonly ResourceType[] =

@@ -2,6 +2,7 @@ import { ageOf } from './humanDuration';
 import { evaluateJsonPath, goPrint, parseJsonPath } from './jsonPath';
 import { KubeObject } from './kubeObject';
 import { ResourceType, apiVersionOf } from './resourceTypes';
+import { selectorString } from './workloads';
 
 /**
  * Server-side printing: the `meta.k8s.io/v1` `Table` the API server answers when a client such
@@ -196,6 +197,54 @@ const rolePrinter: Printer = {
   cells: o => [o.metadata.name, o.metadata.creationTimestamp],
 };
 
+const SELECTOR_DESCRIPTION =
+  "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template's labels.";
+
+function templateCells(o: KubeObject) {
+  const containers = (any(o).spec?.template?.spec?.containers ?? []) as Array<
+    Record<string, any>
+  >;
+  return [
+    containers.map(c => c.name).join(','),
+    containers.map(c => c.image).join(','),
+    selectorString(any(o).spec?.selector),
+  ];
+}
+
+const templateColumns = [
+  column('Containers', 'Names of each container in the template.', {
+    priority: 1,
+  }),
+  column('Images', 'Images referenced by each container in the template.', {
+    priority: 1,
+  }),
+  column('Selector', SELECTOR_DESCRIPTION, { priority: 1 }),
+];
+
+function podCells(o: KubeObject, now: Date) {
+  const status = any(o).status ?? {};
+  const containers = (any(o).spec?.containers ?? []) as unknown[];
+  const statuses = (status.containerStatuses ?? []) as Array<
+    Record<string, any>
+  >;
+  const ready = statuses.filter(c => c.ready).length;
+  const restarts = statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0);
+  const reason = o.metadata.deletionTimestamp
+    ? 'Terminating'
+    : status.reason ?? status.phase ?? '';
+  return [
+    o.metadata.name,
+    `${ready}/${containers.length}`,
+    reason,
+    String(restarts),
+    age(o, now),
+    status.podIP ?? '<none>',
+    any(o).spec?.nodeName ?? '<none>',
+    status.nominatedNodeName ?? '<none>',
+    '<none>',
+  ];
+}
+
 /** Printers of built-in kinds, keyed `<group>/<Kind>`. */
 const BUILT_IN_PRINTERS: Record<string, Printer> = {
   '/Namespace': {
@@ -294,6 +343,98 @@ const BUILT_IN_PRINTERS: Record<string, Printer> = {
       ];
     },
     sort: (a, b) => (eventTime(a) || 0) - (eventTime(b) || 0),
+  },
+  '/Pod': {
+    columns: [
+      NAME,
+      column(
+        'Ready',
+        'The aggregate readiness state of this pod for accepting traffic.',
+      ),
+      column('Status', 'The aggregate status of the containers in this pod.'),
+      column(
+        'Restarts',
+        'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+      ),
+      AGE,
+      column(
+        'IP',
+        'IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.',
+        {
+          priority: 1,
+        },
+      ),
+      column(
+        'Node',
+        'NodeName is a request to schedule this pod onto a specific node.',
+        {
+          priority: 1,
+        },
+      ),
+      column(
+        'Nominated Node',
+        'nominatedNodeName is set only when this pod preempts other pods on the node.',
+        {
+          priority: 1,
+        },
+      ),
+      column(
+        'Readiness Gates',
+        'If specified, all readiness gates will be evaluated for pod readiness.',
+        {
+          priority: 1,
+        },
+      ),
+    ],
+    cells: podCells,
+  },
+  'apps/Deployment': {
+    columns: [
+      NAME,
+      column('Ready', 'Number of the pod with ready state'),
+      column(
+        'Up-to-date',
+        'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+      ),
+      column(
+        'Available',
+        'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+      ),
+      AGE,
+      ...templateColumns,
+    ],
+    cells: (o, now) => [
+      o.metadata.name,
+      `${any(o).status?.readyReplicas ?? 0}/${any(o).spec?.replicas ?? 0}`,
+      any(o).status?.updatedReplicas ?? 0,
+      any(o).status?.availableReplicas ?? 0,
+      age(o, now),
+      ...templateCells(o),
+    ],
+  },
+  'apps/ReplicaSet': {
+    columns: [
+      NAME,
+      column(
+        'Desired',
+        'Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified.',
+      ),
+      column(
+        'Current',
+        'Replicas is the most recently observed number of replicas.',
+      ),
+      column('Ready', 'The number of ready replicas for this replica set.'),
+      AGE,
+      ...templateColumns,
+    ],
+    cells: (o, now) => [
+      o.metadata.name,
+      any(o).spec?.replicas ?? 0,
+      any(o).status?.replicas ?? 0,
+      any(o).status?.readyReplicas ?? 0,
+      age(o, now),
+      ...templateCells(o),
+    ],
   },
   'rbac.authorization.k8s.io/Role': rolePrinter,
   'rbac.authorization.k8s.io/ClusterRole': rolePrinter,

@@ -4,3 +4,4 @@ export {
   SEED_VAULT_SERVER,
   type SeedService,
 } from './seedServices';
+export { seedDeployment } from './seedWorkloads';

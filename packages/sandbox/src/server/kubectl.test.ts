@@ -331,6 +331,104 @@ data:
     );
   });
 
+  it('shows the seeded Deployments, and rollout restart rolls new Pods that rollout status waits for', async () => {
+    const deployments = await ok('-n', 'example-api', 'get', 'deploy');
+    expect(header(deployments)).toEqual([
+      'NAME',
+      'READY',
+      'UP-TO-DATE',
+      'AVAILABLE',
+      'AGE',
+    ]);
+    expect(deployments).toMatch(/^example-api\s+1\/1\s+1\s+1\s+/m);
+    expect(
+      await ok(
+        '-n',
+        'example-api',
+        'rollout',
+        'status',
+        'deployment/example-api',
+        '--timeout=30s',
+      ),
+    ).toContain('deployment "example-api" successfully rolled out');
+    const podNames = async () =>
+      (
+        await ok(
+          '-n',
+          'example-api',
+          'get',
+          'pods',
+          '-l',
+          'app.kubernetes.io/name=example-api',
+          '-o',
+          'name',
+        )
+      )
+        .trim()
+        .split('\n');
+    const before = await podNames();
+    expect(before).toHaveLength(1);
+    expect(before[0]).toMatch(/^pod\/example-api-[a-z0-9]+-[a-z0-9]{5}$/);
+
+    expect(
+      await ok(
+        '-n',
+        'example-api',
+        'rollout',
+        'restart',
+        'deployment/example-api',
+      ),
+    ).toBe('deployment.apps/example-api restarted\n');
+    expect(
+      await ok(
+        '-n',
+        'example-api',
+        'rollout',
+        'status',
+        'deployment/example-api',
+        '--timeout=30s',
+      ),
+    ).toContain('deployment "example-api" successfully rolled out');
+    const restartedAt = await ok(
+      '-n',
+      'example-api',
+      'get',
+      'deploy',
+      'example-api',
+      '-o',
+      'jsonpath={.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}',
+    );
+    expect(Number.isNaN(Date.parse(restartedAt))).toBe(false);
+    const replicaSets = await ok('-n', 'example-api', 'get', 'rs');
+    expect(header(replicaSets)).toEqual([
+      'NAME',
+      'DESIRED',
+      'CURRENT',
+      'READY',
+      'AGE',
+    ]);
+    expect(replicaSets.trim().split('\n')).toHaveLength(3);
+    const after = await podNames();
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(before[0]);
+    expect(header(await ok('-n', 'example-api', 'get', 'pods'))).toEqual([
+      'NAME',
+      'READY',
+      'STATUS',
+      'RESTARTS',
+      'AGE',
+    ]);
+    expect(
+      await ok(
+        '-n',
+        'example-api',
+        'rollout',
+        'history',
+        'deployment/example-api',
+      ),
+    ).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+  });
+
   it('answers auth can-i for the admin and the backend contexts from RBAC', async () => {
     const canI = async (context: string, ...args: string[]) => {
       const result = await kubectl(

@@ -3,7 +3,12 @@ import { stringify } from 'yaml';
 import { DEFAULT_ESO_INSTALLATION, esoInstallationObjects } from '../eso';
 import type { GitHubEmulator } from '../github';
 import type { KubeObject, KubernetesEmulator, UserInfo } from '../kubernetes';
-import { SEED_SERVICES, SEED_TOKEN_AUDIENCE, SeedService } from '../seed';
+import {
+  SEED_SERVICES,
+  SEED_TOKEN_AUDIENCE,
+  SeedService,
+  seedDeployment,
+} from '../seed';
 import type { VaultRootClient } from './VaultRootClient';
 
 /** Where ESO runs in the sandbox cluster, and the account Vault reviews tokens with. */
@@ -222,6 +227,9 @@ export async function seedGitOpsRepository(
       seedClusterSecretStore(service, vaultServer),
     );
     files[`${dir}/external-secret.yaml`] = stringify(service.externalSecret);
+    files[`apps/${service.name}/deployment.yaml`] = stringify(
+      seedDeployment(service),
+    );
   }
   await github.createRepository(GITOPS_OWNER, GITOPS_REPO, {
     files,
