@@ -83,7 +83,32 @@ export interface Config {
         pageSize?: number;
         /** Newest Events kept per object. Default 10. */
         maxEventsPerObject?: number;
+        /**
+         * List and watch Pods in every cluster to show which workloads use each target Secret
+         * and whether they need a restart after a rotation (the consumers view). Each Pod is
+         * kept reduced to its name, owner, start time, container names and Secret references
+         * (about 1 KB per Pod; see bench/README.md), never the rest of its spec. Needs `list`
+         * and `watch` on pods (in deploy/clusterrole.yaml). Default true; false: no Pod
+         * request at all, and no consumers shown.
+         */
+        watchPods?: boolean;
       };
+    };
+    /**
+     * "Restart workload" (`POST .../restart`): a rollout restart (the pod template annotation
+     * `kubectl.kubernetes.io/restartedAt`, as `kubectl rollout restart` sets it) of a
+     * Deployment, StatefulSet or DaemonSet whose Pods use one of the entity's target Secrets,
+     * offered in the tab for workloads that need a restart to read a new value. Signed-in users
+     * only, each checked against the permission `external-secrets.workload.restart`; every
+     * attempt is audited (`external-secrets-workload-restart`).
+     */
+    workloadRestart?: {
+      /**
+       * Offer the restart. Default false. When true, also bind the backend's cluster account
+       * to `deploy/clusterrole-workload-restart.yaml` (`patch` on deployments, statefulsets
+       * and daemonsets).
+       */
+      enabled?: boolean;
     };
     /** "Sync now" (`POST .../refresh`). */
     syncNow?: {

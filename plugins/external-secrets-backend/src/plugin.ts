@@ -136,8 +136,18 @@ export const externalSecretsPlugin = createBackendPlugin({
           statusService,
           logger,
         });
+        const workloadRestartEnabled =
+          config.getOptionalBoolean(
+            'externalSecrets.workloadRestart.enabled',
+          ) ?? false;
+        if (workloadRestartEnabled) {
+          logger.info(
+            "externalSecrets.workloadRestart.enabled: users holding external-secrets.workload.restart may restart workloads that use their entities' Secrets; the cluster account needs deploy/clusterrole-workload-restart.yaml",
+          );
+        }
         httpRouter.use(
           await createRouter({
+            workloadRestartEnabled,
             httpAuth,
             permissions,
             catalog,

@@ -3,6 +3,7 @@ import {
   externalSecretsPermissions,
   externalSecretsStatusReadPermission,
   externalSecretsSyncTriggerPermission,
+  externalSecretsWorkloadRestartPermission,
 } from './permissions';
 
 describe('permissions', () => {
@@ -21,6 +22,12 @@ describe('permissions', () => {
       'external-secrets.fleet.read',
     );
     expect(externalSecretsFleetReadPermission.attributes.action).toBe('read');
-    expect(externalSecretsPermissions).toHaveLength(3);
+    expect(externalSecretsWorkloadRestartPermission.name).toBe(
+      'external-secrets.workload.restart',
+    );
+    expect(externalSecretsPermissions).toContain(
+      externalSecretsWorkloadRestartPermission,
+    );
+    expect(externalSecretsPermissions).toHaveLength(4);
   });
 });

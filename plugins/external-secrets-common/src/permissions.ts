@@ -33,6 +33,19 @@ export const externalSecretsFleetReadPermission = createPermission({
 });
 
 /**
+ * Restart a workload that consumes one of the entity's target Secrets (a rollout restart: the
+ * pod template annotation `kubectl.kubernetes.io/restartedAt`, as `kubectl rollout restart`
+ * sets). Only offered when `externalSecrets.workloadRestart.enabled` is true; a policy should
+ * grant it to few (the app's policy denies it unless configured).
+ *
+ * @public
+ */
+export const externalSecretsWorkloadRestartPermission = createPermission({
+  name: 'external-secrets.workload.restart',
+  attributes: { action: 'update' },
+});
+
+/**
  * Every permission of the external-secrets plugins.
  *
  * @public
@@ -41,4 +54,5 @@ export const externalSecretsPermissions = [
   externalSecretsStatusReadPermission,
   externalSecretsSyncTriggerPermission,
   externalSecretsFleetReadPermission,
+  externalSecretsWorkloadRestartPermission,
 ];

@@ -292,6 +292,11 @@ export interface EntityExternalSecretsStatus {
   externalSecrets: ExternalSecretStatus[];
   /** set when the sync history could not be read for this answer; the states still stand */
   historyError?: string;
+  /**
+   * true when this backend offers "Restart workload" (`externalSecrets.workloadRestart.enabled`);
+   * the caller still needs `external-secrets.workload.restart`
+   */
+  workloadRestart?: boolean;
 }
 
 /**
@@ -304,6 +309,37 @@ export interface RefreshTarget {
   namespace: string;
   name: string;
 }
+
+/**
+ * A workload to restart (`POST .../restart`): one that consumes the target Secret of the
+ * entity's ExternalSecret `externalSecret` in `cluster`/`namespace`.
+ *
+ * @public
+ */
+export interface WorkloadRestartTarget {
+  cluster: string;
+  namespace: string;
+  externalSecret: string;
+  kind: RestartableWorkloadKind;
+  name: string;
+}
+
+/**
+ * The workload kinds a rollout restart applies to (those with a pod template).
+ *
+ * @public
+ */
+export type RestartableWorkloadKind =
+  | 'Deployment'
+  | 'StatefulSet'
+  | 'DaemonSet';
+
+/** @public */
+export const RESTARTABLE_WORKLOAD_KINDS: readonly RestartableWorkloadKind[] = [
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+];
 
 const SEVERITY_ORDER: readonly SyncState[] = [
   'Error',

@@ -12,6 +12,7 @@ import NodeVault from 'node-vault';
 import { parse, stringify } from 'yaml';
 import { BACKEND_DEPLOY_DIR } from './backendDeployFiles';
 import { Sandbox } from './Sandbox';
+import { VaultRootClient } from './VaultRootClient';
 
 // Key generation and TLS are slow on the shared test machine.
 jest.setTimeout(120_000);
@@ -353,6 +354,46 @@ describe('Sandbox', () => {
       .map(e => e.message as string);
     expect(warnings.join('\n')).toMatch(/config\.json/);
     expect(warnings.join('\n')).toMatch(/permission denied|403/);
+  });
+
+  it('runs a Deployment per seeded service whose Pods use its target Secret', async () => {
+    await sandbox.cluster.workloadsIdle();
+    const pods = sandbox.cluster.objects.list(sandbox.cluster.type('pods'));
+    const of = (namespace: string) =>
+      pods.find(p => p.metadata.namespace === namespace) as any;
+    expect(of('example-api').spec.containers[0].envFrom).toEqual([
+      { secretRef: { name: 'example-api-env-file' } },
+    ]);
+    expect(of('example-worker').spec.volumes).toEqual([
+      { name: 'config', secret: { secretName: 'example-worker-config-file' } },
+    ]);
+    expect(of('example-admin').spec.containers[0].env[0].valueFrom).toEqual({
+      secretKeyRef: { name: 'example-admin-config-file', key: 'config' },
+    });
+    for (const pod of pods) {
+      expect(pod.metadata.ownerReferences?.[0]?.kind).toBe('ReplicaSet');
+      expect((pod.status as any).phase).toBe('Running');
+    }
+  });
+
+  it('rotates a seeded value through the admin API: a new KV version, the value never answered', async () => {
+    const vault = new VaultRootClient(sandbox.vault);
+    const before = await vault.read('secret/metadata/example-api/env-file');
+    const oldValue = (await vault.read('secret/data/example-api/env-file'))
+      ?.data.data.dotenv;
+    const rotated = await admin('POST', '/services/example-api/rotate');
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toEqual({
+      service: 'example-api',
+      path: 'secret/example-api/env-file',
+      version: before?.data.current_version + 1,
+      updatedTime: expect.any(String),
+    });
+    const after = await vault.read('secret/data/example-api/env-file');
+    expect(after?.data.data.dotenv).toMatch(/^API_KEY=sandbox-[0-9a-f]{24}\n$/);
+    expect(after?.data.data.dotenv).not.toBe(oldValue);
+    expect(JSON.stringify(rotated.body)).not.toContain('API_KEY');
+    expect((await admin('POST', '/services/nope/rotate')).status).toBe(404);
   });
 
   it('applies the manifests of a pull request merged through the admin API', async () => {

@@ -48,6 +48,7 @@ import {
   seedCluster,
   seedGitOpsRepository,
   seedVault,
+  rotateSeedValue,
 } from './seedSandbox';
 import { VaultRootClient } from './VaultRootClient';
 
@@ -688,6 +689,12 @@ export class Sandbox {
           await this.faults.clear(m[1]);
           return { active: this.faults.list() };
         },
+      },
+      {
+        method: 'POST' as const,
+        pattern: /^\/services\/([a-z0-9-]+)\/rotate$/,
+        handle: async (m: RegExpExecArray) =>
+          rotateSeedValue(new VaultRootClient(this.vault), m[1]),
       },
       {
         method: 'POST' as const,

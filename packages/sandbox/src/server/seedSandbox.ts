@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { NotFoundError } from '@backstage/errors';
 import { stringify } from 'yaml';
 import { DEFAULT_ESO_INSTALLATION, esoInstallationObjects } from '../eso';
 import type { GitHubEmulator } from '../github';
@@ -65,6 +66,36 @@ function seedKvData(service: SeedService): Record<string, string> {
     return { dotenv: `API_KEY=${value}\n` };
   }
   return { [service.property]: value };
+}
+
+/**
+ * Writes a new version of a seeded service's KV secret, with fresh random values of the seed's
+ * shape (example-worker's still lacks its property): a rotation, as an operator's `vault kv put`
+ * would be. Answers where and which version — never the value. ESO picks it up at the next
+ * refresh (or "Sync now").
+ */
+export async function rotateSeedValue(
+  vault: VaultRootClient,
+  serviceName: string,
+): Promise<{ service: string; path: string; version: number; updatedTime: string }> {
+  const service = SEED_SERVICES.find(s => s.name === serviceName);
+  if (!service) {
+    throw new NotFoundError(
+      `${serviceName} is not a seeded service (${SEED_SERVICES.map(
+        s => s.name,
+      ).join(', ')})`,
+    );
+  }
+  const written = await vault.write(
+    `${service.kvMount}/data/${service.vaultKey}`,
+    { data: seedKvData(service) },
+  );
+  return {
+    service: service.name,
+    path: `${service.kvMount}/${service.vaultKey}`,
+    version: written?.data?.version,
+    updatedTime: written?.data?.created_time,
+  };
 }
 
 /** example-admin's policy forgets `data/`, the classic KV v2 mistake. */

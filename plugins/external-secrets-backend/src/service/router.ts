@@ -25,7 +25,10 @@ import {
 import {
   externalSecretsStatusReadPermission,
   externalSecretsSyncTriggerPermission,
+  externalSecretsWorkloadRestartPermission,
   forceSyncEffect,
+  RESTARTABLE_WORKLOAD_KINDS,
+  type RestartableWorkloadKind,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import { KubernetesRequestError } from '@gitops-secrets/plugin-external-secrets-node';
 import { z } from 'zod';
@@ -45,6 +48,8 @@ export interface RouterOptions {
   allowServiceSync?: boolean;
   /** routes mounted at `/fleet` (the platform team's view), behind the same error handling */
   fleetRouter?: express.Router;
+  /** `externalSecrets.workloadRestart.enabled`: offer "Restart workload" (default false) */
+  workloadRestartEnabled?: boolean;
 }
 
 /** Errors whose message is written for the caller; anything else is replaced by a generic one. */
@@ -56,6 +61,16 @@ const CALLER_ERRORS = new Set([
   'ConflictError',
   'ServiceUnavailableError',
 ]);
+
+const restartBody = z
+  .object({
+    cluster: z.string().min(1),
+    namespace: z.string().min(1),
+    externalSecret: z.string().min(1),
+    kind: z.enum(RESTARTABLE_WORKLOAD_KINDS as [string, ...string[]]),
+    name: z.string().min(1),
+  })
+  .strict();
 
 const refreshBody = z
   .object({
@@ -125,7 +140,112 @@ export async function createRouter(
     if (selection) {
       signalPublisher?.follow(stringifyEntityRef(entity), selection);
     }
-    res.json(await statusService.getStatus(entity));
+    res.json({
+      ...(await statusService.getStatus(entity)),
+      workloadRestart: !!options.workloadRestartEnabled,
+    });
+  });
+
+  router.post('/entities/:namespace/:kind/:name/restart', async (req, res) => {
+    // who (the auditor records the caller), what (the parsed target only) and when
+    const parsed = restartBody.safeParse(req.body);
+    const auditorEvent = await auditor.createEvent({
+      eventId: 'external-secrets-workload-restart',
+      severityLevel: 'high',
+      request: req,
+      meta: {
+        entityRef: `${req.params.kind}:${req.params.namespace}/${req.params.name}`,
+        target: parsed.success ? parsed.data : null,
+      },
+    });
+    try {
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      if (!options.workloadRestartEnabled) {
+        throw new NotAllowedError(
+          'Restarting workloads is turned off in this Backstage (externalSecrets.workloadRestart.enabled)',
+        );
+      }
+      if (!parsed.success) {
+        throw new InputError(
+          `Body must be {"cluster", "namespace", "externalSecret", "kind", "name"}: a Deployment, StatefulSet or DaemonSet using the target Secret of one of the entity's ExternalSecrets: ${parsed.error.issues
+            .map(i => `${i.path.join('.') || 'body'} ${i.message}`)
+            .join('; ')}`,
+        );
+      }
+      await authorizeOrThrow(
+        permissions,
+        externalSecretsWorkloadRestartPermission,
+        credentials,
+      );
+      const entity = await entityForCaller(catalog, req.params, credentials);
+      const target = parsed.data;
+      const kind = target.kind as RestartableWorkloadKind;
+      const cluster = statusService.findOwned(entity, {
+        cluster: target.cluster,
+        namespace: target.namespace,
+        name: target.externalSecret,
+      });
+      const object = cluster?.getExternalSecret(
+        target.namespace,
+        target.externalSecret,
+      );
+      const secret = object?.spec?.target?.name || target.externalSecret;
+      // only a workload whose Pods use the entity's target Secret: the cache's Pods say so
+      const consumes = cluster
+        ?.podsUsing(target.namespace, secret)
+        .some(
+          pod => pod.owner?.kind === kind && pod.owner.name === target.name,
+        );
+      if (!cluster || !consumes) {
+        throw new NotFoundError(
+          `${kind} ${target.namespace}/${target.name} in cluster ${
+            target.cluster
+          } does not use the target Secret of an ExternalSecret of ${stringifyEntityRef(
+            entity,
+          )}`,
+        );
+      }
+      const restartedAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      try {
+        await cluster.restartWorkload(
+          kind,
+          target.namespace,
+          target.name,
+          restartedAt,
+        );
+      } catch (error) {
+        if (
+          error instanceof KubernetesRequestError &&
+          error.statusCode === 404
+        ) {
+          throw new NotFoundError(
+            `${kind} ${target.namespace}/${target.name} no longer exists in cluster ${target.cluster}`,
+          );
+        }
+        if (
+          error instanceof KubernetesRequestError &&
+          error.statusCode === 403
+        ) {
+          throw new NotAllowedError(
+            `Cluster ${
+              target.cluster
+            } refused the restart: the backend's account needs patch on ${kind.toLowerCase()}s (deploy/clusterrole-workload-restart.yaml)`,
+          );
+        }
+        throw new ServiceUnavailableError(
+          `${
+            error instanceof KubernetesRequestError
+              ? error.message
+              : `Cluster ${target.cluster} could not be asked to restart ${kind} ${target.namespace}/${target.name}`
+          }. The details are in the backend's log.`,
+        );
+      }
+      await auditorEvent.success({ meta: { restartedAt } });
+      res.status(202).json({ ...target, restartedAt });
+    } catch (error) {
+      await auditorEvent.fail({ error: error as Error });
+      throw error;
+    }
   });
 
   router.post('/entities/:namespace/:kind/:name/refresh', async (req, res) => {

@@ -51,7 +51,11 @@ export function createStatusBackend(
   const { config, logger, signals } = options;
   const status = readStatusSettings(config);
   const clusters = readClusterConfigs(config).map(cluster =>
-    ClusterCache.create(cluster, { logger, limits: status.kubernetes }),
+    ClusterCache.create(cluster, {
+      logger,
+      limits: status.kubernetes,
+      watchPods: status.watchPods,
+    }),
   );
   if (clusters.length === 0) {
     logger.info(

@@ -27,7 +27,12 @@ describe('readStatusSettings', () => {
         maxEventsPerObject: 10,
         maxStatusEntries: 100,
       },
+      watchPods: true,
     });
+  });
+
+  it('turns the Pod cache off with kubernetes.watchPods: false', () => {
+    expect(read({ kubernetes: { watchPods: false } }).watchPods).toBe(false);
   });
 
   it('reads durations as strings or milliseconds', () => {

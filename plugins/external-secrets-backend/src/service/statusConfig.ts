@@ -15,6 +15,8 @@ export interface StatusSettings {
   vaultTimeoutMs: number;
   vault: VaultFactsLimits;
   kubernetes: ClusterCacheLimits;
+  /** list+watch Pods (reduced to their Secret references) for the consumers view */
+  watchPods: boolean;
 }
 
 const KEY = 'externalSecrets.status';
@@ -136,5 +138,6 @@ export function readStatusSettings(rootConfig: Config): StatusSettings {
       // not configurable: enough to show, small enough to keep for every object
       maxStatusEntries: 100,
     },
+    watchPods: config?.getOptionalBoolean('kubernetes.watchPods') ?? true,
   };
 }

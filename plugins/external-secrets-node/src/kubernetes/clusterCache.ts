@@ -1,4 +1,5 @@
 import {
+  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
@@ -202,6 +203,9 @@ function truncateMessage(text: string | undefined): string | undefined {
     ? `${text.slice(0, MAX_EVENT_MESSAGE)}…`
     : text;
 }
+
+/** What `kubectl rollout restart` sets on the pod template to roll new Pods. */
+export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 
 /**
  * Reduces a Pod, in place, to what consumers need: its Secret references, owner, start time and
@@ -680,6 +684,61 @@ export class ClusterCache {
         `Cluster ${
           this.name
         } did not accept the patch of ExternalSecret ${namespace}/${name}: ${describeKubernetesError(
+          error,
+        )}`,
+        (error as { code?: unknown }).code,
+      );
+    }
+  }
+
+  /**
+   * A rollout restart, as `kubectl rollout restart` does it: a strategic merge patch setting
+   * the pod template annotation `kubectl.kubernetes.io/restartedAt` to `restartedAt`, so the
+   * controller rolls new Pods. Needs `patch` on the workload kind
+   * (`deploy/clusterrole-workload-restart.yaml`); nothing is read first.
+   */
+  async restartWorkload(
+    kind: 'Deployment' | 'StatefulSet' | 'DaemonSet',
+    namespace: string,
+    name: string,
+    restartedAt: string,
+  ): Promise<void> {
+    const apps = this.kubeConfig.makeApiClient(AppsV1Api);
+    const body = {
+      spec: {
+        template: {
+          metadata: {
+            annotations: { [RESTARTED_AT_ANNOTATION]: restartedAt },
+          },
+        },
+      },
+    };
+    const options = requestOptions(
+      AbortSignal.timeout(this.limits.requestTimeoutMs),
+      { 'Content-Type': PatchStrategy.StrategicMergePatch },
+    );
+    try {
+      if (kind === 'Deployment') {
+        await apps.patchNamespacedDeployment(
+          { namespace, name, body },
+          options,
+        );
+      } else if (kind === 'StatefulSet') {
+        await apps.patchNamespacedStatefulSet(
+          { namespace, name, body },
+          options,
+        );
+      } else {
+        await apps.patchNamespacedDaemonSet({ namespace, name, body }, options);
+      }
+    } catch (error) {
+      this.logger.warn(
+        `Restart: patching ${kind} ${namespace}/${name} failed: ${error}`,
+      );
+      throw new KubernetesRequestError(
+        `Cluster ${
+          this.name
+        } did not accept the restart of ${kind} ${namespace}/${name}: ${describeKubernetesError(
           error,
         )}`,
         (error as { code?: unknown }).code,
