@@ -7,6 +7,7 @@ import {
 import {
   externalSecretsFleetReadPermission,
   externalSecretsStatusReadPermission,
+  externalSecretsWorkloadRestartPermission,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import {
   GitopsSecretsPermissionPolicy,
@@ -48,6 +49,27 @@ describe('GitopsSecretsPermissionPolicy', () => {
       result: AuthorizeResult.DENY,
     });
     expect(await policy.handle(fleet)).toEqual({
+      result: AuthorizeResult.DENY,
+    });
+  });
+
+  it('denies workload restarts unless configured, then only to the listed principals', async () => {
+    const restart = { permission: externalSecretsWorkloadRestartPermission };
+    expect(await policy.handle(restart, asUser('user:default/alice'))).toEqual({
+      result: AuthorizeResult.DENY,
+    });
+    const configured = new GitopsSecretsPermissionPolicy({
+      userInfo,
+      platform: PLATFORM_PRINCIPALS,
+      workloadRestart: ['group:default/platform-team'],
+    });
+    expect(
+      await configured.handle(restart, asUser('user:default/alice')),
+    ).toEqual({ result: AuthorizeResult.ALLOW });
+    expect(
+      await configured.handle(restart, asUser('user:default/bob')),
+    ).toEqual({ result: AuthorizeResult.DENY });
+    expect(await configured.handle(restart)).toEqual({
       result: AuthorizeResult.DENY,
     });
   });

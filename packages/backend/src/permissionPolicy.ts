@@ -14,7 +14,10 @@ import type {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import { externalSecretsFleetReadPermission } from '@gitops-secrets/plugin-external-secrets-common';
+import {
+  externalSecretsFleetReadPermission,
+  externalSecretsWorkloadRestartPermission,
+} from '@gitops-secrets/plugin-external-secrets-common';
 import { ExternalSecretsActionsPermissionPolicy } from '@gitops-secrets/plugin-scaffolder-backend-module-external-secrets';
 
 /** The groups (or users) that run Vault and ESO for everyone. */
@@ -25,7 +28,9 @@ export const PLATFORM_PRINCIPALS = ['group:default/platform-team'];
  * every ExternalSecret and store of every cluster) only for the platform team — a developer
  * sees their own services' secrets on the entity's tab instead; the gitops-secrets scaffolder
  * actions with any input for the platform team and with their default inputs for everyone
- * else; every other permission allowed, as the allow-all policy this replaces did.
+ * else; `external-secrets.workload.restart` (rolling a service's Pods) denied unless the
+ * user or one of their groups is listed in `permission.gitopsSecrets.workloadRestart`; every
+ * other permission allowed, as the allow-all policy this replaces did.
  */
 export class GitopsSecretsPermissionPolicy implements PermissionPolicy {
   private readonly actions: ExternalSecretsActionsPermissionPolicy;
@@ -35,6 +40,8 @@ export class GitopsSecretsPermissionPolicy implements PermissionPolicy {
       userInfo: UserInfoService;
       platform: string[];
       kvMount?: string;
+      /** who may restart workloads (`permission.gitopsSecrets.workloadRestart`); none by default */
+      workloadRestart?: string[];
     },
   ) {
     this.actions = new ExternalSecretsActionsPermissionPolicy({
@@ -55,18 +62,34 @@ export class GitopsSecretsPermissionPolicy implements PermissionPolicy {
           : AuthorizeResult.DENY,
       };
     }
+    if (
+      isPermission(request.permission, externalSecretsWorkloadRestartPermission)
+    ) {
+      return {
+        result: (await this.isAmong(user, this.options.workloadRestart ?? []))
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+      };
+    }
     return this.actions.handle(request, user);
   }
 
   private async isPlatform(user?: PolicyQueryUser): Promise<boolean> {
-    if (!user) return false;
+    return this.isAmong(user, this.options.platform);
+  }
+
+  private async isAmong(
+    user: PolicyQueryUser | undefined,
+    principals: string[],
+  ): Promise<boolean> {
+    if (!user || principals.length === 0) return false;
     const info = await this.options.userInfo.getUserInfo(user.credentials);
     const refs = new Set(
       [info.userEntityRef, ...info.ownershipEntityRefs].map(ref =>
         ref.toLowerCase(),
       ),
     );
-    return this.options.platform.some(ref => refs.has(ref.toLowerCase()));
+    return principals.some(ref => refs.has(ref.toLowerCase()));
   }
 }
 
@@ -88,6 +111,10 @@ export const permissionPolicyModule = createBackendModule({
             kvMount:
               config.getOptionalString('externalSecrets.vault.kvMount') ??
               'secret',
+            workloadRestart:
+              config.getOptionalStringArray(
+                'permission.gitopsSecrets.workloadRestart',
+              ) ?? [],
           }),
         );
       },

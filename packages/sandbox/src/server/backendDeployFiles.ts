@@ -30,9 +30,14 @@ async function read(file: string): Promise<string> {
   }
 }
 
-/** The backend's ClusterRole, from `deploy/clusterrole.yaml`. */
-export async function readBackendClusterRole(): Promise<KubeObject> {
-  const role = parse(await read('clusterrole.yaml')) as KubeObject | null;
+/**
+ * The backend's ClusterRole, from `deploy/clusterrole.yaml` (or another of its ClusterRole
+ * files: `clusterrole-workload-restart.yaml`, the optional one of "Restart workload").
+ */
+export async function readBackendClusterRole(
+  file = 'clusterrole.yaml',
+): Promise<KubeObject> {
+  const role = parse(await read(file)) as KubeObject | null;
   if (
     role?.apiVersion !== 'rbac.authorization.k8s.io/v1' ||
     role.kind !== 'ClusterRole' ||
@@ -41,7 +46,7 @@ export async function readBackendClusterRole(): Promise<KubeObject> {
     throw new Error(
       `${path.join(
         BACKEND_DEPLOY_DIR,
-        'clusterrole.yaml',
+        file,
       )} must hold one rbac.authorization.k8s.io/v1 ClusterRole`,
     );
   }

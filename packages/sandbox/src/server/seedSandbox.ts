@@ -10,6 +10,7 @@ import {
   SeedService,
   seedDeployment,
 } from '../seed';
+import { readBackendClusterRole } from './backendDeployFiles';
 import type { VaultRootClient } from './VaultRootClient';
 
 /** Where ESO runs in the sandbox cluster, and the account Vault reviews tokens with. */
@@ -77,7 +78,12 @@ function seedKvData(service: SeedService): Record<string, string> {
 export async function rotateSeedValue(
   vault: VaultRootClient,
   serviceName: string,
-): Promise<{ service: string; path: string; version: number; updatedTime: string }> {
+): Promise<{
+  service: string;
+  path: string;
+  version: number;
+  updatedTime: string;
+}> {
   const service = SEED_SERVICES.find(s => s.name === serviceName);
   if (!service) {
     throw new NotFoundError(
@@ -215,6 +221,19 @@ export async function installPlatform(
   for (const object of platformObjects(backendClusterRole)) {
     await admin.apply(object);
   }
+  // the sandbox app enables "Restart workload", so the account gets the optional file too
+  const restartRole = await readBackendClusterRole(
+    'clusterrole-workload-restart.yaml',
+  );
+  await admin.apply(restartRole);
+  await admin.apply(
+    clusterRoleBinding(
+      restartRole.metadata.name!,
+      restartRole.metadata.name!,
+      BACKEND_NAMESPACE,
+      BACKEND_SERVICE_ACCOUNT,
+    ),
+  );
 }
 
 /**

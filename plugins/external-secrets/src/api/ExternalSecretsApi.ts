@@ -6,6 +6,7 @@ import type {
   FleetStoresPage,
   FleetStoresQuery,
   RefreshTarget,
+  WorkloadRestartTarget,
 } from '@gitops-secrets/plugin-external-secrets-common';
 
 /**
@@ -25,6 +26,16 @@ export interface ExternalSecretsApi {
    * Rejects with a `ResponseError` when the backend refuses or fails.
    */
   refresh(entityRef: string, target: RefreshTarget): Promise<void>;
+
+  /**
+   * Rolls the Pods of a workload that uses one of the entity's target Secrets (a rollout
+   * restart), so it reads the Secret's new value. Needs `external-secrets.workload.restart` and
+   * the backend's `externalSecrets.workloadRestart.enabled`; rejects with a `ResponseError`.
+   */
+  restartWorkload(
+    entityRef: string,
+    target: WorkloadRestartTarget,
+  ): Promise<{ restartedAt: string }>;
 
   /**
    * One page of every ExternalSecret across clusters (the "Secrets health" page), filtered and

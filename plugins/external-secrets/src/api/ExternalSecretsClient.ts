@@ -9,6 +9,7 @@ import {
   type FleetStoresPage,
   type FleetStoresQuery,
   type RefreshTarget,
+  type WorkloadRestartTarget,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import type { ExternalSecretsApi } from './ExternalSecretsApi';
 
@@ -53,6 +54,31 @@ export class ExternalSecretsClient implements ExternalSecretsApi {
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
+  }
+
+  async restartWorkload(
+    entityRef: string,
+    target: WorkloadRestartTarget,
+  ): Promise<{ restartedAt: string }> {
+    const response = await this.fetchApi.fetch(
+      `${await this.entityUrl(entityRef)}/restart`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          cluster: target.cluster,
+          namespace: target.namespace,
+          externalSecret: target.externalSecret,
+          kind: target.kind,
+          name: target.name,
+        }),
+      },
+    );
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    const body = (await response.json()) as { restartedAt: string };
+    return { restartedAt: body.restartedAt };
   }
 
   async getFleetExternalSecrets(

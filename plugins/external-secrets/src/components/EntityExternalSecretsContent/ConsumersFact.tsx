@@ -1,9 +1,12 @@
 import Typography from '@material-ui/core/Typography';
-import type {
-  ExternalSecretStatus,
-  SecretUse,
+import {
+  RESTARTABLE_WORKLOAD_KINDS,
+  type ExternalSecretStatus,
+  type RestartableWorkloadKind,
+  type SecretUse,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import { LastSyncTime } from '../LastSyncTime';
+import { RestartWorkloadButton } from './RestartWorkloadButton';
 
 const USE_WORDS: Record<SecretUse, string> = {
   env: 'env',
@@ -19,8 +22,13 @@ const USE_WORDS: Record<SecretUse, string> = {
  * and subPath consumers started before the last change need a restart, volume consumers update
  * in place.
  */
-export function ConsumersFact(props: { externalSecret: ExternalSecretStatus }) {
+export function ConsumersFact(props: {
+  externalSecret: ExternalSecretStatus;
+  /** set when the user may restart workloads: offered for those that need a restart */
+  restart?: { entityRef: string; onRequested: () => void };
+}) {
   const { consumers, consumersError } = props.externalSecret;
+  const es = props.externalSecret;
   if (!consumers) {
     return <>{consumersError ?? '—'}</>;
   }
@@ -50,6 +58,23 @@ export function ConsumersFact(props: { externalSecret: ExternalSecretStatus }) {
           ({w.uses.map(u => USE_WORDS[u] ?? u).join(', ')}
           {w.containers.length ? ` in ${w.containers.join(', ')}` : ''}):{' '}
           {w.summary}
+          {props.restart &&
+            w.verdict === 'RestartNeeded' &&
+            RESTARTABLE_WORKLOAD_KINDS.includes(
+              w.kind as RestartableWorkloadKind,
+            ) && (
+              <RestartWorkloadButton
+                entityRef={props.restart.entityRef}
+                onRequested={props.restart.onRequested}
+                target={{
+                  cluster: es.cluster,
+                  namespace: es.namespace,
+                  externalSecret: es.name,
+                  kind: w.kind as RestartableWorkloadKind,
+                  name: w.name,
+                }}
+              />
+            )}
         </Typography>
       ))}
     </>

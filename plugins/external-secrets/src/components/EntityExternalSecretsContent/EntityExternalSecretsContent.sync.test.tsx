@@ -13,6 +13,7 @@ import {
   entityStatus,
   failingExternalSecret,
   healthyExternalSecret,
+  restartNeededExternalSecret,
   unreachableCluster,
 } from '../../__testUtils__/statusFixtures';
 import { renderWithEntity } from '../../__testUtils__/renderWithEntity';
@@ -190,5 +191,127 @@ describe('EntityExternalSecretsContent with the sync permission', () => {
       await screen.findByText(/^Sync now does nothing for/),
     ).toBeInTheDocument();
     expect(screen.queryByText(/^Sync failed:/)).not.toBeInTheDocument();
+  });
+});
+
+const RESTART_PATH = REFRESH_PATH.replace(/refresh$/, 'restart');
+
+describe('EntityExternalSecretsContent: restart a workload that needs it', () => {
+  const openDetails = async (table: HTMLElement) =>
+    userEvent.click(
+      within(table).getByRole('button', {
+        name: 'Show details of example-api-env-file in dev',
+      }),
+    );
+
+  it('asks for confirmation, restarts, says so and refetches', async () => {
+    let received: unknown;
+    let statusCalls = 0;
+    server.use(
+      http.get(STATUS_PATH, () => {
+        statusCalls += 1;
+        return HttpResponse.json({
+          ...entityStatus([restartNeededExternalSecret()]),
+          workloadRestart: true,
+        });
+      }),
+      http.post(RESTART_PATH, async ({ request }) => {
+        received = await request.json();
+        return HttpResponse.json(
+          { restartedAt: '2026-11-28T05:00:00Z' },
+          { status: 202 },
+        );
+      }),
+    );
+    const table = await renderTab([allowSync]);
+    await openDetails(table);
+    // offered only where a restart is needed, not for the volume consumer
+    expect(
+      screen.queryByRole('button', {
+        name: 'Restart Deployment example-api-files',
+      }),
+    ).toBeNull();
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: 'Restart Deployment example-api',
+      }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Restart Deployment example-api?',
+    });
+    expect(dialog).toHaveTextContent('kubectl rollout restart');
+    expect(received).toBeUndefined();
+    const before = statusCalls;
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Restart example-api' }),
+    );
+    expect(
+      await screen.findByText('Restart requested: new Pods are rolling out'),
+    ).toHaveAttribute('role', 'status');
+    expect(received).toEqual({
+      cluster: 'dev',
+      namespace: 'example-api',
+      externalSecret: 'example-api-env-file',
+      kind: 'Deployment',
+      name: 'example-api',
+    });
+    await waitFor(() => expect(statusCalls).toBeGreaterThan(before));
+  });
+
+  it('changes nothing when the user cancels, and shows the backend’s refusal', async () => {
+    let calls = 0;
+    server.use(
+      http.get(STATUS_PATH, () =>
+        HttpResponse.json({
+          ...entityStatus([restartNeededExternalSecret()]),
+          workloadRestart: true,
+        }),
+      ),
+      http.post(RESTART_PATH, () => {
+        calls += 1;
+        return HttpResponse.json(
+          {
+            error: {
+              name: 'NotAllowedError',
+              message:
+                'Permission external-secrets.workload.restart is required',
+            },
+            request: { method: 'POST', url: '/restart' },
+            response: { statusCode: 403 },
+          },
+          { status: 403 },
+        );
+      }),
+    );
+    const table = await renderTab([allowSync]);
+    await openDetails(table);
+    const button = await screen.findByRole('button', {
+      name: 'Restart Deployment example-api',
+    });
+    await userEvent.click(button);
+    await userEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Cancel',
+      }),
+    );
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(calls).toBe(0);
+    await userEvent.click(button);
+    await userEvent.click(
+      within(await screen.findByRole('dialog')).getByRole('button', {
+        name: 'Restart example-api',
+      }),
+    );
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Restart failed: Permission external-secrets.workload.restart is required',
+    );
+  });
+
+  it('offers no restart when the backend has it turned off, or without the permission', async () => {
+    answer(entityStatus([restartNeededExternalSecret()]));
+    const table = await renderTab([allowSync]);
+    await openDetails(table);
+    await screen.findByLabelText('Consumer Deployment example-api');
+    expect(screen.queryByRole('button', { name: /^Restart / })).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import {
   externalSecretsSyncTriggerPermission,
+  externalSecretsWorkloadRestartPermission,
   isExternalSecretsAvailable,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import { useExternalSecretsStatus } from '../../hooks/useExternalSecretsStatus';
@@ -36,6 +37,9 @@ function AnnotatedEntityContent() {
     useExternalSecretsStatus(entityRef);
   const { allowed: syncAllowed } = usePermission({
     permission: externalSecretsSyncTriggerPermission,
+  });
+  const { allowed: restartPermitted } = usePermission({
+    permission: externalSecretsWorkloadRestartPermission,
   });
 
   if (loading) {
@@ -72,6 +76,7 @@ function AnnotatedEntityContent() {
           clusters={status.clusters.map(c => c.name)}
           syncAllowed={syncAllowed}
           onSyncRequested={retry}
+          restartAllowed={restartPermitted && !!status.workloadRestart}
         />
       )}
     </Box>

@@ -72,6 +72,8 @@ function Fact(props: { label: string; children: ReactNode }) {
 /** The expanded row: what is wrong and how to fix it, the raw conditions, and the chain. */
 export function ExternalSecretDetails(props: {
   externalSecret: ExternalSecretStatus;
+  /** set when the user may restart the Secret's consumers */
+  restart?: { entityRef: string; onRequested: () => void };
 }) {
   const classes = useStyles();
   const es = props.externalSecret;
@@ -117,7 +119,7 @@ export function ExternalSecretDetails(props: {
           </Fact>
           {(es.consumers || es.consumersError) && (
             <Fact label="Workloads">
-              <ConsumersFact externalSecret={es} />
+              <ConsumersFact externalSecret={es} restart={props.restart} />
             </Fact>
           )}
           <Fact label="Remote refs">

@@ -47,6 +47,8 @@ export function ExternalSecretsTable(props: {
   clusters: string[];
   syncAllowed: boolean;
   onSyncRequested: () => void;
+  /** the backend offers "Restart workload" and the user holds its permission */
+  restartAllowed?: boolean;
 }) {
   const classes = useStyles();
   const [filter, setFilter] = useState(NO_FILTER);
@@ -152,7 +154,17 @@ export function ExternalSecretsTable(props: {
                       style={{ paddingTop: 0, paddingBottom: 0 }}
                     >
                       <Collapse in={isOpen} unmountOnExit>
-                        <ExternalSecretDetails externalSecret={es} />
+                        <ExternalSecretDetails
+                          externalSecret={es}
+                          restart={
+                            props.restartAllowed
+                              ? {
+                                  entityRef: props.entityRef,
+                                  onRequested: props.onSyncRequested,
+                                }
+                              : undefined
+                          }
+                        />
                       </Collapse>
                     </TableCell>
                   </TableRow>
