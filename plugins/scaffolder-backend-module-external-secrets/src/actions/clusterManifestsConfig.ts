@@ -135,10 +135,15 @@ function plainObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Reads and validates the settings (at start-up: a bad config fails the backend, not a task). */
+/**
+ * Reads and validates the settings at start-up (a bad config fails the backend, not a task);
+ * undefined when `externalSecrets.clusterManifests` is absent, so a backend that onboards no
+ * cluster needs none of it.
+ */
 export function readClusterManifestsSettings(
   config: Config,
-): ClusterManifestsSettings {
+): ClusterManifestsSettings | undefined {
+  if (!config.has(KEY)) return undefined;
   const section = config.getOptionalConfig(KEY);
   const targetPath =
     section?.getOptionalString('targetPath') ?? DEFAULT_CLUSTER_TARGET_PATH;

@@ -385,6 +385,21 @@ describe('external-secrets:cluster-manifests:create', () => {
     ).toThrow(message);
   });
 
+  it('lets a backend without clusterManifests start, and says what to configure on use', async () => {
+    const action = createClusterManifestsCreateAction({
+      settings: readClusterManifestsSettings(
+        new ConfigReader({ externalSecrets: {} }),
+      ),
+    });
+    await expect(
+      action.handler(
+        createMockActionContext({ input: { cluster: 'prod-eu' } }) as any,
+      ),
+    ).rejects.toThrow(
+      /clusterManifests is not configured: set at least eso.chartVersion/,
+    );
+  });
+
   it('needs the Vault CA when stores read it from a ConfigMap', () => {
     const config = configFor({
       vault: { baseUrl: 'https://v.test', auth: { type: 'token', token: 't' } },

@@ -78,9 +78,9 @@ async function readIfPresent(file: string): Promise<string | undefined> {
  * @public
  */
 export function createClusterManifestsCreateAction(options: {
-  settings: ClusterManifestsSettings;
+  /** Undefined when `externalSecrets.clusterManifests` is not configured. */
+  settings: ClusterManifestsSettings | undefined;
 }) {
-  const { settings } = options;
   return createTemplateAction({
     id: CLUSTER_MANIFESTS_CREATE_ACTION_ID,
     description:
@@ -151,6 +151,12 @@ export function createClusterManifestsCreateAction(options: {
         );
       }
       const input = parsed.data;
+      const settings = options.settings;
+      if (!settings) {
+        throw new InputError(
+          'externalSecrets.clusterManifests is not configured: set at least eso.chartVersion (the External Secrets Operator chart version Argo CD installs)',
+        );
+      }
       const cluster = settings.clusters.find(c => c.name === input.cluster);
       if (!cluster) {
         throw new NotFoundError(
