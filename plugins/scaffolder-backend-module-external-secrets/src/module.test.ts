@@ -76,6 +76,8 @@ describe('scaffolderModuleExternalSecrets', () => {
       start({
         externalSecrets: { clusterManifests: { eso: { chartVersion: '2.x' } } },
       }),
-    ).rejects.toThrow(/clusterManifests.eso.chartVersion: "2.x" is not an exact chart version/);
+    ).rejects.toThrow(
+      /clusterManifests.eso.chartVersion: "2.x" is not an exact chart version/,
+    );
   });
 });
