@@ -43,4 +43,10 @@ export const sandboxAdmin = {
   clear: (request: APIRequestContext, fault: string) =>
     call(request, 'DELETE', `/faults/${fault}`),
   clearAll: (request: APIRequestContext) => call(request, 'DELETE', '/faults'),
+  /** writes a new KV version of a seeded service's secret (answers where and which version) */
+  rotate: (
+    request: APIRequestContext,
+    service: string,
+  ): Promise<{ service: string; path: string; version: number }> =>
+    call(request, 'POST', `/services/${service}/rotate`),
 };

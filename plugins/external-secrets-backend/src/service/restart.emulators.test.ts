@@ -8,13 +8,11 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ClusterCache } from '@gitops-secrets/plugin-external-secrets-node';
 import express from 'express';
-import fs from 'node:fs';
-import path from 'node:path';
 import { setupServer } from 'msw/node';
 import { KubernetesEmulator, kubernetesHandlers } from 'sandbox';
+import { readBackendClusterRole } from 'sandbox/src/server/backendDeployFiles';
 import { createTestCaPem } from 'sandbox/src/vault/testCertificate';
 import request from 'supertest';
-import { parse } from 'yaml';
 import { EntityStatusService } from './EntityStatusService';
 import { createRouter } from './router';
 
@@ -49,12 +47,6 @@ const target = {
   kind: 'Deployment',
   name: 'example-api',
 };
-
-function shippedRole(file: string) {
-  return parse(
-    fs.readFileSync(path.join(__dirname, '../../deploy', file), 'utf8'),
-  );
-}
 
 function deployment(name: string, secret: string) {
   return {
@@ -97,9 +89,11 @@ async function environment(options: {
   await cluster.objects.create(type('namespaces'), undefined, {
     metadata: { name: 'example-api' },
   });
-  const roles = [shippedRole('clusterrole.yaml')];
+  const roles = [await readBackendClusterRole('clusterrole.yaml')];
   if (options.restartRole ?? true) {
-    roles.push(shippedRole('clusterrole-workload-restart.yaml'));
+    roles.push(
+      await readBackendClusterRole('clusterrole-workload-restart.yaml'),
+    );
   }
   for (const role of roles) {
     await cluster.objects.create(type('clusterroles'), undefined, role);
@@ -108,7 +102,7 @@ async function environment(options: {
       roleRef: {
         apiGroup: 'rbac.authorization.k8s.io',
         kind: 'ClusterRole',
-        name: role.metadata.name,
+        name: role.metadata.name!,
       },
       subjects: [
         {

@@ -1,0 +1,93 @@
+import { expect, test } from '@playwright/test';
+import {
+  externalSecretsCard,
+  openFromCatalog,
+  signIn,
+} from './support/fullStory';
+import { liveTargets } from './support/liveTargets';
+import { sandboxAdmin } from './support/sandboxAdmin';
+
+/**
+ * Issue 16's story, as a platform engineer lives it on the sandbox: a value changes in Vault
+ * (the sandbox admin API writes a new KV version, as `vault kv put` would); the Secrets tab says
+ * "Pending rotation" until ESO has read it, then Synced; example-api's Deployment reads the
+ * Secret through envFrom, so it now needs a restart; the user restarts it from the tab, and
+ * the new Pod runs with the current value.
+ */
+
+// Vault's metadata is cached by the backend for up to a minute (status.vault.cacheTtl)
+test.setTimeout(300_000);
+
+test.skip(
+  !!liveTargets(),
+  'live targets are set: the sandbox admin API is not there',
+);
+
+test('rotate a value: Pending rotation, Sync now, restart needed, Restart, all current', async ({
+  page,
+  request,
+}) => {
+  await signIn(page);
+  await openFromCatalog(page, 'example-api');
+  await externalSecretsCard(page)
+    .getByRole('link', { name: 'Open the Secrets tab' })
+    .click();
+  const table = page.getByRole('table', {
+    name: 'ExternalSecrets across clusters',
+  });
+  const row = table
+    .getByRole('row')
+    .filter({ hasText: 'example-api-env-file' })
+    .first();
+  await expect(row).toContainText('Synced', { timeout: 60_000 });
+  await table
+    .getByRole('button', {
+      name: 'Show details of example-api-env-file in sandbox',
+    })
+    .click();
+  const consumer = page.getByLabel('Consumer Deployment example-api');
+  await expect(consumer).toContainText('(envFrom in api)');
+
+  // a new value in Vault: the tab notices once the backend reads Vault's metadata again
+  const rotated = await sandboxAdmin.rotate(request, 'example-api');
+  expect(rotated.path).toBe('secret/example-api/env-file');
+  await expect(row).toContainText('Pending rotation', { timeout: 120_000 });
+
+  // ESO reads it now instead of at the next refresh
+  await row
+    .getByRole('button', {
+      name: 'Sync example-api-env-file in sandbox/example-api now',
+    })
+    .click();
+  await expect(row).toContainText('Synced', { timeout: 60_000 });
+  await expect(consumer).toContainText(
+    'restart needed to pick up the new value',
+    {
+      timeout: 60_000,
+    },
+  );
+
+  await consumer
+    .getByRole('button', { name: 'Restart Deployment example-api' })
+    .click();
+  const dialog = page.getByRole('dialog', {
+    name: 'Restart Deployment example-api?',
+  });
+  await expect(dialog).toContainText('kubectl rollout restart');
+  await dialog.getByRole('button', { name: 'Restart example-api' }).click();
+  await expect(
+    page.getByText('Restart requested: new Pods are rolling out'),
+  ).toBeVisible();
+
+  // the new Pod started after the change: nothing needs a restart any more
+  await expect(consumer).toContainText(
+    'current: started after the last change',
+    {
+      timeout: 60_000,
+    },
+  );
+  await expect(consumer.getByRole('button', { name: /^Restart / })).toHaveCount(
+    0,
+  );
+  await expect(row).toContainText('Synced');
+});
