@@ -997,6 +997,7 @@ function runBackend() {
           mockServices.auditor.factory(),
           mockServices.cache.factory(),
           mockServices.database.factory(),
+          mockServices.discovery.factory(),
           mockServices.httpAuth.factory(),
           mockServices.httpRouter.factory(),
           mockServices.lifecycle.factory(),

@@ -48,7 +48,11 @@ class Budget {
   private readonly deadline: number;
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  constructor(budgetMs: number) {
+  /**
+   * @param waitForSlowVault - wait the whole budget even for a Vault known to be slow: for
+   *   callers off the request path (the sync history records the finding of a transition once)
+   */
+  constructor(budgetMs: number, readonly waitForSlowVault = false) {
     this.deadline = Date.now() + budgetMs;
   }
 
@@ -340,7 +344,8 @@ export class EntityStatusService {
     cluster: ClusterCache,
     object: ExternalSecretObject,
   ): Promise<ExternalSecretStatus> {
-    const budget = new Budget(this.budgetMs);
+    // not a user's request: the finding is recorded once, so it is worth the whole budget
+    const budget = new Budget(this.budgetMs, true);
     return this.safeRow(
       cluster,
       cluster.health(),
@@ -552,7 +557,8 @@ export class EntityStatusService {
         },
         remoteKeys,
       );
-      vaultKnownSlow = this.vault!.isSlow(vaultSpec?.server);
+      vaultKnownSlow =
+        !budget.waitForSlowVault && this.vault!.isSlow(vaultSpec?.server);
       const answer = await budget.wait(reading, !vaultKnownSlow);
       vault = answer.done ? answer.value : undefined;
       vaultLate = !answer.done;
@@ -719,7 +725,7 @@ export class EntityStatusService {
     if (v2) {
       const answer = await budget.wait(
         this.vault.kvMetadataFor({ server, path: mount }, keys),
-        !this.vault.isSlow(server),
+        budget.waitForSlowVault || !this.vault.isSlow(server),
       );
       metadata = answer.done ? answer.value : undefined;
     } else {
