@@ -57,15 +57,29 @@ class Budget {
   private readonly deadline: number;
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  constructor(budgetMs: number) {
+  /**
+   * @param waitForSlowVault - wait the whole budget even for a Vault known to be slow: for
+   *   callers off the request path (the sync history records the finding of a transition once)
+   */
+  constructor(budgetMs: number, readonly waitForSlowVault = false) {
     this.deadline = Date.now() + budgetMs;
   }
 
+  /**
+   * Waits for `promise` until the deadline; with `patient` false only for what is settled
+   * already (a cache hit), not for Vault itself.
+   */
   async wait<T>(
     promise: Promise<T>,
+    patient = true,
   ): Promise<{ done: true; value: T } | { done: false }> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<{ done: false }>(resolve => {
+      if (!patient) {
+        // after the microtasks: a cached answer (settled promises only) is in by then
+        setImmediate(() => resolve({ done: false }));
+        return;
+      }
       timer = setTimeout(
         () => resolve({ done: false }),
         Math.max(0, this.deadline - Date.now()),
@@ -76,8 +90,10 @@ class Budget {
       promise.then(value => ({ done: true as const, value })),
       late,
     ]);
-    clearTimeout(timer);
-    this.timers.delete(timer!);
+    if (timer) {
+      clearTimeout(timer);
+      this.timers.delete(timer);
+    }
     if (!result.done) {
       this.late.push(promise);
     }
@@ -451,7 +467,8 @@ export class EntityStatusService {
     cluster: ClusterCache,
     object: ExternalSecretObject,
   ): Promise<ExternalSecretStatus> {
-    const budget = new Budget(this.budgetMs);
+    // not a user's request: the finding is recorded once, so it is worth the whole budget
+    const budget = new Budget(this.budgetMs, true);
     return this.safeRow(
       cluster,
       cluster.health(),
@@ -652,6 +669,7 @@ export class EntityStatusService {
     );
     let vault: VaultFacts | undefined;
     let vaultLate = false;
+    let vaultKnownSlow = false;
     if (needsVault) {
       const reading = this.vault!.factsFor(
         {
@@ -662,7 +680,9 @@ export class EntityStatusService {
         },
         remoteKeys,
       );
-      const answer = await budget.wait(reading);
+      vaultKnownSlow =
+        !budget.waitForSlowVault && this.vault!.isSlow(vaultSpec?.server);
+      const answer = await budget.wait(reading, !vaultKnownSlow);
       vault = answer.done ? answer.value : undefined;
       vaultLate = !answer.done;
     }
@@ -703,7 +723,9 @@ export class EntityStatusService {
       findings.push({
         code: 'VAULT_FACTS_PENDING',
         severity: 'info',
-        summary: `Vault has not answered the diagnosis reads for ${namespace}/${name} within ${this.budgetMs} ms; findings that need Vault's side are missing from this answer.`,
+        summary: vaultKnownSlow
+          ? `Vault is answering slowly (its reads take longer than ${this.budgetMs} ms), so this answer did not wait for the diagnosis reads of ${namespace}/${name}; findings that need Vault's side are missing.`
+          : `Vault has not answered the diagnosis reads for ${namespace}/${name} within ${this.budgetMs} ms; findings that need Vault's side are missing from this answer.`,
         fix: "Nothing to do if it passes: the reads go on in the background and the page updates when they arrive. If it stays, check Vault's health and the network path from the backend to Vault.",
         evidence: { server: vaultSpec?.server ?? '' },
       });
@@ -826,6 +848,7 @@ export class EntityStatusService {
     if (v2) {
       const answer = await budget.wait(
         this.vault.kvMetadataFor({ server, path: mount }, keys),
+        budget.waitForSlowVault || !this.vault.isSlow(server),
       );
       metadata = answer.done ? answer.value : undefined;
     } else {
