@@ -90,6 +90,9 @@ function cluster(objects: ExternalSecretObject[]): ClusterCache {
     eventsFor: () => [],
     podsHealth: () => ({ watched: false, listed: false }),
     podsUsing: () => [],
+    findPushSecrets: () => [],
+    listClusterExternalSecrets: () => [],
+    getClusterExternalSecret: () => undefined,
   } as unknown as ClusterCache;
 }
 

@@ -11,6 +11,7 @@ import {
 import { useExternalSecretsStatus } from '../../hooks/useExternalSecretsStatus';
 import { LoadingSkeleton } from '../LoadingSkeleton';
 import { NotAnnotated } from '../NotAnnotated';
+import { ClusterExternalSecretsList, PushSecretsList } from '../OtherKinds';
 import { NothingFound } from '../NothingFound';
 import { OverallStateChip } from '../OverallStateChip';
 import { StateCounts } from '../StateCounts';
@@ -79,6 +80,16 @@ function AnnotatedEntityContent() {
           restartAllowed={restartPermitted && !!status.workloadRestart}
         />
       )}
+      <ClusterExternalSecretsList
+        clusterExternalSecrets={status.clusterExternalSecrets ?? []}
+        showCluster={status.clusters.length > 1}
+        detailed
+      />
+      <PushSecretsList
+        pushSecrets={status.pushSecrets ?? []}
+        showCluster={status.clusters.length > 1}
+        detailed
+      />
     </Box>
   );
 }
