@@ -10,6 +10,7 @@ import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ConflictError,
   InputError,
+  NotAllowedError,
   isError,
   NotFoundError,
   ServiceUnavailableError,
