@@ -43,6 +43,13 @@ export interface Config {
       kubeconfigPath?: string;
       /** For `kubeconfig`: the context to use; the current context when absent. */
       context?: string;
+      /**
+       * The cluster's Kubernetes auth mount in Vault (the `auth.kubernetes.mountPath` of its
+       * stores). Default: `externalSecrets.vault.kubernetesAuth.mountPath` with the cluster's
+       * name, `kubernetes-<name>`. Set `kubernetes` for a single cluster onboarded before one
+       * mount per cluster. Two clusters cannot share a mount.
+       */
+      vaultAuthMount?: string;
     }>;
     /**
      * Budgets, timeouts and bounds of the status API. Durations are milliseconds or strings such
