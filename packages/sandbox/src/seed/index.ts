@@ -4,3 +4,9 @@ export {
   SEED_VAULT_SERVER,
   type SeedService,
 } from './seedServices';
+export {
+  EDGE_AUTH_MOUNT,
+  EDGE_CLUSTER_NAME,
+  EDGE_GITOPS_REPO,
+  EDGE_SERVICE,
+} from './edgeCluster';
