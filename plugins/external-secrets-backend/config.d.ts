@@ -56,6 +56,11 @@ export interface Config {
      * as `5s`; every setting has a default.
      */
     status?: {
+      /** The Vault-auth health of each cluster (the cluster card). */
+      clusterHealth?: {
+        /** How long one cluster's answer is reused before Vault is read again. Default `10s`. */
+        cacheTtl?: number | string;
+      };
       /** Time budget of one status answer; Vault facts not in by then are reported missing on
        * their row and arrive later (the entity is signalled). Default `1s`. */
       budget?: number | string;

@@ -9,6 +9,7 @@ export * from './constants';
 export * from './isExternalSecretsAvailable';
 export * from './naming';
 export * from './clusterMounts';
+export * from './clusterHealth';
 export * from './kvPaths';
 export * from './names';
 export * from './status';

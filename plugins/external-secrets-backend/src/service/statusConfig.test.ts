@@ -27,6 +27,7 @@ describe('readStatusSettings', () => {
         maxEventsPerObject: 10,
         maxStatusEntries: 100,
       },
+      clusterHealthTtlMs: 10_000,
     });
   });
 

@@ -15,6 +15,8 @@ export interface StatusSettings {
   vaultTimeoutMs: number;
   vault: VaultFactsLimits;
   kubernetes: ClusterCacheLimits;
+  /** how long a cluster's Vault-auth health is reused */
+  clusterHealthTtlMs: number;
 }
 
 const KEY = 'externalSecrets.status';
@@ -136,5 +138,14 @@ export function readStatusSettings(rootConfig: Config): StatusSettings {
       // not configurable: enough to show, small enough to keep for every object
       maxStatusEntries: 100,
     },
+    clusterHealthTtlMs: duration(
+      config,
+      'clusterHealth.cacheTtl',
+      10 * SECOND,
+      {
+        min: 0,
+        max: 10 * MINUTE,
+      },
+    ),
   };
 }

@@ -82,7 +82,7 @@ function readCluster(
   cluster: Config,
   index: number,
   mountPattern: string,
-): ClusterConfig {
+): ClusterConfig & { vaultAuthMount: string } {
   const where = `externalSecrets.clusters[${index}]`;
   const name = cluster.getString('name');
   if (!CLUSTER_NAME.test(name)) {
