@@ -128,5 +128,50 @@ export interface Config {
         schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
       };
     };
+    /**
+     * Notifications (Backstage's notifications service) to the owner of the catalog entity
+     * that claims an ExternalSecret, when it breaks after having synced and stays broken past
+     * the grace period, and once more when it syncs again. Sent once per failure across backend
+     * replicas and restarts (the plugin database records what was sent).
+     */
+    notifications?: {
+      /** Send notifications. Default true (needs the notifications backend plugin). */
+      enabled?: boolean;
+      /**
+       * How long an ExternalSecret must stay in Error before its owner is told. A duration:
+       * "10m", ISO 8601 "PT10M", or { minutes: 10 }; at least 1 s. Default: two of the
+       * ExternalSecret's own refresh intervals (ESO's default interval, 1h, when it has none or 0).
+       */
+      gracePeriod?: string | HumanDuration;
+      /** How often each replica evaluates its caches. At least 1 s. Default 30 s. */
+      checkInterval?: string | HumanDuration;
+      /**
+       * Entity references told instead of the claiming entity's owner (a bare name is a group),
+       * e.g. an on-call group. Default: the owner.
+       */
+      recipients?: string[];
+      /**
+       * The notification severities that are sent (critical, high, normal, low); a finding's
+       * severity error is high, warning normal, info low; a failure without a finding is high.
+       * A recovery is sent for every failure that was sent. Default: all.
+       */
+      severities?: Array<'critical' | 'high' | 'normal' | 'low'>;
+      /** Most notifications one replica sends per check. Default 50. */
+      maxPerCheck?: number;
+      /**
+       * A cluster outage — the cluster unreachable, or many of its ExternalSecrets failing at
+       * once — is one notification to the platform team; the owners' notifications are held.
+       */
+      clusterOutage?: {
+        /** Who is told (entity refs; a bare name is a group). Default: nobody (a warning is logged). */
+        recipients?: string[];
+        /** How long a cluster must be unreachable to be an outage. Default 5 minutes. */
+        gracePeriod?: string | HumanDuration;
+        /** At least this many failing ExternalSecrets of one cluster ... Default 5. */
+        minExternalSecrets?: number;
+        /** ... that are at least this fraction (0–1] of the cluster's. Default 0.5. */
+        fraction?: number;
+      };
+    };
   };
 }

@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   EXTERNAL_SECRETS_PLUGIN_ID,
@@ -17,6 +18,9 @@ import { FleetService } from './fleet/FleetService';
 import { ClaimingEntityIndex } from './history/ClaimingEntityIndex';
 import { readHistorySettings } from './history/historyConfig';
 import { SyncHistory } from './history/SyncHistory';
+import { NotificationLedger } from './notifications/NotificationLedger';
+import { readNotificationSettings } from './notifications/notificationsConfig';
+import { SecretsNotifier } from './notifications/SecretsNotifier';
 import { EntityStatusService } from './service/EntityStatusService';
 import { createRouter } from './service/router';
 import { createStatusBackend } from './service/statusBackend';
@@ -45,6 +49,7 @@ export const externalSecretsPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         catalog: catalogServiceRef,
         signals: signalsServiceRef,
+        notifications: notificationService,
         actionsRegistry: actionsRegistryServiceRef,
       },
       async init({
@@ -61,6 +66,7 @@ export const externalSecretsPlugin = createBackendPlugin({
         auditor,
         catalog,
         signals,
+        notifications,
         actionsRegistry,
       }) {
         permissionsRegistry.addPermissions(externalSecretsPermissions);
@@ -69,6 +75,7 @@ export const externalSecretsPlugin = createBackendPlugin({
         // shared by the history, the fleet view and the notifier.
         const claims = new ClaimingEntityIndex({ catalog, auth, logger });
         const historySettings = readHistorySettings(config);
+        const notificationSettings = readNotificationSettings(config);
         let history: SyncHistory | undefined;
         const backend = createStatusBackend({
           config,
@@ -97,6 +104,26 @@ export const externalSecretsPlugin = createBackendPlugin({
           );
         }
 
+        // Owners hear of broken secrets through the notifications service; the plugin
+        // database decides which replica sends each notification.
+        let notifier: SecretsNotifier | undefined;
+        if (notificationSettings.enabled) {
+          notifier = new SecretsNotifier({
+            settings: notificationSettings,
+            clusters,
+            ledger: await NotificationLedger.create({ database }),
+            notifications,
+            entities: claims,
+            statusOf: (cluster, object) =>
+              statusService.statusOf(cluster, object),
+            logger,
+          });
+        } else {
+          logger.info(
+            'externalSecrets.notifications.enabled is false: owners are not notified when their secrets break',
+          );
+        }
+
         // The fleet view's rows carry diagnosis from Kubernetes objects and Events only: a
         // Vault read per failing row would cost Vault thousands of reads at fleet scale.
         const fleetRows = new EntityStatusService({
@@ -121,9 +148,11 @@ export const externalSecretsPlugin = createBackendPlugin({
           void claims.start();
           history?.start();
           fleetIndex.start();
+          notifier?.start();
         });
         lifecycle.addShutdownHook(async () => {
           claims.stop();
+          await notifier?.stop();
           await fleetIndex.stop();
           await history?.stop();
           await backend.stop();

@@ -3,12 +3,17 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createBackend } from '@backstage/backend-defaults';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import eventsPlugin from '@backstage/plugin-events-backend';
 import { eventsServiceFactory } from '@backstage/plugin-events-node';
 import signalsPlugin from '@backstage/plugin-signals-backend';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  notificationService,
+  type NotificationSendOptions,
+} from '@backstage/plugin-notifications-node';
 import type { EntityExternalSecretsStatus } from '@gitops-secrets/plugin-external-secrets-common';
 // The node package's test helpers are not part of its public API; tests may reach them.
 // eslint-disable-next-line @backstage/no-forbidden-package-imports
@@ -78,6 +83,9 @@ describeWithPostgres(
     let sandboxDir: string;
     let history: Knex;
     const replicas: Replica[] = [];
+    /** what every replica sent through its notifications service, in order */
+    const sent: Array<NotificationSendOptions & { by: string }> = [];
+    const titles = () => sent.map(n => n.payload.title);
 
     async function startReplica(name: string): Promise<Replica> {
       const port = await freePort();
@@ -95,6 +103,16 @@ describeWithPostgres(
         mockServices.userInfo.factory(),
         mockServices.rootLogger.factory(),
         catalogServiceMock.factory({ entities }),
+        // the notifications backend stands aside: what each replica sends is recorded
+        createServiceFactory({
+          service: notificationService,
+          deps: {},
+          factory: () => ({
+            send: async (notification: NotificationSendOptions) => {
+              sent.push({ ...notification, by: name });
+            },
+          }),
+        }),
         mockServices.rootConfig.factory({
           data: {
             backend: {
@@ -124,6 +142,7 @@ describeWithPostgres(
                   token: fs.readFileSync(files.vaultToken, 'utf8').trim(),
                 },
               },
+              notifications: { gracePeriod: '1s', checkInterval: '1s' },
             },
           },
         }),
@@ -290,7 +309,7 @@ describeWithPostgres(
       }
     });
 
-    it('a change observed by both replicas is stored once; with one replica stopped the other serves and records, and a restart adds nothing twice', async () => {
+    it('a change observed by both replicas is stored once and notified once; with one replica stopped the other serves, records and notifies the recovery, and a restart adds nothing twice', async () => {
       const [a, b] = replicas;
       await sandbox.faults.inject('policy-edit', 'example-api');
       for (const replica of [a, b]) {
@@ -307,6 +326,22 @@ describeWithPostgres(
       const [broke] = await rowsOf(API_ES, 'Error');
       expect(broke.entity_ref).toBe('component:default/example-api');
       expect(broke.finding_code).toBe('POLICY_MISSING_KV2_DATA_PATH');
+      // both replicas evaluate the failure past its grace period: the owner hears of it once
+      const stoppedSyncing = `example-api: ExternalSecret ${API_ES} stopped syncing`;
+      await eventually(
+        () => expect(titles()).toEqual([stoppedSyncing]),
+        30_000,
+      );
+      expect(sent[0]).toMatchObject({
+        recipients: { type: 'entity', entityRef: ['group:default/team-a'] },
+        payload: {
+          link: '/catalog/default/component/example-api/secrets',
+          severity: 'high',
+        },
+      });
+      expect(sent[0].payload.description).toContain('Fix: ');
+      await new Promise(resolve => setTimeout(resolve, 3000));
+      expect(titles()).toEqual([stoppedSyncing]);
 
       // replica A goes away; B keeps serving and records the recovery alone
       await a.stop();
@@ -323,6 +358,12 @@ describeWithPostgres(
       expect(
         (await rowsOf(API_ES)).map(r => `${r.from_state ?? '∅'}→${r.to_state}`),
       ).toEqual(['∅→Synced', 'Synced→Error', 'Error→Synced']);
+      const syncsAgain = `example-api: ExternalSecret ${API_ES} syncs again`;
+      await eventually(
+        () => expect(titles()).toEqual([stoppedSyncing, syncsAgain]),
+        30_000,
+      );
+      expect(sent[1].by).toBe('B');
 
       // A comes back: it compares the cluster with the stored history and finds nothing new
       const again = await startReplica('A again');
@@ -335,6 +376,7 @@ describeWithPostgres(
       }, 120_000);
       await staysAt(API_ES, 'Synced', 2);
       expect(await rowsOf(API_ES)).toHaveLength(3);
+      expect(titles()).toEqual([stoppedSyncing, syncsAgain]);
     });
   },
 );
