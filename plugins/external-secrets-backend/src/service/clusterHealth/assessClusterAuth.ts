@@ -189,13 +189,12 @@ export function assessClusterAuth(input: ClusterAuthInput): ClusterAuthHealth {
     }
   }
 
-  const state: ClusterAuthHealth['state'] = findings.some(
-    f => f.severity === 'error',
-  )
-    ? 'Unhealthy'
-    : mount.kind === 'unreadable'
-    ? 'Unknown'
-    : 'Healthy';
+  let state: ClusterAuthHealth['state'] = 'Healthy';
+  if (findings.some(f => f.severity === 'error')) {
+    state = 'Unhealthy';
+  } else if (mount.kind === 'unreadable') {
+    state = 'Unknown';
+  }
   return {
     cluster: cluster.name,
     vaultAuthMount: cluster.vaultAuthMount,
