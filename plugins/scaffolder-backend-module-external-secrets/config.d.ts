@@ -1,6 +1,75 @@
 export interface Config {
   externalSecrets?: {
     /**
+     * Settings of the `external-secrets:cluster-manifests:create` scaffolder action: the
+     * one-time GitOps files of a cluster (ESO's Argo CD Application, the token reviewer
+     * account, the `vault-ca` ConfigMap). Templates choose only the cluster and reviewer mode;
+     * what is installed comes from here.
+     */
+    clusterManifests?: {
+      /**
+       * Workspace directory of a cluster's files; `{cluster}` is replaced by its name.
+       * @default clusters/{cluster}/platform
+       */
+      targetPath?: string;
+      /** Where the ESO Application lives and what it deploys to. */
+      argocd?: {
+        /**
+         * Namespace of Argo CD's Application objects.
+         * @default argocd
+         */
+        namespace?: string;
+        /** @default default */
+        project?: string;
+        /**
+         * `spec.destination.server` of the ESO Application (an Argo CD running in the
+         * cluster itself). Set this or `destinationName`, not both.
+         * @default https://kubernetes.default.svc
+         */
+        destinationServer?: string;
+        /**
+         * `spec.destination.name` (a central Argo CD that knows the cluster by name); `{cluster}`
+         * is replaced by the cluster's name.
+         */
+        destinationName?: string;
+      };
+      /** The External Secrets Operator Helm chart the Application installs. */
+      eso?: {
+        /**
+         * Exact chart version (`2.9.0`); a range would let Argo CD upgrade ESO without review.
+         * Required for the action.
+         */
+        chartVersion?: string;
+        /**
+         * Helm chart repository (https:// or oci://).
+         * @default https://charts.external-secrets.io
+         */
+        chartRepository?: string;
+        /** @default external-secrets */
+        chart?: string;
+        /**
+         * Namespace ESO is installed in (created by Argo CD).
+         * @default external-secrets
+         */
+        namespace?: string;
+        /**
+         * ESO's own service account: in client-JWT mode it is bound to
+         * `system:auth-delegator`, since Vault reviews its logins with its own token.
+         * @default external-secrets
+         */
+        serviceAccount?: string;
+        /** Helm values of the chart, written as the Application's `helm.valuesObject`. */
+        values?: { [key: string]: any };
+      };
+      /** The token reviewer account rendered in reviewer-JWT mode. */
+      reviewer?: {
+        /** @default vault-auth */
+        namespace?: string;
+        /** @default vault-auth */
+        serviceAccount?: string;
+      };
+    };
+    /**
      * Defaults of the `external-secrets:manifests:create` scaffolder action. A template input
      * overrides each of them.
      */

@@ -25,3 +25,6 @@ export {
   ExternalSecretsActionsPermissionPolicy,
   defaultInputsOnlyConditions,
 } from './permissions/actionConditions';
+export { createClusterManifestsCreateAction } from './actions/clusterManifestsCreate';
+export { readClusterManifestsSettings } from './actions/clusterManifestsConfig';
+export type { ClusterManifestsSettings } from './actions/clusterManifestsConfig';

@@ -7,6 +7,7 @@ const VAULT_ACTION_IDS = [
   'vault:kubernetes-role:create',
   'vault:kv:seed',
   'vault:kubernetes-auth:configure',
+  'external-secrets:cluster-manifests:create',
 ];
 
 async function start(data: Record<string, unknown>) {
@@ -68,5 +69,15 @@ describe('scaffolderModuleExternalSecrets', () => {
         },
       }),
     ).rejects.toThrow(/externalSecrets.vault.auth.type/);
+  });
+
+  it('fails at start-up on a cluster-manifests config without a pinned chart version', async () => {
+    await expect(
+      start({
+        externalSecrets: { clusterManifests: { eso: { chartVersion: '2.x' } } },
+      }),
+    ).rejects.toThrow(
+      /clusterManifests.eso.chartVersion: "2.x" is not an exact chart version/,
+    );
   });
 });

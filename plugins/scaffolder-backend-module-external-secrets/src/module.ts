@@ -13,6 +13,8 @@ import { createVaultPolicyCreateAction } from './actions/vaultPolicyCreate';
 import { createManifestsCreateAction } from './actions/manifestsCreate';
 import { readKubernetesAuthSettings } from './actions/kubernetesAuthSettings';
 import { createVaultKubernetesAuthConfigureAction } from './actions/vaultKubernetesAuthConfigure';
+import { createClusterManifestsCreateAction } from './actions/clusterManifestsCreate';
+import { readClusterManifestsSettings } from './actions/clusterManifestsConfig';
 
 /**
  * Scaffolder module registering the gitops-secrets actions.
@@ -40,6 +42,9 @@ export const scaffolderModuleExternalSecrets = createBackendModule({
           createVaultKubernetesAuthConfigureAction({
             vault,
             settings: readKubernetesAuthSettings(config),
+          }),
+          createClusterManifestsCreateAction({
+            settings: readClusterManifestsSettings(config),
           }),
         );
       },
