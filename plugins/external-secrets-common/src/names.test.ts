@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import { deriveNames } from './names';
+import { defaultRoleName, deriveNames } from './names';
 
 describe('deriveNames', () => {
   it('derives the workflow defaults for example-api', () => {
@@ -11,6 +11,15 @@ describe('deriveNames', () => {
     expect(names.externalSecretName('env-file')).toBe('example-api-env-file');
     expect(names.targetSecretName('env-file')).toBe('example-api-env-file');
     expect(names.vaultKey('env-file')).toBe('example-api/env-file');
+  });
+
+  it('derives the role name by the same rule ownership checks use', () => {
+    expect(defaultRoleName('example-worker')).toBe(
+      'external-secrets-example-worker',
+    );
+    expect(deriveNames('example-worker').roleName).toBe(
+      defaultRoleName('example-worker'),
+    );
   });
 
   it.each(['Example', 'example_api', '', 'a'.repeat(64), 'x" {'])(

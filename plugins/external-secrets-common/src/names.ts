@@ -1,6 +1,17 @@
 import { validateName } from './naming';
 
 /**
+ * The default Vault role name of a service, before validation: `external-secrets-<name>`. The
+ * one place the pattern is written; {@link deriveNames} validates it, and role ownership checks
+ * compare against it.
+ *
+ * @public
+ */
+export function defaultRoleName(serviceName: string): string {
+  return `external-secrets-${serviceName}`;
+}
+
+/**
  * The names the workflow derives from a service name, with the defaults the platform team
  * uses by hand today. For `example-api` and secret `env-file`: policy `example-api`, role
  * `external-secrets-example-api`, store `vault-example-api`, service account
@@ -36,7 +47,7 @@ export function deriveNames(serviceName: string): DerivedNames {
   );
   const roleName = validateName(
     'vaultRoleName',
-    `external-secrets-${serviceName}`,
+    defaultRoleName(serviceName),
     'role name',
   );
   const storeName = validateName(

@@ -1,5 +1,5 @@
 import { parseGoDuration } from './duration';
-import { deriveNames } from './names';
+import { defaultRoleName, deriveNames } from './names';
 import { validateName } from './naming';
 
 /**
@@ -89,7 +89,7 @@ export function isServiceRoleName(
   serviceName: string,
   roleName: string,
 ): boolean {
-  const base = `external-secrets-${serviceName}`;
+  const base = defaultRoleName(serviceName);
   return roleName === base || roleName.startsWith(`${base}.`);
 }
 

@@ -8,7 +8,7 @@ import { parseEntityRef } from '@backstage/catalog-model';
 import { InputError, isError } from '@backstage/errors';
 import { externalSecretsStatusReadPermission } from '@gitops-secrets/plugin-external-secrets-common';
 import type { EntityStatusService } from '../service/EntityStatusService';
-import { authorizeOrThrow, entityForCaller } from '../service/router';
+import { authorizeOrThrow, entityForCaller } from '../service/accessChecks';
 
 /**
  * Registers `get-entity-external-secrets-status` in the actions registry (served over MCP), so an

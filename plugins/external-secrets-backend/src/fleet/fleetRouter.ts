@@ -15,7 +15,7 @@ import {
   type FleetStoresQuery,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import { z } from 'zod';
-import { authorizeOrThrow } from '../service/router';
+import { authorizeOrThrow } from '../service/accessChecks';
 import {
   EntityVisibility,
   VisibilityUnavailableError,

@@ -2,26 +2,19 @@ import express from 'express';
 import Router from 'express-promise-router';
 import type {
   AuditorService,
-  BackstageCredentials,
   HttpAuthService,
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import type { Entity } from '@backstage/catalog-model';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   ConflictError,
   InputError,
   isError,
-  NotAllowedError,
   NotFoundError,
   ServiceUnavailableError,
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
-import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
 import {
   externalSecretsStatusReadPermission,
   externalSecretsSyncTriggerPermission,
@@ -29,6 +22,7 @@ import {
 } from '@gitops-secrets/plugin-external-secrets-common';
 import { KubernetesRequestError } from '@gitops-secrets/plugin-external-secrets-node';
 import { z } from 'zod';
+import { authorizeOrThrow, entityForCaller } from './accessChecks';
 import { asExternalSecretLike } from './classifyInput';
 import type { EntitySignalPublisher } from './EntitySignalPublisher';
 import { entitySelection, EntityStatusService } from './EntityStatusService';
@@ -64,34 +58,6 @@ const refreshBody = z
     name: z.string().min(1),
   })
   .strict();
-
-export async function authorizeOrThrow(
-  permissions: PermissionsService,
-  permission: BasicPermission,
-  credentials: BackstageCredentials,
-): Promise<void> {
-  const [decision] = await permissions.authorize([{ permission }], {
-    credentials,
-  });
-  if (decision.result !== AuthorizeResult.ALLOW) {
-    throw new NotAllowedError(`Permission ${permission.name} is required`);
-  }
-}
-
-/** The entity, fetched with the caller's credentials: invisible and missing look the same. */
-export async function entityForCaller(
-  catalog: CatalogService,
-  ref: { kind: string; namespace: string; name: string },
-  credentials: BackstageCredentials,
-): Promise<Entity> {
-  const entity = await catalog.getEntityByRef(ref, { credentials });
-  if (!entity) {
-    throw new NotFoundError(
-      `Entity ${ref.kind}:${ref.namespace}/${ref.name} was not found or is not visible to you`,
-    );
-  }
-  return entity;
-}
 
 export async function createRouter(
   options: RouterOptions,

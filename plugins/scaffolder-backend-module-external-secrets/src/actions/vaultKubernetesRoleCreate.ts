@@ -1,9 +1,9 @@
 import { ConflictError, InputError } from '@backstage/errors';
 import {
+  deriveNames,
   isServiceRoleName,
   isServicePolicyName,
   resolveServiceAccountRef,
-  serviceAccountNameFor,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { checkpointKey } from './checkpointKey';
@@ -136,6 +136,7 @@ export function createVaultKubernetesRoleCreateAction(options: {
     async handler(ctx) {
       const input = ctx.input as Record<string, unknown>;
       const { name, entityRef } = serviceScopeInput(input);
+      const derived = deriveNames(name);
       const namespace = nameInput(
         'kubernetesNamespace',
         input.namespace,
@@ -146,13 +147,13 @@ export function createVaultKubernetesRoleCreateAction(options: {
         'vaultRoleName',
         input.roleName,
         'roleName',
-        `external-secrets-${name}`,
+        derived.roleName,
       );
       if (!isServiceRoleName(name, roleName)) {
         throw outsideRule(
           'roleName',
           `"${roleName}" is not a role name of service "${name}"`,
-          `a service's roles are named "external-secrets-${name}" or "external-secrets-${name}.<suffix>"`,
+          `a service's roles are named "${derived.roleName}" or "${derived.roleName}.<suffix>"`,
         );
       }
       const policies = nameListInput(
@@ -172,7 +173,7 @@ export function createVaultKubernetesRoleCreateAction(options: {
       });
 
       const derivedAccount = defaults.sharedServiceAccount ?? {
-        name: serviceAccountNameFor(name),
+        name: derived.serviceAccountName,
         namespace,
       };
       const serviceAccounts = nameListInput(
