@@ -15,6 +15,9 @@
  * Usage, from the repository root:
  *   node --require @backstage/cli/config/nodeTransform.cjs bench/status-backend.ts
  *     [--sizes 1000,10000,50000] [--clusters 3] [--latency 20] [--json]
+ *     [--no-vault-faults | --vault-faults-only] [--vault-faults-seconds 10]
+ * After the sizes it times the fleet API at each size (issue 17) and, in this process, the status
+ * with Vault healthy, black-holed and answering in 2 s (issue 12, `status-vault-faults.ts`).
  * With BENCH_PROFILE=DIR in the environment, the backend process writes a CPU profile to DIR.
  */
 import { ChildProcess, fork } from 'node:child_process';
@@ -24,6 +27,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { gzipSync } from 'node:zlib';
 import Router from 'express-promise-router';
 import {
   coreServices,
@@ -63,6 +67,11 @@ import { EntityStatusService } from '@gitops-secrets/plugin-external-secrets-bac
 // The sandbox is loaded only by the processes that use it (see `loadSandbox`), so that the
 // backend's RSS does not include the emulators' code.
 import type { KubeObject, KubernetesEmulator } from 'sandbox';
+import {
+  formatVaultFaults,
+  runVaultFaults,
+  type VaultFaultsReport,
+} from './status-vault-faults';
 
 const ENTITY_COUNT = 2000;
 const DEFAULT_SIZES = [1000, 10_000, 50_000];
@@ -988,6 +997,7 @@ function runBackend() {
           mockServices.auditor.factory(),
           mockServices.cache.factory(),
           mockServices.database.factory(),
+          mockServices.discovery.factory(),
           mockServices.httpAuth.factory(),
           mockServices.httpRouter.factory(),
           mockServices.lifecycle.factory(),
@@ -1231,6 +1241,75 @@ async function load(options: {
   };
 }
 
+/** One query of the fleet API (issue 17), timed with one request in flight. */
+interface FleetResult {
+  query: string;
+  requests: number;
+  p50: number;
+  p99: number;
+  /** the answer's JSON, and gzipped as the root router's compression sends it */
+  bytes: number;
+  gzipBytes: number;
+  /** rows on the page / rows matching the query */
+  rows: number;
+  total: number;
+  errors: number;
+}
+
+const FLEET_QUERIES = [
+  'external-secrets',
+  'external-secrets?state=Error',
+  'external-secrets?limit=500&sort=state',
+  'external-secrets?search=svc-1234',
+  'stores',
+];
+const FLEET_REQUESTS = 100;
+
+async function fleetLoad(port: number): Promise<FleetResult[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const headers = { authorization: mockCredentials.user.header() };
+  const results: FleetResult[] = [];
+  for (const query of FLEET_QUERIES) {
+    const url = `http://127.0.0.1:${port}/api/external-secrets/fleet/${query}`;
+    const latencies: number[] = [];
+    let errors = 0;
+    let last: { status: number; body: string } | undefined;
+    // a few to warm up (the visibility cache of the caller, JIT)
+    for (let i = 0; i < 5 + FLEET_REQUESTS; i++) {
+      const t0 = performance.now();
+      const answer = await getJson(url, agent, headers).catch(error => ({
+        status: 0,
+        body: String(error),
+      }));
+      if (i >= 5) latencies.push(performance.now() - t0);
+      if (answer.status !== 200) errors++;
+      last = answer;
+    }
+    let rows = 0;
+    let total = 0;
+    try {
+      const body = JSON.parse(last!.body);
+      rows = Array.isArray(body.items) ? body.items.length : 0;
+      total = Number(body.total ?? body.matching?.total ?? rows);
+    } catch {
+      errors++;
+    }
+    results.push({
+      query,
+      requests: latencies.length,
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      bytes: Buffer.byteLength(last!.body),
+      gzipBytes: gzipSync(last!.body).length,
+      rows,
+      total,
+      errors,
+    });
+  }
+  agent.destroy();
+  return results;
+}
+
 interface SizeResult {
   objects: number;
   externalSecretsPerCluster: number[];
@@ -1248,6 +1327,8 @@ interface SizeResult {
   cpuPerRequest: { backend: number; loadGenerator: number };
   /** the same cached request with one in flight: the service time without queueing */
   cacheSerial: LoadResult;
+  /** the fleet API (issue 17): one request in flight */
+  fleet: FleetResult[];
   baseline: LoadResult;
   speedup: { p50: number; p99: number };
   /** server-side time of one baseline LIST in one emulator, without transport or latency */
@@ -1333,6 +1414,9 @@ async function runSize(
       concurrency: 1,
     });
 
+    progress(`${size}: fleet API`);
+    const fleet = await fleetLoad(port);
+
     progress(`${size}: baseline (LIST per cluster per request)`);
     await load({
       ...common,
@@ -1409,6 +1493,7 @@ async function runSize(
       cache,
       cpuPerRequest,
       cacheSerial,
+      fleet,
       baseline,
       speedup: {
         p50: baseline.p50 / cache.p50,
@@ -1456,6 +1541,32 @@ async function main() {
   );
   const started = performance.now();
   const loadBefore = loadavg()[0];
+  const vaultFaultsOnly = args.includes('--vault-faults-only');
+  const withVaultFaults = !args.includes('--no-vault-faults');
+  const vaultFaultsSeconds = Number(
+    argument(args, '--vault-faults-seconds') ?? 10,
+  );
+  if (vaultFaultsOnly) {
+    const report = await runVaultFaults({
+      size: 10_000,
+      seconds: vaultFaultsSeconds,
+    });
+    process.stdout.write(
+      args.includes('--json')
+        ? `${JSON.stringify(
+            { vaultFaults: report, loadAverage: [loadBefore, loadavg()[0]] },
+            null,
+            2,
+          )}\n`
+        : `Status while Vault is down or slow (load average ${fmt(
+            loadBefore,
+            2,
+          )} before, ${fmt(loadavg()[0], 2)} after)\n\n${formatVaultFaults(
+            report,
+          )}`,
+    );
+    return;
+  }
 
   progress('generating a CA and a server certificate for the emulators');
   const { createCertificateAuthority, issueServerCertificate } = loadSandbox();
@@ -1481,6 +1592,17 @@ async function main() {
   const results: SizeResult[] = [];
   for (const size of sizes) {
     results.push(await runSize(size, clusters, latencyMs, tls, idleRssMb));
+  }
+
+  // Issue 12: the status with Vault healthy, black-holed and slow, in this process, one after
+  // the other (the sizes above have no Vault).
+  let vaultFaults: VaultFaultsReport | undefined;
+  if (withVaultFaults) {
+    progress('Vault faults: healthy, black-holed, answering in 2 s (10k)');
+    vaultFaults = await runVaultFaults({
+      size: 10_000,
+      seconds: vaultFaultsSeconds,
+    });
   }
 
   const at10k = results.find(r => r.objects === 10_000);
@@ -1543,6 +1665,7 @@ async function main() {
     idleBackendRssMb: idleRssMb,
     idleBackendHeapUsedMb: idleMemory.heapUsedMb,
     sizes: results,
+    vaultFaults,
     targets,
     totalSeconds: (performance.now() - started) / 1000,
   };
@@ -1692,6 +1815,31 @@ async function main() {
         process.stdout.write(`  first ${name} error: ${l.firstError}\n`);
       }
     }
+  }
+  process.stdout.write(
+    '\nFleet API (one request in flight; page of 50 unless limit is given)\n\n',
+  );
+  process.stdout.write(
+    '| size | query | p50 ms | p99 ms | payload KB | gzipped KB | rows / matching |\n|---|---|---:|---:|---:|---:|---:|\n',
+  );
+  for (const r of results) {
+    for (const f of r.fleet) {
+      process.stdout.write(
+        `| ${sizeLabel(r.objects)} | \`${f.query}\` | ${fmt(f.p50, 1)} | ${fmt(
+          f.p99,
+          1,
+        )} | ${fmt(f.bytes / 1024, 1)} | ${fmt(f.gzipBytes / 1024, 1)} | ${
+          f.rows
+        } / ${f.total}${f.errors ? ` (${f.errors} errors)` : ''} |\n`,
+      );
+    }
+  }
+  if (vaultFaults) {
+    process.stdout.write(
+      `\nStatus while Vault is down or slow\n\n${formatVaultFaults(
+        vaultFaults,
+      )}`,
+    );
   }
   process.stdout.write(
     `idle backend (the same backend with no clusters): RSS ${fmt(

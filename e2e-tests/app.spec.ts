@@ -20,7 +20,7 @@ test('the catalog lists example-api and its entity page opens', async ({
   await expect(enter).toBeVisible();
   await enter.click();
 
-  // the catalog opens on the user's own components; example-api belongs to another team
+  // the catalog opens on the user's own components; list them all
   await page.getByTestId('user-picker-all').click();
 
   const link = page.getByRole('link', { name: 'example-api', exact: true });

@@ -53,16 +53,22 @@ export interface Config {
        * their row and arrive later (the entity is signalled). Default `1s`. */
       budget?: number | string;
       vault?: {
-        /** Timeout of one Vault read for diagnosis; never retried. Default `5s`. */
+        /** Timeout of one Vault read for diagnosis; never retried. No answer waits for it (the
+         * budget applies); a read past the budget goes on in the background and fills the cache.
+         * Default `10s`, so a Vault answering in 5 s is slow but still diagnosed. */
         timeout?: number | string;
         /** How long Vault's answers are cached. Default `60s`. */
         cacheTtl?: number | string;
         /** How long a failed read is cached. Default `10s`. */
         failureTtl?: number | string;
-        /** Most cached reads (least recently used evicted). Default 10000. */
+        /** Most cached reads (least recently used evicted); keep it above the KV keys of all
+         * ExternalSecrets plus their roles and policies. Default 50000. */
         maxCachedReads?: number;
         /** Most Vault reads started per second. Default 20. */
         maxReadsPerSecond?: number;
+        /** How old a key's KV metadata (freshness) may get while the per-second budget has no
+         * room to read it again; the last answer is served until then. Default `1h`. */
+        metadataMaxStale?: number | string;
         breaker?: {
           /** Failures in a row (no answer, 5xx, 429) that open the circuit. Default 3. */
           failures?: number;

@@ -15,6 +15,7 @@ export * from './permissions';
 export * from './fleet';
 export * from './duration';
 export * from './classify';
+export * from './classifyKinds';
 export * from './freshness';
 export * from './consumers';
 export * from './vaultPolicy';

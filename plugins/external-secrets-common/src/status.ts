@@ -77,6 +77,19 @@ export type FindingCode =
   | 'POLICY_DENIES_LIST'
   | 'POLICY_UNPARSEABLE'
   | 'FORCE_SYNC_IGNORED'
+  | 'CES_NO_NAMESPACE_SELECTED'
+  | 'CES_EXTERNAL_SECRET_CONFLICT'
+  | 'CES_EXTERNAL_SECRET_REJECTED'
+  | 'CES_NAMESPACE_TERMINATING'
+  | 'CES_EXTERNAL_SECRET_FAILING'
+  | 'PUSH_SOURCE_SECRET_MISSING'
+  | 'PUSH_SECRET_KEY_MISSING'
+  | 'PUSH_NOT_MANAGED_BY_ESO'
+  | 'PUSH_POLICY_DENIES'
+  | 'PUSH_CAS_REQUIRED'
+  | 'PUSH_DELETE_FAILED'
+  | 'PUSH_IF_NOT_EXISTS_KEPT'
+  | 'PUSH_SOURCE_DELETED'
   | 'UNRECOGNISED_ERROR'
   | 'DIAGNOSIS_FAILED';
 
@@ -292,6 +305,83 @@ export interface EntityExternalSecretsStatus {
   externalSecrets: ExternalSecretStatus[];
   /** set when the sync history could not be read for this answer; the states still stand */
   historyError?: string;
+  /**
+   * The entity's ClusterExternalSecrets (labelled for it, or owning one of its ExternalSecrets);
+   * absent in answers of older backends. Not counted in `overall`/`counts`.
+   */
+  clusterExternalSecrets?: ClusterExternalSecretStatus[];
+  /** The entity's PushSecrets; absent in answers of older backends. Not counted in `overall`. */
+  pushSecrets?: PushSecretStatus[];
+}
+
+/**
+ * Health of one ClusterExternalSecret: which namespaces got its ExternalSecret, which failed
+ * and why (ESO's `status.failedNamespaces`), and which provisioned ExternalSecrets fail.
+ *
+ * @public
+ */
+export interface ClusterExternalSecretStatus {
+  cluster: string;
+  name: string;
+  /** `Synced` when ESO provisioned every selected namespace, `Error` when one failed */
+  state: SyncState;
+  message?: string;
+  /** the name of the ExternalSecret created in each namespace */
+  externalSecretName: string;
+  provisionedNamespaces: string[];
+  failedNamespaces: Array<{ namespace: string; reason: string }>;
+  /** provisioned ExternalSecrets that do not sync, with their own first finding */
+  failingExternalSecrets: Array<{
+    namespace: string;
+    name: string;
+    state: SyncState;
+    findingCode?: FindingCode;
+  }>;
+  conditions: StatusCondition[];
+  findings: Finding[];
+}
+
+/**
+ * ESO's `spec.updatePolicy` of a PushSecret: `Replace` (default) overwrites the provider's
+ * value, `IfNotExists` leaves an existing one alone.
+ *
+ * @public
+ */
+export type PushUpdatePolicy = 'Replace' | 'IfNotExists';
+
+/**
+ * ESO's `spec.deletionPolicy` of a PushSecret: `None` (default) leaves pushed values in the
+ * provider, `Delete` removes them when the PushSecret (or an entry, or the source) goes.
+ *
+ * @public
+ */
+export type PushDeletionPolicy = 'None' | 'Delete';
+
+/**
+ * Health of one PushSecret (external-secrets.io/v1alpha1): a Kubernetes Secret pushed to Vault.
+ *
+ * @public
+ */
+export interface PushSecretStatus {
+  cluster: string;
+  namespace: string;
+  name: string;
+  state: SyncState;
+  reason?: string;
+  /** ESO's error (Warning Event or condition) or its success text */
+  message?: string;
+  lastSyncTime?: string;
+  refreshInterval?: string;
+  updatePolicy: PushUpdatePolicy;
+  deletionPolicy: PushDeletionPolicy;
+  /** the source Secret (`spec.selector.secret.name`) */
+  sourceSecret?: string;
+  /** the stores pushed to, by name, or `labelSelector` when picked by labels */
+  stores: Array<{ kind: 'ClusterSecretStore' | 'SecretStore'; name: string }>;
+  /** what ESO reports as pushed (`status.syncedPushSecrets`), per store */
+  pushed: Array<{ store: string; remoteKey: string; property?: string }>;
+  conditions: StatusCondition[];
+  findings: Finding[];
 }
 
 /**

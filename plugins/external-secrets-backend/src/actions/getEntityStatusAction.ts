@@ -129,6 +129,63 @@ export function registerGetEntityStatusAction(options: {
               ),
             }),
           ),
+          pushSecrets: z
+            .array(
+              z.object({
+                cluster: z.string(),
+                namespace: z.string(),
+                name: z.string(),
+                state: z.string(),
+                message: z.string().optional(),
+                lastSyncTime: z.string().optional(),
+                updatePolicy: z.string(),
+                deletionPolicy: z.string(),
+                sourceSecret: z.string().optional(),
+                pushed: z.array(
+                  z.object({
+                    store: z.string(),
+                    remoteKey: z.string(),
+                    property: z.string().optional(),
+                  }),
+                ),
+                findings: z.array(
+                  z.object({
+                    code: z.string(),
+                    severity: z.string(),
+                    summary: z.string(),
+                    fix: z.string(),
+                  }),
+                ),
+              }),
+            )
+            .optional()
+            .describe(
+              "The entity's PushSecrets: a Kubernetes Secret pushed to Vault, with what was pushed where and the diagnosed problems",
+            ),
+          clusterExternalSecrets: z
+            .array(
+              z.object({
+                cluster: z.string(),
+                name: z.string(),
+                state: z.string(),
+                provisionedNamespaces: z.array(z.string()),
+                failedNamespaces: z.array(
+                  z.object({ namespace: z.string(), reason: z.string() }),
+                ),
+                findings: z.array(
+                  z.object({
+                    code: z.string(),
+                    severity: z.string(),
+                    summary: z.string(),
+                    fix: z.string(),
+                  }),
+                ),
+              }),
+            )
+            .optional()
+            .describe(
+              'The ClusterExternalSecrets labelled for the entity or owning its ExternalSecrets: namespaces provisioned and failed, and the diagnosed problems',
+            ),
         }),
     },
     examples: [
@@ -215,6 +272,37 @@ export function registerGetEntityStatusAction(options: {
                 summary: w.summary,
               })),
             },
+            findings: row.findings.map(f => ({
+              code: f.code,
+              severity: f.severity,
+              summary: f.summary,
+              fix: f.fix,
+            })),
+          })),
+          pushSecrets: status.pushSecrets?.map(row => ({
+            cluster: row.cluster,
+            namespace: row.namespace,
+            name: row.name,
+            state: row.state,
+            message: row.message,
+            lastSyncTime: row.lastSyncTime,
+            updatePolicy: row.updatePolicy,
+            deletionPolicy: row.deletionPolicy,
+            sourceSecret: row.sourceSecret,
+            pushed: row.pushed,
+            findings: row.findings.map(f => ({
+              code: f.code,
+              severity: f.severity,
+              summary: f.summary,
+              fix: f.fix,
+            })),
+          })),
+          clusterExternalSecrets: status.clusterExternalSecrets?.map(row => ({
+            cluster: row.cluster,
+            name: row.name,
+            state: row.state,
+            provisionedNamespaces: row.provisionedNamespaces,
+            failedNamespaces: row.failedNamespaces,
             findings: row.findings.map(f => ({
               code: f.code,
               severity: f.severity,

@@ -24,6 +24,8 @@ export interface ClaimingEntityIndexOptions {
   logger: LoggerService;
   /** how often the catalog is read again; default 5 minutes */
   refreshIntervalMs?: number;
+  /** how soon a load that found no entity is repeated; default 15 s */
+  emptyRetryMs?: number;
   /** most entities indexed; beyond it the rest is left out and a warning logged; default 50,000 */
   maxEntities?: number;
 }
@@ -70,6 +72,7 @@ export class ClaimingEntityIndex {
   private byId = new Map<string, Claim[]>();
   private bySelector: Claim[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
   private firstLoad: Promise<void> | undefined;
   private refs: string[] = [];
   private owners = new Map<string, string | undefined>();
@@ -94,7 +97,9 @@ export class ClaimingEntityIndex {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.timer = undefined;
+    this.retryTimer = undefined;
   }
 
   /** Settles once the first load finished (or failed); immediately when never started. */
@@ -174,11 +179,26 @@ export class ClaimingEntityIndex {
       this.refs = [...new Set(claims.map(c => c.entityRef))].sort();
       this.owners = new Map(claims.map(c => [c.entityRef, c.ownerRef]));
       this.loadedVersion += 1;
+      if (claims.length === 0) this.retrySoon();
     } catch (error) {
       this.options.logger.warn(
         `Could not read the catalog to know which entity claims each ExternalSecret; history rows keep the last known owner or none: ${error}`,
       );
     }
+  }
+
+  /**
+   * A backend that starts with its catalog often reads it before the catalog has ingested
+   * anything: read again soon rather than at the next refresh, or every ExternalSecret stays
+   * unclaimed (no owner, no notification) for minutes.
+   */
+  private retrySoon() {
+    if (!this.timer || this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.timer) void this.refresh();
+    }, this.options.emptyRetryMs ?? 15_000);
+    this.retryTimer.unref?.();
   }
 
   /** The claiming entity (the first by ref when several claim it), or undefined. */

@@ -332,15 +332,16 @@ export class SecretsNotifier {
     const { settings, entities, ledger } = this.options;
     const entityRef = entities.entityRefOf(object);
     if (!entityRef) {
-      // unclaimed: the platform page lists it; there is no owner to tell
-      this.passed.set(key, 'unclaimed');
+      // unclaimed (or the catalog index has not seen its entity yet: asked again next check);
+      // the platform page lists it
       return false;
     }
     const recipients =
       settings.recipients ??
       [entities.ownerOf(entityRef)].filter((r): r is string => !!r);
     if (recipients.length === 0) {
-      this.passed.set(key, 'no owner');
+      if (this.passed.has(`${key} no owner`)) return false;
+      this.passed.set(`${key} no owner`, 'logged');
       this.options.logger.info(
         `Notifications: ${entityRef} has no owner to tell that ExternalSecret ${object.metadata?.namespace}/${object.metadata?.name} fails`,
       );

@@ -72,9 +72,10 @@ export function failingPayload(options: {
     title: `${entityName(entityRef)}: ExternalSecret ${
       ref.name
     } stopped syncing`,
-    description: `ExternalSecret ${label(
+    // the finding first: the notifications page shows the start of a long description
+    description: `${what} — ExternalSecret ${label(
       ref,
-    )} fails since ${options.since.toISOString()}; the Secret keeps its last synced value. ${what}`,
+    )} fails since ${options.since.toISOString()}; the Secret keeps its last synced value.`,
     link: secretsTabLink(entityRef),
     severity: notificationSeverityOf(finding),
     topic: NOTIFICATION_TOPIC,

@@ -21,10 +21,13 @@ function fakeCluster() {
     listExternalSecrets: () => [],
     getExternalSecret: () => undefined,
   } as unknown as ClusterCache;
-  const change = (kubernetesId: string) =>
+  const change = (
+    kubernetesId: string,
+    resource: ClusterCacheChange['resource'] = 'ExternalSecret',
+  ) =>
     listener?.({
       cluster: 'cluster-a',
-      resource: 'ExternalSecret',
+      resource,
       type: 'updated',
       object: {
         metadata: {
@@ -81,4 +84,26 @@ describe('EntitySignalPublisher', () => {
     expect(publish).toHaveBeenCalledTimes(3);
     publisher.stop();
   });
+
+  it.each(['PushSecret', 'ClusterExternalSecret'] as const)(
+    'signals the entity a changed %s is labelled for',
+    resource => {
+      const publish = jest.fn(async () => {});
+      const { cluster, change } = fakeCluster();
+      const publisher = new EntitySignalPublisher({
+        signals: { publish },
+        clusters: [cluster],
+        logger: mockServices.logger.mock(),
+        debounceMs: 500,
+      });
+      publisher.follow(ENTITY, {
+        selector: parseLabelSelector('backstage.io/kubernetes-id=example-api'),
+      });
+      change('example-worker', resource);
+      expect(publish).not.toHaveBeenCalled();
+      change('example-api', resource);
+      expect(publish).toHaveBeenCalledTimes(1);
+      publisher.stop();
+    },
+  );
 });

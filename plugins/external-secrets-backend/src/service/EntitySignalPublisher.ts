@@ -14,6 +14,9 @@ import type {
 import type { EntitySelection } from './EntityStatusService';
 import { targetSecretOf } from './EntityStatusService';
 
+/** An object entities select by its labels (and namespace): ExternalSecret, PushSecret, CES. */
+type AnchoredObject = Pick<ExternalSecretObject, 'metadata'>;
+
 export interface EntitySignalPublisherOptions {
   signals: SignalsService;
   clusters: ClusterCache[];
@@ -105,10 +108,11 @@ export class EntitySignalPublisher {
     }
   }
 
+  /** The objects an entity is anchored to that the change touches (by their labels). */
   private affectedExternalSecrets(
     cluster: ClusterCache,
     change: ClusterCacheChange,
-  ): ExternalSecretObject[] {
+  ): AnchoredObject[] {
     const { object } = change;
     const usingStore = (kind: string, name?: string, namespace?: string) =>
       cluster
@@ -120,7 +124,25 @@ export class EntitySignalPublisher {
         );
     switch (change.resource) {
       case 'ExternalSecret':
-        return [object as ExternalSecretObject];
+      case 'PushSecret':
+        return [object];
+      case 'ClusterExternalSecret': {
+        // the CES when labelled for an entity, and the ExternalSecrets it provisioned
+        const name = object.metadata?.name;
+        return [
+          object,
+          ...cluster
+            .listExternalSecrets()
+            .filter(es =>
+              (es.metadata?.ownerReferences ?? []).some(
+                o =>
+                  o?.controller &&
+                  o.kind === 'ClusterExternalSecret' &&
+                  o.name === name,
+              ),
+            ),
+        ];
+      }
       case 'ClusterSecretStore':
       case 'SecretStore':
         return usingStore(
@@ -158,7 +180,7 @@ export class EntitySignalPublisher {
     }
   }
 
-  private entitiesOf(object: ExternalSecretObject): string[] {
+  private entitiesOf(object: AnchoredObject): string[] {
     const labels = object.metadata?.labels;
     const id = labels?.[LABEL_KUBERNETES_ID];
     const candidates =

@@ -90,6 +90,9 @@ function cluster(objects: ExternalSecretObject[]): ClusterCache {
     eventsFor: () => [],
     podsHealth: () => ({ watched: false, listed: false }),
     podsUsing: () => [],
+    findPushSecrets: () => [],
+    listClusterExternalSecrets: () => [],
+    getClusterExternalSecret: () => undefined,
   } as unknown as ClusterCache;
 }
 
@@ -195,6 +198,76 @@ describe('EntityStatusService time budget', () => {
     for (const row of second.value.externalSecrets) {
       expect(codes(row)).not.toContain('VAULT_FACTS_PENDING');
       expect(codes(row)).not.toContain('VAULT_UNREACHABLE');
+    }
+  });
+
+  it('stops waiting for a Vault known to be slow: later answers come at once from what is cached, and it waits again once Vault is fast', async () => {
+    let delay = 2000;
+    const base = slowVault(0);
+    const vault = Object.fromEntries(
+      Object.entries(base).map(([name, read]) => [
+        name,
+        (...args: unknown[]) =>
+          new Promise(resolve => {
+            setTimeout(
+              () => resolve((read as (...a: unknown[]) => unknown)(...args)),
+              delay,
+            );
+          }),
+      ]),
+    ) as unknown as VaultConfigurationReader;
+    let rows = [failing('a')];
+    const service = new EntityStatusService({
+      clusters: [
+        {
+          ...cluster([]),
+          findExternalSecrets: () => rows,
+        } as unknown as ClusterCache,
+      ],
+      vault: new VaultFactsProvider({
+        reader: vault,
+        baseUrl: VAULT,
+        slowMs: 1000,
+      }),
+      budgetMs: 1000,
+    });
+    // nothing known about Vault yet: the first answer waits the budget
+    const first = await timed(service.getStatus(entity));
+    expect(first.ms).toBe(1000);
+    const pending = (row: {
+      findings: Array<{ code: string; summary: string }>;
+    }) => row.findings.find(f => f.code === 'VAULT_FACTS_PENDING')?.summary;
+    expect(pending(first.value.externalSecrets[0])).toContain(
+      'has not answered the diagnosis reads',
+    );
+
+    // a read has run past the budget: a new row's answer does not wait for Vault
+    rows = [failing('a'), failing('b')];
+    const second = await timed(service.getStatus(entity));
+    expect(second.ms).toBeLessThanOrEqual(10);
+    expect(pending(second.value.externalSecrets[1])).toContain(
+      'Vault is answering slowly',
+    );
+
+    // the reads go on in the background and fill the cache; the answers say so at once
+    await jest.advanceTimersByTimeAsync(5000);
+    const filled = await timed(service.getStatus(entity));
+    expect(filled.ms).toBeLessThanOrEqual(10);
+    for (const row of filled.value.externalSecrets) {
+      expect(codes(row)).not.toContain('VAULT_FACTS_PENDING');
+    }
+
+    // Vault is fast again: once a read answers in time, uncached reads are waited for again
+    delay = 10;
+    rows = [failing('a'), failing('b'), failing('c')];
+    await timed(service.getStatus(entity));
+    await jest.advanceTimersByTimeAsync(100);
+    rows = [failing('a'), failing('b'), failing('c'), failing('d')];
+    const fast = await timed(service.getStatus(entity));
+    expect(fast.ms).toBeGreaterThanOrEqual(10);
+    expect(fast.ms).toBeLessThan(1000);
+    for (const row of fast.value.externalSecrets) {
+      expect(codes(row)).not.toContain('VAULT_FACTS_PENDING');
     }
   });
 

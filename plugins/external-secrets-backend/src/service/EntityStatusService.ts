@@ -9,6 +9,7 @@ import {
   ANNOTATION_KUBERNETES_LABEL_SELECTOR,
   ANNOTATION_KUBERNETES_NAMESPACE,
   classifyExternalSecret,
+  ClusterExternalSecretStatus,
   countStates,
   DEFAULT_REFRESH_INTERVAL,
   entityLabelSelector,
@@ -17,24 +18,31 @@ import {
   Finding,
   forceSyncEffect,
   KvKeyMetadata,
+  PushSecretStatus,
   kvApiPath,
   kvListPath,
   refreshPolicyOf,
   RemoteRefStatus,
   SecretFreshness,
-  StatusCondition,
   StoreStatus,
   worstState,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import {
   ClusterCache,
-  EventObject,
   eventTime,
   ExternalSecretObject,
   LabelSelector,
   parseLabelSelector,
+  PushSecretObject,
 } from '@gitops-secrets/plugin-external-secrets-node';
 import { asEventLike, asExternalSecretLike } from './classifyInput';
+import { currentWarning, timeOf, type CachedEvents } from './currentWarning';
+import {
+  clusterExternalSecretStatus,
+  MAX_CES_CHILDREN,
+  owningClusterExternalSecret,
+  pushSecretStatus,
+} from './kindRows';
 import { ClusterTrustResolver } from './diagnosis/clusterTrust';
 import { diagnose } from './diagnosis/diagnose';
 import type { VaultFacts } from './diagnosis/diagnose';
@@ -49,15 +57,29 @@ class Budget {
   private readonly deadline: number;
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  constructor(budgetMs: number) {
+  /**
+   * @param waitForSlowVault - wait the whole budget even for a Vault known to be slow: for
+   *   callers off the request path (the sync history records the finding of a transition once)
+   */
+  constructor(budgetMs: number, readonly waitForSlowVault = false) {
     this.deadline = Date.now() + budgetMs;
   }
 
+  /**
+   * Waits for `promise` until the deadline; with `patient` false only for what is settled
+   * already (a cache hit), not for Vault itself.
+   */
   async wait<T>(
     promise: Promise<T>,
+    patient = true,
   ): Promise<{ done: true; value: T } | { done: false }> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<{ done: false }>(resolve => {
+      if (!patient) {
+        // after the microtasks: a cached answer (settled promises only) is in by then
+        setImmediate(() => resolve({ done: false }));
+        return;
+      }
       timer = setTimeout(
         () => resolve({ done: false }),
         Math.max(0, this.deadline - Date.now()),
@@ -68,8 +90,10 @@ class Budget {
       promise.then(value => ({ done: true as const, value })),
       late,
     ]);
-    clearTimeout(timer);
-    this.timers.delete(timer!);
+    if (timer) {
+      clearTimeout(timer);
+      this.timers.delete(timer);
+    }
     if (!result.done) {
       this.late.push(promise);
     }
@@ -150,36 +174,6 @@ export function entitySelection(entity: Entity): EntitySelection | undefined {
   const namespace =
     entity.metadata.annotations?.[ANNOTATION_KUBERNETES_NAMESPACE]?.trim();
   return { selector, namespace: namespace || undefined };
-}
-
-type CachedEvents = ReturnType<ClusterCache['eventsFor']>;
-
-function timeOf(value: string | Date | null | undefined): number {
-  const parsed = value ? new Date(value).getTime() : NaN;
-  return Number.isNaN(parsed) ? 0 : parsed;
-}
-
-/**
- * The newest Warning about an object while it still explains the object's state: not once a
- * Normal event came after it, and not once the object's Ready condition turned True after it
- * (ESO emits no Normal event when a recovered sync leaves the Secret unchanged).
- */
-function currentWarning(
-  events: CachedEvents,
-  conditions: StatusCondition[] | undefined,
-): EventObject | undefined {
-  const newest = events[0];
-  if (!newest || (newest.type ?? 'Warning') !== 'Warning') {
-    return undefined;
-  }
-  const ready = conditions?.find(c => c?.type === 'Ready');
-  if (
-    ready?.status === 'True' &&
-    timeOf(ready.lastTransitionTime) >= eventTime(newest)
-  ) {
-    return undefined;
-  }
-  return newest;
 }
 
 /**
@@ -288,13 +282,19 @@ export class EntityStatusService {
     const sourceLocation =
       entity.metadata.annotations?.[ANNOTATION_GITOPS_SOURCE];
     const jobs: Array<Promise<ExternalSecretStatus>> = [];
+    /** per cluster: the ClusterExternalSecrets owning one of the entity's ExternalSecrets */
+    const owners = new Map<string, Set<string>>();
     if (selection) {
       for (const cluster of this.clusters) {
         const health = cluster.health();
+        const owning = new Set<string>();
+        owners.set(cluster.name, owning);
         for (const object of cluster.findExternalSecrets(
           selection.selector,
           selection.namespace,
         )) {
+          const owner = owningClusterExternalSecret(object);
+          if (owner) owning.add(owner);
           jobs.push(
             this.safeRow(cluster, health, object, now, sourceLocation, budget),
           );
@@ -302,6 +302,17 @@ export class EntityStatusService {
       }
     }
     const rows = await Promise.all(jobs);
+    const pushSecrets = selection ? this.pushSecretRows(selection, now) : [];
+    const clusterExternalSecrets = selection
+      ? await this.clusterExternalSecretRows(
+          selection,
+          owners,
+          rows,
+          now,
+          sourceLocation,
+          budget,
+        )
+      : [];
     budget.finish();
     if (budget.late.length > 0 && this.onLateFacts) {
       const notify = this.onLateFacts;
@@ -320,8 +331,135 @@ export class EntityStatusService {
       counts: countStates(states),
       clusters: this.clusters.map(c => c.health()),
       externalSecrets: rows,
+      ...(clusterExternalSecrets.length ? { clusterExternalSecrets } : {}),
+      ...(pushSecrets.length ? { pushSecrets } : {}),
     };
     return this.annotate ? this.annotate(status) : status;
+  }
+
+  /** The entity's PushSecrets (labelled like its ExternalSecrets), from the caches only. */
+  private pushSecretRows(
+    selection: EntitySelection,
+    now: Date,
+  ): PushSecretStatus[] {
+    const result: PushSecretStatus[] = [];
+    for (const cluster of this.clusters) {
+      let objects: PushSecretObject[];
+      try {
+        objects = cluster.findPushSecrets(
+          selection.selector,
+          selection.namespace,
+        );
+      } catch (error) {
+        this.logOnce(cluster.name, '', '', 'PushSecret list', error);
+        continue;
+      }
+      for (const object of objects) {
+        try {
+          result.push(
+            pushSecretStatus(
+              cluster,
+              object,
+              now,
+              this.trust.resolve(cluster.config),
+            ),
+          );
+        } catch (error) {
+          this.logOnce(
+            cluster.name,
+            String(object?.metadata?.namespace ?? ''),
+            String(object?.metadata?.name ?? ''),
+            'PushSecret status',
+            error,
+          );
+        }
+      }
+    }
+    return result.sort((a, b) =>
+      `${a.cluster}/${a.namespace}/${a.name}`.localeCompare(
+        `${b.cluster}/${b.namespace}/${b.name}`,
+      ),
+    );
+  }
+
+  /**
+   * The entity's ClusterExternalSecrets: those labelled for it and those owning one of its
+   * ExternalSecrets, with the rows of the ExternalSecrets they provisioned (the entity's own
+   * rows where it has them, others built within the same budget).
+   */
+  private async clusterExternalSecretRows(
+    selection: EntitySelection,
+    owners: Map<string, Set<string>>,
+    rows: ExternalSecretStatus[],
+    now: Date,
+    sourceLocation: string | undefined,
+    budget: Budget,
+  ): Promise<ClusterExternalSecretStatus[]> {
+    const result: ClusterExternalSecretStatus[] = [];
+    for (const cluster of this.clusters) {
+      try {
+        const names = new Set(owners.get(cluster.name) ?? []);
+        try {
+          for (const ces of cluster.listClusterExternalSecrets()) {
+            if (selection.selector.matches(ces.metadata?.labels)) {
+              names.add(String(ces.metadata?.name ?? ''));
+            }
+          }
+        } catch (error) {
+          // the owners found through the entity's ExternalSecrets still stand
+          this.logOnce(
+            cluster.name,
+            '',
+            '',
+            'ClusterExternalSecret list',
+            error,
+          );
+        }
+        const health = cluster.health();
+        for (const name of [...names].sort()) {
+          const ces = cluster.getClusterExternalSecret(name);
+          if (!ces) continue;
+          const esName =
+            ces.status?.externalSecretName ||
+            ces.spec?.externalSecretName ||
+            name;
+          const children = await Promise.all(
+            (ces.status?.provisionedNamespaces ?? [])
+              .slice(0, MAX_CES_CHILDREN)
+              .map(namespace => {
+                const own = rows.find(
+                  r =>
+                    r.cluster === cluster.name &&
+                    r.namespace === namespace &&
+                    r.name === esName,
+                );
+                if (own) return own;
+                const object = cluster.getExternalSecret(namespace, esName);
+                return object
+                  ? this.safeRow(
+                      cluster,
+                      health,
+                      object,
+                      now,
+                      sourceLocation,
+                      budget,
+                    )
+                  : undefined;
+              }),
+          );
+          result.push(
+            clusterExternalSecretStatus(
+              cluster,
+              ces,
+              children.filter((c): c is ExternalSecretStatus => !!c),
+            ),
+          );
+        }
+      } catch (error) {
+        this.logOnce(cluster.name, '', '', 'ClusterExternalSecret', error);
+      }
+    }
+    return result;
   }
 
   /** One ExternalSecret's row as an entity's status shows it (the sync history's findings). */
@@ -329,7 +467,8 @@ export class EntityStatusService {
     cluster: ClusterCache,
     object: ExternalSecretObject,
   ): Promise<ExternalSecretStatus> {
-    const budget = new Budget(this.budgetMs);
+    // not a user's request: the finding is recorded once, so it is worth the whole budget
+    const budget = new Budget(this.budgetMs, true);
     return this.safeRow(
       cluster,
       cluster.health(),
@@ -530,6 +669,7 @@ export class EntityStatusService {
     );
     let vault: VaultFacts | undefined;
     let vaultLate = false;
+    let vaultKnownSlow = false;
     if (needsVault) {
       const reading = this.vault!.factsFor(
         {
@@ -540,7 +680,9 @@ export class EntityStatusService {
         },
         remoteKeys,
       );
-      const answer = await budget.wait(reading);
+      vaultKnownSlow =
+        !budget.waitForSlowVault && this.vault!.isSlow(vaultSpec?.server);
+      const answer = await budget.wait(reading, !vaultKnownSlow);
       vault = answer.done ? answer.value : undefined;
       vaultLate = !answer.done;
     }
@@ -581,7 +723,9 @@ export class EntityStatusService {
       findings.push({
         code: 'VAULT_FACTS_PENDING',
         severity: 'info',
-        summary: `Vault has not answered the diagnosis reads for ${namespace}/${name} within ${this.budgetMs} ms; findings that need Vault's side are missing from this answer.`,
+        summary: vaultKnownSlow
+          ? `Vault is answering slowly (its reads take longer than ${this.budgetMs} ms), so this answer did not wait for the diagnosis reads of ${namespace}/${name}; findings that need Vault's side are missing.`
+          : `Vault has not answered the diagnosis reads for ${namespace}/${name} within ${this.budgetMs} ms; findings that need Vault's side are missing from this answer.`,
         fix: "Nothing to do if it passes: the reads go on in the background and the page updates when they arrive. If it stays, check Vault's health and the network path from the backend to Vault.",
         evidence: { server: vaultSpec?.server ?? '' },
       });
@@ -704,6 +848,7 @@ export class EntityStatusService {
     if (v2) {
       const answer = await budget.wait(
         this.vault.kvMetadataFor({ server, path: mount }, keys),
+        budget.waitForSlowVault || !this.vault.isSlow(server),
       );
       metadata = answer.done ? answer.value : undefined;
     } else {

@@ -5,6 +5,8 @@ interface Entry<T> {
   promise: Promise<T>;
   settled: boolean;
   value?: T;
+  /** the newest answer and when it came (this entry's, or the one it replaced) */
+  last?: { value: T; at: number };
 }
 
 export interface FactsCacheOptions {
@@ -14,13 +16,19 @@ export interface FactsCacheOptions {
   failureTtlMs: number;
   /** most entries kept; the least recently used go first */
   maxEntries: number;
+  /**
+   * how long after it came an answer may still be served as stale ({@link FactsCache.peekStale})
+   * while it is read again; default `ttlMs` (no stale serving)
+   */
+  maxStaleMs?: number;
   now: () => number;
 }
 
 /**
  * A bounded cache of reads: concurrent callers of one key share one read, answers live `ttlMs`,
  * failures `failureTtlMs`, at most `maxEntries` entries are kept (least recently used evicted)
- * and expired entries are swept once per TTL, so memory stays bounded however many stores,
+ * and expired entries are swept once per TTL (an answer that may be served stale is kept until
+ * `maxStaleMs`), so memory stays bounded however many stores,
  * roles and keys pass through.
  */
 export class FactsCache {
@@ -49,12 +57,15 @@ export class FactsCache {
       expiresAt: Infinity,
       promise: read(),
       settled: false,
+      last: hit?.last,
     };
     entry.promise.then(
       value => {
+        const at = this.options.now();
         entry.settled = true;
         entry.value = value;
-        entry.expiresAt = this.options.now() + this.options.ttlMs;
+        entry.last = { value, at };
+        entry.expiresAt = at + this.options.ttlMs;
       },
       () => {
         entry.settled = true;
@@ -81,6 +92,18 @@ export class FactsCache {
       : undefined;
   }
 
+  /**
+   * The newest answer for `key` that came at most `maxStaleMs` ago, also while the entry has
+   * expired, is being read again or its new read failed; with when it came.
+   */
+  peekStale<T>(key: string): { value: T; at: number } | undefined {
+    const last = this.entries.get(key)?.last as
+      | { value: T; at: number }
+      | undefined;
+    const maxStale = this.options.maxStaleMs ?? this.options.ttlMs;
+    return last && this.options.now() - last.at < maxStale ? last : undefined;
+  }
+
   /** Forgets `key`; a read in flight for it still answers its callers but is not kept. */
   delete(key: string): void {
     this.entries.delete(key);
@@ -93,7 +116,12 @@ export class FactsCache {
     if (now - this.lastSweep >= this.options.ttlMs) {
       this.lastSweep = now;
       for (const [key, entry] of this.entries) {
-        if (entry.settled && now >= entry.expiresAt) {
+        const keptUntil = Math.max(
+          entry.expiresAt,
+          (entry.last?.at ?? -Infinity) +
+            (this.options.maxStaleMs ?? this.options.ttlMs),
+        );
+        if (entry.settled && now >= keptUntil) {
           this.entries.delete(key);
         }
       }

@@ -299,6 +299,136 @@ describe('VaultFactsProvider', () => {
       });
     });
 
+    it('keeps 10,000 rows’ freshness known within the read budget: expired keys are re-read as the budget allows, their last answer served meanwhile', async () => {
+      const KEYS = 10_000;
+      let now = 0;
+      const versions = new Map<string, number>();
+      const readsPerSecond = new Map<number, number>();
+      const vault = reader({
+        readKvMetadata: jest.fn(async (_mount: string, key: string) => {
+          const second = Math.floor(now / 1000);
+          readsPerSecond.set(second, (readsPerSecond.get(second) ?? 0) + 1);
+          return {
+            kvVersion: 2 as const,
+            currentVersion: versions.get(key) ?? 1,
+            createdTime: '2026-12-01T10:00:00Z',
+            updatedTime: '2026-12-01T10:00:00Z',
+            versions: {},
+          };
+        }),
+      });
+      const provider = new VaultFactsProvider({
+        reader: vault,
+        baseUrl: ref.server,
+        now: () => now,
+      });
+      const keys = Array.from({ length: KEYS }, (_, i) => `svc-${i}/env`);
+      let cursor = 0;
+      /** users browsing: 100 rows a second, every row again every 100 s */
+      async function browse(
+        seconds: number,
+        onAnswer?: (key: string, m: unknown) => void,
+      ) {
+        for (let step = 0; step < seconds * 10; step++) {
+          const page = keys.slice(cursor, cursor + 10);
+          cursor = (cursor + 10) % KEYS;
+          const answer = await provider.kvMetadataFor(ref, page);
+          for (const key of page) onAnswer?.(key, answer![key]);
+          now += 100;
+        }
+      }
+
+      // every key answered once: at least a quarter of the budget goes to first reads (three
+      // quarters, minus the half re-reads may take), so within 10,000 ÷ 5 s and one more pass
+      const known = new Set<string>();
+      while (known.size < KEYS && now < 2_000_000) {
+        await browse(10, (key, m) => {
+          if (m && !('error' in (m as object))) known.add(key);
+        });
+      }
+      expect(known.size).toBe(KEYS);
+      expect(now).toBeLessThanOrEqual((KEYS / 5) * 1000 + 100_000);
+      let unknownAfterFill = 0;
+      let changedSeenAt: number | undefined;
+      const changedAt = now;
+      versions.set('svc-4242/env', 2);
+      await browse(1200, (key, m) => {
+        if (!m || 'error' in (m as object)) unknownAfterFill += 1;
+        if (
+          key === 'svc-4242/env' &&
+          changedSeenAt === undefined &&
+          (m as { currentVersion: number }).currentVersion === 2
+        ) {
+          changedSeenAt = now;
+        }
+      });
+      // never more than the budget in any second
+      expect(Math.max(...readsPerSecond.values())).toBeLessThanOrEqual(20);
+      // once read, no row turns Unknown because the budget is busy
+      expect(unknownAfterFill).toBe(0);
+      // a new version shows within one re-read cycle: 10,000 keys at half the budget
+      expect(changedSeenAt).toBeDefined();
+      expect(changedSeenAt! - changedAt).toBeLessThanOrEqual(
+        (KEYS / 10) * 1000 + 100_000,
+      );
+    });
+
+    it('leaves a quarter of the read budget to diagnosis however many rows want freshness', async () => {
+      const vault = reader();
+      const provider = new VaultFactsProvider({
+        reader: vault,
+        baseUrl: ref.server,
+        now: () => 0,
+      });
+      const keys = Array.from({ length: 30 }, (_, i) => `svc-${i}/env`);
+      const freshness = await provider.kvMetadataFor(ref, keys);
+      expect(vault.readKvMetadata).toHaveBeenCalledTimes(15);
+      expect(
+        Object.values(freshness!).filter(m => m && 'error' in m),
+      ).toHaveLength(15);
+      // the failing row's five reads (KV version, auth config, role, its policy, its key) fit
+      const facts = await provider.factsFor(ref, ['example-api/db']);
+      expect(facts?.error).toBeUndefined();
+      expect(facts).toMatchObject({
+        role: { tokenPolicies: ['example-api'] },
+        kvExists: { 'example-api/db': false },
+      });
+    });
+
+    it('serves the last answer no longer than metadataMaxStale', async () => {
+      let now = 0;
+      const vault = reader({
+        readKvMetadata: jest.fn(async () => ({
+          kvVersion: 2 as const,
+          currentVersion: 3,
+          createdTime: '',
+          updatedTime: '',
+          versions: {},
+        })),
+      });
+      const provider = new VaultFactsProvider({
+        reader: vault,
+        baseUrl: ref.server,
+        now: () => now,
+        maxReadsPerSecond: 2,
+        metadataMaxStaleMs: 120_000,
+      });
+      await provider.kvMetadataFor(ref, ['a']);
+      now = 200_000;
+      // the budget of this second is used by other keys
+      await provider.kvMetadataFor(ref, ['b', 'c']);
+      const late = await provider.kvMetadataFor(ref, ['a']);
+      expect(late!.a).toEqual({ error: expect.stringContaining('too many') });
+      now = 300_000;
+      await provider.kvMetadataFor(ref, ['a']);
+      // expired (60 s), 80 s old, and the half of the budget left for re-reads is used
+      now = 380_000;
+      await provider.kvMetadataFor(ref, ['d']);
+      const stale = await provider.kvMetadataFor(ref, ['a']);
+      expect(stale!.a).toMatchObject({ currentVersion: 3 });
+      expect(vault.readKvMetadata).toHaveBeenCalledTimes(5);
+    });
+
     it('reads nothing for a store on another Vault', async () => {
       const vault = reader();
       const provider = new VaultFactsProvider({

@@ -45,10 +45,15 @@ export interface VaultFactsLimits {
   ttlMs: number;
   /** how long a failed read is cached; default 10 s */
   failureTtlMs: number;
-  /** most cached reads; default 10,000 */
+  /** most cached reads; default 50,000 (keep it above the KV keys plus roles and policies) */
   maxEntries: number;
   /** most Vault reads started per second; default 20 */
   maxReadsPerSecond: number;
+  /**
+   * how old a key's KV metadata (freshness) may be when the per-second budget has no room to
+   * read it again: until then the last answer is served; default 1 h
+   */
+  metadataMaxStaleMs: number;
   /** failures in a row (no answer, 5xx, 429) that open the circuit; default 3 */
   breakerFailureThreshold: number;
   /** first open period of the circuit, doubling while Vault stays down; default 10 s */
@@ -60,8 +65,9 @@ export interface VaultFactsLimits {
 export const DEFAULT_VAULT_FACTS_LIMITS: VaultFactsLimits = {
   ttlMs: 60_000,
   failureTtlMs: 10_000,
-  maxEntries: 10_000,
+  maxEntries: 50_000,
   maxReadsPerSecond: 20,
+  metadataMaxStaleMs: 3_600_000,
   breakerFailureThreshold: 3,
   breakerOpenMs: 10_000,
   breakerMaxOpenMs: 120_000,
@@ -71,6 +77,11 @@ export interface VaultFactsProviderOptions extends Partial<VaultFactsLimits> {
   reader: VaultConfigurationReader;
   /** the Vault the reader talks to; stores pointing at another server are not diagnosed */
   baseUrl: string;
+  /**
+   * a read running longer than this makes the Vault `slow` (see {@link VaultFactsProvider.isSlow});
+   * the status route sets its budget; default 1000 ms
+   */
+  slowMs?: number;
   now?: () => number;
   logger?: LoggerService;
 }
@@ -85,6 +96,13 @@ function origin(url: string): string | undefined {
 }
 
 class RateLimited extends Error {}
+
+/**
+ * Parts of the per-second read budget: a key's first freshness read may use three quarters of
+ * it (diagnosis of a failing row always finds room in the rest), a re-read of an expired key half.
+ */
+const FRESHNESS_SHARE = 0.75;
+const REFRESH_SHARE = 0.5;
 
 /** Failures that say Vault is unavailable, as opposed to an answer such as 403 or 404. */
 function unavailable(error: unknown): boolean {
@@ -106,9 +124,12 @@ export class VaultFactsProvider {
   private readonly address: string | undefined;
   private readonly limits: VaultFactsLimits;
   private readonly now: () => number;
+  private readonly slowMs: number;
   private readonly logger?: LoggerService;
   private readonly cache: FactsCache;
   private readonly breakers = new Map<string, CircuitBreaker>();
+  /** KV metadata keys to read again, oldest first (bounded like the cache) */
+  private readonly refreshQueue = new Map<string, () => Promise<unknown>>();
   private windowStart = 0;
   private readsInWindow = 0;
   private lastLogged = '';
@@ -117,6 +138,7 @@ export class VaultFactsProvider {
     this.reader = options.reader;
     this.address = origin(options.baseUrl);
     this.now = options.now ?? Date.now;
+    this.slowMs = options.slowMs ?? 1000;
     this.logger = options.logger;
     this.limits = { ...DEFAULT_VAULT_FACTS_LIMITS };
     for (const key of Object.keys(DEFAULT_VAULT_FACTS_LIMITS) as Array<
@@ -128,6 +150,7 @@ export class VaultFactsProvider {
       ttlMs: this.limits.ttlMs,
       failureTtlMs: this.limits.failureTtlMs,
       maxEntries: this.limits.maxEntries,
+      maxStaleMs: Math.max(this.limits.ttlMs, this.limits.metadataMaxStaleMs),
       now: this.now,
     });
   }
@@ -140,6 +163,16 @@ export class VaultFactsProvider {
   /** Whether stores on this server can be diagnosed with the configured Vault access. */
   covers(server: string | undefined): boolean {
     return !!server && !!this.address && origin(server) === this.address;
+  }
+
+  /**
+   * Whether the Vault of `server` is known to be slow: a read has been running longer than the
+   * status budget, or the last one to finish took longer (a timeout included), and none has
+   * answered in time since. A request path then takes what is cached and does not wait for the
+   * rest: the reads go on in the background and fill the cache.
+   */
+  isSlow(server: string | undefined): boolean {
+    return this.covers(server) && this.breaker().slow;
   }
 
   /**
@@ -215,9 +248,7 @@ export class VaultFactsProvider {
           rolePolicies,
           Promise.all(
             remoteKeys.map(key =>
-              this.read(`kvmeta:${mount}:${key}`, () =>
-                this.reader.readKvMetadata(mount, key),
-              ).catch(error => {
+              this.metadata(mount, key, 1).catch(error => {
                 // The backend's token may not see every app's metadata, and a key over the
                 // read budget waits for a later request: neither is a finding.
                 if (error instanceof CircuitOpenError) throw error;
@@ -262,9 +293,7 @@ export class VaultFactsProvider {
     const mount = ref.path.replace(/\/+$/, '');
     const answers = await Promise.all(
       keys.map(key =>
-        this.read(`kvmeta:${mount}:${key}`, () =>
-          this.reader.readKvMetadata(mount, key),
-        ).then(
+        this.metadata(mount, key, FRESHNESS_SHARE).then(
           (info): KvKeyMetadata =>
             info
               ? {
@@ -314,6 +343,9 @@ export class VaultFactsProvider {
         failureThreshold: this.limits.breakerFailureThreshold,
         openMs: this.limits.breakerOpenMs,
         maxOpenMs: this.limits.breakerMaxOpenMs,
+        slowMs: this.slowMs,
+        // a slow answer is evidence as long as a failure is
+        slowMemoryMs: Math.max(this.limits.failureTtlMs, this.slowMs),
         now: this.now,
       });
       this.breakers.set(key, breaker);
@@ -321,19 +353,72 @@ export class VaultFactsProvider {
     return breaker;
   }
 
-  private read<T>(key: string, call: () => Promise<T>): Promise<T> {
+  /** Whether the reads started this second leave room for `share` of the per-second budget. */
+  private budgetHasRoom(share: number): boolean {
+    const now = this.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.readsInWindow = 0;
+    }
+    return this.readsInWindow < this.limits.maxReadsPerSecond * share;
+  }
+
+  /**
+   * One key's KV metadata. A key read before whose answer has expired is queued to be read
+   * again, and its last answer (up to `metadataMaxStaleMs` old) is served meanwhile; the queue
+   * is drained oldest first, only while the reads of this second use less than half the
+   * per-second budget (the rest is kept for reads nobody has an answer for yet; a first read
+   * for freshness may use up to three quarters, one for diagnosis all of it). So
+   * 10,000 rows' freshness never costs more than `maxReadsPerSecond`, every key in view is
+   * re-read within about (keys in the queue) ÷ (budget ÷ 2) seconds, and a row read once does
+   * not turn Unknown because the budget is busy.
+   */
+  private metadata(
+    mount: string,
+    key: string,
+    share: number,
+  ): Promise<KvMetadataInfo | undefined> {
+    const cacheKey = `kvmeta:${mount}:${key}`;
+    const read = () =>
+      this.read(cacheKey, () => this.reader.readKvMetadata(mount, key), share);
+    if (!this.cache.has(cacheKey) && this.breaker().state !== 'open') {
+      const stale = this.cache.peekStale<KvMetadataInfo | undefined>(cacheKey);
+      if (stale) {
+        if (!this.refreshQueue.has(cacheKey)) {
+          if (this.refreshQueue.size >= this.limits.maxEntries) {
+            this.refreshQueue.delete(this.refreshQueue.keys().next().value!);
+          }
+          this.refreshQueue.set(cacheKey, read);
+        }
+        this.drainRefreshQueue();
+        if (!this.cache.has(cacheKey)) {
+          return Promise.resolve(stale.value);
+        }
+      }
+    }
+    return read();
+  }
+
+  private drainRefreshQueue() {
+    while (this.refreshQueue.size > 0 && this.budgetHasRoom(REFRESH_SHARE)) {
+      const [cacheKey, read] = this.refreshQueue.entries().next().value!;
+      this.refreshQueue.delete(cacheKey);
+      if (!this.cache.has(cacheKey)) {
+        // the answer lands in the cache; a failure is cached briefly and shows as such
+        read().catch(() => undefined);
+      }
+    }
+  }
+
+  /** `share`: the part of the per-second budget this read may use (diagnosis: all of it) */
+  private read<T>(key: string, call: () => Promise<T>, share = 1): Promise<T> {
     if (!this.cache.has(key)) {
       // Refusals of our own (budget, open circuit) are not Vault's answers: never cached.
       const breaker = this.breaker();
       if (breaker.state === 'open') {
         return breaker.run(call, unavailable);
       }
-      const now = this.now();
-      if (now - this.windowStart >= 1000) {
-        this.windowStart = now;
-        this.readsInWindow = 0;
-      }
-      if (this.readsInWindow >= this.limits.maxReadsPerSecond) {
+      if (!this.budgetHasRoom(share)) {
         return Promise.reject(new RateLimited());
       }
       this.readsInWindow += 1;

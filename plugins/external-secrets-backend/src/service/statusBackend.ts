@@ -83,6 +83,7 @@ export function createStatusBackend(
         reader,
         baseUrl: settings.baseUrl,
         logger,
+        slowMs: status.budgetMs,
         ...status.vault,
       });
     } catch (error) {

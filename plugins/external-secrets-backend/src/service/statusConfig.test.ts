@@ -9,12 +9,13 @@ describe('readStatusSettings', () => {
   it('has a default for every budget, timeout and bound', () => {
     expect(readStatusSettings(new ConfigReader({}))).toEqual({
       budgetMs: 1000,
-      vaultTimeoutMs: 5000,
+      vaultTimeoutMs: 10_000,
       vault: {
         ttlMs: 60_000,
         failureTtlMs: 10_000,
-        maxEntries: 10_000,
+        maxEntries: 50_000,
         maxReadsPerSecond: 20,
+        metadataMaxStaleMs: 3_600_000,
         breakerFailureThreshold: 3,
         breakerOpenMs: 10_000,
         breakerMaxOpenMs: 120_000,

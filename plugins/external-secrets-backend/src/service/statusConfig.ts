@@ -65,7 +65,9 @@ export function readStatusSettings(rootConfig: Config): StatusSettings {
   const d = DEFAULT_VAULT_FACTS_LIMITS;
   return {
     budgetMs: duration(config, 'budget', SECOND, { min: 50, max: MINUTE }),
-    vaultTimeoutMs: duration(config, 'vault.timeout', 5 * SECOND, {
+    // Longer than the budget on purpose: no answer waits for it, and a Vault answering in 5 s
+    // still fills the cache in the background instead of timing out every read.
+    vaultTimeoutMs: duration(config, 'vault.timeout', 10 * SECOND, {
       min: 100,
       max: MINUTE,
     }),
@@ -87,6 +89,12 @@ export function readStatusSettings(rootConfig: Config): StatusSettings {
         'vault.maxReadsPerSecond',
         d.maxReadsPerSecond,
         { min: 1, max: 10_000 },
+      ),
+      metadataMaxStaleMs: duration(
+        config,
+        'vault.metadataMaxStale',
+        d.metadataMaxStaleMs,
+        { min: 0, max: 24 * 60 * MINUTE },
       ),
       breakerFailureThreshold: count(
         config,

@@ -3,9 +3,11 @@ import {
   worstState,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import type {
+  ClusterExternalSecretStatus,
   ClusterStatus,
   EntityExternalSecretsStatus,
   ExternalSecretStatus,
+  PushSecretStatus,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import type { Entity } from '@backstage/catalog-model';
 
@@ -234,4 +236,75 @@ export function restartNeededExternalSecret(
     },
     ...overrides,
   });
+}
+
+/** A PushSecret whose policy lacks write on the pushed path, as diagnosis names it. */
+export function failingPushSecret(
+  overrides: Partial<PushSecretStatus> = {},
+): PushSecretStatus {
+  return {
+    cluster: 'dev',
+    namespace: 'example-api',
+    name: 'example-api-push',
+    state: 'Error',
+    reason: 'Errored',
+    message:
+      'set secret failed: could not write remote ref dotenv to target secretstore vault-example-api: Error making API request. Code: 403',
+    refreshInterval: '1h',
+    updatePolicy: 'Replace',
+    deletionPolicy: 'Delete',
+    sourceSecret: 'example-api-generated',
+    stores: [{ kind: 'ClusterSecretStore', name: 'vault-example-api' }],
+    pushed: [
+      {
+        store: 'ClusterSecretStore/vault-example-api',
+        remoteKey: 'example-api/generated',
+      },
+    ],
+    conditions: [],
+    findings: [
+      {
+        code: 'PUSH_POLICY_DENIES',
+        severity: 'error',
+        summary:
+          'Vault denied the push of PushSecret example-api/example-api-push through store vault-example-api: the store role\'s policies lack "create" and "update" on secret/data/example-api/generated.',
+        fix: 'Grant the store\'s Vault role "create" and "update" on secret/data/example-api/generated in its policy.',
+        evidence: {},
+      },
+    ],
+    ...overrides,
+  };
+}
+
+/** A ClusterExternalSecret that could not provision one namespace. */
+export function conflictingClusterExternalSecret(
+  overrides: Partial<ClusterExternalSecretStatus> = {},
+): ClusterExternalSecretStatus {
+  return {
+    cluster: 'dev',
+    name: 'shared-db',
+    state: 'Error',
+    message: 'one or more namespaces failed',
+    externalSecretName: 'shared-db',
+    provisionedNamespaces: ['example-api'],
+    failedNamespaces: [
+      {
+        namespace: 'team-b',
+        reason: 'external secret already exists in namespace',
+      },
+    ],
+    failingExternalSecrets: [],
+    conditions: [],
+    findings: [
+      {
+        code: 'CES_EXTERNAL_SECRET_CONFLICT',
+        severity: 'error',
+        summary:
+          'ClusterExternalSecret shared-db cannot create ExternalSecret "shared-db" in team-b: an ExternalSecret of that name already exists there and is not owned by it.',
+        fix: 'Delete or rename the existing ExternalSecret, or set spec.externalSecretName to a name that is free.',
+        evidence: {},
+      },
+    ],
+    ...overrides,
+  };
 }

@@ -137,6 +137,18 @@ export class FakeClusterCache {
     return { watched: false, listed: false };
   }
 
+  findPushSecrets(): [] {
+    return [];
+  }
+
+  listClusterExternalSecrets(): [] {
+    return [];
+  }
+
+  getClusterExternalSecret(): undefined {
+    return undefined;
+  }
+
   podsUsing(): [] {
     return [];
   }

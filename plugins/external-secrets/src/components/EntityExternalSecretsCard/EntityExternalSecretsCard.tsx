@@ -11,6 +11,7 @@ import {
 import { useExternalSecretsStatus } from '../../hooks/useExternalSecretsStatus';
 import { LoadingSkeleton } from '../LoadingSkeleton';
 import { NotAnnotated } from '../NotAnnotated';
+import { ClusterExternalSecretsList, PushSecretsList } from '../OtherKinds';
 import { NothingFound } from '../NothingFound';
 import { OverallStateChip } from '../OverallStateChip';
 import { StateCounts } from '../StateCounts';
@@ -114,6 +115,14 @@ function AnnotatedEntityCard() {
           <FirstFinding externalSecrets={status.externalSecrets} />
         </>
       )}
+      <ClusterExternalSecretsList
+        clusterExternalSecrets={status.clusterExternalSecrets ?? []}
+        showCluster={showCluster}
+      />
+      <PushSecretsList
+        pushSecrets={status.pushSecrets ?? []}
+        showCluster={showCluster}
+      />
     </InfoCard>
   );
 }

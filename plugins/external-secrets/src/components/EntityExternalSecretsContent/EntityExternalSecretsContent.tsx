@@ -10,6 +10,7 @@ import {
 import { useExternalSecretsStatus } from '../../hooks/useExternalSecretsStatus';
 import { LoadingSkeleton } from '../LoadingSkeleton';
 import { NotAnnotated } from '../NotAnnotated';
+import { ClusterExternalSecretsList, PushSecretsList } from '../OtherKinds';
 import { NothingFound } from '../NothingFound';
 import { OverallStateChip } from '../OverallStateChip';
 import { StateCounts } from '../StateCounts';
@@ -74,6 +75,16 @@ function AnnotatedEntityContent() {
           onSyncRequested={retry}
         />
       )}
+      <ClusterExternalSecretsList
+        clusterExternalSecrets={status.clusterExternalSecrets ?? []}
+        showCluster={status.clusters.length > 1}
+        detailed
+      />
+      <PushSecretsList
+        pushSecrets={status.pushSecrets ?? []}
+        showCluster={status.clusters.length > 1}
+        detailed
+      />
     </Box>
   );
 }

@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+const KUBECONFIG = path.resolve(__dirname, '../../.sandbox/kubeconfig');
+
+interface Kubeconfig {
+  clusters: Array<{
+    name: string;
+    cluster: { server: string; 'certificate-authority': string };
+  }>;
+  users: Array<{ name: string; user: { token: string } }>;
+  contexts: Array<{ name: string; context: { cluster: string; user: string } }>;
+}
+
+/**
+ * A request to the sandbox cluster as `kubectl` with the kubeconfig the sandbox writes
+ * (`.sandbox/kubeconfig`, context `sandbox-admin`): what a platform engineer at the keyboard
+ * does, for objects no Backstage flow creates.
+ */
+function kube(method: 'POST' | 'DELETE', apiPath: string, body?: unknown) {
+  const config = parse(fs.readFileSync(KUBECONFIG, 'utf8')) as Kubeconfig;
+  const context = config.contexts.find(
+    c => c.name === 'sandbox-admin',
+  )!.context;
+  const cluster = config.clusters.find(
+    c => c.name === context.cluster,
+  )!.cluster;
+  const token = config.users.find(u => u.name === context.user)!.user.token;
+  const url = new URL(apiPath, cluster.server);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const request = https.request(
+      url,
+      {
+        method,
+        ca: fs.readFileSync(cluster['certificate-authority']),
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+        },
+        timeout: 10_000,
+      },
+      response => {
+        let text = '';
+        response.on('data', chunk => (text += chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, body: text }),
+        );
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+    request.end(payload);
+  });
+}
+
+const ES_API = '/apis/external-secrets.io/v1/namespaces';
+
+/**
+ * An ExternalSecret that no catalog entity claims: applied by hand in the example-api namespace
+ * (its store allows that namespace), labelled as an old app's, without
+ * `backstage.io/kubernetes-id`.
+ */
+export const unclaimedExternalSecret = {
+  namespace: 'example-api',
+  name: 'legacy-billing-env',
+  labels: { 'app.kubernetes.io/name': 'legacy-billing' },
+  async apply() {
+    const response = await kube(
+      'POST',
+      `${ES_API}/${this.namespace}/externalsecrets`,
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: {
+          name: this.name,
+          namespace: this.namespace,
+          labels: this.labels,
+        },
+        spec: {
+          refreshInterval: '2m',
+          secretStoreRef: {
+            kind: 'ClusterSecretStore',
+            name: 'vault-example-api',
+          },
+          target: { name: this.name, creationPolicy: 'Owner' },
+          data: [
+            {
+              secretKey: '.env',
+              remoteRef: { key: 'example-api/env-file', property: 'dotenv' },
+            },
+          ],
+        },
+      },
+    );
+    // 409: left over from an interrupted run, which is what we want anyway
+    if (response.status !== 201 && response.status !== 409) {
+      throw new Error(
+        `creating ${this.name}: ${response.status} ${response.body}`,
+      );
+    }
+  },
+  async remove() {
+    const response = await kube(
+      'DELETE',
+      `${ES_API}/${this.namespace}/externalsecrets/${this.name}`,
+    );
+    if (response.status !== 200 && response.status !== 404) {
+      throw new Error(
+        `deleting ${this.name}: ${response.status} ${response.body}`,
+      );
+    }
+  },
+};
