@@ -182,6 +182,19 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   }),
   // PushSecret is still served as v1alpha1 only (ESO 2.9)
   eso('pushsecrets', 'PushSecret', { version: 'v1alpha1' }),
+  // Argo CD's Application CRD (stored only: the sandbox's ArgoSync stands in for its controller)
+  {
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    plural: 'applications',
+    singular: 'application',
+    kind: 'Application',
+    namespaced: true,
+    shortNames: ['app', 'apps'],
+    hasStatusSubresource: false,
+    tracksGeneration: true,
+    extraSelectableFields: [],
+  },
   rbac('clusterroles', 'ClusterRole', false),
   rbac('clusterrolebindings', 'ClusterRoleBinding', false),
   rbac('roles', 'Role', true),
