@@ -60,7 +60,8 @@ if [[ "${SANDBOX:-on}" != off ]]; then
   # app-config.yaml reads the backend's sandbox credentials from these
   SANDBOX_VAULT_TOKEN="$(cat "$GS_ROOT/.sandbox/vault-token")"
   SANDBOX_KUBE_TOKEN="$(cat "$GS_ROOT/.sandbox/kube-token")"
-  export SANDBOX_VAULT_TOKEN SANDBOX_KUBE_TOKEN
+  SANDBOX_EDGE_KUBE_TOKEN="$(cat "$GS_ROOT/.sandbox/edge-kube-token")"
+  export SANDBOX_VAULT_TOKEN SANDBOX_KUBE_TOKEN SANDBOX_EDGE_KUBE_TOKEN
 fi
 
 run yarn start "$@"

@@ -43,12 +43,24 @@ export interface Config {
       kubeconfigPath?: string;
       /** For `kubeconfig`: the context to use; the current context when absent. */
       context?: string;
+      /**
+       * The cluster's Kubernetes auth mount in Vault (the `auth.kubernetes.mountPath` of its
+       * stores). Default: `externalSecrets.vault.kubernetesAuth.mountPath` with the cluster's
+       * name, `kubernetes-<name>`. Set `kubernetes` for a single cluster onboarded before one
+       * mount per cluster. Two clusters cannot share a mount.
+       */
+      vaultAuthMount?: string;
     }>;
     /**
      * Budgets, timeouts and bounds of the status API. Durations are milliseconds or strings such
      * as `5s`; every setting has a default.
      */
     status?: {
+      /** The Vault-auth health of each cluster (the cluster card). */
+      clusterHealth?: {
+        /** How long one cluster's answer is reused before Vault is read again. Default `10s`. */
+        cacheTtl?: number | string;
+      };
       /** Time budget of one status answer; Vault facts not in by then are reported missing on
        * their row and arrive later (the entity is signalled). Default `1s`. */
       budget?: number | string;

@@ -184,6 +184,7 @@ export const externalSecretsPlugin = createBackendPlugin({
             logger,
             statusService,
             signalPublisher,
+            clusterHealth: backend.clusterHealth,
             allowServiceSync:
               config.getOptionalBoolean(
                 'externalSecrets.syncNow.allowServicePrincipals',

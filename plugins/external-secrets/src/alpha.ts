@@ -8,6 +8,7 @@ export { default } from './alpha/plugin';
 export {
   externalSecretsApi,
   externalSecretsEntityCard,
+  externalSecretsClusterHealthCard,
   externalSecretsEntityContent,
   externalSecretsFleetPage,
   secretsHealthRouteRef,

@@ -8,6 +8,7 @@
 export {
   externalSecretsPlugin,
   EntityExternalSecretsCard,
+  EntityClusterHealthCard,
   EntityExternalSecretsContent,
   SecretsHealthPage,
   ExternalSecretsEditorFieldExtension,
@@ -22,4 +23,7 @@ export {
   type ExternalSecretsApi,
 } from './api/ExternalSecretsApi';
 export { ExternalSecretsClient } from './api/ExternalSecretsClient';
-export { isExternalSecretsAvailable } from '@gitops-secrets/plugin-external-secrets-common';
+export {
+  isExternalSecretsAvailable,
+  isKubernetesClusterEntity,
+} from '@gitops-secrets/plugin-external-secrets-common';

@@ -55,6 +55,25 @@ export const EntityExternalSecretsCard = externalSecretsPlugin.provide(
 );
 
 /**
+ * Cluster card for a catalog `Resource` of type `kubernetes-cluster`: the Vault Kubernetes
+ * auth health of that cluster (mount, host, CA, token review) with each problem's fix. Use on
+ * the entity page of cluster resources (`isKubernetesClusterEntity` is the filter).
+ *
+ * @public
+ */
+export const EntityClusterHealthCard = externalSecretsPlugin.provide(
+  createComponentExtension({
+    name: 'EntityClusterHealthCard',
+    component: {
+      lazy: () =>
+        import('./components/EntityClusterHealthCard').then(
+          m => m.EntityClusterHealthCard,
+        ),
+    },
+  }),
+);
+
+/**
  * Entity tab content: every ExternalSecret across clusters, with diagnosis and "Sync now".
  *
  * @public

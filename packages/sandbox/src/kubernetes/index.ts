@@ -40,7 +40,10 @@ export {
 export { NAMESPACE_NAME_LABEL } from './objectRegistry';
 export { kubernetesHandlers } from './mswHandlers';
 export { createKubernetesRequestListener } from './requestListener';
-export { createTokenReviewer } from './tokenReview';
+export {
+  createMultiClusterTokenReviewer,
+  createTokenReviewer,
+} from './tokenReview';
 export type {
   ClusterTokenReviewRequest,
   ClusterTokenReviewer,

@@ -51,6 +51,7 @@ describe('OpenAPI v3', () => {
     expect(Object.keys(paths).sort()).toEqual([
       'api/v1',
       'apis/apps/v1',
+      'apis/argoproj.io/v1alpha1',
       'apis/authentication.k8s.io/v1',
       'apis/authorization.k8s.io/v1',
       'apis/external-secrets.io/v1',
@@ -209,6 +210,74 @@ describe('field validation', () => {
     expect((response.body as any).message).toBe(
       'ExternalSecret in version "v1" cannot be handled as a ExternalSecret: strict decoding error: unknown field "spec.refreshIntervl", unknown field "spec.data[0].remoteRef.proprety"',
     );
+  });
+
+  it('accepts Argo CD Applications with any Helm values, and names a misspelled field', async () => {
+    await request('POST', '/api/v1/namespaces', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: 'argocd' },
+      },
+    });
+    const application = (spec: Record<string, unknown>, name: string) => ({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: {
+        name,
+        annotations: { 'argocd.argoproj.io/sync-wave': '-10' },
+      },
+      spec: {
+        project: 'default',
+        destination: {
+          server: 'https://kubernetes.default.svc',
+          namespace: 'eso',
+        },
+        syncPolicy: {
+          syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+        },
+        ...spec,
+      },
+    });
+    const collection =
+      '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications';
+    const created = await request('POST', collection, {
+      query: { fieldValidation: 'Strict' },
+      body: application(
+        {
+          source: {
+            repoURL: 'https://charts.example.com',
+            chart: 'external-secrets',
+            targetRevision: '2.9.0',
+            helm: { valuesObject: { installCRDs: true, any: { nested: [1] } } },
+          },
+        },
+        'external-secrets',
+      ),
+    });
+    expect(created.status).toBe(201);
+    expect((created.body as any).metadata.generation).toBe(1);
+    const typo = await request('POST', collection, {
+      query: { fieldValidation: 'Strict' },
+      body: application(
+        { source: { repoURL: 'https://charts.example.com', chartt: 'x' } },
+        'typo',
+      ),
+    });
+    expect(typo.status).toBe(400);
+    expect((typo.body as any).message).toBe(
+      'Application in version "v1alpha1" cannot be handled as a Application: strict decoding error: unknown field "spec.source.chartt"',
+    );
+    const document = (
+      await request('GET', '/openapi/v3/apis/argoproj.io/v1alpha1')
+    ).body as any;
+    expect(
+      document.components.schemas['io.argoproj.v1alpha1.Application'][
+        'x-kubernetes-group-version-kind'
+      ],
+    ).toEqual([
+      { group: 'argoproj.io', kind: 'Application', version: 'v1alpha1' },
+    ]);
   });
 
   it('warns by default and with Warn, and says nothing with Ignore', async () => {

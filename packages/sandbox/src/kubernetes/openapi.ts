@@ -6,6 +6,7 @@ import {
   modelFile,
 } from './openapiSchemas';
 import { ResourceType, isCustomResource } from './resourceTypes';
+import { ARGO_APPLICATION_SCHEMA } from './argoApplication';
 
 /**
  * The API server's OpenAPI v3 endpoints: `/openapi/v3` lists one document per group version,
@@ -145,7 +146,13 @@ export class OpenApiDocuments {
           version: type.version,
         };
         let kindName: string;
-        if (type.group === 'external-secrets.io') {
+        if (type.group === 'argoproj.io') {
+          kindName = `${reverseGroup(type.group)}.${type.version}.${type.kind}`;
+          own[kindName] = {
+            ...ARGO_APPLICATION_SCHEMA,
+            'x-kubernetes-group-version-kind': [gvk],
+          };
+        } else if (type.group === 'external-secrets.io') {
           kindName = `${reverseGroup(type.group)}.${type.version}.${type.kind}`;
           own[kindName] = {
             ...schemas.inlineSchema(file, name),

@@ -205,6 +205,19 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   // Deployments and the ReplicaSets they roll, run by workloadControllers.ts
   apps('deployments', 'Deployment', ['deploy']),
   apps('replicasets', 'ReplicaSet', ['rs']),
+  // Argo CD's Application CRD (stored only: the sandbox's ArgoSync stands in for its controller)
+  {
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    plural: 'applications',
+    singular: 'application',
+    kind: 'Application',
+    namespaced: true,
+    shortNames: ['app', 'apps'],
+    hasStatusSubresource: false,
+    tracksGeneration: true,
+    extraSelectableFields: [],
+  },
   rbac('clusterroles', 'ClusterRole', false),
   rbac('clusterrolebindings', 'ClusterRoleBinding', false),
   rbac('roles', 'Role', true),
@@ -228,11 +241,11 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
 ];
 
 /**
- * Kinds defined by a CustomResourceDefinition (ESO's): no strategic merge patch, schemas
- * inlined in their OpenAPI document.
+ * Kinds defined by a CustomResourceDefinition (ESO's, Argo CD's Application): no strategic
+ * merge patch, schemas inlined in their OpenAPI document.
  */
 export function isCustomResource(type: ResourceType): boolean {
-  return type.group === 'external-secrets.io';
+  return type.group === 'external-secrets.io' || type.group === 'argoproj.io';
 }
 
 /** The kinds whose objects the emulator stores (every one but the create-only reviews). */

@@ -3,6 +3,7 @@ import { evaluateJsonPath, goPrint, parseJsonPath } from './jsonPath';
 import { KubeObject } from './kubeObject';
 import { ResourceType, apiVersionOf } from './resourceTypes';
 import { selectorString } from './workloads';
+import { ARGO_APPLICATION_PRINTER_COLUMNS } from './argoApplication';
 
 /**
  * Server-side printing: the `meta.k8s.io/v1` `Table` the API server answers when a client such
@@ -506,10 +507,12 @@ function printerFor(type: ResourceType): Printer {
   if (builtIn) {
     return builtIn;
   }
-  const columns =
-    type.group === 'external-secrets.io'
-      ? ESO_PRINTER_COLUMNS[type.kind]
-      : undefined;
+  let columns: PrinterColumn[] | undefined;
+  if (type.group === 'external-secrets.io') {
+    columns = ESO_PRINTER_COLUMNS[type.kind];
+  } else if (type.group === 'argoproj.io' && type.kind === 'Application') {
+    columns = ARGO_APPLICATION_PRINTER_COLUMNS;
+  }
   if (!columns) {
     return DEFAULT_PRINTER;
   }

@@ -1,5 +1,9 @@
 import { KubernetesEmulator } from './KubernetesEmulator';
-import { ClusterTokenReviewRequest, createTokenReviewer } from './tokenReview';
+import {
+  ClusterTokenReviewRequest,
+  createMultiClusterTokenReviewer,
+  createTokenReviewer,
+} from './tokenReview';
 
 const CLUSTER_CA =
   '-----BEGIN CERTIFICATE-----\nQ0xVU1RFUi1DQQ==\n-----END CERTIFICATE-----\n';
@@ -7,11 +11,14 @@ const OTHER_CA =
   '-----BEGIN CERTIFICATE-----\nT1RIRVItQ0E=\n-----END CERTIFICATE-----\n';
 const AUDIENCE = 'https://kubernetes.default.svc.cluster.local';
 
-async function setup() {
+async function setup(
+  url = 'https://k8s.sandbox.test:6443',
+  caCertPem = CLUSTER_CA,
+) {
   let now = new Date('2026-01-01T00:00:00Z');
   const cluster = new KubernetesEmulator({
-    url: 'https://k8s.sandbox.test:6443',
-    caCertPem: CLUSTER_CA,
+    url,
+    caCertPem,
     now: () => now,
   });
   const sa = cluster.type('serviceaccounts');
@@ -38,8 +45,8 @@ async function setup() {
     audiences: [AUDIENCE],
   });
   const request: ClusterTokenReviewRequest = {
-    kubernetesHost: 'https://k8s.sandbox.test:6443/',
-    kubernetesCaCert: CLUSTER_CA,
+    kubernetesHost: `${url}/`,
+    kubernetesCaCert: caCertPem,
     tokenReviewerJwt: reviewerJwt,
     jwt: loginJwt,
     role: {
@@ -264,5 +271,49 @@ describe('token controller (service-account-token Secrets)', () => {
     expect(
       cluster.objects.get(secrets, 'vault', 'orphan-token').data,
     ).toBeUndefined();
+  });
+});
+
+describe('createMultiClusterTokenReviewer', () => {
+  it("reviews each login with the cluster its mount's kubernetes_host names", async () => {
+    const first = await setup();
+    const second = await setup('https://k8s-edge.sandbox.test:6444', OTHER_CA);
+    const review = createMultiClusterTokenReviewer([
+      first.cluster,
+      second.cluster,
+    ]);
+    await expect(review(first.request)).resolves.toMatchObject({
+      serviceAccountName: 'external-secrets',
+    });
+    await expect(review(second.request)).resolves.toMatchObject({
+      serviceAccountName: 'external-secrets',
+    });
+    // the edge cluster's token, reviewed through a mount pointing at the first cluster
+    await expect(
+      review({ ...first.request, jwt: second.request.jwt }),
+    ).resolves.toBe('permission denied');
+    // the first cluster's URL with the edge cluster's CA and reviewer
+    await expect(
+      review({
+        ...second.request,
+        kubernetesHost: first.request.kubernetesHost,
+      }),
+    ).resolves.toBe('permission denied');
+    // an API server neither cluster serves
+    await expect(
+      review({ ...second.request, kubernetesHost: 'https://gone.test:6443' }),
+    ).resolves.toBe('permission denied');
+  });
+
+  it('still checks the role before the TokenReview for a host no cluster serves', async () => {
+    const first = await setup();
+    const review = createMultiClusterTokenReviewer([first.cluster]);
+    await expect(
+      review({
+        ...first.request,
+        kubernetesHost: 'https://gone.test:6443',
+        role: { ...first.request.role!, boundServiceAccountNames: ['other'] },
+      }),
+    ).resolves.toBe('service account name not authorized');
   });
 });

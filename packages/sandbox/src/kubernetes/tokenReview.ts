@@ -124,3 +124,31 @@ export function createTokenReviewer(
     };
   };
 }
+
+/**
+ * TokenReviews for a Vault whose Kubernetes auth mounts point at several clusters: each login is
+ * reviewed by the cluster its mount's `kubernetes_host` names, as Vault sends the TokenReview to
+ * that URL. A host no emulated cluster serves fails like an unreachable API server
+ * (`permission denied`), after the same local checks of the JWT and the role.
+ *
+ * @public
+ */
+export function createMultiClusterTokenReviewer(
+  clusters: KubernetesEmulator[],
+): ClusterTokenReviewer {
+  if (clusters.length === 0) {
+    throw new Error('a token reviewer needs at least one cluster');
+  }
+  const reviewers = clusters.map(cluster => ({
+    host: normalizeHost(cluster.url),
+    review: createTokenReviewer(cluster),
+  }));
+  return request => {
+    const target =
+      reviewers.find(r => r.host === normalizeHost(request.kubernetesHost)) ??
+      // no cluster answers this host: the first one's reviewer runs the local checks and then
+      // refuses the host it does not serve
+      reviewers[0];
+    return target.review(request);
+  };
+}

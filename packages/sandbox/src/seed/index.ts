@@ -5,3 +5,9 @@ export {
   type SeedService,
 } from './seedServices';
 export { seedDeployment } from './seedWorkloads';
+export {
+  EDGE_AUTH_MOUNT,
+  EDGE_CLUSTER_NAME,
+  EDGE_GITOPS_REPO,
+  EDGE_SERVICE,
+} from './edgeCluster';

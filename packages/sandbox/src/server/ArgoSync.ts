@@ -18,6 +18,7 @@ export interface AppliedObject {
 }
 
 const MANIFEST_FILE = /\.ya?ml$/i;
+const KUSTOMIZATION_FILE = /(^|\/)kustomization\.ya?ml$/i;
 
 /**
  * The kinds in the order Argo CD applies them within a sync wave (gitops-engine's
@@ -81,8 +82,9 @@ function isNotFound(error: unknown): boolean {
  * The sandbox's stand-in for Argo CD: applies the manifests of the GitOps repository's default
  * branch to the cluster emulator, with create-or-update semantics (like `kubectl apply` of a
  * full object) and namespaces created on demand (`CreateNamespace=true`). Each merged pull
- * request syncs the YAML files it changed; `kustomization.yaml` files are read as the plain
- * list of objects next to them (no Kustomize build), and deleted files are not pruned. It
+ * request syncs the YAML files it changed; in a directory with a `kustomization.yaml` only
+ * the files its `resources` list are applied (no other Kustomize feature), and deleted files
+ * are not pruned. It
  * applies as Argo CD's application controller (`client`), so the cluster's RBAC and admission
  * judge every object, ServiceAccounts and RBAC objects included, in Argo CD's order: by
  * `argocd.argoproj.io/sync-wave`, then kind (a service's ServiceAccount before the store that
@@ -140,7 +142,25 @@ export class ArgoSync {
     read: (file: string) => Promise<string | undefined>,
   ): Promise<AppliedObject[]> {
     const objects: Array<{ file: string; object: KubeObject }> = [];
+    const kustomizations = new Map<string, Promise<Set<string> | undefined>>();
+    const listedBy = (dir: string) => {
+      if (!kustomizations.has(dir)) {
+        kustomizations.set(dir, this.kustomizationResources(dir, read));
+      }
+      return kustomizations.get(dir)!;
+    };
     for (const file of files.filter(f => MANIFEST_FILE.test(f)).sort()) {
+      const slash = file.lastIndexOf('/');
+      const listed = await listedBy(slash < 0 ? '' : file.slice(0, slash));
+      // Argo CD builds a directory with a kustomization.yaml through Kustomize: only the
+      // files it lists become objects (a catalog-info.yaml beside them does not)
+      if (
+        listed &&
+        !KUSTOMIZATION_FILE.test(file) &&
+        !listed.has(file.slice(slash + 1))
+      ) {
+        continue;
+      }
       const text = await read(file);
       if (text === undefined) {
         continue;
@@ -178,6 +198,29 @@ export class ArgoSync {
       this.history.shift();
     }
     return results;
+  }
+
+  /** The plain file names a directory's kustomization.yaml lists; undefined without one. */
+  private async kustomizationResources(
+    dir: string,
+    read: (file: string) => Promise<string | undefined>,
+  ): Promise<Set<string> | undefined> {
+    const text = await read(
+      dir ? `${dir}/kustomization.yaml` : 'kustomization.yaml',
+    );
+    if (text === undefined) {
+      return undefined;
+    }
+    try {
+      const resources = (parseAllDocuments(text)[0]?.toJS() ?? {}).resources;
+      return new Set(
+        Array.isArray(resources)
+          ? resources.map(r => String(r).replace(/^\.\//, ''))
+          : [],
+      );
+    } catch {
+      return new Set();
+    }
   }
 
   private async apply(

@@ -363,6 +363,7 @@ describe('Sandbox --state-dir', () => {
       await sandbox.stop();
     }
     expect((await fs.readdir(outputDir)).sort()).toEqual([
+      'edge-kube-ca.pem',
       'kube-ca.pem',
       'sandbox.env',
       'vault-ca.pem',

@@ -180,9 +180,16 @@ describe('Sandbox', () => {
       path.join(BACKEND_DEPLOY_DIR, 'vault-policy.hcl'),
       'utf8',
     );
-    expect((await vault.read('sys/policies/acl/backstage')).data.policy).toBe(
-      shipped,
-    );
+    const installed: string = (await vault.read('sys/policies/acl/backstage'))
+      .data.policy;
+    // the shipped text, plus the same auth rules for the second cluster's mount only
+    expect(installed.startsWith(shipped.trimEnd())).toBe(true);
+    const added = installed.slice(shipped.trimEnd().length);
+    expect(added.match(/path "[^"]+"/g)).toEqual([
+      'path "auth/kubernetes-edge/config"',
+      'path "auth/kubernetes-edge/role/*"',
+      'path "auth/kubernetes-edge/role/external-secrets-*"',
+    ]);
     const denied = { response: { statusCode: 403 } };
     await expect(
       vault.write('sys/policies/acl/backstage', {
@@ -394,6 +401,74 @@ describe('Sandbox', () => {
     expect(after?.data.data.dotenv).not.toBe(oldValue);
     expect(JSON.stringify(rotated.body)).not.toContain('API_KEY');
     expect((await admin('POST', '/services/nope/rotate')).status).toBe(404);
+  });
+
+  it('runs a second cluster with its own CA, ESO and Vault auth mount, and syncs its service there', async () => {
+    const edge = sandbox.info.edgeCluster;
+    expect(edge).toMatchObject({
+      name: 'edge',
+      vaultAuthMount: 'kubernetes-edge',
+    });
+    expect(edge.url).not.toBe(sandbox.info.kubernetesUrl);
+    const edgeCa = await fs.readFile(sandbox.info.files.edgeKubeCa, 'utf8');
+    const firstCa = await fs.readFile(sandbox.info.files.kubeCa, 'utf8');
+    expect(edgeCa).not.toBe(firstCa);
+
+    // the backend's token of the edge cluster reads ESO's kinds there, trusting only its CA
+    const token = await fs.readFile(sandbox.info.files.edgeKubeToken, 'utf8');
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [
+        {
+          name: 'edge',
+          server: edge.url,
+          caFile: sandbox.info.files.edgeKubeCa,
+        },
+      ],
+      users: [{ name: 'backend', token }],
+      contexts: [{ name: 'edge', cluster: 'edge', user: 'backend' }],
+      currentContext: 'edge',
+    });
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const deadline = Date.now() + 20_000;
+    let ready: any;
+    while (Date.now() < deadline) {
+      const list: any = await api.listNamespacedCustomObject({
+        group: 'external-secrets.io',
+        version: 'v1',
+        namespace: 'example-edge',
+        plural: 'externalsecrets',
+      });
+      ready = list.items[0]?.status?.conditions?.find(
+        (c: any) => c.type === 'Ready',
+      );
+      if (ready?.status === 'True') break;
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    expect(ready).toMatchObject({ status: 'True', reason: 'SecretSynced' });
+
+    // Vault: the edge mount points at the edge cluster, the first one's at the first cluster
+    const vaultToken = await fs.readFile(sandbox.info.files.vaultToken, 'utf8');
+    const vault = NodeVault({
+      endpoint: sandbox.info.vaultUrl,
+      token: vaultToken,
+      noCustomHTTPVerbs: true,
+      requestOptions: {
+        ca: await fs.readFile(sandbox.info.files.vaultCa, 'utf8'),
+      },
+    });
+    await expect(
+      vault.read('auth/kubernetes-edge/config'),
+    ).resolves.toMatchObject({
+      data: { kubernetes_host: edge.url, token_reviewer_jwt_set: true },
+    });
+    await expect(vault.read('auth/kubernetes/config')).resolves.toMatchObject({
+      data: { kubernetes_host: sandbox.info.kubernetesUrl },
+    });
+    // the first cluster has no such service: nothing of the edge leaks into it
+    expect(
+      sandbox.status().externalSecrets.map(e => e.namespace),
+    ).not.toContain('example-edge');
   });
 
   it('applies the manifests of a pull request merged through the admin API', async () => {

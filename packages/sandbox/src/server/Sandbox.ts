@@ -11,9 +11,10 @@ import {
   KubeObject,
   KubernetesEmulator,
   createKubernetesRequestListener,
-  createTokenReviewer,
+  createMultiClusterTokenReviewer,
   serviceAccountUser,
 } from '../kubernetes';
+import { EDGE_AUTH_MOUNT, EDGE_CLUSTER_NAME, EDGE_GITOPS_REPO } from '../seed';
 import { VaultEmulator, createVaultRequestListener } from '../vault';
 import { createAdminRequestListener } from './adminApi';
 import { renderKubeconfig } from './kubeconfig';
@@ -44,8 +45,12 @@ import {
   KubernetesAuthConfig,
   REVIEWER_NAMESPACE,
   REVIEWER_SERVICE_ACCOUNT,
+  edgeBackendPolicyRules,
   installPlatform,
   seedCluster,
+  seedEdgeCluster,
+  seedEdgeGitOpsRepository,
+  seedEdgeVault,
   seedGitOpsRepository,
   seedVault,
   rotateSeedValue,
@@ -56,6 +61,8 @@ import { VaultRootClient } from './VaultRootClient';
 export interface SandboxPorts {
   vault: number;
   kubernetes: number;
+  /** the second cluster's API server */
+  edgeKubernetes: number;
   github: number;
   admin: number;
 }
@@ -63,6 +70,7 @@ export interface SandboxPorts {
 export const DEFAULT_SANDBOX_PORTS: SandboxPorts = {
   vault: 8200,
   kubernetes: 6443,
+  edgeKubernetes: 6444,
   github: 7080,
   admin: 7090,
 };
@@ -86,6 +94,8 @@ export interface SandboxInfo {
   pid: number;
   vaultUrl: string;
   kubernetesUrl: string;
+  /** The second cluster (`edge`): its own API server, CA, ESO and Vault auth mount. */
+  edgeCluster: { name: string; url: string; vaultAuthMount: string };
   githubUrl: string;
   githubApiUrl: string;
   adminUrl: string;
@@ -226,11 +236,14 @@ async function restoreState(options: {
 export class Sandbox {
   readonly vault: VaultEmulator;
   readonly cluster: KubernetesEmulator;
+  /** The second cluster; not kept in `state.json`: it starts fresh and Argo CD fills it. */
+  readonly edgeCluster: KubernetesEmulator;
   readonly github: GitHubEmulator;
   readonly faults: SandboxFaults;
   readonly argo: ArgoSync;
   readonly info: SandboxInfo;
   private readonly eso: EsoController;
+  private readonly edgeEso: EsoController;
   private readonly servers: http.Server[];
   private readonly saver: StateSaver | undefined;
   private readonly log: (line: string) => void;
@@ -238,10 +251,12 @@ export class Sandbox {
   private constructor(parts: {
     vault: VaultEmulator;
     cluster: KubernetesEmulator;
+    edgeCluster: KubernetesEmulator;
     github: GitHubEmulator;
     faults: SandboxFaults;
     argo: ArgoSync;
     eso: EsoController;
+    edgeEso: EsoController;
     servers: http.Server[];
     info: SandboxInfo;
     saver?: StateSaver;
@@ -249,10 +264,12 @@ export class Sandbox {
   }) {
     this.vault = parts.vault;
     this.cluster = parts.cluster;
+    this.edgeCluster = parts.edgeCluster;
     this.github = parts.github;
     this.faults = parts.faults;
     this.argo = parts.argo;
     this.eso = parts.eso;
+    this.edgeEso = parts.edgeEso;
     this.servers = parts.servers;
     this.info = parts.info;
     this.saver = parts.saver;
@@ -262,6 +279,13 @@ export class Sandbox {
   static async start(options: SandboxOptions): Promise<Sandbox> {
     const log = options.log ?? (() => undefined);
     const ports = { ...DEFAULT_SANDBOX_PORTS, ...options.ports };
+    // a free port for the first cluster (tests) means a free one for the second as well
+    if (
+      options.ports?.kubernetes === 0 &&
+      options.ports.edgeKubernetes === undefined
+    ) {
+      ports.edgeKubernetes = 0;
+    }
     const outputDir = path.resolve(options.outputDir);
     await fs.mkdir(outputDir, { recursive: true });
     await fs.rm(path.join(outputDir, SANDBOX_FILES.ready), { force: true });
@@ -307,7 +331,24 @@ export class Sandbox {
         tokens: [adminKubeToken],
       });
       kubeServer.on('request', createKubernetesRequestListener(cluster));
-      vault.setTokenReviewer(createTokenReviewer(cluster));
+
+      // the second cluster: its own API server, CA and credentials
+      const edgeServer = https.createServer({
+        key: certificates.edgeKubeServer.keyPem,
+        cert: certificates.edgeKubeServer.certPem,
+      });
+      servers.push(edgeServer);
+      const edgePort = await listen(edgeServer, ports.edgeKubernetes);
+      const edgeCluster = new KubernetesEmulator({
+        url: `https://${LOOPBACK}:${edgePort}`,
+        caCertPem: certificates.edgeKubeCa.certPem,
+        tokens: [adminKubeToken],
+      });
+      edgeServer.on('request', createKubernetesRequestListener(edgeCluster));
+      // each auth mount's TokenReview goes to the cluster its kubernetes_host names
+      vault.setTokenReviewer(
+        createMultiClusterTokenReviewer([cluster, edgeCluster]),
+      );
 
       const githubToken =
         saved?.credentials.githubToken ?? token('ghp_sandbox');
@@ -382,13 +423,50 @@ export class Sandbox {
         }
       }
       argo.watchMerges();
-      // the shipped files are the backend's authority, also over a state saved by an older version
+      // the shipped files are the backend's authority, also over a state saved by an older
+      // version, plus the same rules for the second cluster's auth mount
       await vaultRoot.write(`sys/policies/acl/${BACKEND_POLICY_NAME}`, {
-        policy: backendVaultPolicy,
+        policy: `${backendVaultPolicy.trimEnd()}\n\n# the sandbox's second cluster\n${edgeBackendPolicyRules()}`,
       });
       const backendKubeToken = await backendClusterToken(
         cluster,
         saved?.credentials.kubeToken,
+      );
+
+      // The second cluster starts empty at every start: the platform (ESO, reviewer, backend
+      // account), its mount in Vault with its own reviewer, then Argo CD applies its repository.
+      await installPlatform(edgeCluster, backendClusterRole);
+      await seedEdgeCluster(edgeCluster, certificates.vaultCa.certPem);
+      await seedEdgeVault(vaultRoot, {
+        kubernetes_host: edgeCluster.url,
+        kubernetes_ca_cert: certificates.edgeKubeCa.certPem,
+        token_reviewer_jwt: await edgeCluster.issueServiceAccountToken({
+          namespace: REVIEWER_NAMESPACE,
+          name: REVIEWER_SERVICE_ACCOUNT,
+          expirationSeconds: REVIEWER_JWT_SECONDS,
+        }),
+        disable_local_ca_jwt: true,
+      });
+      await seedEdgeGitOpsRepository(github, vaultUrl);
+      const edgeArgo = new ArgoSync(
+        edgeCluster.clientFor({
+          user: serviceAccountUser(ARGOCD_NAMESPACE, ARGOCD_SERVICE_ACCOUNT),
+        }),
+        github,
+        GITOPS_OWNER,
+        EDGE_GITOPS_REPO,
+      );
+      for (const failed of (await edgeArgo.syncAll()).filter(
+        r => r.action === 'failed',
+      )) {
+        log(
+          `argo sync (edge): ${failed.kind} ${failed.name} in ${failed.file} failed: ${failed.error}`,
+        );
+      }
+      edgeArgo.watchMerges();
+      const edgeBackendKubeToken = await backendClusterToken(
+        edgeCluster,
+        undefined,
       );
 
       const eso = new EsoController({
@@ -396,6 +474,11 @@ export class Sandbox {
         onError: error => log(`eso simulation: ${error.message}`),
       });
       eso.start();
+      const edgeEso = new EsoController({
+        cluster: edgeCluster,
+        onError: error => log(`eso simulation (edge): ${error.message}`),
+      });
+      edgeEso.start();
 
       const faults = new SandboxFaults({
         vault,
@@ -430,6 +513,17 @@ export class Sandbox {
           backendKubeToken,
           true,
         ),
+        edgeKubeCa: await writeSandboxFile(
+          outputDir,
+          SANDBOX_FILES.edgeKubeCa,
+          certificates.edgeKubeCa.certPem,
+        ),
+        edgeKubeToken: await writeSandboxFile(
+          outputDir,
+          SANDBOX_FILES.edgeKubeToken,
+          edgeBackendKubeToken,
+          true,
+        ),
         githubToken: await writeSandboxFile(
           outputDir,
           SANDBOX_FILES.githubToken,
@@ -448,6 +542,20 @@ export class Sandbox {
             { name: 'sandbox-admin', token: adminKubeToken },
             { name: 'sandbox-backend', token: backendKubeToken },
           ],
+          moreClusters: [
+            {
+              name: `gitops-secrets-${EDGE_CLUSTER_NAME}`,
+              server: edgeCluster.url,
+              caFile: files.edgeKubeCa,
+              identities: [
+                { name: `${EDGE_CLUSTER_NAME}-admin`, token: adminKubeToken },
+                {
+                  name: `${EDGE_CLUSTER_NAME}-backend`,
+                  token: edgeBackendKubeToken,
+                },
+              ],
+            },
+          ],
         }),
         true,
       );
@@ -455,6 +563,11 @@ export class Sandbox {
         pid: process.pid,
         vaultUrl,
         kubernetesUrl: cluster.url,
+        edgeCluster: {
+          name: EDGE_CLUSTER_NAME,
+          url: edgeCluster.url,
+          vaultAuthMount: EDGE_AUTH_MOUNT,
+        },
         githubUrl: githubInfo.baseUrl,
         githubApiUrl: githubInfo.apiBaseUrl,
         adminUrl: `http://${LOOPBACK}:${adminPort}`,
@@ -487,10 +600,12 @@ export class Sandbox {
       const sandbox = new Sandbox({
         vault,
         cluster,
+        edgeCluster,
         github,
         faults,
         argo,
         eso,
+        edgeEso,
         servers,
         info,
         saver: saver || undefined,
@@ -509,6 +624,8 @@ export class Sandbox {
           `SANDBOX_VAULT_CACERT=${files.vaultCa}`,
           `SANDBOX_KUBERNETES_URL=${cluster.url}`,
           `SANDBOX_KUBERNETES_CA_FILE=${files.kubeCa}`,
+          `SANDBOX_EDGE_KUBERNETES_URL=${edgeCluster.url}`,
+          `SANDBOX_EDGE_KUBERNETES_CA_FILE=${files.edgeKubeCa}`,
           `SANDBOX_GITHUB_API_URL=${githubInfo.apiBaseUrl}`,
           `SANDBOX_ADMIN_URL=${info.adminUrl}`,
           '',
@@ -524,10 +641,10 @@ export class Sandbox {
         saver.start();
       }
       log(
-        `ready: vault ${vaultUrl}, kubernetes ${cluster.url}, github ${githubInfo.apiBaseUrl}, admin ${info.adminUrl}`,
+        `ready: vault ${vaultUrl}, kubernetes ${cluster.url} (edge ${edgeCluster.url}), github ${githubInfo.apiBaseUrl}, admin ${info.adminUrl}`,
       );
       log(
-        `kubectl: export KUBECONFIG=${files.kubeconfig} (contexts sandbox-admin, sandbox-backend)`,
+        `kubectl: export KUBECONFIG=${files.kubeconfig} (contexts sandbox-admin, sandbox-backend, edge-admin, edge-backend)`,
       );
       return sandbox;
     } catch (error) {
@@ -539,6 +656,7 @@ export class Sandbox {
 
   async stop(): Promise<void> {
     this.eso.stop();
+    this.edgeEso.stop();
     if (this.saver) {
       this.saver.stop();
       // faults end with the process: the state is saved as clearing them leaves it
@@ -558,15 +676,18 @@ export class Sandbox {
       }
     }
     this.cluster.close();
+    this.edgeCluster.close();
     await this.github.stop();
     await Promise.all(this.servers.map(server => close(server)));
     // credentials die with the process that issued them
-    const { vaultToken, kubeToken, githubToken, kubeconfig } = this.info.files;
+    const { vaultToken, kubeToken, edgeKubeToken, githubToken, kubeconfig } =
+      this.info.files;
     const ready = path.join(path.dirname(vaultToken), SANDBOX_FILES.ready);
     for (const file of [
       ready,
       vaultToken,
       kubeToken,
+      edgeKubeToken,
       githubToken,
       kubeconfig,
     ]) {

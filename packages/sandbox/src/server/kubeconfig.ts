@@ -14,6 +14,13 @@ export interface KubeconfigOptions {
   caFile: string;
   /** The first identity is the current context. */
   identities: KubeconfigIdentity[];
+  /** More clusters, each with its own contexts (named after their identities). */
+  moreClusters?: Array<{
+    name: string;
+    server: string;
+    caFile: string;
+    identities: KubeconfigIdentity[];
+  }>;
 }
 
 /** The cluster's name in the kubeconfig. */
@@ -27,26 +34,34 @@ export function renderKubeconfig(options: KubeconfigOptions): string {
   if (options.identities.length === 0) {
     throw new Error('a kubeconfig needs at least one identity');
   }
+  const clusters = [
+    {
+      name: KUBECONFIG_CLUSTER,
+      server: options.server,
+      caFile: options.caFile,
+      identities: options.identities,
+    },
+    ...(options.moreClusters ?? []),
+  ];
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [
-      {
-        name: KUBECONFIG_CLUSTER,
-        cluster: {
-          server: options.server,
-          'certificate-authority': options.caFile,
-        },
-      },
-    ],
-    users: options.identities.map(identity => ({
-      name: identity.name,
-      user: { token: identity.token },
+    clusters: clusters.map(c => ({
+      name: c.name,
+      cluster: { server: c.server, 'certificate-authority': c.caFile },
     })),
-    contexts: options.identities.map(identity => ({
-      name: identity.name,
-      context: { cluster: KUBECONFIG_CLUSTER, user: identity.name },
-    })),
+    users: clusters.flatMap(c =>
+      c.identities.map(identity => ({
+        name: identity.name,
+        user: { token: identity.token },
+      })),
+    ),
+    contexts: clusters.flatMap(c =>
+      c.identities.map(identity => ({
+        name: identity.name,
+        context: { cluster: c.name, user: identity.name },
+      })),
+    ),
     'current-context': options.identities[0].name,
     preferences: {},
   });

@@ -97,7 +97,12 @@ describeWithKubectl('kubectl against the sandbox', () => {
     expect(fs.statSync(sandbox.info.files.kubeconfig).mode & 0o077).toBe(0);
     expect(
       (await ok('config', 'get-contexts', '-o', 'name')).trim().split('\n'),
-    ).toEqual(['sandbox-admin', 'sandbox-backend']);
+    ).toEqual([
+      'edge-admin',
+      'edge-backend',
+      'sandbox-admin',
+      'sandbox-backend',
+    ]);
     expect((await ok('config', 'current-context')).trim()).toBe(
       'sandbox-admin',
     );

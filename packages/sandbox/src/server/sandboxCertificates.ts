@@ -7,12 +7,28 @@ import {
   issueServerCertificate,
 } from './certificates';
 
-/** The two CAs of the sandbox and the loopback server certificates they signed. */
+/** The CAs of the sandbox and the loopback server certificates they signed. */
 export interface SandboxCertificates {
   vaultCa: CertificateAuthority;
   vaultServer: ServerCertificate;
   kubeCa: CertificateAuthority;
   kubeServer: ServerCertificate;
+  /** The second cluster's own CA, as every cluster has one. */
+  edgeKubeCa: CertificateAuthority;
+  edgeKubeServer: ServerCertificate;
+}
+
+function edgeCertificates() {
+  const edgeKubeCa = createCertificateAuthority(
+    'gitops-secrets sandbox edge cluster CA',
+  );
+  return {
+    edgeKubeCa,
+    edgeKubeServer: issueServerCertificate(
+      edgeKubeCa,
+      'kube-apiserver.edge.sandbox',
+    ),
+  };
 }
 
 function generate(): SandboxCertificates {
@@ -25,6 +41,7 @@ function generate(): SandboxCertificates {
     vaultServer: issueServerCertificate(vaultCa, 'vault.sandbox'),
     kubeCa,
     kubeServer: issueServerCertificate(kubeCa, 'kube-apiserver.sandbox'),
+    ...edgeCertificates(),
   };
 }
 
@@ -41,7 +58,16 @@ export async function loadCertificates(
   }
   const file = path.join(stateDir, 'certificates.json');
   try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as SandboxCertificates;
+    const kept = JSON.parse(
+      await fs.readFile(file, 'utf8'),
+    ) as SandboxCertificates;
+    if (kept.edgeKubeCa && kept.edgeKubeServer) {
+      return kept;
+    }
+    // kept by a version without the second cluster: its CA is added, the others stay
+    const completed = { ...kept, ...edgeCertificates() };
+    await fs.writeFile(file, JSON.stringify(completed), { mode: 0o600 });
+    return completed;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw error;

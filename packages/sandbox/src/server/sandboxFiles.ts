@@ -7,8 +7,14 @@ export const SANDBOX_FILES = {
   kubeCa: 'kube-ca.pem',
   vaultToken: 'vault-token',
   kubeToken: 'kube-token',
+  /** The second cluster's CA and the backend's token there. */
+  edgeKubeCa: 'edge-kube-ca.pem',
+  edgeKubeToken: 'edge-kube-token',
   githubToken: 'github-token',
-  /** kubectl's configuration: contexts `sandbox-admin` (current) and `sandbox-backend`. */
+  /**
+   * kubectl's configuration: contexts `sandbox-admin` (current) and `sandbox-backend`, and
+   * `edge-admin` and `edge-backend` for the second cluster.
+   */
   kubeconfig: 'kubeconfig',
   env: 'sandbox.env',
   /** Written last: its presence means every other file is in place and every port listens. */

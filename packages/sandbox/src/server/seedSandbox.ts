@@ -5,6 +5,9 @@ import { DEFAULT_ESO_INSTALLATION, esoInstallationObjects } from '../eso';
 import type { GitHubEmulator } from '../github';
 import type { KubeObject, KubernetesEmulator, UserInfo } from '../kubernetes';
 import {
+  EDGE_AUTH_MOUNT,
+  EDGE_GITOPS_REPO,
+  EDGE_SERVICE,
   SEED_SERVICES,
   SEED_TOKEN_AUDIENCE,
   SeedService,
@@ -123,6 +126,28 @@ export function seedClusterSecretStore(
   return store;
 }
 
+async function seedVaultService(
+  vault: VaultRootClient,
+  service: SeedService,
+  authMount: string,
+): Promise<void> {
+  await vault.write(`sys/policies/acl/${service.policyName}`, {
+    policy: seedPolicy(service),
+  });
+  await vault.write(`auth/${authMount}/role/${service.roleName}`, {
+    bound_service_account_names: [service.serviceAccount.metadata.name],
+    bound_service_account_namespaces: [
+      service.serviceAccount.metadata.namespace,
+    ],
+    audience: SEED_TOKEN_AUDIENCE,
+    token_policies: [service.policyName],
+    token_ttl: '1h',
+  });
+  await vault.write(`${service.kvMount}/data/${service.vaultKey}`, {
+    data: seedKvData(service),
+  });
+}
+
 /** Writes Vault's side of the three services: policies, roles, KV data, auth config. */
 export async function seedVault(
   vault: VaultRootClient,
@@ -130,22 +155,51 @@ export async function seedVault(
 ): Promise<void> {
   await vault.write('auth/kubernetes/config', authConfig);
   for (const service of SEED_SERVICES) {
-    await vault.write(`sys/policies/acl/${service.policyName}`, {
-      policy: seedPolicy(service),
-    });
-    await vault.write(`auth/kubernetes/role/${service.roleName}`, {
-      bound_service_account_names: [service.serviceAccount.metadata.name],
-      bound_service_account_namespaces: [
-        service.serviceAccount.metadata.namespace,
-      ],
-      audience: SEED_TOKEN_AUDIENCE,
-      token_policies: [service.policyName],
-      token_ttl: '1h',
-    });
-    await vault.write(`${service.kvMount}/data/${service.vaultKey}`, {
-      data: seedKvData(service),
-    });
+    await seedVaultService(vault, service, 'kubernetes');
   }
+}
+
+/**
+ * Vault's side of the second cluster at every start (the cluster is new each time): its own
+ * Kubernetes auth mount enabled when missing and configured for that cluster with its own
+ * reviewer, and its service's policy, role and (once) KV data.
+ */
+export async function seedEdgeVault(
+  vault: VaultRootClient,
+  authConfig: KubernetesAuthConfig,
+): Promise<void> {
+  const mounts = (await vault.read('sys/auth'))?.data ?? {};
+  if (!mounts[`${EDGE_AUTH_MOUNT}/`]) {
+    await vault.write(`sys/auth/${EDGE_AUTH_MOUNT}`, { type: 'kubernetes' });
+  }
+  await vault.write(`auth/${EDGE_AUTH_MOUNT}/config`, authConfig);
+  const kvKnown = await vault
+    .read(`${EDGE_SERVICE.kvMount}/metadata/${EDGE_SERVICE.vaultKey}`)
+    .then(
+      () => true,
+      () => false,
+    );
+  if (kvKnown) {
+    await vault.write(`sys/policies/acl/${EDGE_SERVICE.policyName}`, {
+      policy: seedPolicy(EDGE_SERVICE),
+    });
+    return;
+  }
+  await seedVaultService(vault, EDGE_SERVICE, EDGE_AUTH_MOUNT);
+}
+
+/**
+ * The backend's Vault policy for the second cluster's mount: the shipped policy names the
+ * single-cluster mount `kubernetes`, and an operator adds the same rules for each further
+ * cluster's mount (README of the backend).
+ */
+export function edgeBackendPolicyRules(): string {
+  return [
+    `path "auth/${EDGE_AUTH_MOUNT}/config" {\n  capabilities = ["read"]\n}`,
+    `path "auth/${EDGE_AUTH_MOUNT}/role/*" {\n  capabilities = ["read"]\n}`,
+    `path "auth/${EDGE_AUTH_MOUNT}/role/external-secrets-*" {\n  capabilities = ["create", "read", "update"]\n}`,
+    '',
+  ].join('\n');
 }
 
 function clusterRoleBinding(
@@ -257,6 +311,49 @@ export async function seedCluster(
     kind: 'ConfigMap',
     metadata: { name: 'vault-ca', namespace: ESO_NAMESPACE },
     data: { 'ca.crt': vaultCaPem },
+  });
+}
+
+/** The second cluster's namespaces and `vault-ca` ConfigMap, as for the first one. */
+export async function seedEdgeCluster(
+  cluster: KubernetesEmulator,
+  vaultCaPem: string,
+): Promise<void> {
+  const admin = cluster.clientFor({ user: SANDBOX_ADMIN });
+  await admin.apply({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: EDGE_SERVICE.name },
+  });
+  await admin.apply({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'vault-ca', namespace: ESO_NAMESPACE },
+    data: { 'ca.crt': vaultCaPem },
+  });
+}
+
+/**
+ * The GitOps repository of the second cluster with its service's manifests; kept as it is when
+ * a state directory already holds it.
+ */
+export async function seedEdgeGitOpsRepository(
+  github: GitHubEmulator,
+  vaultServer: string,
+): Promise<void> {
+  github.addOrganization(GITOPS_OWNER);
+  const dir = `apps/${EDGE_SERVICE.name}/external-secrets`;
+  await github.createRepository(GITOPS_OWNER, EDGE_GITOPS_REPO, {
+    files: {
+      'README.md':
+        "# GitOps (edge)\n\nManifests Argo CD applies to the sandbox's second cluster, one folder per service.\n",
+      [`${dir}/service-account.yaml`]: stringify(EDGE_SERVICE.serviceAccount),
+      [`${dir}/cluster-secret-store.yaml`]: stringify(
+        seedClusterSecretStore(EDGE_SERVICE, vaultServer),
+      ),
+      [`${dir}/external-secret.yaml`]: stringify(EDGE_SERVICE.externalSecret),
+    },
+    description: 'Manifests of the second cluster, synced by Argo CD',
   });
 }
 

@@ -17,7 +17,9 @@ import {
 } from '@backstage/errors';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
+  clusterNameOfEntity,
   externalSecretsStatusReadPermission,
+  isKubernetesClusterEntity,
   externalSecretsSyncTriggerPermission,
   externalSecretsWorkloadRestartPermission,
   forceSyncEffect,
@@ -28,6 +30,7 @@ import { KubernetesRequestError } from '@gitops-secrets/plugin-external-secrets-
 import { z } from 'zod';
 import { authorizeOrThrow, entityForCaller } from './accessChecks';
 import { asExternalSecretLike } from './classifyInput';
+import type { ClusterAuthHealthService } from './clusterHealth/ClusterAuthHealthService';
 import type { EntitySignalPublisher } from './EntitySignalPublisher';
 import { entitySelection, EntityStatusService } from './EntityStatusService';
 
@@ -39,6 +42,8 @@ export interface RouterOptions {
   logger: LoggerService;
   statusService: EntityStatusService;
   signalPublisher?: EntitySignalPublisher;
+  /** answers `GET .../cluster-health` for cluster entities */
+  clusterHealth?: ClusterAuthHealthService;
   /** `externalSecrets.syncNow.allowServicePrincipals`: let service tokens "Sync now" too */
   allowServiceSync?: boolean;
   /** routes mounted at `/fleet` (the platform team's view), behind the same error handling */
@@ -214,6 +219,42 @@ export async function createRouter(
       throw error;
     }
   });
+
+  // A cluster entity (Resource of type kubernetes-cluster): its Vault Kubernetes auth health.
+  // Same permission as the status, and the caller must see the entity in the catalog.
+  router.get(
+    '/entities/:namespace/:kind/:name/cluster-health',
+    async (req, res) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['user', 'service'],
+      });
+      await authorizeOrThrow(
+        permissions,
+        externalSecretsStatusReadPermission,
+        credentials,
+      );
+      const entity = await entityForCaller(catalog, req.params, credentials);
+      if (!isKubernetesClusterEntity(entity)) {
+        throw new InputError(
+          `${stringifyEntityRef(
+            entity,
+          )} is not a cluster: cluster health is for Resource entities of type kubernetes-cluster`,
+        );
+      }
+      const name = clusterNameOfEntity(entity);
+      const health = await options.clusterHealth?.health(name);
+      if (!health) {
+        throw new NotFoundError(
+          `Cluster "${name}" of ${stringifyEntityRef(
+            entity,
+          )} is not in externalSecrets.clusters; configured: ${
+            options.clusterHealth?.clusterNames().join(', ') || 'none'
+          }`,
+        );
+      }
+      res.json(health);
+    },
+  );
 
   router.post('/entities/:namespace/:kind/:name/refresh', async (req, res) => {
     // Only the parsed target is audited: the raw body is whatever the caller chose to send.

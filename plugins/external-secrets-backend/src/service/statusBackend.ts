@@ -7,6 +7,7 @@ import {
   readVaultSettings,
   VaultClient,
 } from '@gitops-secrets/plugin-external-secrets-node';
+import { ClusterAuthHealthService } from './clusterHealth/ClusterAuthHealthService';
 import { EntitySignalPublisher } from './EntitySignalPublisher';
 import {
   EntityStatusService,
@@ -34,6 +35,8 @@ export interface StatusBackend {
   vault?: VaultFactsProvider;
   statusService: EntityStatusService;
   signalPublisher: EntitySignalPublisher;
+  /** each cluster's Vault Kubernetes auth health */
+  clusterHealth: ClusterAuthHealthService;
   /** starts every cluster's list+watch in the background */
   start(): void;
   stop(): Promise<void>;
@@ -62,6 +65,7 @@ export function createStatusBackend(
       'No externalSecrets.clusters configured; the status API answers with no ExternalSecrets',
     );
   }
+  let vaultReader: VaultClient | undefined;
   const vault = createVaultFacts();
   function createVaultFacts() {
     // Diagnosis is optional: without working Vault settings the status still stands.
@@ -75,14 +79,14 @@ export function createStatusBackend(
       }
       // Diagnosis reads are never retried and have their own, short timeout: a request
       // waits at most its budget, and a read that misses it fills the cache later.
-      const reader = new VaultClient(
+      const reader = (vaultReader = new VaultClient(
         {
           ...settings,
           maxRetries: 0,
           timeoutMs: Math.min(settings.timeoutMs, status.vaultTimeoutMs),
         },
         { logger },
-      );
+      ));
       return new VaultFactsProvider({
         reader,
         baseUrl: settings.baseUrl,
@@ -116,12 +120,20 @@ export function createStatusBackend(
     logger,
     annotate: options.annotate,
   });
+  const clusterHealth = new ClusterAuthHealthService({
+    clusters,
+    vault: vaultReader,
+    logger,
+    timeoutMs: status.vaultTimeoutMs,
+    ttlMs: status.clusterHealthTtlMs,
+  });
   return {
     settings: status,
     clusters,
     vault,
     statusService,
     signalPublisher,
+    clusterHealth,
     start: () => clusters.forEach(cluster => cluster.start()),
     stop: async () => {
       signalPublisher.stop();

@@ -29,6 +29,7 @@ describe('readStatusSettings', () => {
         maxStatusEntries: 100,
       },
       watchPods: true,
+      clusterHealthTtlMs: 10_000,
     });
   });
 

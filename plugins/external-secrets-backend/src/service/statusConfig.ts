@@ -17,6 +17,8 @@ export interface StatusSettings {
   kubernetes: ClusterCacheLimits;
   /** list+watch Pods (reduced to their Secret references) for the consumers view */
   watchPods: boolean;
+  /** how long a cluster's Vault-auth health is reused */
+  clusterHealthTtlMs: number;
 }
 
 const KEY = 'externalSecrets.status';
@@ -147,5 +149,14 @@ export function readStatusSettings(rootConfig: Config): StatusSettings {
       maxStatusEntries: 100,
     },
     watchPods: config?.getOptionalBoolean('kubernetes.watchPods') ?? true,
+    clusterHealthTtlMs: duration(
+      config,
+      'clusterHealth.cacheTtl',
+      10 * SECOND,
+      {
+        min: 0,
+        max: 10 * MINUTE,
+      },
+    ),
   };
 }

@@ -30,8 +30,69 @@ describe('readClusterConfigs', () => {
         skipTLSVerify: false,
         kubeconfigPath: undefined,
         context: undefined,
+        vaultAuthMount: 'kubernetes-prod',
       },
     ]);
+  });
+
+  it('gives each cluster its Vault auth mount: explicit, or derived from the pattern', () => {
+    const clusters = [
+      {
+        name: 'sandbox',
+        url: 'https://a.test',
+        serviceAccountToken: 't',
+        vaultAuthMount: 'kubernetes',
+      },
+      { name: 'edge', url: 'https://b.test', serviceAccountToken: 't' },
+    ];
+    expect(read(clusters).map(c => c.vaultAuthMount)).toEqual([
+      'kubernetes',
+      'kubernetes-edge',
+    ]);
+    expect(
+      readClusterConfigs(
+        new ConfigReader({
+          externalSecrets: {
+            clusters,
+            vault: { kubernetesAuth: { mountPath: 'k8s/{cluster}' } },
+          },
+        }),
+      ).map(c => c.vaultAuthMount),
+    ).toEqual(['kubernetes', 'k8s/edge']);
+  });
+
+  it('refuses two clusters on one Vault auth mount, a bad mount, and a pattern without {cluster}', () => {
+    expect(() =>
+      read([
+        { name: 'a', url: 'https://a.test', serviceAccountToken: 't' },
+        {
+          name: 'b',
+          url: 'https://b.test',
+          serviceAccountToken: 't',
+          vaultAuthMount: 'kubernetes-a',
+        },
+      ]),
+    ).toThrow(/"a" and "b" both use the Vault auth mount kubernetes-a/);
+    expect(() =>
+      read([
+        {
+          name: 'a',
+          url: 'https://a.test',
+          serviceAccountToken: 't',
+          vaultAuthMount: 'auth/../x',
+        },
+      ]),
+    ).toThrow(/vaultAuthMount of a/);
+    expect(() =>
+      readClusterConfigs(
+        new ConfigReader({
+          externalSecrets: {
+            clusters: [],
+            vault: { kubernetesAuth: { mountPath: 'kubernetes' } },
+          },
+        }),
+      ),
+    ).toThrow(/does not contain \{cluster\}/);
   });
 
   it('reads a kubeconfig context without url or token', () => {

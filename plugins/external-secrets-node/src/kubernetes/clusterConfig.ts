@@ -1,5 +1,11 @@
 import type { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import {
+  DEFAULT_KUBERNETES_AUTH_MOUNT_PATTERN,
+  kubernetesAuthMountFor,
+  kubernetesAuthMountPatternProblem,
+  nameProblem,
+} from '@gitops-secrets/plugin-external-secrets-common';
 
 /**
  * How the backend authenticates to a cluster, named as in Backstage's Kubernetes plugin.
@@ -33,7 +39,18 @@ export interface ClusterConfig {
   kubeconfigPath?: string;
   /** kubeconfig context; the file's current context when absent */
   context?: string;
+  /**
+   * The cluster's Kubernetes auth mount in Vault: `vaultAuthMount` when configured, otherwise
+   * `externalSecrets.vault.kubernetesAuth.mountPath` with the cluster's name put in
+   * (`kubernetes-<cluster>` by default). Always set by `readClusterConfigs`; when absent (a
+   * cluster built in code), `kubernetesAuthMountFor` of the common package derives it.
+   */
+  vaultAuthMount?: string;
 }
+
+/** Config key of the per-cluster mount pattern (`{cluster}` is replaced by the name). */
+export const KUBERNETES_AUTH_MOUNT_PATTERN_KEY =
+  'externalSecrets.vault.kubernetesAuth.mountPath';
 
 const AUTH_PROVIDERS: readonly ClusterAuthProvider[] = [
   'serviceAccount',
@@ -61,7 +78,11 @@ function readUrl(cluster: Config, where: string): string | undefined {
   return url.replace(/\/+$/, '');
 }
 
-function readCluster(cluster: Config, index: number): ClusterConfig {
+function readCluster(
+  cluster: Config,
+  index: number,
+  mountPattern: string,
+): ClusterConfig & { vaultAuthMount: string } {
   const where = `externalSecrets.clusters[${index}]`;
   const name = cluster.getString('name');
   if (!CLUSTER_NAME.test(name)) {
@@ -106,6 +127,13 @@ function readCluster(cluster: Config, index: number): ClusterConfig {
       `${where} (${name}) sets both caData and caFile; keep one`,
     );
   }
+  const vaultAuthMount = cluster.getOptionalString('vaultAuthMount');
+  if (vaultAuthMount !== undefined) {
+    const problem = nameProblem('vaultMount', vaultAuthMount);
+    if (problem) {
+      throw new InputError(`${where}.vaultAuthMount of ${name} ${problem}`);
+    }
+  }
   return {
     name,
     url,
@@ -117,6 +145,10 @@ function readCluster(cluster: Config, index: number): ClusterConfig {
     ...(allowInsecureHttp ? { allowInsecureHttp } : {}),
     kubeconfigPath: cluster.getOptionalString('kubeconfigPath'),
     context: cluster.getOptionalString('context'),
+    vaultAuthMount: kubernetesAuthMountFor(
+      { name, vaultAuthMount },
+      mountPattern,
+    ),
   };
 }
 
@@ -129,8 +161,20 @@ function readCluster(cluster: Config, index: number): ClusterConfig {
 export function readClusterConfigs(config: Config): ClusterConfig[] {
   const entries =
     config.getOptionalConfigArray('externalSecrets.clusters') ?? [];
-  const clusters = entries.map(readCluster);
+  const mountPattern =
+    config.getOptionalString(KUBERNETES_AUTH_MOUNT_PATTERN_KEY) ??
+    DEFAULT_KUBERNETES_AUTH_MOUNT_PATTERN;
+  const patternProblem = kubernetesAuthMountPatternProblem(mountPattern);
+  if (patternProblem) {
+    throw new InputError(
+      `Invalid ${KUBERNETES_AUTH_MOUNT_PATTERN_KEY}: ${patternProblem}`,
+    );
+  }
+  const clusters = entries.map((entry, index) =>
+    readCluster(entry, index, mountPattern),
+  );
   const seen = new Set<string>();
+  const mounts = new Map<string, string>();
   for (const cluster of clusters) {
     if (seen.has(cluster.name)) {
       throw new InputError(
@@ -138,6 +182,14 @@ export function readClusterConfigs(config: Config): ClusterConfig[] {
       );
     }
     seen.add(cluster.name);
+    // one mount reviews tokens against one API server: two clusters cannot share it
+    const other = mounts.get(cluster.vaultAuthMount);
+    if (other) {
+      throw new InputError(
+        `externalSecrets.clusters "${other}" and "${cluster.name}" both use the Vault auth mount ${cluster.vaultAuthMount}; a mount reviews tokens against one cluster, so give each cluster its own vaultAuthMount`,
+      );
+    }
+    mounts.set(cluster.vaultAuthMount, cluster.name);
   }
   return clusters;
 }

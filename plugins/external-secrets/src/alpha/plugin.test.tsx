@@ -26,6 +26,7 @@ import {
   unannotatedEntity,
 } from '../__testUtils__/statusFixtures';
 import plugin, {
+  externalSecretsClusterHealthCard,
   externalSecretsEntityCard,
   externalSecretsEntityContent,
   externalSecretsFleetPage,
@@ -62,6 +63,7 @@ describe('New Frontend System plugin', () => {
     for (const id of [
       'api:external-secrets',
       'entity-card:external-secrets/status',
+      'entity-card:external-secrets/cluster-health',
       'entity-content:external-secrets/secrets',
       'page:external-secrets/secrets-health',
     ] as const) {
@@ -87,6 +89,50 @@ describe('New Frontend System plugin', () => {
     );
     expect(
       await screen.findByRole('status', { name: 'External Secrets: Synced' }),
+    ).toBeInTheDocument();
+  });
+
+  it('offers the cluster health card for cluster resources only', async () => {
+    const tester = createExtensionTester(externalSecretsClusterHealthCard);
+    expect(tester.get(EntityCardBlueprint.dataRefs.type)).toBe('info');
+    const filter = tester.get(EntityCardBlueprint.dataRefs.filterFunction)!;
+    const cluster = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: { name: 'edge', namespace: 'default' },
+      spec: { type: 'kubernetes-cluster', owner: 'platform-team' },
+    };
+    expect(filter(cluster)).toBe(true);
+    expect(filter(annotatedEntity)).toBe(false);
+    server.use(
+      http.get(
+        'http://localhost:7007/api/external-secrets/entities/default/resource/edge/cluster-health',
+        () =>
+          HttpResponse.json({
+            cluster: 'edge',
+            vaultAuthMount: 'kubernetes-edge',
+            state: 'Healthy',
+            checks: {
+              mountEnabled: 'ok',
+              configured: 'ok',
+              hostMatches: 'ok',
+              caMatches: 'ok',
+              reviewerWorks: 'ok',
+            },
+            stores: { total: 0, ready: 0 },
+            findings: [],
+            checkedAt: new Date().toISOString(),
+          }),
+      ),
+    );
+    renderInTestApp(
+      <EntityProvider entity={cluster}>{tester.reactElement()}</EntityProvider>,
+      { apis },
+    );
+    expect(
+      await screen.findByRole('status', {
+        name: 'Vault auth of cluster edge: Healthy',
+      }),
     ).toBeInTheDocument();
   });
 

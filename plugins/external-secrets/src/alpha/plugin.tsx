@@ -11,7 +11,10 @@ import {
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { FormFieldBlueprint } from '@backstage/plugin-scaffolder-react/alpha';
-import { isExternalSecretsAvailable } from '@gitops-secrets/plugin-external-secrets-common';
+import {
+  isExternalSecretsAvailable,
+  isKubernetesClusterEntity,
+} from '@gitops-secrets/plugin-external-secrets-common';
 import VpnKeyIcon from '@material-ui/icons/VpnKey';
 import { externalSecretsApiRef } from '../api/ExternalSecretsApi';
 import { ExternalSecretsClient } from '../api/ExternalSecretsClient';
@@ -44,6 +47,24 @@ export const externalSecretsEntityCard = EntityCardBlueprint.make({
     loader: () =>
       import('../components/EntityExternalSecretsCard').then(m => (
         <m.EntityExternalSecretsCard />
+      )),
+  },
+});
+
+/**
+ * The cluster card, shown for `Resource` entities of type `kubernetes-cluster`: the cluster's
+ * Vault Kubernetes auth health.
+ *
+ * @alpha
+ */
+export const externalSecretsClusterHealthCard = EntityCardBlueprint.make({
+  name: 'cluster-health',
+  params: {
+    type: 'info',
+    filter: isKubernetesClusterEntity,
+    loader: () =>
+      import('../components/EntityClusterHealthCard').then(m => (
+        <m.EntityClusterHealthCard />
       )),
   },
 });
@@ -112,6 +133,7 @@ export const externalSecretsEditorFormField = FormFieldBlueprint.make({
 /**
  * The External Secrets plugin for the New Frontend System: an API, an entity card (info) and
  * an entity content tab "Secrets", both shown only for entities with a Kubernetes annotation,
+ * the cluster health card for `Resource` entities of type `kubernetes-cluster`,
  * the "Secrets health" page for the platform team and the scaffolder field
  * `ExternalSecretsEditor`.
  *
@@ -125,6 +147,7 @@ export default createFrontendPlugin({
   extensions: [
     externalSecretsApi,
     externalSecretsEntityCard,
+    externalSecretsClusterHealthCard,
     externalSecretsEntityContent,
     externalSecretsFleetPage,
     externalSecretsEditorFormField,

@@ -1,5 +1,6 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
+  ClusterAuthHealth,
   EntityExternalSecretsStatus,
   FleetExternalSecretsPage,
   FleetExternalSecretsQuery,
@@ -47,6 +48,12 @@ export interface ExternalSecretsApi {
 
   /** One page of every store across clusters, with its dependents. */
   getFleetStores(query: FleetStoresQuery): Promise<FleetStoresPage>;
+
+  /**
+   * The Vault Kubernetes auth health of a cluster entity (`Resource` of type
+   * `kubernetes-cluster`). Rejects with a `ResponseError`.
+   */
+  getClusterHealth(entityRef: string): Promise<ClusterAuthHealth>;
 }
 
 /** @public */

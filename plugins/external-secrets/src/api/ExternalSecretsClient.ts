@@ -3,6 +3,7 @@ import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
   EXTERNAL_SECRETS_PLUGIN_ID,
+  type ClusterAuthHealth,
   type EntityExternalSecretsStatus,
   type FleetExternalSecretsPage,
   type FleetExternalSecretsQuery,
@@ -36,6 +37,16 @@ export class ExternalSecretsClient implements ExternalSecretsApi {
       throw await ResponseError.fromResponse(response);
     }
     return (await response.json()) as EntityExternalSecretsStatus;
+  }
+
+  async getClusterHealth(entityRef: string): Promise<ClusterAuthHealth> {
+    const response = await this.fetchApi.fetch(
+      `${await this.entityUrl(entityRef)}/cluster-health`,
+    );
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as ClusterAuthHealth;
   }
 
   async refresh(entityRef: string, target: RefreshTarget): Promise<void> {

@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { nameProblem } from '@gitops-secrets/plugin-external-secrets-common';
+import {
+  DEFAULT_KUBERNETES_AUTH_MOUNT_PATTERN,
+  kubernetesAuthMountFor,
+} from '@gitops-secrets/plugin-external-secrets-common';
 import {
   ClusterConfig,
   VAULT_CONFIG_KEY,
   readClusterConfigs,
 } from '@gitops-secrets/plugin-external-secrets-node';
-
-/** Placeholder for the cluster name in `kubernetesAuth.mountPath`. */
-export const CLUSTER_PLACEHOLDER = '{cluster}';
 
 const KEY = `${VAULT_CONFIG_KEY}.kubernetesAuth`;
 
@@ -36,12 +36,18 @@ function invalid(key: string, problem: string): never {
   throw new InputError(`Invalid ${KEY}.${key}: ${problem}`);
 }
 
-/** The mount path of a cluster. */
+/**
+ * The mount path of a cluster: its `vaultAuthMount`, else the pattern with its name (the one
+ * derivation the status backend and the manifests use too).
+ */
 export function mountPathFor(
   settings: KubernetesAuthSettings,
-  cluster: string,
+  cluster: ClusterConfig,
 ) {
-  return settings.mountPath.replaceAll(CLUSTER_PLACEHOLDER, cluster);
+  return (
+    cluster.vaultAuthMount ??
+    kubernetesAuthMountFor(cluster, settings.mountPath)
+  );
 }
 
 /** Reads and validates the settings at start-up. */
@@ -49,19 +55,10 @@ export function readKubernetesAuthSettings(
   config: Config,
 ): KubernetesAuthSettings {
   const auth = config.getOptionalConfig(KEY);
+  // the pattern and every cluster's mount are validated by readClusterConfigs
   const mountPath =
-    auth?.getOptionalString('mountPath') ?? `kubernetes-${CLUSTER_PLACEHOLDER}`;
-  if (!mountPath.includes(CLUSTER_PLACEHOLDER)) {
-    invalid(
-      'mountPath',
-      `"${mountPath}" does not contain ${CLUSTER_PLACEHOLDER}: every cluster would share one mount`,
-    );
-  }
-  const problem = nameProblem(
-    'vaultMount',
-    mountPath.replaceAll(CLUSTER_PLACEHOLDER, 'cluster'),
-  );
-  if (problem) invalid('mountPath', problem);
+    auth?.getOptionalString('mountPath') ??
+    DEFAULT_KUBERNETES_AUTH_MOUNT_PATTERN;
   const issuer =
     auth?.getOptionalString('issuer') ??
     'https://kubernetes.default.svc.cluster.local';
@@ -77,18 +74,6 @@ export function readKubernetesAuthSettings(
     }
   }
   const clusters = readClusterConfigs(config);
-  for (const cluster of clusters) {
-    const mountProblem = nameProblem(
-      'vaultMount',
-      mountPathFor({ mountPath } as KubernetesAuthSettings, cluster.name),
-    );
-    if (mountProblem) {
-      invalid(
-        'mountPath',
-        `cluster "${cluster.name}" gives no valid mount: ${mountProblem}`,
-      );
-    }
-  }
   return {
     mountPath,
     issuer,

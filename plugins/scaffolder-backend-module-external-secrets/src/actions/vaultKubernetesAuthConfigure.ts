@@ -144,7 +144,7 @@ export function createVaultKubernetesAuthConfigureAction(options: {
       }
       const kubernetesHost = cluster.url.replace(/\/+$/, '');
       const caPem = clusterCaPem(cluster);
-      const authMount = mountPathFor(settings, cluster.name);
+      const authMount = mountPathFor(settings, cluster);
 
       let reviewerJwt = '';
       if (input.reviewerMode === 'reviewer-jwt') {

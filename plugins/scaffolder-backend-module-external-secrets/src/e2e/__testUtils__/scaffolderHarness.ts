@@ -29,6 +29,17 @@ export const TEMPLATE_FILE = path.resolve(
   '../../../../../templates/new-service-with-secrets/template.yaml',
 );
 
+/** The catalog entity of a template file, as the templates location would read it. */
+export function templateEntityOf(file: string): Entity {
+  const template = parse(fs.readFileSync(file, 'utf8'));
+  template.metadata.namespace = 'default';
+  template.metadata.annotations = {
+    'backstage.io/managed-by-location': `file:${file}`,
+    'backstage.io/managed-by-origin-location': `file:${file}`,
+  };
+  return template;
+}
+
 /** One event of a task, as the scaffolder API returns it. */
 export interface TaskEvent {
   type: string;
@@ -49,13 +60,7 @@ export interface TaskResult {
 }
 
 function templateEntity(): Entity {
-  const template = parse(fs.readFileSync(TEMPLATE_FILE, 'utf8'));
-  template.metadata.namespace = 'default';
-  template.metadata.annotations = {
-    'backstage.io/managed-by-location': `file:${TEMPLATE_FILE}`,
-    'backstage.io/managed-by-origin-location': `file:${TEMPLATE_FILE}`,
-  };
-  return template;
+  return templateEntityOf(TEMPLATE_FILE);
 }
 
 /** A fault the harness's Vault transport injects into one request. */
@@ -160,6 +165,8 @@ export class ScaffolderHarness {
       entities?: Entity[];
       /** More `externalSecrets.vault` config, e.g. a short `timeout`. */
       vault?: Record<string, unknown>;
+      /** More `externalSecrets` sections, e.g. `clusters` and `clusterManifests`. */
+      externalSecrets?: Record<string, unknown>;
     } = {},
   ) {
     this.vaultServer = http.createServer((req, res) =>
@@ -182,6 +189,7 @@ export class ScaffolderHarness {
         defaultAuthor: { name: 'Scaffolder', email: 'scaffolder@example.com' },
       },
       externalSecrets: {
+        ...options.externalSecrets,
         vault: {
           baseUrl: vaultUrl,
           allowInsecureHttp: true,

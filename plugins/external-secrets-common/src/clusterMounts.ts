@@ -1,0 +1,64 @@
+import { InputError } from '@backstage/errors';
+import { nameProblem } from './naming';
+
+/** The placeholder a mount pattern replaces with the cluster's name. */
+export const CLUSTER_NAME_PLACEHOLDER = '{cluster}';
+
+/**
+ * Default pattern of a cluster's Kubernetes auth mount in Vault: one mount per cluster, so each
+ * cluster's logins are reviewed by that cluster's API server.
+ *
+ * @public
+ */
+export const DEFAULT_KUBERNETES_AUTH_MOUNT_PATTERN = `kubernetes-${CLUSTER_NAME_PLACEHOLDER}`;
+
+/**
+ * The mount of Vault's Kubernetes auth method that ESO uses when a store sets no
+ * `auth.kubernetes.mountPath` (ESO's default), and the mount single-cluster setups use.
+ *
+ * @public
+ */
+export const ESO_DEFAULT_KUBERNETES_AUTH_MOUNT = 'kubernetes';
+
+/**
+ * What is wrong with a mount pattern (`{cluster}` missing, or no valid mount path once a name is
+ * put in), or undefined.
+ *
+ * @public
+ */
+export function kubernetesAuthMountPatternProblem(
+  pattern: string,
+): string | undefined {
+  if (!pattern.includes(CLUSTER_NAME_PLACEHOLDER)) {
+    return `"${pattern}" does not contain ${CLUSTER_NAME_PLACEHOLDER}: every cluster would share one mount`;
+  }
+  return nameProblem(
+    'vaultMount',
+    pattern.replaceAll(CLUSTER_NAME_PLACEHOLDER, 'cluster'),
+  );
+}
+
+/**
+ * The Vault Kubernetes auth mount of a cluster: its explicit mount when configured (for example
+ * `kubernetes` for a setup that predates one mount per cluster), otherwise the pattern with the
+ * cluster's name put in (`kubernetes-<cluster>` by default). Throws an `InputError` when the
+ * result is not a valid mount path. The scaffolder actions, the manifests and the status backend
+ * all derive a cluster's mount here.
+ *
+ * @public
+ */
+export function kubernetesAuthMountFor(
+  cluster: { name: string; vaultAuthMount?: string },
+  pattern: string = DEFAULT_KUBERNETES_AUTH_MOUNT_PATTERN,
+): string {
+  const mount =
+    cluster.vaultAuthMount ??
+    pattern.replaceAll(CLUSTER_NAME_PLACEHOLDER, cluster.name);
+  const problem = nameProblem('vaultMount', mount);
+  if (problem) {
+    throw new InputError(
+      `Cluster "${cluster.name}" gives no valid Vault auth mount: ${problem}`,
+    );
+  }
+  return mount;
+}
