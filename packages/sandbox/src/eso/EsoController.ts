@@ -53,9 +53,9 @@ import {
   storeNotReady,
 } from './esoMessages';
 import {
-  LabelSelectorSpec,
-  namespaceSelectorMatches,
-} from './namespaceSelector';
+  LabelSelectorObject,
+  selectorMatches,
+} from '../kubernetes/labelSelector';
 import { syncedResourceVersion } from './syncedResourceVersion';
 import { ProviderError, VaultProviderClient } from './VaultProviderClient';
 
@@ -750,9 +750,7 @@ export class EsoController {
           matchLabels: { [NAMESPACE_NAME_LABEL]: n },
         })),
       ];
-      if (
-        selectors.some(selector => namespaceSelectorMatches(selector, labels))
-      ) {
+      if (selectors.some(selector => selectorMatches(selector, labels))) {
         return true;
       }
       for (const pattern of (condition.namespaceRegexes ?? []) as string[]) {
@@ -1086,9 +1084,9 @@ export class EsoController {
         await removeOwned(ns, previous.externalSecretName);
       }
     }
-    const selectors: LabelSelectorSpec[] = [
+    const selectors: LabelSelectorObject[] = [
       ...(spec.namespaceSelector ? [spec.namespaceSelector] : []),
-      ...((spec.namespaceSelectors ?? []) as LabelSelectorSpec[]),
+      ...((spec.namespaceSelectors ?? []) as LabelSelectorObject[]),
     ];
     const names = new Set((spec.namespaces ?? []) as string[]);
     const targets = (
@@ -1096,9 +1094,7 @@ export class EsoController {
     ).filter(
       ns =>
         names.has(ns.metadata.name!) ||
-        selectors.some(s =>
-          namespaceSelectorMatches(s, ns.metadata.labels ?? {}),
-        ),
+        selectors.some(s => selectorMatches(s, ns.metadata.labels ?? {})),
     );
     const targetNames = new Set(targets.map(ns => ns.metadata.name!));
     for (const ns of (previous.provisionedNamespaces ?? []) as string[]) {
@@ -1251,10 +1247,7 @@ export class EsoController {
               store.kind === kind &&
               (kind === 'ClusterSecretStore' ||
                 store.metadata.namespace === namespace) &&
-              namespaceSelectorMatches(
-                ref.labelSelector,
-                store.metadata.labels ?? {},
-              )
+              selectorMatches(ref.labelSelector, store.metadata.labels ?? {})
             ) {
               stores.push({ kind, name: store.metadata.name! });
             }

@@ -83,3 +83,50 @@ export class LabelSelector {
     });
   }
 }
+
+/** A `metav1.LabelSelector` (a Deployment's `spec.selector`, ESO's `namespaceSelector`). */
+export interface LabelSelectorObject {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: string[];
+  }>;
+}
+
+/**
+ * Whether `labels` satisfy a label selector, as Kubernetes'
+ * `LabelSelectorAsSelector(...).Matches` decides: every `matchLabels` pair and every
+ * expression must hold; an empty (or absent) selector matches everything. An unknown operator
+ * matches nothing.
+ */
+export function selectorMatches(
+  selector: LabelSelectorObject | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
+  const have = labels ?? {};
+  for (const [key, value] of Object.entries(selector?.matchLabels ?? {})) {
+    if (have[key] !== value) return false;
+  }
+  for (const expression of selector?.matchExpressions ?? []) {
+    const present = Object.prototype.hasOwnProperty.call(have, expression.key);
+    const values = expression.values ?? [];
+    switch (expression.operator) {
+      case 'In':
+        if (!present || !values.includes(have[expression.key])) return false;
+        break;
+      case 'NotIn':
+        if (present && values.includes(have[expression.key])) return false;
+        break;
+      case 'Exists':
+        if (!present) return false;
+        break;
+      case 'DoesNotExist':
+        if (present) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}

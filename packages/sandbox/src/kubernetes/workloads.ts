@@ -1,6 +1,9 @@
 import { invalid } from './kubernetesStatus';
 import { KubeObject } from './kubeObject';
+import { LabelSelectorObject, selectorMatches } from './labelSelector';
 import { ResourceType } from './resourceTypes';
+
+export type { LabelSelectorObject } from './labelSelector';
 
 /**
  * What the API server does to `apps/v1` Deployments and ReplicaSets on write: the defaults of
@@ -15,49 +18,7 @@ export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
-/** A `metav1.LabelSelector`. */
-export interface LabelSelectorObject {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{
-    key: string;
-    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-    values?: string[];
-  }>;
-}
-
 const any = (value: unknown) => value as Record<string, any>;
-
-/** Whether `labels` satisfy a `metav1.LabelSelector` (an empty selector matches everything). */
-export function selectorMatches(
-  selector: LabelSelectorObject | undefined,
-  labels: Record<string, string> | undefined,
-): boolean {
-  const have = labels ?? {};
-  for (const [key, value] of Object.entries(selector?.matchLabels ?? {})) {
-    if (have[key] !== value) return false;
-  }
-  for (const expression of selector?.matchExpressions ?? []) {
-    const present = Object.prototype.hasOwnProperty.call(have, expression.key);
-    const values = expression.values ?? [];
-    switch (expression.operator) {
-      case 'In':
-        if (!present || !values.includes(have[expression.key])) return false;
-        break;
-      case 'NotIn':
-        if (present && values.includes(have[expression.key])) return false;
-        break;
-      case 'Exists':
-        if (!present) return false;
-        break;
-      case 'DoesNotExist':
-        if (present) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
 
 /** `app=x,tier in (a,b)`: how kubectl's wide output prints a selector. */
 export function selectorString(selector: LabelSelectorObject | undefined) {
