@@ -184,18 +184,21 @@ function time(value: string | Date | null | undefined): number {
 }
 
 /**
- * When an Event last happened (milliseconds), whichever of its several time fields is set.
+ * When an Event last happened (milliseconds): the newest of the times its reporter set
+ * (`series.lastObservedTime`, `lastTimestamp`, `eventTime`, `firstTimestamp`); the API server's
+ * `creationTimestamp` only when the reporter set none (for an aggregated event it is the time
+ * of the first occurrence, not the last).
  *
  * @public
  */
 export function eventTime(event: EventObject): number {
-  return Math.max(
+  const reported = Math.max(
     time(event.series?.lastObservedTime),
     time(event.lastTimestamp),
     time(event.eventTime),
     time(event.firstTimestamp),
-    time(event.metadata?.creationTimestamp),
   );
+  return reported > 0 ? reported : time(event.metadata?.creationTimestamp);
 }
 
 function truncateMessage(text: string | undefined): string | undefined {
