@@ -15,9 +15,17 @@ export interface ServerCertificate {
 
 const DAY_MS = 86_400_000;
 
-function serialNumber(): string {
-  // a positive DER integer: the first hex digit stays below 8
-  return `0${randomBytes(15).toString('hex')}`;
+/**
+ * A certificate serial number as forge takes it (hex), from 16 random bytes: the first byte is
+ * kept in 0x01..0x7f so the DER INTEGER is positive and minimally encoded as it is. A serial
+ * that starts with a zero byte followed by one below 0x80 is rejected by OpenSSL ("illegal
+ * padding"): with the former `0` + 15 random bytes that happened once in 512 certificates, and
+ * the sandbox then failed to start because Vault refused its cluster CA.
+ */
+export function serialNumber(bytes: Buffer = randomBytes(16)): string {
+  const serial = Buffer.from(bytes);
+  serial[0] = serial[0] & 0x7f || 0x01;
+  return serial.toString('hex');
 }
 
 function newKeyPair() {

@@ -1,4 +1,5 @@
 import forge from 'node-forge';
+import { serialNumber } from '../../server/certificates';
 
 function certificate(
   subject: string,
@@ -8,7 +9,7 @@ function certificate(
 ) {
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
-  cert.serialNumber = `0${Math.floor(Math.random() * 1e9).toString(16)}`;
+  cert.serialNumber = serialNumber();
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + 3_600_000);
   cert.setSubject([{ name: 'commonName', value: subject }]);
