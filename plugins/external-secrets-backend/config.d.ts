@@ -105,7 +105,7 @@ export interface Config {
          * List and watch Pods in every cluster to show which workloads use each target Secret
          * and whether they need a restart after a rotation (the consumers view). Each Pod is
          * kept reduced to its name, owner, start time, container names and Secret references
-         * (about 1 KB per Pod; see bench/README.md), never the rest of its spec. Needs `list`
+         * (about 2 KB per Pod; see bench/README.md), never the rest of its spec. Needs `list`
          * and `watch` on pods (in deploy/clusterrole.yaml). Default true; false: no Pod
          * request at all, and no consumers shown.
          */
