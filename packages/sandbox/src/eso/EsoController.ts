@@ -16,10 +16,16 @@ import { EventRecorder } from './EventRecorder';
 import {
   CES_EXTERNAL_SECRET_EXISTS,
   MSG_CES_NAMESPACES_FAILED,
+  MSG_PUSH_IF_NOT_EXISTS_SUFFIX,
+  MSG_PUSH_SOURCE_DELETED,
   MSG_PUSH_SOURCE_MISSING,
   MSG_PUSH_SYNCED,
   REASON_PUSH_ERRORED,
+  REASON_PUSH_SOURCE_DELETED,
   REASON_PUSH_SYNCED,
+  pushCleanupFailed,
+  pushDeleteFailed,
+  pushExistsCheckError,
   pushKeyMissing,
   pushSecretsClientError,
   pushSetSecretFailed,
@@ -107,6 +113,8 @@ interface SyncState {
   storeVersion: string;
   attemptedAt: number;
   failed: boolean;
+  /** Not due again until the object changes (ESO returned without a requeue). */
+  untilChanged?: boolean;
 }
 
 interface Condition {
@@ -1200,6 +1208,9 @@ export class EsoController {
     if (!state || state.attemptedVersion !== syncedResourceVersion(ps)) {
       return true;
     }
+    if (state.untilChanged) {
+      return false;
+    }
     if (state.failed) {
       return now - state.attemptedAt >= this.errorRetryMs;
     }
@@ -1213,18 +1224,27 @@ export class EsoController {
    * namespace, its stores (by name or `labelSelector`), then for each store and `data` entry
    * the value pushed under the store's Vault login, with ESO's condition, Events and
    * `status.syncedPushSecrets` (`<Kind>/<store>` → `<remoteKey>[/<property>]` → the entry).
-   * `deletionPolicy: Delete` and `updatePolicy: IfNotExists` are not simulated.
+   * `updatePolicy: IfNotExists` asks Vault first and leaves a key that exists alone;
+   * `deletionPolicy: Delete` removes from Vault what was pushed before and is no longer in
+   * `syncedPushSecrets`, and everything pushed once the source Secret is gone (Ready False
+   * `SourceDeleted`, then no retry until the PushSecret changes: ESO does not requeue).
    */
   private async reconcilePushSecret(ps: KubeObject) {
     const type = this.cluster.type('pushsecrets');
     const spec = (ps.spec ?? {}) as Spec;
     const namespace = ps.metadata.namespace!;
     const previous = (ps.status ?? {}) as Spec;
-    const synced: Record<string, Record<string, Spec>> = {};
+    const previousSynced = (previous.syncedPushSecrets ??
+      {}) as SyncedPushSecrets;
+    const deleteRemoved = spec.deletionPolicy === 'Delete';
+    const ifNotExists = spec.updatePolicy === 'IfNotExists';
+    const synced: SyncedPushSecrets = {};
     let failure: string | undefined;
-    let keepPrevious = false;
+    // what status.syncedPushSecrets becomes on failure (undefined: left as it was)
+    let failedState: SyncedPushSecrets | undefined;
+    let sourceDeleted = false;
     try {
-      let source: KubeObject;
+      let source: KubeObject | undefined;
       try {
         source = await this.client.get(
           this.cluster.type('secrets'),
@@ -1233,95 +1253,113 @@ export class EsoController {
         );
       } catch (error) {
         if (!isNotFound(error)) throw error;
-        throw new ProviderError(MSG_PUSH_SOURCE_MISSING);
       }
-      const stores: Array<{ kind: string; name: string }> = [];
-      for (const ref of (spec.secretStoreRefs ?? []) as Spec[]) {
-        const kind =
-          ref.kind === 'ClusterSecretStore'
-            ? 'ClusterSecretStore'
-            : 'SecretStore';
-        if (ref.labelSelector) {
-          for (const store of this.knownStores.values()) {
-            if (
-              store.kind === kind &&
-              (kind === 'ClusterSecretStore' ||
-                store.metadata.namespace === namespace) &&
-              selectorMatches(ref.labelSelector, store.metadata.labels ?? {})
-            ) {
-              stores.push({ kind, name: store.metadata.name! });
-            }
+      if (!source) {
+        if (
+          spec.selector?.secret?.name &&
+          deleteRemoved &&
+          Object.keys(previousSynced).length > 0
+        ) {
+          const cleanup = await this.deleteFromProviders(
+            namespace,
+            previousSynced,
+            {},
+          );
+          if (cleanup.error) {
+            failedState = cleanup.remaining;
+            throw new ProviderError(pushCleanupFailed(cleanup.error));
           }
+          sourceDeleted = true;
         } else {
-          if (!this.findStoreByRef({ kind, name: ref.name }, namespace)) {
-            const plural =
-              kind === 'ClusterSecretStore'
-                ? 'clustersecretstores'
-                : 'secretstores';
-            throw new ProviderError(
-              getStoreError(
-                kind,
-                ref.name,
-                `${plural}.external-secrets.io ${JSON.stringify(
-                  ref.name,
-                )} not found`,
-              ),
-            );
-          }
-          stores.push({ kind, name: ref.name });
+          throw new ProviderError(MSG_PUSH_SOURCE_MISSING);
         }
       }
-      keepPrevious = true;
-      const data = (source.data ?? {}) as Record<string, string>;
-      try {
-        for (const store of stores) {
-          const storeKey = `${store.kind}/${store.name}`;
-          synced[storeKey] = {};
-          let session;
-          try {
-            session = await this.providerForRef(store, namespace);
-          } catch (error) {
-            throw new ProviderError(
-              pushSecretsClientError(store.name, (error as Error).message),
-            );
-          }
-          for (const entry of (spec.data ?? []) as Spec[]) {
-            const key: string = entry.match?.secretKey ?? '';
-            const remote = (entry.match?.remoteRef ?? {}) as Spec;
-            if (key !== '' && !(key in data)) {
-              throw new ProviderError(pushKeyMissing(key));
-            }
-            const value =
-              key === ''
-                ? JSON.stringify(
-                    Object.fromEntries(
-                      Object.entries(data).map(([k, v]) => [
-                        k,
-                        Buffer.from(v, 'base64').toString('utf8'),
-                      ]),
-                    ),
-                  )
-                : Buffer.from(data[key], 'base64').toString('utf8');
+      if (source) {
+        const stores = this.pushStores(spec, namespace);
+        const data = (source.data ?? {}) as Record<string, string>;
+        try {
+          for (const store of stores) {
+            const storeKey = `${store.kind}/${store.name}`;
+            synced[storeKey] = {};
+            let session;
             try {
-              await session.client.pushSecret(
-                session.token,
-                remote.remoteKey,
-                remote.property,
-                value,
-              );
+              session = await this.providerForRef(store, namespace);
             } catch (error) {
               throw new ProviderError(
-                pushWriteError(key, store.name, (error as Error).message),
+                pushSecretsClientError(store.name, (error as Error).message),
               );
             }
-            const ref = remote.property
-              ? `${remote.remoteKey}/${remote.property}`
-              : remote.remoteKey;
-            synced[storeKey][ref] = entry;
+            for (const entry of (spec.data ?? []) as Spec[]) {
+              const key: string = entry.match?.secretKey ?? '';
+              const remote = (entry.match?.remoteRef ?? {}) as Spec;
+              if (key !== '' && !(key in data)) {
+                throw new ProviderError(pushKeyMissing(key));
+              }
+              const ref = remote.property
+                ? `${remote.remoteKey}/${remote.property}`
+                : remote.remoteKey;
+              if (ifNotExists) {
+                let exists: boolean;
+                try {
+                  exists = await session.client.secretExists(
+                    session.token,
+                    remote.remoteKey,
+                    remote.property,
+                  );
+                } catch (error) {
+                  throw new ProviderError(
+                    pushExistsCheckError((error as Error).message),
+                  );
+                }
+                if (exists) {
+                  // ESO counts a key it left alone as synced
+                  synced[storeKey][ref] = entry;
+                  continue;
+                }
+              }
+              const value =
+                key === ''
+                  ? JSON.stringify(
+                      Object.fromEntries(
+                        Object.entries(data).map(([k, v]) => [
+                          k,
+                          Buffer.from(v, 'base64').toString('utf8'),
+                        ]),
+                      ),
+                    )
+                  : Buffer.from(data[key], 'base64').toString('utf8');
+              try {
+                await session.client.pushSecret(
+                  session.token,
+                  remote.remoteKey,
+                  remote.property,
+                  value,
+                );
+              } catch (error) {
+                throw new ProviderError(
+                  pushWriteError(key, store.name, (error as Error).message),
+                );
+              }
+              synced[storeKey][ref] = entry;
+            }
+          }
+        } catch (error) {
+          failedState = mergeSyncedPushSecrets(synced, previousSynced);
+          throw new ProviderError(
+            pushSetSecretFailed((error as Error).message),
+          );
+        }
+        if (deleteRemoved) {
+          const removal = await this.deleteFromProviders(
+            namespace,
+            previousSynced,
+            synced,
+          );
+          if (removal.error) {
+            failedState = removal.remaining;
+            throw new ProviderError(pushDeleteFailed(removal.error));
           }
         }
-      } catch (error) {
-        throw new ProviderError(pushSetSecretFailed((error as Error).message));
       }
     } catch (error) {
       if (!(error instanceof ProviderError)) {
@@ -1334,8 +1372,10 @@ export class EsoController {
       storeVersion: '',
       attemptedAt: this.now().getTime(),
       failed: !!failure,
+      untilChanged: sourceDeleted,
     });
     const status: Spec = { ...previous };
+    let event: { type: 'Normal' | 'Warning'; reason: string; message: string };
     if (failure) {
       status.conditions = this.withCondition(ps, {
         type: 'Ready',
@@ -1343,37 +1383,151 @@ export class EsoController {
         reason: REASON_PUSH_ERRORED,
         message: failure,
       });
-      if (keepPrevious) {
-        const merged: Record<string, Record<string, Spec>> = structuredClone(
-          (previous.syncedPushSecrets ?? {}) as Record<
-            string,
-            Record<string, Spec>
-          >,
-        );
-        for (const [store, refs] of Object.entries(synced)) {
-          merged[store] = { ...(merged[store] ?? {}), ...refs };
-        }
-        status.syncedPushSecrets = merged;
+      if (failedState) {
+        status.syncedPushSecrets = failedState;
       }
+      event = {
+        type: 'Warning',
+        reason: REASON_PUSH_ERRORED,
+        message: failure,
+      };
+    } else if (sourceDeleted) {
+      status.conditions = this.withCondition(ps, {
+        type: 'Ready',
+        status: 'False',
+        reason: REASON_PUSH_SOURCE_DELETED,
+        message: MSG_PUSH_SOURCE_DELETED,
+      });
+      status.syncedPushSecrets = {};
+      event = {
+        type: 'Normal',
+        reason: REASON_PUSH_SOURCE_DELETED,
+        message: MSG_PUSH_SOURCE_DELETED,
+      };
     } else {
+      const message = ifNotExists
+        ? `${MSG_PUSH_SYNCED}${MSG_PUSH_IF_NOT_EXISTS_SUFFIX}`
+        : MSG_PUSH_SYNCED;
       status.conditions = this.withCondition(ps, {
         type: 'Ready',
         status: 'True',
         reason: REASON_PUSH_SYNCED,
-        message: MSG_PUSH_SYNCED,
+        message,
       });
       status.syncedPushSecrets = synced;
       status.refreshTime = this.timestamp();
       status.syncedResourceVersion = syncedResourceVersion(ps);
+      event = { type: 'Normal', reason: REASON_PUSH_SYNCED, message };
     }
     await this.writeStatus(type, ps, status);
-    await this.events.record(
-      ps,
-      failure ? 'Warning' : 'Normal',
-      failure ? REASON_PUSH_ERRORED : REASON_PUSH_SYNCED,
-      failure ?? MSG_PUSH_SYNCED,
-    );
+    await this.events.record(ps, event.type, event.reason, event.message);
   }
+
+  /** The stores a PushSecret names (by name, which must exist, or by `labelSelector`). */
+  private pushStores(
+    spec: Spec,
+    namespace: string,
+  ): Array<{ kind: string; name: string }> {
+    const stores: Array<{ kind: string; name: string }> = [];
+    for (const ref of (spec.secretStoreRefs ?? []) as Spec[]) {
+      const kind =
+        ref.kind === 'ClusterSecretStore'
+          ? 'ClusterSecretStore'
+          : 'SecretStore';
+      if (ref.labelSelector) {
+        for (const store of this.knownStores.values()) {
+          if (
+            store.kind === kind &&
+            (kind === 'ClusterSecretStore' ||
+              store.metadata.namespace === namespace) &&
+            selectorMatches(ref.labelSelector, store.metadata.labels ?? {})
+          ) {
+            stores.push({ kind, name: store.metadata.name! });
+          }
+        }
+      } else {
+        if (!this.findStoreByRef({ kind, name: ref.name }, namespace)) {
+          const plural =
+            kind === 'ClusterSecretStore'
+              ? 'clustersecretstores'
+              : 'secretstores';
+          throw new ProviderError(
+            getStoreError(
+              kind,
+              ref.name,
+              `${plural}.external-secrets.io ${JSON.stringify(
+                ref.name,
+              )} not found`,
+            ),
+          );
+        }
+        stores.push({ kind, name: ref.name });
+      }
+    }
+    return stores;
+  }
+
+  /**
+   * ESO's DeleteSecretFromProviders: every ref of `previous` that `next` no longer has is
+   * deleted from its store (a store missing from `next` loses all of them), each store reached
+   * through the client manager. Stops at the first failure and returns what is then still
+   * recorded (`next` merged with what was not yet deleted), as ESO writes it to the status.
+   */
+  private async deleteFromProviders(
+    namespace: string,
+    previous: SyncedPushSecrets,
+    next: SyncedPushSecrets,
+  ): Promise<{ remaining: SyncedPushSecrets; error?: string }> {
+    const remaining = mergeSyncedPushSecrets(next, previous);
+    for (const [storeKey, oldRefs] of Object.entries(previous)) {
+      const [kind, name] = storeKey.split('/');
+      let session;
+      try {
+        session = await this.providerForRef({ kind, name }, namespace);
+      } catch (error) {
+        return {
+          remaining,
+          error: pushSecretsClientError(storeKey, (error as Error).message),
+        };
+      }
+      const kept = next[storeKey];
+      for (const [ref, entry] of Object.entries(oldRefs ?? {})) {
+        if (kept && ref in kept) continue;
+        const remote = (entry.match?.remoteRef ?? {}) as Spec;
+        try {
+          await session.client.deleteSecret(
+            session.token,
+            remote.remoteKey,
+            remote.property,
+          );
+        } catch (error) {
+          return { remaining, error: (error as Error).message };
+        }
+        if (kept) {
+          delete remaining[storeKey][ref];
+        }
+      }
+      if (!kept) {
+        delete remaining[storeKey];
+      }
+    }
+    return { remaining };
+  }
+}
+
+/** `status.syncedPushSecrets`: `<Kind>/<store>` → `<remoteKey>[/<property>]` → the data entry. */
+type SyncedPushSecrets = Record<string, Record<string, Spec>>;
+
+/** ESO's mergeSecretState: `next`, plus every ref of `previous` (which wins on the same ref). */
+function mergeSyncedPushSecrets(
+  next: SyncedPushSecrets,
+  previous: SyncedPushSecrets,
+): SyncedPushSecrets {
+  const out: SyncedPushSecrets = structuredClone(next);
+  for (const [store, refs] of Object.entries(previous)) {
+    out[store] = { ...(out[store] ?? {}), ...structuredClone(refs ?? {}) };
+  }
+  return out;
 }
 
 /** Whether two JSON-shaped values are equal (key order aside, as the API server keeps it). */

@@ -1,7 +1,10 @@
 import NodeVault from 'node-vault';
 import {
   SECRET_DOES_NOT_EXIST,
+  VAULT_METADATA_NOT_FOUND,
   readError,
+  vaultDeleteError,
+  vaultDeleteMetadataError,
   vaultResponseError,
 } from './esoMessages';
 
@@ -235,6 +238,129 @@ export class VaultProviderClient {
         },
         'data',
       );
+    }
+  }
+
+  /** The secret's data at `key` as ESO's readSecret returns it, or undefined for "no secret". */
+  private async readData(
+    token: string,
+    key: string,
+  ): Promise<Record<string, unknown> | undefined> {
+    const existing = await this.readOrNothing(token, this.paths(key).data);
+    const data =
+      this.settings.version === 'v1' ? existing?.data : existing?.data?.data;
+    return data ?? undefined;
+  }
+
+  /**
+   * ESO's readSecretMetadata (client_get.go): KV v2 reads the metadata path (its system keys
+   * and `custom_metadata`), KV v1 the secret itself (its `custom_metadata` key); nothing there
+   * is an error.
+   */
+  private async readMetadata(
+    token: string,
+    key: string,
+  ): Promise<Record<string, string>> {
+    const v2 = this.settings.version !== 'v1';
+    const response = await this.readOrNothing(token, this.paths(key).metadata);
+    if (!response) {
+      throw new ProviderError(VAULT_METADATA_NOT_FOUND);
+    }
+    const data = response.data ?? {};
+    const metadata: Record<string, string> = {};
+    if (v2) {
+      for (const system of [
+        'created_time',
+        'current_version',
+        'delete_version_after',
+      ]) {
+        if (data[system] !== undefined && data[system] !== null) {
+          metadata[system] = String(data[system]);
+        }
+      }
+    }
+    const custom = data[CUSTOM_METADATA_KEY];
+    if (custom && typeof custom === 'object') {
+      for (const [k, v] of Object.entries(custom as Record<string, unknown>)) {
+        metadata[k] = typeof v === 'string' ? v : JSON.stringify(v);
+      }
+    }
+    return metadata;
+  }
+
+  /**
+   * Whether a value is at `key` (and `property`), as ESO's SecretExists (client_get.go), which
+   * `updatePolicy: IfNotExists` asks before each push: "no" for a missing secret or property,
+   * Vault's error (wrapped as a read error) when the read itself fails.
+   */
+  async secretExists(
+    token: string,
+    key: string,
+    property: string | undefined,
+  ): Promise<boolean> {
+    const data = await this.readData(token, key);
+    if (!data) return false;
+    return property ? data[property] !== undefined : true;
+  }
+
+  /**
+   * Removes what a PushSecret pushed, as ESO's DeleteSecret (client_push.go): nothing when the
+   * secret is gone or not marked `managed-by: external-secrets`; with a property, only that
+   * property (the rest is written back; the secret is deleted when nothing is left); otherwise
+   * the data and, on KV v2, the metadata (every version).
+   */
+  async deleteSecret(
+    token: string,
+    key: string,
+    property: string | undefined,
+  ): Promise<void> {
+    const paths = this.paths(key);
+    const v2 = this.settings.version !== 'v1';
+    const current = await this.readData(token, key);
+    if (!current) return;
+    const metadata = await this.readMetadata(token, key);
+    if (metadata[MANAGED_BY_KEY] !== MANAGED_BY_VALUE) return;
+    if (property) {
+      const rest = { ...current };
+      delete rest[property];
+      if (!v2 && Object.keys(rest).length === 1) {
+        delete rest[CUSTOM_METADATA_KEY];
+      }
+      if (Object.keys(rest).length > 0) {
+        try {
+          await this.client(token).write(
+            paths.data,
+            v2 ? { data: rest } : rest,
+          );
+        } catch (error) {
+          throw new ProviderError(
+            describe('PUT', `${this.base}/v1/${paths.data}`, error),
+          );
+        }
+        return;
+      }
+    }
+    try {
+      await this.client(token).delete(paths.data);
+    } catch (error) {
+      throw new ProviderError(
+        vaultDeleteError(
+          key,
+          describe('DELETE', `${this.base}/v1/${paths.data}`, error),
+        ),
+      );
+    }
+    if (v2) {
+      try {
+        await this.client(token).delete(paths.metadata);
+      } catch (error) {
+        throw new ProviderError(
+          vaultDeleteMetadataError(
+            key,
+            describe('DELETE', `${this.base}/v1/${paths.metadata}`, error),
+          ),
+        );
+      }
     }
   }
 

@@ -162,3 +162,44 @@ export function pushWriteError(
 export function pushSetSecretFailed(cause: string): string {
   return `set secret failed: ${cause}`;
 }
+
+// PushSecret policies (external-secrets v2.9.0: pkg/controllers/pushsecret/pushsecret_controller.go,
+// markAsDone, pushSecretEntry, Reconcile, handleSourceSecretDeleted, markAsSourceDeleted).
+
+/** markAsDone appends this to `PushSecret synced successfully` with `updatePolicy: IfNotExists`. */
+export const MSG_PUSH_IF_NOT_EXISTS_SUFFIX =
+  '. Existing secrets in providers unchanged.';
+/** esapi.ReasonSourceDeleted (apis/externalsecrets/v1alpha1/pushsecret_types.go). */
+export const REASON_PUSH_SOURCE_DELETED = 'SourceDeleted';
+/** markAsSourceDeleted: Ready False and a Normal Event. */
+export const MSG_PUSH_SOURCE_DELETED =
+  'source secret deleted; provider secrets cleaned up';
+
+/** pushSecretEntry: the provider's SecretExists failed (`updatePolicy: IfNotExists`). */
+export function pushExistsCheckError(cause: string): string {
+  return `could not verify if secret exists in store: ${cause}`;
+}
+
+/** Reconcile: `deletionPolicy: Delete` could not remove refs that left the spec. */
+export function pushDeleteFailed(cause: string): string {
+  return `Failed to Delete Secrets from Provider: ${cause}`;
+}
+
+/** handleSourceSecretDeleted: removing what was pushed after the source Secret went away failed. */
+export function pushCleanupFailed(cause: string): string {
+  return `failed to cleanup provider secrets: ${cause}`;
+}
+
+// The Vault provider's DeleteSecret and readSecretMetadata (providers/v1/vault/client_push.go
+// and client_get.go, errNotFound).
+
+export function vaultDeleteError(key: string, cause: string): string {
+  return `could not delete secret ${key}: ${cause}`;
+}
+
+export function vaultDeleteMetadataError(key: string, cause: string): string {
+  return `could not delete secret metadata ${key}: ${cause}`;
+}
+
+/** readSecretMetadata found no metadata at all. */
+export const VAULT_METADATA_NOT_FOUND = 'secret not found';
