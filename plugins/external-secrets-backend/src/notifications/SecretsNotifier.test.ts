@@ -113,7 +113,10 @@ describe('SecretsNotifier: pending rotations', () => {
   });
 
   /** One replica: its own ledger object on the shared database, the same cluster. */
-  async function replica(notifications: Record<string, unknown> = {}) {
+  async function replica(
+    notifications: Record<string, unknown> = {},
+    clusters: FakeClusterCache[] = [cluster],
+  ) {
     const service: NotificationService = {
       send: async options => {
         if (failSends > 0) {
@@ -134,7 +137,7 @@ describe('SecretsNotifier: pending rotations', () => {
           },
         }),
       ),
-      clusters: [cluster.asCache()],
+      clusters: clusters.map(c => c.asCache()),
       ledger: await NotificationLedger.forKnex(db),
       notifications: service,
       entities: {
@@ -326,6 +329,25 @@ describe('SecretsNotifier: pending rotations', () => {
     expect(reads).toEqual(['a', 'b']);
     await notifier.check();
     expect(reads).toEqual(['a', 'b', 'c', 'a']);
+  });
+
+  it('shares the reads between clusters: a large one does not starve the others', async () => {
+    const edge = new FakeClusterCache('edge');
+    for (const name of ['a', 'b', 'c', 'd']) {
+      cluster.putExternalSecret(es(name));
+    }
+    edge.putExternalSecret(es('x'));
+    for (const name of ['a', 'b', 'c', 'd', 'x']) {
+      rows.set(
+        name,
+        row(name, { state: 'InSync', currentVersion: 1, writtenAt: iso(-500) }),
+      );
+    }
+    const notifier = await replica({ maxPerCheck: 2 }, [cluster, edge]);
+    await notifier.check();
+    expect(reads).toEqual(['a', 'x']);
+    await notifier.check();
+    expect(reads).toEqual(['a', 'x', 'b', 'x']);
   });
 
   it('a notification that could not be sent is sent at a later check', async () => {

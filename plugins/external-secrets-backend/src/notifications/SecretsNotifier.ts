@@ -97,6 +97,8 @@ export class SecretsNotifier {
   private readonly rotationCursor = new Map<string, number>();
   /** status rows this check may still read for pending rotations */
   private rotationReads = 0;
+  /** of which the cluster being checked may read this many */
+  private rotationShare = 0;
   /** `subject episode` of pending rotations whose entity has no owner (logged once) */
   private readonly rotationsWithoutOwner = new Set<string>();
 
@@ -142,8 +144,13 @@ export class SecretsNotifier {
   private async checkAll(): Promise<void> {
     let budget = this.options.settings.maxPerCheck;
     this.rotationReads = this.options.settings.maxPerCheck;
-    for (const cluster of this.options.clusters) {
+    const { clusters } = this.options;
+    for (const [index, cluster] of clusters.entries()) {
       if (budget <= 0) break;
+      // each cluster gets its share of the reads, and what one leaves goes to the next
+      this.rotationShare = Math.ceil(
+        this.rotationReads / (clusters.length - index),
+      );
       try {
         budget -= await this.checkCluster(cluster, budget);
       } catch (error) {
@@ -250,7 +257,7 @@ export class SecretsNotifier {
       open,
       out,
       cursor: this.rotationCursor.get(cluster.name) ?? 0,
-      max: Math.max(this.rotationReads, 0),
+      max: Math.max(Math.min(this.rotationShare, this.rotationReads), 0),
       now,
     });
     this.rotationCursor.set(cluster.name, cursor);
@@ -365,7 +372,9 @@ export class SecretsNotifier {
           episode: open.episode,
           key: key.key,
           version: versionOfEpisode(open.episode),
-          currentVersion: key.currentVersion,
+          // a newer version may be waiting already: then only the told one is known to be in
+          currentVersion:
+            key.state === 'InSync' ? key.currentVersion : undefined,
           lastSync: row.freshness?.lastSyncTime ?? row.lastSyncTime,
         });
         return this.send(open, payload, () =>

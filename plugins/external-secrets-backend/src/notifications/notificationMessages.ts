@@ -251,11 +251,12 @@ export function rotationReachedPayload(options: {
   lastSync?: string;
 }): NotificationPayload {
   const { ref, entityRef, key } = options;
-  const now =
-    options.currentVersion !== undefined &&
-    options.currentVersion !== options.version
-      ? `v${options.currentVersion} (newer than v${options.version})`
-      : `v${options.version}`;
+  let now = `v${options.version}`;
+  if (options.currentVersion === undefined) {
+    now = `v${options.version} or a later version`;
+  } else if (options.currentVersion !== options.version) {
+    now = `v${options.currentVersion} (newer than v${options.version})`;
+  }
   const synced = options.lastSync ? ` at ${options.lastSync}` : '';
   return {
     title: `${entityName(entityRef)}: ExternalSecret ${

@@ -79,19 +79,26 @@ function row(
   object: ExternalSecretObject,
   keys: KeyFreshness[],
   state?: ExternalSecretStatus['state'],
+  lastSync?: string,
 ): ExternalSecretStatus {
   const pending = keys.some(k => k.state === 'PendingRotation');
+  // in sync: a sync a minute ago read them; otherwise the last sync was three hours ago
+  const synced =
+    lastSync ??
+    (!pending && keys.some(k => k.state === 'InSync')
+      ? minutes(1)
+      : minutes(180));
   return {
     cluster: 'prod',
     namespace: 'shop',
     name: object.metadata!.name!,
     state: state ?? (pending ? 'PendingRotation' : 'Synced'),
-    lastSyncTime: minutes(180),
+    lastSyncTime: synced,
     refreshInterval: '24h',
     freshness: {
       state: pending ? 'PendingRotation' : keys[0]?.state ?? 'Unknown',
-      lastSyncTime: minutes(180),
-      nextSyncBy: new Date(Date.parse(minutes(180)) + 24 * HOUR).toISOString(),
+      lastSyncTime: synced,
+      nextSyncBy: new Date(Date.parse(synced) + 24 * HOUR).toISOString(),
       keys,
       summary: '',
     },
@@ -257,7 +264,7 @@ describe('planRotations', () => {
   });
 
   it('a further rotation is a new episode once it has waited `after` itself; the older one is closed without a message after', () => {
-    const open = [told(a, 'shop/db', 3, 180)];
+    const open = [told(a, 'shop/db', 3, 150)];
     // v4 written 20 minutes ago: v3 stays the told one
     expect(
       plan(
@@ -292,10 +299,10 @@ describe('planRotations', () => {
         ],
         [...open, told(a, 'shop/db', 4, 70)],
       ),
-    ).toEqual([`closed superseded ${subjectA} v3 ${minutes(180)}`]);
+    ).toEqual([`closed superseded ${subjectA} v3 ${minutes(150)}`]);
   });
 
-  it('tells that the rotation reached the cluster only for a told episode, when the key is in sync with it or newer', () => {
+  it('tells that the rotation reached the cluster only for a told episode, once a sync has read that version (or a newer one)', () => {
     const inSync = row(a, [key('shop/db', 'InSync', 3, 90)]);
     expect(plan([{ object: a, row: inSync }])).toEqual([]);
     expect(
@@ -305,6 +312,23 @@ describe('planRotations', () => {
     expect(
       plan(
         [{ object: a, row: row(a, [key('shop/db', 'InSync', 4, 30)]) }],
+        [told(a, 'shop/db', 3, 90)],
+      ),
+    ).toEqual([`reached ${subjectA} v3 ${minutes(90)}`]);
+    // a sync 20 minutes ago read v3; v4, written 10 minutes ago, waits (and is not past `after`)
+    expect(
+      plan(
+        [
+          {
+            object: a,
+            row: row(
+              a,
+              [key('shop/db', 'PendingRotation', 4, 10)],
+              undefined,
+              minutes(20),
+            ),
+          },
+        ],
         [told(a, 'shop/db', 3, 90)],
       ),
     ).toEqual([`reached ${subjectA} v3 ${minutes(90)}`]);

@@ -185,6 +185,20 @@ function objectPrefixOf(cluster: string, subject: string): string {
   return `${head}${namespace}/${name}/${uid}/`;
 }
 
+/**
+ * Whether a successful sync read Vault after a version was written: then the Secret holds that
+ * version or a newer one, whatever Vault holds now. Whole seconds, as the status row compares
+ * (Kubernetes keeps `refreshTime` in seconds; a write in the sync's own second counts as read).
+ */
+function syncedSince(writtenMs: number, lastSync: string | undefined): boolean {
+  const syncMs = lastSync ? Date.parse(lastSync) : NaN;
+  return (
+    !Number.isNaN(syncMs) &&
+    writtenMs > 0 &&
+    Math.floor(writtenMs / 1000) <= Math.floor(syncMs / 1000)
+  );
+}
+
 export type RotationAction =
   | {
       type: 'rotation-pending';
@@ -213,9 +227,9 @@ export type RotationAction =
  *
  * - A key whose current version has waited past `after` on a `PendingRotation` row, and whose
  *   episode is not open: the owner is told (the ledger makes it once across replicas).
- * - A notified key that is `InSync` now (a sync read Vault after the version was written): one
- *   "reached the cluster" message. A key that cannot be judged (Vault's metadata unknown, the
- *   row failing or stale) keeps its episode open.
+ * - A notified key whose version a sync has read since (the last successful sync is after its
+ *   write, whether or not Vault holds a newer one by now): one "reached the cluster" message.
+ *   Until then, or while the row is not read (failing or stale), its episode stays open.
  * - Of several open episodes of one key only the newest version is answered; older ones are
  *   closed without a message, and so are those of deleted objects and of keys no longer read.
  * - Unreachable cluster: nothing at all (its cache is old). Cluster out otherwise (`out`): no new
@@ -288,8 +302,10 @@ export function planRotations(options: {
         // the ExternalSecret no longer reads this key
         actions.push({ type: 'rotation-closed', open: episode, as: 'deleted' });
       } else if (
-        key.state === 'InSync' &&
-        Date.parse(key.writtenAt ?? '') >= writtenAtOfEpisode(episode.episode)
+        syncedSince(
+          writtenAtOfEpisode(episode.episode),
+          row.freshness.lastSyncTime ?? row.lastSyncTime,
+        )
       ) {
         actions.push({
           type: 'rotation-reached',
