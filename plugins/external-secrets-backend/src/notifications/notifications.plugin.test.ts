@@ -25,8 +25,10 @@ import {
   warningEvent,
 } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/fixtures';
 /* eslint-enable @backstage/no-forbidden-package-imports */
+import { VaultClient } from '@gitops-secrets/plugin-external-secrets-node';
 import knexFactory, { type Knex } from 'knex';
 import { setupServer } from 'msw/node';
+import { VaultEmulator, vaultHandlers } from 'sandbox';
 import { externalSecretsPlugin } from '../plugin';
 
 jest.setTimeout(90_000);
@@ -101,6 +103,8 @@ async function startReplica(options: {
   db: Knex;
   sent: Array<NotificationSendOptions & { by: string }>;
   notifications?: Record<string, unknown>;
+  /** more of `externalSecrets` (the Vault the status service reads) */
+  externalSecrets?: Record<string, unknown>;
 }) {
   const actionsRegistry = actionsRegistryServiceMock();
   return startTestBackend({
@@ -122,6 +126,7 @@ async function startReplica(options: {
               checkInterval: '1s',
               ...options.notifications,
             },
+            ...options.externalSecrets,
           },
         },
       }),
@@ -332,5 +337,112 @@ describe('a cluster-wide failure', () => {
     });
     // the owners were never told of the failure, so they hear of no recovery either
     await staysAt(sent, 2);
+  });
+});
+
+describe('a Vault version that does not reach the cluster', () => {
+  const VAULT_URL = 'https://vault.notify.test:8200';
+  const sent: Array<NotificationSendOptions & { by: string }> = [];
+  const backends: Array<Awaited<ReturnType<typeof startTestBackend>>> = [];
+  const vault = new VaultEmulator();
+  const root = new VaultClient(
+    {
+      baseUrl: VAULT_URL,
+      timeoutMs: 5000,
+      maxRetries: 0,
+      retryBaseDelayMs: 10,
+      kvMount: 'secret',
+      kvVersion: 2,
+      auth: { type: 'token', token: vault.rootToken },
+    },
+    { logger: mockServices.logger.mock() },
+  );
+  let db: Knex;
+
+  beforeAll(async () => {
+    server.listen({ onUnhandledRequest: 'bypass' });
+    server.use(...vaultHandlers(vault, VAULT_URL));
+    await root.write('secret/data/example-api/env-file', {
+      data: { dotenv: 'API_KEY=first-never-shown' },
+    });
+    cluster.put(
+      CSS_PATH,
+      clusterSecretStore({
+        name: 'vault-store',
+        server: VAULT_URL,
+        ready: { status: 'True', reason: 'Valid', message: 'store validated' },
+      }),
+    );
+    // ESO synced after v1 was written
+    await new Promise(resolve => setTimeout(resolve, 1100));
+    putExternalSecret('example-api-env-file', true);
+    db = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: ':memory:' },
+      useNullAsDefault: true,
+    });
+    const options = {
+      notifications: { pendingRotation: { after: '2s' } },
+      externalSecrets: {
+        // the backend's own Vault access: KV metadata only, cached briefly for the test
+        vault: {
+          baseUrl: VAULT_URL,
+          auth: { type: 'token', token: vault.rootToken },
+        },
+        status: { vault: { cacheTtl: '1s' } },
+        history: { enabled: false },
+      },
+    };
+    backends.push(await startReplica({ name: 'A', db, sent, ...options }));
+    backends.push(await startReplica({ name: 'B', db, sent, ...options }));
+  });
+
+  afterAll(async () => {
+    await Promise.all(backends.map(b => b.stop()));
+    await db?.destroy();
+    server.resetHandlers();
+    server.close();
+    cluster.reset();
+  });
+
+  it('tells the owner once, from one of two replicas, when v2 waits past `after`, and once when a sync has read it', async () => {
+    await staysAt(sent, 0);
+
+    await root.write('secret/data/example-api/env-file', {
+      data: { dotenv: 'API_KEY=rotated-never-shown' },
+    });
+    await eventually(() => expect(sent).toHaveLength(1), 20_000);
+    expect(withoutSender(sent[0])).toEqual({
+      recipients: { type: 'entity', entityRef: ['group:default/team-a'] },
+      payload: expect.objectContaining({
+        title:
+          'example-api: ExternalSecret example-api-env-file: Vault has a newer version of example-api/env-file (v2)',
+        description: expect.stringMatching(
+          /^Vault has a newer version of example-api\/env-file \(v2, written \S+\) that has not reached the cluster: .*"Sync now"/,
+        ),
+        link: '/catalog/default/component/example-api/secrets',
+        severity: 'normal',
+        topic: 'external-secrets',
+      }),
+    });
+    await staysAt(sent, 1);
+
+    // ESO reads Vault again
+    const syncedAt = new Date().toISOString();
+    putExternalSecret('example-api-env-file', true, { refreshTime: syncedAt });
+    await eventually(() => expect(sent).toHaveLength(2), 20_000);
+    expect(withoutSender(sent[1])).toEqual({
+      recipients: { type: 'entity', entityRef: ['group:default/team-a'] },
+      payload: expect.objectContaining({
+        title:
+          'example-api: ExternalSecret example-api-env-file: the new version of example-api/env-file reached the cluster',
+        description: expect.stringContaining(
+          `ESO synced ExternalSecret example-api/example-api-env-file in cluster prod at ${syncedAt}: its Secret holds Vault v2 of example-api/env-file now.`,
+        ),
+        severity: 'low',
+      }),
+    });
+    await staysAt(sent, 2);
+    expect(JSON.stringify(sent)).not.toContain('never-shown');
   });
 });
