@@ -187,8 +187,29 @@ export interface Config {
        * A recovery is sent for every failure that was sent. Default: all.
        */
       severities?: Array<'critical' | 'high' | 'normal' | 'low'>;
-      /** Most notifications one replica sends per check. Default 50. */
+      /**
+       * Most notifications one replica sends per check. Default 50. Also bounds how many
+       * synced ExternalSecrets one check compares with Vault for a pending rotation (taken in
+       * turn, those already notified first).
+       */
       maxPerCheck?: number;
+      /**
+       * A pending rotation: Vault holds a version of a key, written after the ExternalSecret's
+       * last successful sync, that has not reached the cluster. The owner is told once per key
+       * and version when it waits longer than `after`, and once more when it has reached the
+       * cluster. Read from Vault's KV metadata through the status service's cache (never a
+       * value); only for stores on the backend's Vault (`externalSecrets.vault`).
+       */
+      pendingRotation?: {
+        /** Tell owners of pending rotations. Default true (when notifications are on). */
+        enabled?: boolean;
+        /**
+         * How long a version may stay unsynced, counted from when it was written in Vault,
+         * before the owner is told. A duration: "1h", ISO 8601 "PT1H", or { hours: 1 }; at
+         * least 1 s. Default 1 hour.
+         */
+        after?: string | HumanDuration;
+      };
       /**
        * A cluster outage — the cluster unreachable, or many of its ExternalSecrets failing at
        * once — is one notification to the platform team; the owners' notifications are held.

@@ -13,7 +13,10 @@ const migrationsDir = resolvePackagePath(
 
 /** A failure episode that was notified, as stored. */
 export interface NotifiedEpisode {
-  /** `es:<cluster>/<namespace>/<name>/<uid>` or `cluster:<cluster>` */
+  /**
+   * `es:<cluster>/<namespace>/<name>/<uid>`, `cluster:<cluster>`, or
+   * `rotation:<cluster>/<namespace>/<name>/<uid>/<Vault key>` (a pending rotation)
+   */
   subject: string;
   /** identifies the episode within its subject, the same on every replica */
   episode: string;
@@ -25,7 +28,8 @@ export interface NotifiedEpisode {
   failingSince: Date;
   openedAt: Date;
   closedAt?: Date;
-  closedAs?: 'recovered' | 'deleted';
+  /** `superseded`: a pending rotation of which a newer version was told */
+  closedAs?: 'recovered' | 'deleted' | 'superseded';
 }
 
 interface Row {
@@ -156,7 +160,7 @@ export class NotificationLedger {
   async close(
     subject: string,
     episode: string,
-    as: 'recovered' | 'deleted',
+    as: NonNullable<NotifiedEpisode['closedAs']>,
     at: Date,
   ): Promise<boolean> {
     const updated = await this.db(TABLE)

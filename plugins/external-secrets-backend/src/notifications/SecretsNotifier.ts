@@ -15,7 +15,9 @@ import {
   notificationSeverityOf,
   outageOverPayload,
   outagePayload,
+  pendingRotationPayload,
   recoveredPayload,
+  rotationReachedPayload,
 } from './notificationMessages';
 import type { NotificationSettings } from './notificationsConfig';
 import {
@@ -25,6 +27,12 @@ import {
   planCluster,
   type PlannedAction,
 } from './planNotifications';
+import {
+  planRotations,
+  selectRotationProbes,
+  versionOfEpisode,
+  type RotationAction,
+} from './planRotations';
 
 /** Findings that say "not known yet", not what is wrong. */
 const NOT_A_CAUSE = new Set(['CLUSTER_UNREACHABLE', 'VAULT_FACTS_PENDING']);
@@ -33,6 +41,8 @@ const MAX_DIAGNOSIS_WAITS = 3;
 /** closed episodes are kept this long, then pruned */
 const KEEP_CLOSED_MS = 30 * 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** status rows read at once for pending rotations */
+const ROTATION_READS_AT_ONCE = 4;
 
 export interface SecretsNotifierOptions {
   settings: NotificationSettings;
@@ -71,7 +81,9 @@ export class SecretsNotifier {
   private readonly now: () => Date;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private stopped = true;
+  private started = false;
+  /** `stop()` was called: a check under way sends nothing more */
+  private stopped = false;
   /** subject → when this replica first saw it broken (objects whose Ready has no time) */
   private readonly firstSeenBroken = new Map<string, number>();
   /** cluster → since when this replica cannot reach it */
@@ -81,6 +93,14 @@ export class SecretsNotifier {
   private readonly diagnosisWaits = new Map<string, number>();
   private readonly failedSends = new Set<string>();
   private lastPrune = 0;
+  /** cluster → where the next check goes on reading rows for pending rotations */
+  private readonly rotationCursor = new Map<string, number>();
+  /** status rows this check may still read for pending rotations */
+  private rotationReads = 0;
+  /** of which the cluster being checked may read this many */
+  private rotationShare = 0;
+  /** `subject episode` of pending rotations whose entity has no owner (logged once) */
+  private readonly rotationsWithoutOwner = new Set<string>();
 
   constructor(options: SecretsNotifierOptions) {
     this.options = options;
@@ -89,7 +109,8 @@ export class SecretsNotifier {
 
   /** Checks every `checkInterval` once the catalog index has loaded; returns at once. */
   start(): void {
-    if (!this.stopped) return;
+    if (this.started) return;
+    this.started = true;
     this.stopped = false;
     void this.options.entities.ready().then(() => {
       if (this.stopped) return;
@@ -104,6 +125,7 @@ export class SecretsNotifier {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.started = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
@@ -121,8 +143,14 @@ export class SecretsNotifier {
 
   private async checkAll(): Promise<void> {
     let budget = this.options.settings.maxPerCheck;
-    for (const cluster of this.options.clusters) {
+    this.rotationReads = this.options.settings.maxPerCheck;
+    const { clusters } = this.options;
+    for (const [index, cluster] of clusters.entries()) {
       if (budget <= 0) break;
+      // each cluster gets its share of the reads, and what one leaves goes to the next
+      this.rotationShare = Math.ceil(
+        this.rotationReads / (clusters.length - index),
+      );
       try {
         budget -= await this.checkCluster(cluster, budget);
       } catch (error) {
@@ -188,7 +216,183 @@ export class SecretsNotifier {
         );
       }
     }
+    const { pendingRotation, severities } = this.options.settings;
+    if (
+      pendingRotation.enabled &&
+      severities.includes('normal') &&
+      health.reachable &&
+      health.synced &&
+      sent < budget &&
+      !this.stopped
+    ) {
+      sent += await this.checkRotations(
+        cluster,
+        objects,
+        open,
+        plan.out,
+        budget - sent,
+        now,
+      );
+    }
     return sent;
+  }
+
+  /**
+   * Pending rotations of one cluster: reads the status rows (Vault's KV metadata through the
+   * status service's cache) of at most `maxPerCheck` synced ExternalSecrets per check, those
+   * already notified first and the others in turn, and executes what {@link planRotations}
+   * finds. Returns how many notifications it sent.
+   */
+  private async checkRotations(
+    cluster: ClusterCache,
+    objects: ExternalSecretObject[],
+    open: NotifiedEpisode[],
+    out: boolean,
+    budget: number,
+    now: Date,
+  ): Promise<number> {
+    const { probes, cursor } = selectRotationProbes({
+      cluster: cluster.name,
+      objects,
+      open,
+      out,
+      cursor: this.rotationCursor.get(cluster.name) ?? 0,
+      max: Math.max(Math.min(this.rotationShare, this.rotationReads), 0),
+      now,
+    });
+    this.rotationCursor.set(cluster.name, cursor);
+    this.rotationReads -= probes.length;
+    const rows: Array<{
+      object: ExternalSecretObject;
+      row: ExternalSecretStatus | undefined;
+    }> = [];
+    for (let i = 0; i < probes.length && !this.stopped; ) {
+      const batch = probes.slice(i, i + ROTATION_READS_AT_ONCE);
+      i += batch.length;
+      rows.push(
+        ...(await Promise.all(
+          batch.map(async ({ object }) => ({
+            object,
+            row: await this.diagnose(cluster, object),
+          })),
+        )),
+      );
+    }
+    const actions = planRotations({
+      cluster: cluster.name,
+      // a cluster lost while the rows were read: its cache is old again
+      reachable: cluster.health().reachable,
+      out,
+      objects,
+      rows,
+      open,
+      afterMs: this.options.settings.pendingRotation.afterMs,
+      now,
+    });
+    let sent = 0;
+    for (const action of actions) {
+      if (sent >= budget || this.stopped) break;
+      try {
+        if (await this.executeRotation(cluster, action, now)) sent += 1;
+      } catch (error) {
+        this.options.logger.warn(
+          `Notifications: ${action.type} in cluster ${cluster.name} failed, trying again at the next check: ${error}`,
+        );
+      }
+    }
+    return sent;
+  }
+
+  private async executeRotation(
+    cluster: ClusterCache,
+    action: RotationAction,
+    now: Date,
+  ): Promise<boolean> {
+    const { ledger, settings, entities } = this.options;
+    switch (action.type) {
+      case 'rotation-pending': {
+        const { object, row, pending } = action;
+        const entityRef = entities.entityRefOf(object);
+        // unclaimed, or the catalog index has not seen its entity yet: asked again next check
+        if (!entityRef) return false;
+        const recipients =
+          settings.recipients ??
+          [entities.ownerOf(entityRef)].filter((r): r is string => !!r);
+        if (recipients.length === 0) {
+          const key = `${pending.subject} ${pending.episode}`;
+          if (!this.rotationsWithoutOwner.has(key)) {
+            if (this.rotationsWithoutOwner.size > 10_000) {
+              this.rotationsWithoutOwner.clear();
+            }
+            this.rotationsWithoutOwner.add(key);
+            this.options.logger.info(
+              `Notifications: ${entityRef} has no owner to tell that ExternalSecret ${object.metadata?.namespace}/${object.metadata?.name} has not picked up Vault v${pending.version} of ${pending.key}`,
+            );
+          }
+          return false;
+        }
+        const opened: NotifiedEpisode = {
+          subject: pending.subject,
+          episode: pending.episode,
+          cluster: cluster.name,
+          entityRef,
+          recipients,
+          severity: 'normal',
+          failingSince: new Date(pending.writtenAt),
+          openedAt: now,
+        };
+        if (!(await ledger.open(opened))) return false;
+        const payload = pendingRotationPayload({
+          ref: refOf(cluster.name, object),
+          entityRef,
+          episode: pending.episode,
+          key: pending.key,
+          version: pending.version,
+          writtenAt: pending.writtenAt,
+          lastSync: row.freshness?.lastSyncTime ?? row.lastSyncTime,
+          nextSyncBy: row.freshness?.nextSyncBy,
+          refreshInterval: row.refreshInterval,
+          refreshPolicy: row.refreshPolicy,
+        });
+        return this.send(opened, payload, () =>
+          ledger.unopen(pending.subject, pending.episode),
+        );
+      }
+      case 'rotation-reached': {
+        const { open, object, row, key } = action;
+        if (
+          !(await ledger.close(open.subject, open.episode, 'recovered', now)) ||
+          !open.entityRef
+        ) {
+          return false;
+        }
+        const payload = rotationReachedPayload({
+          ref: refOf(cluster.name, object),
+          entityRef: open.entityRef,
+          episode: open.episode,
+          key: key.key,
+          version: versionOfEpisode(open.episode),
+          // a newer version may be waiting already: then only the told one is known to be in
+          currentVersion:
+            key.state === 'InSync' ? key.currentVersion : undefined,
+          lastSync: row.freshness?.lastSyncTime ?? row.lastSyncTime,
+        });
+        return this.send(open, payload, () =>
+          ledger.reopen(open.subject, open.episode),
+        );
+      }
+      case 'rotation-closed':
+        // superseded by a newer version that was told, or nothing left to tell of
+        await ledger.close(
+          action.open.subject,
+          action.open.episode,
+          action.as,
+          now,
+        );
+        return false;
+      default:
+        return false;
+    }
   }
 
   /** Objects whose Ready condition has no time: broken since this replica first saw them so. */

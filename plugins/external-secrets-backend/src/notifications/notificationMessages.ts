@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseEntityRef } from '@backstage/catalog-model';
 import type {
   NotificationPayload,
@@ -158,5 +159,115 @@ export function outageOverPayload(options: {
     severity: 'normal',
     topic: NOTIFICATION_TOPIC,
     scope: `external-secrets:cluster:${options.cluster}:${options.episode}:over`,
+  };
+}
+
+/** the notifications backend stores 255 characters of a scope */
+const MAX_SCOPE_LENGTH = 255;
+
+/** A rotation's scope; one too long for the notifications backend is named by its SHA-256. */
+function rotationScope(
+  ref: ExternalSecretRef,
+  key: string,
+  episode: string,
+  what: string,
+): string {
+  const scope = scopeOf(ref, `rotation:${key}:${episode}`, what);
+  return scope.length <= MAX_SCOPE_LENGTH
+    ? scope
+    : `external-secrets:rotation:${createHash('sha256')
+        .update(scope)
+        .digest('hex')}:${what}`;
+}
+
+/** When ESO reads Vault again by itself, in words, from the row's freshness. */
+function nextSyncText(options: {
+  nextSyncBy?: string;
+  refreshInterval?: string;
+  refreshPolicy?: string;
+}): string {
+  if (options.nextSyncBy) {
+    return `ESO should have read it by ${options.nextSyncBy} (refreshInterval ${
+      options.refreshInterval ?? '1h'
+    })`;
+  }
+  switch (options.refreshPolicy) {
+    case 'OnChange':
+      return 'ESO re-reads Vault only when the ExternalSecret changes (refreshPolicy OnChange)';
+    case 'CreatedOnce':
+      return 'ESO never re-reads Vault for it (refreshPolicy CreatedOnce): delete and re-create the ExternalSecret to pick it up';
+    default:
+      return 'ESO does not re-read Vault on a clock for it (refreshInterval 0)';
+  }
+}
+
+/** A Vault version that has not reached the cluster past `pendingRotation.after`. */
+export function pendingRotationPayload(options: {
+  ref: ExternalSecretRef;
+  entityRef: string;
+  episode: string;
+  key: string;
+  version: number;
+  writtenAt: string;
+  lastSync?: string;
+  nextSyncBy?: string;
+  refreshInterval?: string;
+  refreshPolicy?: string;
+}): NotificationPayload {
+  const { ref, entityRef, key, version } = options;
+  const synced = options.lastSync
+    ? `its last sync was at ${options.lastSync}`
+    : 'it has no recorded sync';
+  return {
+    title: `${entityName(entityRef)}: ExternalSecret ${
+      ref.name
+    }: Vault has a newer version of ${key} (v${version})`,
+    description: `Vault has a newer version of ${key} (v${version}, written ${
+      options.writtenAt
+    }) that has not reached the cluster: ExternalSecret ${label(
+      ref,
+    )} still holds the previous value; ${synced}, and ${nextSyncText(
+      options,
+    )}. What to do: use "Sync now" on the Secrets tab; if the new version should have arrived by itself, check the ExternalSecret's refreshInterval and refreshPolicy; if a sync does not take it, read ESO's Events on the ExternalSecret (kubectl -n ${
+      ref.namespace
+    } describe externalsecret ${ref.name}).`,
+    link: secretsTabLink(entityRef),
+    severity: 'normal',
+    topic: NOTIFICATION_TOPIC,
+    scope: rotationScope(ref, key, options.episode, 'pending'),
+  };
+}
+
+/** The version told by {@link pendingRotationPayload} (or a newer one) reached the cluster. */
+export function rotationReachedPayload(options: {
+  ref: ExternalSecretRef;
+  entityRef: string;
+  episode: string;
+  key: string;
+  /** the version told of */
+  version: number;
+  /** the version the Secret holds now */
+  currentVersion?: number;
+  lastSync?: string;
+}): NotificationPayload {
+  const { ref, entityRef, key } = options;
+  let now = `v${options.version}`;
+  if (options.currentVersion === undefined) {
+    now = `v${options.version} or a later version`;
+  } else if (options.currentVersion !== options.version) {
+    now = `v${options.currentVersion} (newer than v${options.version})`;
+  }
+  const synced = options.lastSync ? ` at ${options.lastSync}` : '';
+  return {
+    title: `${entityName(entityRef)}: ExternalSecret ${
+      ref.name
+    }: the new version of ${key} reached the cluster`,
+    description: `ESO synced ExternalSecret ${label(
+      ref,
+    )}${synced}: its Secret holds Vault ${now} of ${key} now. Pods that read the Secret only at start-up need a restart to see it; the Secrets tab shows which.`,
+    link: secretsTabLink(entityRef),
+    severity: 'low',
+    topic: NOTIFICATION_TOPIC,
+    scope: rotationScope(ref, key, options.episode, 'reached'),
   };
 }

@@ -23,6 +23,7 @@ describe('readNotificationSettings', () => {
         fraction: 0.5,
       },
       maxPerCheck: 50,
+      pendingRotation: { enabled: true, afterMs: 3_600_000 },
     });
   });
 
@@ -41,6 +42,7 @@ describe('readNotificationSettings', () => {
           fraction: 0.8,
         },
         maxPerCheck: 5,
+        pendingRotation: { enabled: false, after: '20s' },
       }),
     ).toEqual({
       enabled: false,
@@ -55,6 +57,7 @@ describe('readNotificationSettings', () => {
         fraction: 0.8,
       },
       maxPerCheck: 5,
+      pendingRotation: { enabled: false, afterMs: 20_000 },
     });
   });
 
@@ -66,6 +69,14 @@ describe('readNotificationSettings', () => {
     [{ clusterOutage: { minExternalSecrets: 1 } }, /at least 2/],
     [{ recipients: ['user:'] }, /not an entity reference/],
     [{ maxPerCheck: 0 }, /maxPerCheck/],
+    [
+      { pendingRotation: { after: 'a while' } },
+      /pendingRotation\.after must be a duration/,
+    ],
+    [
+      { pendingRotation: { after: '500ms' } },
+      /pendingRotation\.after must be at least one second/,
+    ],
   ])('refuses %j', (notifications, message) => {
     expect(() => read(notifications)).toThrow(message);
   });

@@ -37,10 +37,20 @@ export interface NotificationSettings {
   };
   /** most notifications one replica sends per check (a bound, whatever the detection) */
   maxPerCheck: number;
+  /**
+   * A Vault version written after the last sync that has not reached the cluster this long is
+   * told to the owner (severity normal), and once more when it has.
+   */
+  pendingRotation: {
+    enabled: boolean;
+    /** how long a version may wait, counted from when it was written in Vault */
+    afterMs: number;
+  };
 }
 
 const DEFAULT_CHECK_INTERVAL_MS = 30_000;
 const DEFAULT_OUTAGE_GRACE_MS = 5 * 60_000;
+const DEFAULT_PENDING_ROTATION_AFTER_MS = 3_600_000;
 
 function duration(config: Config, key: string, path: string): number {
   let ms: number;
@@ -94,6 +104,7 @@ function entityRefs(
 export function readNotificationSettings(root: Config): NotificationSettings {
   const config = root.getOptionalConfig('externalSecrets.notifications');
   const outage = config?.getOptionalConfig('clusterOutage');
+  const rotation = config?.getOptionalConfig('pendingRotation');
   const severities =
     config?.getOptionalStringArray('severities') ?? NOTIFICATION_SEVERITIES;
   for (const severity of severities) {
@@ -148,5 +159,11 @@ export function readNotificationSettings(root: Config): NotificationSettings {
       fraction,
     },
     maxPerCheck,
+    pendingRotation: {
+      enabled: rotation?.getOptionalBoolean('enabled') ?? true,
+      afterMs: rotation?.has('after')
+        ? duration(rotation, 'after', 'pendingRotation.after')
+        : DEFAULT_PENDING_ROTATION_AFTER_MS,
+    },
   };
 }

@@ -147,6 +147,7 @@ describe('planCluster', () => {
       NOW,
     );
     expect(types(plan)).toEqual(['failing old']);
+    expect(plan.out).toBe(false);
     expect(plan.actions[0]).toMatchObject({
       subject: 'es:prod/shop/old/uid-old',
       failure: { episode: minutes(30) },
@@ -208,6 +209,8 @@ describe('planCluster', () => {
       },
     ]);
     expect(plan.held).toBe(2);
+    // nothing new is told to owners of that cluster, pending rotations included
+    expect(plan.out).toBe(true);
   });
 
   it('waits with the outage until a failure is past its grace', () => {

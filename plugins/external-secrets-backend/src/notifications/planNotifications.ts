@@ -116,6 +116,11 @@ export interface ClusterPlan {
   actions: PlannedAction[];
   /** ExternalSecrets past their grace whose owners are not told because the cluster is out */
   held: number;
+  /**
+   * The cluster is out (unreachable, not listed yet, or failing at large): nothing new is told
+   * to owners about it, pending rotations included
+   */
+  out: boolean;
 }
 
 /**
@@ -156,9 +161,9 @@ export function planCluster(
         total: view.objects.length,
       });
     }
-    return { actions, held: 0 };
+    return { actions, held: 0, out: true };
   }
-  if (!view.synced) return { actions, held: 0 };
+  if (!view.synced) return { actions, held: 0, out: true };
 
   const due: PlannedAction[] = [];
   const present = new Set<string>();
@@ -211,11 +216,11 @@ export function planCluster(
         total,
       });
     }
-    return { actions, held: pastGrace };
+    return { actions, held: pastGrace, out: true };
   }
   if (outage) {
     actions.push({ type: 'outage-over', open: outage, total });
   }
   actions.push(...due);
-  return { actions, held: 0 };
+  return { actions, held: 0, out: false };
 }
