@@ -47,6 +47,7 @@ import {
   clusterStoreNotAllowed,
   dataError,
   dataFromError,
+  findAllError,
   getKubeSecretError,
   getNamespaceError,
   getServiceAccountError,
@@ -63,7 +64,12 @@ import {
   selectorMatches,
 } from '../kubernetes/labelSelector';
 import { syncedResourceVersion } from './syncedResourceVersion';
-import { ProviderError, VaultProviderClient } from './VaultProviderClient';
+import {
+  ProviderError,
+  VaultProviderClient,
+  goJson,
+} from './VaultProviderClient';
+import { dataFromKeys } from './dataFromKeys';
 
 /**
  * The timer the controller schedules its work with; tests pass a fake one (or none, calling
@@ -146,7 +152,7 @@ function readyCondition(object: KubeObject): Condition | undefined {
 }
 
 function stringValue(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return typeof value === 'string' ? value : goJson(value);
 }
 
 function apiMessage(error: unknown): string {
@@ -868,28 +874,60 @@ export class EsoController {
     return session;
   }
 
-  private async fetchValues(es: KubeObject): Promise<Record<string, string>> {
+  private async fetchValues(es: KubeObject): Promise<Record<string, Buffer>> {
     const spec = es.spec as Spec;
     let provider: ReturnType<EsoController['providerFor']> | undefined;
+    const session = () => {
+      provider ??= this.providerFor(es);
+      return provider;
+    };
     const reads = new Map<string, Promise<Record<string, unknown>>>();
     const read = async (key: string) => {
-      provider ??= this.providerFor(es);
-      const { client, token } = await provider;
+      const { client, token } = await session();
       if (!reads.has(key)) {
         reads.set(key, client.readSecret(token, key));
       }
       return reads.get(key)!;
     };
-    const values: Record<string, string> = {};
-    // ESO reads dataFrom first; data entries override what it extracted
+    const values: Record<string, Buffer> = {};
+    // ESO reads dataFrom first, in order (later entries win); data entries override them
     for (const [index, entry] of ((spec.dataFrom ?? []) as Spec[]).entries()) {
+      if (entry.find) {
+        try {
+          const { client, token } = await session();
+          let found: Map<string, Buffer>;
+          try {
+            found = await client.findSecrets(token, entry.find);
+          } catch (error) {
+            throw new ProviderError(findAllError((error as Error).message));
+          }
+          for (const [name, value] of dataFromKeys(entry, entry.find, found)) {
+            values[name] = value;
+          }
+        } catch (error) {
+          throw new ProviderError(
+            dataFromError(index, (error as Error).message, 'find'),
+          );
+        }
+        continue;
+      }
       if (!entry.extract) {
         continue;
       }
       try {
         const secret = await read(entry.extract.key);
-        for (const [name, value] of Object.entries(secret)) {
-          values[name] = stringValue(value);
+        const extracted = new Map<string, Buffer>(
+          Object.entries(secret).map(([name, value]) => [
+            name,
+            Buffer.from(stringValue(value), 'utf8'),
+          ]),
+        );
+        for (const [name, value] of dataFromKeys(
+          entry,
+          entry.extract,
+          extracted,
+        )) {
+          values[name] = value;
         }
       } catch (error) {
         throw new ProviderError(dataFromError(index, (error as Error).message));
@@ -900,11 +938,14 @@ export class EsoController {
       try {
         const secret = await read(key);
         if (property === undefined || property === '') {
-          values[entry.secretKey] = JSON.stringify(secret);
+          values[entry.secretKey] = Buffer.from(goJson(secret), 'utf8');
         } else if (!(property in secret)) {
           throw new ProviderError(propertyMissing(property));
         } else {
-          values[entry.secretKey] = stringValue(secret[property]);
+          values[entry.secretKey] = Buffer.from(
+            stringValue(secret[property]),
+            'utf8',
+          );
         }
       } catch (error) {
         throw new ProviderError(
@@ -922,7 +963,7 @@ export class EsoController {
    */
   private async writeTarget(
     es: KubeObject,
-    values: Record<string, string>,
+    values: Record<string, Buffer>,
   ): Promise<'created' | 'updated' | 'unchanged'> {
     const spec = es.spec as Spec;
     const policy = spec.target?.creationPolicy ?? 'Owner';
@@ -932,10 +973,7 @@ export class EsoController {
     const secrets = this.cluster.type('secrets');
     const name = this.targetName(es);
     const data = Object.fromEntries(
-      Object.entries(values).map(([k, v]) => [
-        k,
-        Buffer.from(v, 'utf8').toString('base64'),
-      ]),
+      Object.entries(values).map(([k, v]) => [k, v.toString('base64')]),
     );
     const existing = await this.targetSecret(es);
     if (policy === 'Merge') {

@@ -1,6 +1,8 @@
 import NodeVault from 'node-vault';
 import {
+  FIND_TAGS_KV_V1,
   SECRET_DOES_NOT_EXIST,
+  findRegexpError,
   VAULT_METADATA_NOT_FOUND,
   readError,
   vaultDeleteError,
@@ -364,6 +366,96 @@ export class VaultProviderClient {
     }
   }
 
+  /**
+   * ESO's listSecrets (client_get_all_secrets.go): LIST on the metadata path (KV v1: the
+   * mount) under `path` (which ends in `/`, or is empty), recursing into folders; every key
+   * comes back relative to the mount. The Vault policy needs `list` on those paths: a 403 is
+   * reported as a read error; an empty folder (404) is "Secret does not exist".
+   */
+  private async listSecrets(token: string, path: string): Promise<string[]> {
+    const mount = this.settings.path.replace(/^\/+|\/+$/g, '');
+    // ESO's buildMetadataPath: the mount is not stripped from a listed path
+    const url =
+      this.settings.version === 'v1'
+        ? `${mount}/${path}`
+        : `${mount}/metadata/${path}`;
+    let keys: unknown;
+    try {
+      keys = (await this.client(token).list(url))?.data?.keys;
+    } catch (error) {
+      const e = error as NodeVaultError;
+      const errors = e.response?.body?.errors;
+      if (e.response?.statusCode === 404 && (!errors || errors.length === 0)) {
+        throw new ProviderError(SECRET_DOES_NOT_EXIST);
+      }
+      // Go's client lists with GET ?list=true, and its error shows that URL
+      throw new ProviderError(
+        readError(describe('GET', `${this.base}/v1/${url}?list=true`, error)),
+      );
+    }
+    const secrets: string[] = [];
+    for (const key of Array.isArray(keys) ? (keys as string[]) : []) {
+      const full = path + key;
+      if (key.endsWith('/')) {
+        secrets.push(...(await this.listSecrets(token, full)));
+      } else {
+        secrets.push(full);
+      }
+    }
+    return secrets;
+  }
+
+  /**
+   * ESO's GetAllSecrets for `dataFrom[].find` (client_get_all_secrets.go): lists every key
+   * under `path`, keeps those whose name (relative to the mount) matches `name.regexp`
+   * (unanchored, as Go's MatchString) or, without `name`, whose metadata (KV v2 system keys
+   * and `custom_metadata`) has every tag; then reads each as the whole secret in JSON. Keys
+   * without a current version are skipped. The map is keyed by the Vault path.
+   */
+  async findSecrets(
+    token: string,
+    find: {
+      path?: string;
+      name?: { regexp?: string };
+      tags?: Record<string, string>;
+    },
+  ): Promise<Map<string, Buffer>> {
+    if (this.settings.version === 'v1' && find.tags) {
+      throw new ProviderError(FIND_TAGS_KV_V1);
+    }
+    let matcher: RegExp | undefined;
+    if (find.name) {
+      const source = find.name.regexp ?? '';
+      try {
+        matcher = new RegExp(source);
+      } catch (error) {
+        // Go's own regexp text differs from JavaScript's; the prefix is ESO's
+        throw new ProviderError(
+          findRegexpError(source, (error as Error).message),
+        );
+      }
+    }
+    const candidates = await this.listSecrets(
+      token,
+      find.path ? `${find.path}/` : '',
+    );
+    const found = new Map<string, Buffer>();
+    for (const name of candidates) {
+      if (matcher) {
+        if (!matcher.test(name)) continue;
+      } else {
+        const metadata = await this.readMetadata(token, name);
+        const tags = Object.entries(find.tags ?? {});
+        if (!tags.every(([k, v]) => metadata[k] === v)) continue;
+      }
+      const data = await this.readData(token, name);
+      if (data) {
+        found.set(name, Buffer.from(goJson(data), 'utf8'));
+      }
+    }
+    return found;
+  }
+
   /** The secret's key/value map at `key`; ESO's errors for missing, denied or unreachable. */
   async readSecret(
     token: string,
@@ -400,4 +492,24 @@ export class VaultProviderClient {
     }
     return data;
   }
+}
+
+/**
+ * Go's json.Marshal of a decoded map, as ESO returns a whole secret: keys sorted, and `<`, `>`,
+ * `&`, U+2028 and U+2029 escaped.
+ */
+export function goJson(value: unknown): string {
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (!v || typeof v !== 'object') return v;
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map(k => [k, sorted((v as Record<string, unknown>)[k])]),
+    );
+  };
+  return JSON.stringify(sorted(value)).replace(
+    /[<>&\u2028\u2029]/g,
+    c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

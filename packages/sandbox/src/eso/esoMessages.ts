@@ -25,8 +25,26 @@ export function dataError(index: number, key: string, cause: string): string {
   return `error processing spec.data[${index}] (key: ${key}), err: ${cause}`;
 }
 
-export function dataFromError(index: number, cause: string): string {
-  return `error processing spec.dataFrom[${index}].extract, err: ${cause}`;
+export function dataFromError(
+  index: number,
+  cause: string,
+  kind: 'extract' | 'find' = 'extract',
+): string {
+  return `error processing spec.dataFrom[${index}].${kind}, err: ${cause}`;
+}
+
+/** handleFindAllSecrets wraps the provider's GetAllSecrets error (externalsecret_controller_secret.go). */
+export function findAllError(cause: string): string {
+  return `error getting all secrets: ${cause}`;
+}
+
+/** The Vault provider's GetAllSecrets on a KV v1 store with `find.tags` (client_get_all_secrets.go). */
+export const FIND_TAGS_KV_V1 =
+  'cannot perform find by tag operations with kv version v1';
+
+/** runtime/find/find.go New: the `find.name.regexp` does not compile (Go's regexp error follows). */
+export function findRegexpError(regexp: string, cause: string): string {
+  return `could not compile find.name.regexp [${regexp}]: ${cause}`;
 }
 
 export function propertyMissing(property: string): string {
