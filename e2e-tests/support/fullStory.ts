@@ -124,11 +124,18 @@ export async function expectNoValueInBrowser(page: Page, input: TemplateInput) {
  */
 export async function runNewServiceTemplate(page: Page, input: TemplateInput) {
   await sidebarLink(page, 'Create').click();
+  // the template's card: the innermost element holding its title and not the other template's
+  // (the cards are not articles; the list around them is, and holds both "Choose" buttons)
   await page
-    .getByRole('article')
-    .filter({ hasText: 'New service with secrets' })
-    // the onboarding template's card mentions this template too
-    .filter({ hasNotText: /onboard/i })
+    .locator('div')
+    .filter({
+      has: page.getByRole('heading', { name: 'New service with secrets' }),
+    })
+    .filter({ has: page.getByRole('button', { name: 'Choose' }) })
+    .filter({
+      hasNot: page.getByRole('heading', { name: 'Onboard a cluster to Vault' }),
+    })
+    .last()
     .getByRole('button', { name: 'Choose' })
     .click();
   await expect(page).toHaveURL(
