@@ -1,6 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 // The node package's test helpers are not part of its public API; tests may reach them.
 // eslint-disable-next-line @backstage/no-forbidden-package-imports
 import { eventually } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/eventually';
@@ -58,5 +59,130 @@ describe('ClaimingEntityIndex', () => {
     } finally {
       index.stop();
     }
+  });
+
+  describe('an ExternalSecret of a service registered since the last load', () => {
+    const story = (id: string): Entity => ({
+      ...entity,
+      metadata: {
+        name: id,
+        namespace: 'default',
+        annotations: { 'backstage.io/kubernetes-id': id },
+      },
+      spec: { owner: 'story-team' },
+    });
+    const objectOf = (id: string) => ({
+      metadata: {
+        name: `${id}-env-file`,
+        namespace: id,
+        labels: { 'backstage.io/kubernetes-id': id },
+      },
+    });
+
+    /** The catalog as it is now (`entities`), counting the lookups of single ids. */
+    function liveCatalog(entities: Entity[], failLookups = false) {
+      const lookups: unknown[] = [];
+      const catalog = {
+        streamEntities: (
+          ...args: Parameters<CatalogService['streamEntities']>
+        ) => catalogServiceMock({ entities }).streamEntities(...args),
+        getEntities: async (
+          ...args: Parameters<CatalogService['getEntities']>
+        ) => {
+          lookups.push(args[0]?.filter);
+          if (failLookups) throw new Error('catalog unavailable');
+          return catalogServiceMock({ entities }).getEntities(...args);
+        },
+      } as unknown as CatalogService;
+      return { catalog, lookups };
+    }
+
+    it('is claimed as soon as the catalog has the entity, without waiting for the next full read', async () => {
+      const entities = [entity];
+      const { catalog, lookups } = liveCatalog(entities);
+      const index = new ClaimingEntityIndex({
+        catalog,
+        auth: mockServices.auth(),
+        logger: mockServices.logger.mock(),
+        refreshIntervalMs: 3_600_000,
+        unclaimedRecheckMs: 100,
+      });
+      await index.start();
+      try {
+        const version = index.version;
+        // the template has just registered it: the full read (an hour away) does not know it
+        entities.push(story('story-1a2b'));
+        expect(index.claimsOf(objectOf('story-1a2b'))).toEqual([]);
+        await eventually(() =>
+          expect(index.entityRefOf(objectOf('story-1a2b'))).toBe(
+            'component:default/story-1a2b',
+          ),
+        );
+        expect(index.ownerOf('component:default/story-1a2b')).toBe(
+          'group:default/story-team',
+        );
+        expect(index.entityRefs()).toEqual([
+          'component:default/example-api',
+          'component:default/story-1a2b',
+        ]);
+        // derived data (the fleet's visibility answers) sees a new version
+        expect(index.version).toBeGreaterThan(version);
+        // the one lookup asked for that id only
+        expect(lookups).toEqual([
+          [{ 'metadata.annotations.backstage.io/kubernetes-id': 'story-1a2b' }],
+        ]);
+        expect(index.entityRefOf(object)).toBe('component:default/example-api');
+      } finally {
+        index.stop();
+      }
+    });
+
+    it('asks again for a truly unclaimed id at most once per recheck interval, and survives a failing catalog', async () => {
+      const logger = mockServices.logger.mock();
+      const { catalog, lookups } = liveCatalog([entity], true);
+      const index = new ClaimingEntityIndex({
+        catalog,
+        auth: mockServices.auth(),
+        logger,
+        refreshIntervalMs: 3_600_000,
+        unclaimedRecheckMs: 400,
+      });
+      await index.start();
+      try {
+        const orphan = objectOf('legacy-billing');
+        // every fleet page asks; one lookup answers all of them
+        for (let i = 0; i < 20; i += 1) index.claimsOf(orphan);
+        await eventually(() => expect(lookups).toHaveLength(1));
+        for (let i = 0; i < 20; i += 1) index.claimsOf(orphan);
+        await new Promise(resolve => setTimeout(resolve, 250));
+        expect(lookups).toHaveLength(1);
+        expect(index.claimsOf(orphan)).toEqual([]);
+        expect(logger.warn).toHaveBeenCalledWith(
+          expect.stringContaining('catalog unavailable'),
+        );
+        // past the interval, the next page that shows it asks once more
+        await new Promise(resolve => setTimeout(resolve, 300));
+        index.claimsOf(orphan);
+        await eventually(() => expect(lookups).toHaveLength(2));
+        // the ones already claimed are never looked up
+        index.claimsOf(object);
+        await new Promise(resolve => setTimeout(resolve, 250));
+        expect(lookups).toHaveLength(2);
+      } finally {
+        index.stop();
+      }
+    });
+
+    it('asks nothing when the index is not running (a test or a stopped backend)', async () => {
+      const { catalog, lookups } = liveCatalog([entity]);
+      const index = new ClaimingEntityIndex({
+        catalog,
+        auth: mockServices.auth(),
+        logger: mockServices.logger.mock(),
+      });
+      expect(index.claimsOf(objectOf('story-1a2b'))).toEqual([]);
+      await new Promise(resolve => setTimeout(resolve, 300));
+      expect(lookups).toEqual([]);
+    });
   });
 });

@@ -28,6 +28,11 @@ export interface ClaimingEntityIndexOptions {
   emptyRetryMs?: number;
   /** most entities indexed; beyond it the rest is left out and a warning logged; default 50,000 */
   maxEntities?: number;
+  /**
+   * How soon the catalog is asked again for the entity of one unclaimed `backstage.io/kubernetes-id`
+   * (a service registered since the last load); default 30 s
+   */
+  unclaimedRecheckMs?: number;
 }
 
 /** An entity that selects ExternalSecrets, with its owner. */
@@ -41,6 +46,18 @@ type Claim = EntityClaim;
 
 const PAGE_SIZE = 500;
 const DEFAULT_MAX_ENTITIES = 50_000;
+/** ids asked of the catalog in one request */
+const LOOKUP_BATCH = 100;
+/** unclaimed ids remembered (asked or waiting); beyond it the oldest are forgotten */
+const MAX_LOOKUP_IDS = 10_000;
+const ENTITY_FIELDS = [
+  'kind',
+  'metadata.namespace',
+  'metadata.name',
+  'metadata.annotations',
+  'spec.owner',
+  'relations',
+];
 
 function ownerOf(entity: Entity): string | undefined {
   const related = entity.relations?.find(r => r.type === RELATION_OWNED_BY);
@@ -57,6 +74,27 @@ function ownerOf(entity: Entity): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The claims of catalog entities; one whose selector is invalid claims nothing. */
+function claimsOfEntities(entities: Entity[]): Claim[] {
+  const claims: Claim[] = [];
+  for (const entity of entities) {
+    let selection: EntitySelection | undefined;
+    try {
+      selection = entitySelection(entity);
+    } catch {
+      // an invalid selector claims nothing; the entity's own page reports it
+      continue;
+    }
+    if (!selection) continue;
+    claims.push({
+      entityRef: stringifyEntityRef(entity),
+      ownerRef: ownerOf(entity),
+      selection,
+    });
+  }
+  return claims;
 }
 
 /**
@@ -77,6 +115,10 @@ export class ClaimingEntityIndex {
   private refs: string[] = [];
   private owners = new Map<string, string | undefined>();
   private loadedVersion = 0;
+  /** unclaimed ids: when the catalog was last asked for them (0: waiting to be asked) */
+  private readonly checkedAt = new Map<string, number>();
+  private lookupTimer: NodeJS.Timeout | undefined;
+  private lookingUp = false;
 
   constructor(options: ClaimingEntityIndexOptions) {
     this.options = options;
@@ -98,8 +140,10 @@ export class ClaimingEntityIndex {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.lookupTimer) clearTimeout(this.lookupTimer);
     this.timer = undefined;
     this.retryTimer = undefined;
+    this.lookupTimer = undefined;
   }
 
   /** Settles once the first load finished (or failed); immediately when never started. */
@@ -127,14 +171,7 @@ export class ClaimingEntityIndex {
                 CATALOG_FILTER_EXISTS,
             },
           ],
-          fields: [
-            'kind',
-            'metadata.namespace',
-            'metadata.name',
-            'metadata.annotations',
-            'spec.owner',
-            'relations',
-          ],
+          fields: ENTITY_FIELDS,
         },
         { credentials },
       )) {
@@ -151,21 +188,8 @@ export class ClaimingEntityIndex {
       }
       const byId = new Map<string, Claim[]>();
       const bySelector: Claim[] = [];
-      for (const entity of items) {
-        let selection: EntitySelection | undefined;
-        try {
-          selection = entitySelection(entity);
-        } catch {
-          // an invalid selector claims nothing; the entity's own page reports it
-          continue;
-        }
-        if (!selection) continue;
-        const claim = {
-          entityRef: stringifyEntityRef(entity),
-          ownerRef: ownerOf(entity),
-          selection,
-        };
-        const id = selection.selector.equalityValue(LABEL_KUBERNETES_ID);
+      for (const claim of claimsOfEntities(items)) {
+        const id = claim.selection.selector.equalityValue(LABEL_KUBERNETES_ID);
         if (id !== undefined) {
           if (!byId.has(id)) byId.set(id, []);
           byId.get(id)!.push(claim);
@@ -175,15 +199,92 @@ export class ClaimingEntityIndex {
       }
       this.byId = byId;
       this.bySelector = bySelector;
-      const claims = [...[...byId.values()].flat(), ...bySelector];
-      this.refs = [...new Set(claims.map(c => c.entityRef))].sort();
-      this.owners = new Map(claims.map(c => [c.entityRef, c.ownerRef]));
-      this.loadedVersion += 1;
+      this.checkedAt.clear();
+      const claims = this.reindex();
       if (claims.length === 0) this.retrySoon();
     } catch (error) {
       this.options.logger.warn(
         `Could not read the catalog to know which entity claims each ExternalSecret; history rows keep the last known owner or none: ${error}`,
       );
+    }
+  }
+
+  /** Recomputes the refs and owners from the index and counts a new version. */
+  private reindex(): Claim[] {
+    const claims = [...[...this.byId.values()].flat(), ...this.bySelector];
+    this.refs = [...new Set(claims.map(c => c.entityRef))].sort();
+    this.owners = new Map(claims.map(c => [c.entityRef, c.ownerRef]));
+    this.loadedVersion += 1;
+    return claims;
+  }
+
+  /**
+   * An ExternalSecret whose `backstage.io/kubernetes-id` no indexed entity has: most often a
+   * service registered since the last load (a template just ran). Ask the catalog for that id
+   * alone, soon, instead of calling the service unclaimed until the next full load; the same id
+   * at most once per `unclaimedRecheckMs`.
+   */
+  private wantUnclaimed(id: string) {
+    if (!this.timer) return;
+    const last = this.checkedAt.get(id);
+    const recheck = this.options.unclaimedRecheckMs ?? 30_000;
+    if (last !== undefined && (last === 0 || Date.now() - last < recheck)) {
+      return;
+    }
+    this.checkedAt.delete(id);
+    this.checkedAt.set(id, 0);
+    while (this.checkedAt.size > MAX_LOOKUP_IDS) {
+      this.checkedAt.delete(this.checkedAt.keys().next().value as string);
+    }
+    if (this.lookupTimer || this.lookingUp) return;
+    this.lookupTimer = setTimeout(() => {
+      this.lookupTimer = undefined;
+      void this.lookUpUnclaimed();
+    }, 200);
+    this.lookupTimer.unref?.();
+  }
+
+  /** Asks the catalog for the entities of the waiting unclaimed ids, in batches. */
+  private async lookUpUnclaimed(): Promise<void> {
+    if (this.lookingUp) return;
+    this.lookingUp = true;
+    try {
+      for (;;) {
+        const ids = [...this.checkedAt]
+          .filter(([, at]) => at === 0)
+          .slice(0, LOOKUP_BATCH)
+          .map(([id]) => id);
+        if (ids.length === 0 || !this.timer) return;
+        const now = Date.now();
+        for (const id of ids) this.checkedAt.set(id, now);
+        const credentials = await this.options.auth.getOwnServiceCredentials();
+        const { items } = await this.options.catalog.getEntities(
+          {
+            filter: ids.map(id => ({
+              [`metadata.annotations.${ANNOTATION_KUBERNETES_ID}`]: id,
+            })),
+            fields: ENTITY_FIELDS,
+          },
+          { credentials },
+        );
+        let found = false;
+        for (const claim of claimsOfEntities(items)) {
+          const id =
+            claim.selection.selector.equalityValue(LABEL_KUBERNETES_ID);
+          if (id === undefined || !ids.includes(id)) continue;
+          const known = this.byId.get(id) ?? [];
+          if (known.some(c => c.entityRef === claim.entityRef)) continue;
+          this.byId.set(id, [...known, claim]);
+          found = true;
+        }
+        if (found) this.reindex();
+      }
+    } catch (error) {
+      this.options.logger.warn(
+        `Could not ask the catalog which entity claims a newly seen ExternalSecret; it shows unclaimed until the next full read: ${error}`,
+      );
+    } finally {
+      this.lookingUp = false;
     }
   }
 
@@ -219,6 +320,7 @@ export class ClaimingEntityIndex {
         (!c.selection.namespace || c.selection.namespace === namespace) &&
         c.selection.selector.matches(labels),
     );
+    if (claims.length === 0 && id) this.wantUnclaimed(id);
     return claims.length > 1
       ? claims.sort((a, b) => a.entityRef.localeCompare(b.entityRef))
       : claims;
