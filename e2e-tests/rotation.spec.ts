@@ -23,7 +23,7 @@ test.skip(
   'live targets are set: the sandbox admin API is not there',
 );
 
-test('rotate a value: Sync now, restart needed, Restart, all current', async ({
+test('rotate a value: Pending rotation, Sync now, Synced, restart needed, Restart, all current', async ({
   page,
   request,
 }) => {
@@ -40,6 +40,38 @@ test('rotate a value: Sync now, restart needed, Restart, all current', async ({
     .filter({ hasText: 'example-api-env-file' })
     .first();
   await expect(row).toContainText('Synced', { timeout: 60_000 });
+  const syncNow = row.getByRole('button', {
+    name: 'Sync example-api-env-file in sandbox/example-api now',
+  });
+
+  // ESO reads Vault every 2 minutes (refreshInterval); the user syncs first so that its next
+  // refresh is two minutes away and the new version waits for it
+  const lastSync = row.locator('time').first();
+  const before = (await lastSync.getAttribute('datetime')) ?? '';
+  await syncNow.click();
+  await expect(lastSync).not.toHaveAttribute('datetime', before, {
+    timeout: 60_000,
+  });
+  // Kubernetes keeps refreshTime in whole seconds, and a write in the sync's own second counts
+  // as read: the new value goes in from the next second on
+  const syncedSecond = Math.floor(
+    Date.parse((await lastSync.getAttribute('datetime')) ?? '') / 1000,
+  );
+  await expect
+    .poll(() => Math.floor(Date.now() / 1000), { timeout: 5_000 })
+    .toBeGreaterThan(syncedSecond);
+
+  // a new value in Vault, as `vault kv put` writes it
+  const rotated = await sandboxAdmin.rotate(request, 'example-api');
+  expect(rotated.path).toBe('secret/example-api/env-file');
+
+  // the backend re-reads Vault's metadata within its cache TTL (a minute); the user reloads
+  await expect(async () => {
+    await page.reload();
+    await expect(row).toContainText('Pending rotation', { timeout: 5_000 });
+  }).toPass({ timeout: 100_000, intervals: [5_000] });
+  await expect(row).toContainText(`v${rotated.version}`);
+
   await table
     .getByRole('button', {
       name: 'Show details of example-api-env-file in sandbox',
@@ -48,19 +80,10 @@ test('rotate a value: Sync now, restart needed, Restart, all current', async ({
   const consumer = page.getByLabel('Consumer Deployment example-api');
   await expect(consumer).toContainText('(envFrom in api)');
 
-  // a new value in Vault. The sandbox's ESO refreshes within seconds, sooner than the backend
-  // re-reads Vault's metadata (up to a minute), so "Pending rotation" is not reliably visible
-  // here; the state itself is covered by the status service and tab tests.
-  const rotated = await sandboxAdmin.rotate(request, 'example-api');
-  expect(rotated.path).toBe('secret/example-api/env-file');
-
   // ESO reads it now instead of at the next refresh
-  await row
-    .getByRole('button', {
-      name: 'Sync example-api-env-file in sandbox/example-api now',
-    })
-    .click();
+  await syncNow.click();
   await expect(row).toContainText('Synced', { timeout: 60_000 });
+  await expect(row).not.toContainText('Pending rotation');
   await expect(consumer).toContainText(
     'restart needed to pick up the new value',
     {
