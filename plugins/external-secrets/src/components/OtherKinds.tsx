@@ -3,6 +3,7 @@ import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
 import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
 import type {
   ClusterExternalSecretStatus,
   Finding,
@@ -11,6 +12,12 @@ import type {
 import { LastSyncTime } from './LastSyncTime';
 import { SyncStateLabel } from './SyncStateLabel';
 import { stateLabel } from './stateLabel';
+
+const useStyles = makeStyles({
+  // the app theme keeps list texts on one line (nowrap, overflow hidden): findings and fixes are
+  // sentences, and a cut-off fix is no fix
+  text: { whiteSpace: 'normal', overflowWrap: 'anywhere' },
+});
 
 /** The first finding of a row, with its fix; nothing for a row without one. */
 function RowFinding(props: { finding?: Finding; detailed: boolean }) {
@@ -52,6 +59,7 @@ export function PushSecretsList(props: {
   detailed?: boolean;
 }) {
   const { pushSecrets, showCluster, detailed = false } = props;
+  const classes = useStyles();
   if (pushSecrets.length === 0) return null;
   return (
     <Box mt={2}>
@@ -67,6 +75,7 @@ export function PushSecretsList(props: {
             aria-label={`${ps.name}: ${stateLabel(ps.state)}`}
           >
             <ListItemText
+              className={classes.text}
               primary={
                 <>
                   <strong>{ps.name}</strong>
@@ -104,6 +113,7 @@ export function ClusterExternalSecretsList(props: {
   detailed?: boolean;
 }) {
   const { clusterExternalSecrets, showCluster, detailed = false } = props;
+  const classes = useStyles();
   if (clusterExternalSecrets.length === 0) return null;
   return (
     <Box mt={2}>
@@ -122,6 +132,7 @@ export function ClusterExternalSecretsList(props: {
               aria-label={`${ces.name}: ${stateLabel(ces.state)}`}
             >
               <ListItemText
+                className={classes.text}
                 primary={
                   <>
                     <strong>{ces.name}</strong>
