@@ -114,3 +114,105 @@ export const unclaimedExternalSecret = {
     }
   },
 };
+
+/** Creates an object; a 409 (left over from an interrupted run) is what we want anyway. */
+async function create(apiPath: string, body: { metadata: { name: string } }) {
+  const response = await kube('POST', apiPath, body);
+  if (response.status !== 201 && response.status !== 409) {
+    throw new Error(
+      `creating ${body.metadata.name}: ${response.status} ${response.body}`,
+    );
+  }
+}
+
+/** Deletes an object; a 404 means it is gone already. */
+async function remove(apiPath: string) {
+  const response = await kube('DELETE', apiPath);
+  if (response.status !== 200 && response.status !== 404) {
+    throw new Error(`deleting ${apiPath}: ${response.status} ${response.body}`);
+  }
+}
+
+/**
+ * ESO's other kinds, as a platform engineer applies them by hand for example-api (labelled with
+ * its `backstage.io/kubernetes-id`): a ClusterExternalSecret that provisions an ExternalSecret
+ * into the example-api namespace, and a PushSecret that pushes example-api's Secret back to
+ * Vault through the service's own store — whose Vault role may only read.
+ */
+export const otherEsoKinds = {
+  clusterExternalSecret: 'example-api-shared',
+  pushSecret: 'example-api-push-back',
+  namespace: 'example-api',
+  async apply() {
+    const labels = { 'backstage.io/kubernetes-id': 'example-api' };
+    await create('/apis/external-secrets.io/v1/clusterexternalsecrets', {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ClusterExternalSecret',
+      metadata: { name: this.clusterExternalSecret, labels },
+      spec: {
+        externalSecretName: this.clusterExternalSecret,
+        externalSecretMetadata: { labels },
+        namespaceSelectors: [
+          { matchLabels: { 'kubernetes.io/metadata.name': this.namespace } },
+        ],
+        refreshTime: '1m',
+        externalSecretSpec: {
+          refreshInterval: '2m',
+          secretStoreRef: {
+            kind: 'ClusterSecretStore',
+            name: 'vault-example-api',
+          },
+          target: { name: this.clusterExternalSecret, creationPolicy: 'Owner' },
+          data: [
+            {
+              secretKey: '.env',
+              remoteRef: { key: 'example-api/env-file', property: 'dotenv' },
+            },
+          ],
+        },
+      },
+    } as { metadata: { name: string } });
+    await create(
+      `/apis/external-secrets.io/v1alpha1/namespaces/${this.namespace}/pushsecrets`,
+      {
+        apiVersion: 'external-secrets.io/v1alpha1',
+        kind: 'PushSecret',
+        metadata: {
+          name: this.pushSecret,
+          namespace: this.namespace,
+          labels,
+        },
+        spec: {
+          refreshInterval: '1m',
+          secretStoreRefs: [
+            { kind: 'ClusterSecretStore', name: 'vault-example-api' },
+          ],
+          selector: { secret: { name: 'example-api-env-file' } },
+          data: [
+            {
+              match: {
+                secretKey: '.env',
+                remoteRef: {
+                  remoteKey: 'example-api/pushed',
+                  property: 'dotenv',
+                },
+              },
+            },
+          ],
+        },
+      } as { metadata: { name: string } },
+    );
+  },
+  async remove() {
+    await remove(
+      `/apis/external-secrets.io/v1alpha1/namespaces/${this.namespace}/pushsecrets/${this.pushSecret}`,
+    );
+    await remove(
+      `/apis/external-secrets.io/v1/clusterexternalsecrets/${this.clusterExternalSecret}`,
+    );
+    // what the garbage collector does for the ExternalSecret the CES owned
+    await remove(
+      `${ES_API}/${this.namespace}/externalsecrets/${this.clusterExternalSecret}`,
+    );
+  },
+};
