@@ -73,6 +73,23 @@ function describe(method: string, url: string, error: unknown): string {
   return transportError(method, url, e);
 }
 
+/** Vault's answer to a missing secret: 404 without error text (Go's client returns nil). */
+function isBareNotFound(error: unknown): boolean {
+  const e = error as NodeVaultError;
+  const errors = e.response?.body?.errors;
+  return e.response?.statusCode === 404 && (!errors || errors.length === 0);
+}
+
+/** How one Vault call's failure reads in ESO's texts. */
+interface VaultCallErrors {
+  /** shapes the Go client's error text (`Error making API request ...`) into ESO's */
+  wrap?: (described: string) => string;
+  /** ESO's own text for a bare 404 here (Vault has no secret at the path) */
+  notFound?: { text: string };
+  /** appended to the URL the error shows (Go's client lists with `?list=true`) */
+  urlSuffix?: string;
+}
+
 /**
  * The Vault side of ESO's Vault provider: Kubernetes-auth login and KV reads over HTTP(S) with
  * node-vault, trusting the store's CA. Errors carry the texts ESO reports.
@@ -94,6 +111,31 @@ export class VaultProviderClient {
     });
   }
 
+  /**
+   * One Vault call; a failure becomes ESO's ProviderError with the Go client's error text for
+   * `method` and `path`, shaped by `errors`.
+   */
+  private async vaultCall<T>(
+    method: 'GET' | 'PUT' | 'DELETE',
+    path: string,
+    call: () => Promise<T>,
+    errors: VaultCallErrors = {},
+  ): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (errors.notFound && isBareNotFound(error)) {
+        throw new ProviderError(errors.notFound.text);
+      }
+      const described = describe(
+        method,
+        `${this.base}/v1/${path}${errors.urlSuffix ?? ''}`,
+        error,
+      );
+      throw new ProviderError(errors.wrap ? errors.wrap(described) : described);
+    }
+  }
+
   /** Logs in with a service account JWT; the error text is the part after ESO's login prefix. */
   async loginWithKubernetes(
     mountPath: string,
@@ -101,14 +143,10 @@ export class VaultProviderClient {
     jwt: string,
   ): Promise<string> {
     const path = `auth/${mountPath}/login`;
-    try {
-      const result = await this.client().write(path, { role, jwt });
-      return result.auth.client_token as string;
-    } catch (error) {
-      throw new ProviderError(
-        describe('PUT', `${this.base}/v1/${path}`, error),
-      );
-    }
+    const result = await this.vaultCall('PUT', path, () =>
+      this.client().write(path, { role, jwt }),
+    );
+    return result.auth.client_token as string;
   }
 
   private paths(key: string) {
@@ -131,11 +169,7 @@ export class VaultProviderClient {
         data?: Record<string, any>;
       };
     } catch (error) {
-      const e = error as NodeVaultError;
-      const errors = e.response?.body?.errors;
-      if (e.response?.statusCode === 404 && (!errors || errors.length === 0)) {
-        return undefined;
-      }
+      if (isBareNotFound(error)) return undefined;
       throw new ProviderError(
         readError(describe('GET', `${this.base}/v1/${path}`, error)),
       );
@@ -148,17 +182,12 @@ export class VaultProviderClient {
     body: Record<string, unknown>,
     what: 'data' | 'metadata',
   ) {
-    try {
-      await this.client(token).write(path, body);
-    } catch (error) {
-      throw new ProviderError(
-        `failed to write secret ${what}: ${describe(
-          'PUT',
-          `${this.base}/v1/${path}`,
-          error,
-        )}`,
-      );
-    }
+    await this.vaultCall(
+      'PUT',
+      path,
+      () => this.client(token).write(path, body),
+      { wrap: described => `failed to write secret ${what}: ${described}` },
+    );
   }
 
   /**
@@ -329,40 +358,25 @@ export class VaultProviderClient {
         delete rest[CUSTOM_METADATA_KEY];
       }
       if (Object.keys(rest).length > 0) {
-        try {
-          await this.client(token).write(
-            paths.data,
-            v2 ? { data: rest } : rest,
-          );
-        } catch (error) {
-          throw new ProviderError(
-            describe('PUT', `${this.base}/v1/${paths.data}`, error),
-          );
-        }
+        await this.vaultCall('PUT', paths.data, () =>
+          this.client(token).write(paths.data, v2 ? { data: rest } : rest),
+        );
         return;
       }
     }
-    try {
-      await this.client(token).delete(paths.data);
-    } catch (error) {
-      throw new ProviderError(
-        vaultDeleteError(
-          key,
-          describe('DELETE', `${this.base}/v1/${paths.data}`, error),
-        ),
-      );
-    }
+    await this.vaultCall(
+      'DELETE',
+      paths.data,
+      () => this.client(token).delete(paths.data),
+      { wrap: described => vaultDeleteError(key, described) },
+    );
     if (v2) {
-      try {
-        await this.client(token).delete(paths.metadata);
-      } catch (error) {
-        throw new ProviderError(
-          vaultDeleteMetadataError(
-            key,
-            describe('DELETE', `${this.base}/v1/${paths.metadata}`, error),
-          ),
-        );
-      }
+      await this.vaultCall(
+        'DELETE',
+        paths.metadata,
+        () => this.client(token).delete(paths.metadata),
+        { wrap: described => vaultDeleteMetadataError(key, described) },
+      );
     }
   }
 
@@ -379,20 +393,14 @@ export class VaultProviderClient {
       this.settings.version === 'v1'
         ? `${mount}/${path}`
         : `${mount}/metadata/${path}`;
-    let keys: unknown;
-    try {
-      keys = (await this.client(token).list(url))?.data?.keys;
-    } catch (error) {
-      const e = error as NodeVaultError;
-      const errors = e.response?.body?.errors;
-      if (e.response?.statusCode === 404 && (!errors || errors.length === 0)) {
-        throw new ProviderError(SECRET_DOES_NOT_EXIST);
-      }
-      // Go's client lists with GET ?list=true, and its error shows that URL
-      throw new ProviderError(
-        readError(describe('GET', `${this.base}/v1/${url}?list=true`, error)),
-      );
-    }
+    // Go's client lists with GET ?list=true, and its error shows that URL
+    const keys: unknown = (
+      await this.vaultCall('GET', url, () => this.client(token).list(url), {
+        notFound: { text: SECRET_DOES_NOT_EXIST },
+        urlSuffix: '?list=true',
+        wrap: readError,
+      })
+    )?.data?.keys;
     const secrets: string[] = [];
     for (const key of Array.isArray(keys) ? (keys as string[]) : []) {
       const full = path + key;
@@ -469,20 +477,11 @@ export class VaultProviderClient {
       this.settings.version === 'v1'
         ? `${mount}/${relative}`
         : `${mount}/data/${relative}`;
-    let response: { data?: Record<string, unknown> } | undefined;
-    try {
-      response = await this.client(token).read(path);
-    } catch (error) {
-      const e = error as NodeVaultError;
-      const errors = e.response?.body?.errors;
-      // Vault answers a missing secret with 404 and no error text; Go's client returns nothing.
-      if (e.response?.statusCode === 404 && (!errors || errors.length === 0)) {
-        throw new ProviderError(SECRET_DOES_NOT_EXIST);
-      }
-      throw new ProviderError(
-        readError(describe('GET', `${this.base}/v1/${path}`, error)),
-      );
-    }
+    const response: { data?: Record<string, unknown> } | undefined =
+      await this.vaultCall('GET', path, () => this.client(token).read(path), {
+        notFound: { text: SECRET_DOES_NOT_EXIST },
+        wrap: readError,
+      });
     const data =
       this.settings.version === 'v1'
         ? response?.data
