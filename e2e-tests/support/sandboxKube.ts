@@ -58,65 +58,14 @@ function kube(method: 'POST' | 'DELETE', apiPath: string, body?: unknown) {
 
 const ES_API = '/apis/external-secrets.io/v1/namespaces';
 
-/**
- * An ExternalSecret that no catalog entity claims: applied by hand in the example-api namespace
- * (its store allows that namespace), labelled as an old app's, without
- * `backstage.io/kubernetes-id`.
- */
-export const unclaimedExternalSecret = {
-  namespace: 'example-api',
-  name: 'legacy-billing-env',
-  labels: { 'app.kubernetes.io/name': 'legacy-billing' },
-  async apply() {
-    const response = await kube(
-      'POST',
-      `${ES_API}/${this.namespace}/externalsecrets`,
-      {
-        apiVersion: 'external-secrets.io/v1',
-        kind: 'ExternalSecret',
-        metadata: {
-          name: this.name,
-          namespace: this.namespace,
-          labels: this.labels,
-        },
-        spec: {
-          refreshInterval: '2m',
-          secretStoreRef: {
-            kind: 'ClusterSecretStore',
-            name: 'vault-example-api',
-          },
-          target: { name: this.name, creationPolicy: 'Owner' },
-          data: [
-            {
-              secretKey: '.env',
-              remoteRef: { key: 'example-api/env-file', property: 'dotenv' },
-            },
-          ],
-        },
-      },
-    );
-    // 409: left over from an interrupted run, which is what we want anyway
-    if (response.status !== 201 && response.status !== 409) {
-      throw new Error(
-        `creating ${this.name}: ${response.status} ${response.body}`,
-      );
-    }
-  },
-  async remove() {
-    const response = await kube(
-      'DELETE',
-      `${ES_API}/${this.namespace}/externalsecrets/${this.name}`,
-    );
-    if (response.status !== 200 && response.status !== 404) {
-      throw new Error(
-        `deleting ${this.name}: ${response.status} ${response.body}`,
-      );
-    }
-  },
-};
-
 /** Creates an object; a 409 (left over from an interrupted run) is what we want anyway. */
-async function create(apiPath: string, body: { metadata: { name: string } }) {
+async function create(
+  apiPath: string,
+  body: {
+    metadata: { name: string; [field: string]: unknown };
+    [field: string]: unknown;
+  },
+) {
   const response = await kube('POST', apiPath, body);
   if (response.status !== 201 && response.status !== 409) {
     throw new Error(
@@ -132,6 +81,47 @@ async function remove(apiPath: string) {
     throw new Error(`deleting ${apiPath}: ${response.status} ${response.body}`);
   }
 }
+
+/** An ExternalSecret spec reading example-api's seeded env file into Secret `target`. */
+function exampleApiEnvFileSpec(target: string) {
+  return {
+    refreshInterval: '2m',
+    secretStoreRef: { kind: 'ClusterSecretStore', name: 'vault-example-api' },
+    target: { name: target, creationPolicy: 'Owner' },
+    data: [
+      {
+        secretKey: '.env',
+        remoteRef: { key: 'example-api/env-file', property: 'dotenv' },
+      },
+    ],
+  };
+}
+
+/**
+ * An ExternalSecret that no catalog entity claims: applied by hand in the example-api namespace
+ * (its store allows that namespace), labelled as an old app's, without
+ * `backstage.io/kubernetes-id`.
+ */
+export const unclaimedExternalSecret = {
+  namespace: 'example-api',
+  name: 'legacy-billing-env',
+  labels: { 'app.kubernetes.io/name': 'legacy-billing' },
+  async apply() {
+    await create(`${ES_API}/${this.namespace}/externalsecrets`, {
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
+      metadata: {
+        name: this.name,
+        namespace: this.namespace,
+        labels: this.labels,
+      },
+      spec: exampleApiEnvFileSpec(this.name),
+    });
+  },
+  async remove() {
+    await remove(`${ES_API}/${this.namespace}/externalsecrets/${this.name}`);
+  },
+};
 
 /**
  * ESO's other kinds, as a platform engineer applies them by hand for example-api (labelled with
@@ -156,22 +146,9 @@ export const otherEsoKinds = {
           { matchLabels: { 'kubernetes.io/metadata.name': this.namespace } },
         ],
         refreshTime: '1m',
-        externalSecretSpec: {
-          refreshInterval: '2m',
-          secretStoreRef: {
-            kind: 'ClusterSecretStore',
-            name: 'vault-example-api',
-          },
-          target: { name: this.clusterExternalSecret, creationPolicy: 'Owner' },
-          data: [
-            {
-              secretKey: '.env',
-              remoteRef: { key: 'example-api/env-file', property: 'dotenv' },
-            },
-          ],
-        },
+        externalSecretSpec: exampleApiEnvFileSpec(this.clusterExternalSecret),
       },
-    } as { metadata: { name: string } });
+    });
     await create(
       `/apis/external-secrets.io/v1alpha1/namespaces/${this.namespace}/pushsecrets`,
       {
@@ -200,7 +177,7 @@ export const otherEsoKinds = {
             },
           ],
         },
-      } as { metadata: { name: string } },
+      },
     );
   },
   async remove() {
