@@ -1,5 +1,6 @@
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { DeadlineExceededError, withDeadline } from '../lib/withDeadline';
 
 export interface EntityVisibilityOptions {
   catalog: CatalogService;
@@ -101,19 +102,6 @@ export class EntityVisibility {
   ): Promise<ReadonlySet<string>> {
     const chunkSize = this.options.chunkSize ?? 500;
     const timeoutMs = this.options.timeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new VisibilityUnavailableError(
-              `the catalog did not answer within ${timeoutMs} ms`,
-            ),
-          ),
-        timeoutMs,
-      );
-      timer.unref?.();
-    });
     const work = (async () => {
       const visible = new Set<string>();
       for (let i = 0; i < entityRefs.length; i += chunkSize) {
@@ -133,16 +121,19 @@ export class EntityVisibility {
       return visible;
     })();
     try {
-      return await Promise.race([work, deadline]);
+      return await withDeadline(work, timeoutMs, 'the catalog');
     } catch (error) {
-      if (error instanceof VisibilityUnavailableError) throw error;
+      if (error instanceof DeadlineExceededError) {
+        throw new VisibilityUnavailableError(
+          `the catalog did not answer within ${timeoutMs} ms`,
+        );
+      }
       throw new VisibilityUnavailableError(
         `the catalog could not be asked which entities you may see (${
           (error as Error)?.name ?? 'Error'
         })`,
       );
     } finally {
-      if (timer) clearTimeout(timer);
       work.catch(() => undefined);
     }
   }

@@ -61,6 +61,41 @@ describe('ClaimingEntityIndex', () => {
     }
   });
 
+  it('gives up on a full read whose page never comes, keeps what it had and reads again at the next turn', async () => {
+    const logger = mockServices.logger.mock();
+    let hang = false;
+    const catalog = {
+      async *streamEntities() {
+        if (hang) await new Promise(() => undefined);
+        yield [entity];
+      },
+    } as unknown as CatalogService;
+    const index = new ClaimingEntityIndex({
+      catalog,
+      auth: mockServices.auth(),
+      logger,
+      refreshIntervalMs: 3_600_000,
+      catalogTimeoutMs: 100,
+    });
+    await index.start();
+    try {
+      expect(index.entityRefOf(object)).toBe('component:default/example-api');
+      hang = true;
+      await index.refresh();
+      expect(logger.warn).toHaveBeenCalledWith(
+        expect.stringContaining(
+          'a page of the catalog got no answer within 100 ms',
+        ),
+      );
+      expect(index.entityRefOf(object)).toBe('component:default/example-api');
+      hang = false;
+      await index.refresh();
+      expect(index.entityRefOf(object)).toBe('component:default/example-api');
+    } finally {
+      index.stop();
+    }
+  });
+
   describe('an ExternalSecret of a service registered since the last load', () => {
     const story = (id: string): Entity => ({
       ...entity,
@@ -168,6 +203,52 @@ describe('ClaimingEntityIndex', () => {
         index.claimsOf(object);
         await new Promise(resolve => setTimeout(resolve, 250));
         expect(lookups).toHaveLength(2);
+      } finally {
+        index.stop();
+      }
+    });
+
+    it('gives up on a lookup the catalog never answers and asks again later, so one hung request does not stop every later lookup', async () => {
+      const logger = mockServices.logger.mock();
+      let hang = true;
+      const asked: unknown[] = [];
+      const entities: Entity[] = [entity];
+      const catalog = {
+        streamEntities: (
+          ...args: Parameters<CatalogService['streamEntities']>
+        ) => catalogServiceMock({ entities }).streamEntities(...args),
+        getEntities: (...args: Parameters<CatalogService['getEntities']>) => {
+          asked.push(args[0]?.filter);
+          if (hang) return new Promise(() => undefined);
+          return catalogServiceMock({ entities }).getEntities(...args);
+        },
+      } as unknown as CatalogService;
+      const index = new ClaimingEntityIndex({
+        catalog,
+        auth: mockServices.auth(),
+        logger,
+        refreshIntervalMs: 3_600_000,
+        unclaimedRecheckMs: 200,
+        catalogTimeoutMs: 100,
+      });
+      await index.start();
+      try {
+        entities.push(story('story-hung'));
+        index.claimsOf(objectOf('story-hung'));
+        await eventually(() =>
+          expect(logger.warn).toHaveBeenCalledWith(
+            expect.stringContaining('the catalog got no answer within 100 ms'),
+          ),
+        );
+        expect(index.claimsOf(objectOf('story-hung'))).toEqual([]);
+        // the catalog answers again: the next row that shows the id is claimed
+        hang = false;
+        await eventually(() =>
+          expect(
+            index.claimsOf(objectOf('story-hung')).map(c => c.entityRef),
+          ).toEqual(['component:default/story-hung']),
+        );
+        expect(asked.length).toBeGreaterThanOrEqual(2);
       } finally {
         index.stop();
       }

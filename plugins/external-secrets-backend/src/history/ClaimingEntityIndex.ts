@@ -17,6 +17,7 @@ import {
   entitySelection,
   type EntitySelection,
 } from '../service/EntityStatusService';
+import { withDeadline } from '../lib/withDeadline';
 
 export interface ClaimingEntityIndexOptions {
   catalog: CatalogService;
@@ -33,6 +34,11 @@ export interface ClaimingEntityIndexOptions {
    * (a service registered since the last load); default 30 s
    */
   unclaimedRecheckMs?: number;
+  /**
+   * The most one catalog request (a page of the full read, or one lookup) may take; past it the
+   * read or lookup is given up, logged, and tried again at its next turn. Default 10 s
+   */
+  catalogTimeoutMs?: number;
 }
 
 /** An entity that selects ExternalSecrets, with its owner. */
@@ -50,6 +56,7 @@ const DEFAULT_MAX_ENTITIES = 50_000;
 const LOOKUP_BATCH = 100;
 /** unclaimed ids remembered (asked or waiting); beyond it the oldest are forgotten */
 const MAX_LOOKUP_IDS = 10_000;
+const DEFAULT_CATALOG_TIMEOUT_MS = 10_000;
 const ENTITY_FIELDS = [
   'kind',
   'metadata.namespace',
@@ -158,26 +165,41 @@ export class ClaimingEntityIndex {
       const max = this.options.maxEntities ?? DEFAULT_MAX_ENTITIES;
       const items: Entity[] = [];
       let capped = false;
-      for await (const page of this.options.catalog.streamEntities(
-        {
-          pageSize: PAGE_SIZE,
-          filter: [
-            {
-              [`metadata.annotations.${ANNOTATION_KUBERNETES_ID}`]:
-                CATALOG_FILTER_EXISTS,
-            },
-            {
-              [`metadata.annotations.${ANNOTATION_KUBERNETES_LABEL_SELECTOR}`]:
-                CATALOG_FILTER_EXISTS,
-            },
-          ],
-          fields: ENTITY_FIELDS,
-        },
-        { credentials },
-      )) {
+      const stream = this.options.catalog
+        .streamEntities(
+          {
+            pageSize: PAGE_SIZE,
+            filter: [
+              {
+                [`metadata.annotations.${ANNOTATION_KUBERNETES_ID}`]:
+                  CATALOG_FILTER_EXISTS,
+              },
+              {
+                [`metadata.annotations.${ANNOTATION_KUBERNETES_LABEL_SELECTOR}`]:
+                  CATALOG_FILTER_EXISTS,
+              },
+            ],
+            fields: ENTITY_FIELDS,
+          },
+          { credentials },
+        )
+        [Symbol.asyncIterator]();
+      for (;;) {
+        const next = await withDeadline(
+          stream.next(),
+          this.catalogTimeoutMs(),
+          'a page of the catalog',
+        ).catch(error => {
+          // stop the stream without waiting for it: it may be the part that hangs
+          void stream.return?.(undefined).catch(() => undefined);
+          throw error;
+        });
+        if (next.done) break;
+        const page = next.value;
         items.push(...page.slice(0, max - items.length));
         if (items.length >= max) {
           capped = true;
+          void stream.return?.(undefined).catch(() => undefined);
           break;
         }
       }
@@ -207,6 +229,10 @@ export class ClaimingEntityIndex {
         `Could not read the catalog to know which entity claims each ExternalSecret; history rows keep the last known owner or none: ${error}`,
       );
     }
+  }
+
+  private catalogTimeoutMs(): number {
+    return this.options.catalogTimeoutMs ?? DEFAULT_CATALOG_TIMEOUT_MS;
   }
 
   /** Recomputes the refs and owners from the index and counts a new version. */
@@ -258,14 +284,18 @@ export class ClaimingEntityIndex {
         const now = Date.now();
         for (const id of ids) this.checkedAt.set(id, now);
         const credentials = await this.options.auth.getOwnServiceCredentials();
-        const { items } = await this.options.catalog.getEntities(
-          {
-            filter: ids.map(id => ({
-              [`metadata.annotations.${ANNOTATION_KUBERNETES_ID}`]: id,
-            })),
-            fields: ENTITY_FIELDS,
-          },
-          { credentials },
+        const { items } = await withDeadline(
+          this.options.catalog.getEntities(
+            {
+              filter: ids.map(id => ({
+                [`metadata.annotations.${ANNOTATION_KUBERNETES_ID}`]: id,
+              })),
+              fields: ENTITY_FIELDS,
+            },
+            { credentials },
+          ),
+          this.catalogTimeoutMs(),
+          'the catalog',
         );
         let found = false;
         for (const claim of claimsOfEntities(items)) {
