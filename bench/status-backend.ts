@@ -1023,6 +1023,8 @@ function runBackend() {
                   serviceAccountToken: TOKEN,
                   caData: Buffer.from(p.caPem).toString('base64'),
                 })),
+                // no notifications backend runs in this process: every send would fail and log
+                notifications: { enabled: false },
               },
             },
           }),
