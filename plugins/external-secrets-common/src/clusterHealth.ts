@@ -94,3 +94,52 @@ export interface ClusterAuthHealth {
   findings: ClusterAuthFinding[];
   checkedAt: string;
 }
+
+/**
+ * One cluster of `externalSecrets.clusters` as a template's cluster picker offers it: its name,
+ * its Vault auth mount, and whether Vault is set up for it — nothing about its credentials.
+ *
+ * @public
+ */
+export interface ConfiguredCluster {
+  name: string;
+  /** The cluster's Kubernetes auth mount in Vault, e.g. `kubernetes-edge` */
+  vaultAuthMount: string;
+  /** Its Vault auth health (`Unknown` when Vault could not be read in time) */
+  vaultAuth: ClusterAuthHealth['state'];
+  /**
+   * Whether the mount exists and is configured (the cluster is onboarded to Vault): `false`
+   * means a service created on it cannot log in yet; undefined when Vault could not be read.
+   */
+  onboarded?: boolean;
+}
+
+/**
+ * The answer of `GET /api/external-secrets/clusters`, in config order.
+ *
+ * @public
+ */
+export interface ConfiguredClusters {
+  items: ConfiguredCluster[];
+}
+
+/**
+ * A cluster's picker entry from its health: onboarded when both the mount and its config are
+ * there, not onboarded when either is known to be missing.
+ *
+ * @public
+ */
+export function configuredClusterOf(
+  health: ClusterAuthHealth,
+): ConfiguredCluster {
+  const { mountEnabled, configured } = health.checks;
+  let onboarded: boolean | undefined;
+  if (mountEnabled === 'failed' || configured === 'failed') onboarded = false;
+  else if (mountEnabled === 'ok' && configured === 'ok') onboarded = true;
+  return {
+    name: health.cluster,
+    vaultAuthMount: health.vaultAuthMount,
+    vaultAuth: health.state,
+    ...(onboarded === undefined ? {} : { onboarded }),
+  };
+}

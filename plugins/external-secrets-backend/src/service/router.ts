@@ -18,6 +18,8 @@ import {
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   clusterNameOfEntity,
+  configuredClusterOf,
+  type ConfiguredClusters,
   externalSecretsStatusReadPermission,
   isKubernetesClusterEntity,
   externalSecretsSyncTriggerPermission,
@@ -218,6 +220,36 @@ export async function createRouter(
       await auditorEvent.fail({ error: error as Error });
       throw error;
     }
+  });
+
+  // The configured clusters, for a template's cluster picker: names, Vault auth mounts and
+  // whether each is onboarded to Vault; no credentials, URLs or CAs. Same permission as the
+  // status. Every cluster's health has its own Vault deadline and cache (ClusterAuthHealthService).
+  router.get('/clusters', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    await authorizeOrThrow(
+      permissions,
+      externalSecretsStatusReadPermission,
+      credentials,
+    );
+    const health = options.clusterHealth;
+    const items = health
+      ? await Promise.all(
+          health.clusterNames().map(async name => {
+            const answer = await health.health(name).catch(() => undefined);
+            return answer
+              ? configuredClusterOf(answer)
+              : {
+                  name,
+                  vaultAuthMount: health.vaultAuthMountOf(name) ?? '',
+                  vaultAuth: 'Unknown' as const,
+                };
+          }),
+        )
+      : [];
+    res.json({ items } satisfies ConfiguredClusters);
   });
 
   // A cluster entity (Resource of type kubernetes-cluster): its Vault Kubernetes auth health.

@@ -59,6 +59,12 @@ function isMissingMount(error: unknown): boolean {
   );
 }
 
+function clusterMountOf(cluster: ClusterCache): string {
+  return (
+    cluster.config.vaultAuthMount ?? kubernetesAuthMountFor(cluster.config)
+  );
+}
+
 /**
  * The Vault-auth health of each configured cluster (see `assessClusterAuth`): one Vault read of
  * the cluster's `auth/<mount>/config`, compared with the URL and CA the backend reaches the
@@ -90,6 +96,12 @@ export class ClusterAuthHealthService {
     return [...this.clusters.keys()];
   }
 
+  /** The Vault Kubernetes auth mount of a configured cluster; undefined when none has that name. */
+  vaultAuthMountOf(clusterName: string): string | undefined {
+    const cluster = this.clusters.get(clusterName);
+    return cluster ? clusterMountOf(cluster) : undefined;
+  }
+
   /** The health of one configured cluster; undefined when no cluster has that name. */
   async health(clusterName: string): Promise<ClusterAuthHealth | undefined> {
     const cluster = this.clusters.get(clusterName);
@@ -105,8 +117,7 @@ export class ClusterAuthHealthService {
   }
 
   private async compute(cluster: ClusterCache): Promise<ClusterAuthHealth> {
-    const mount =
-      cluster.config.vaultAuthMount ?? kubernetesAuthMountFor(cluster.config);
+    const mount = clusterMountOf(cluster);
     const trust = this.trust.resolve(cluster.config);
     const reading = await this.readMount(mount);
     return assessClusterAuth({

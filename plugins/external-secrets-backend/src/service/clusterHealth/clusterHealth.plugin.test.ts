@@ -348,6 +348,35 @@ describe('cluster health route (two clusters, one Vault)', () => {
     });
     expect(missing.findings[0].fix).toMatch(/vault:kubernetes-auth:configure/);
 
+    // a template's cluster picker sees alpha as not onboarded, beta as ready for services
+    const clusters = await request(backend.server)
+      .get('/api/external-secrets/clusters')
+      .set('Authorization', mockCredentials.user.header());
+    expect(clusters.status).toBe(200);
+    expect(clusters.body).toEqual({
+      items: [
+        {
+          name: 'alpha',
+          vaultAuthMount: 'kubernetes-alpha',
+          vaultAuth: 'Unhealthy',
+          onboarded: false,
+        },
+        {
+          name: 'beta',
+          vaultAuthMount: 'kubernetes-beta',
+          vaultAuth: 'Healthy',
+          onboarded: true,
+        },
+      ],
+    });
+    // names and mounts only: no API server, CA or token of a cluster
+    const body = JSON.stringify(clusters.body);
+    for (const c of [alpha, beta]) {
+      expect(body).not.toContain(c.cluster.url);
+      expect(body).not.toContain(c.reviewerJwt);
+    }
+    expect(body).not.toContain(READER_TOKEN);
+
     const gone = await health('resource', 'gone');
     expect(gone.status).toBe(404);
     expect(gone.body.error.message).toMatch(
@@ -364,5 +393,12 @@ describe('cluster health route (two clusters, one Vault)', () => {
     const denied = await health('resource', 'alpha');
     expect(denied.status).toBe(403);
     expect(denied.body.error.message).toMatch(/external-secrets.status.read/);
+    authorize.mockImplementationOnce(async (requests: any[]) =>
+      requests.map(() => ({ result: AuthorizeResult.DENY })),
+    );
+    const list = await request(backend.server)
+      .get('/api/external-secrets/clusters')
+      .set('Authorization', mockCredentials.user.header());
+    expect(list.status).toBe(403);
   });
 });
