@@ -3,6 +3,7 @@ import type {
   ExternalSecretsManifestDefaults,
   VaultStoreRequest,
 } from '@gitops-secrets/plugin-external-secrets-node';
+import { ClusterMounts, readClusterMounts } from './clusterMounts';
 
 /** Default directory of the rendered manifests, before `{name}`/`{namespace}` substitution. */
 export const DEFAULT_MANIFESTS_TARGET_PATH = 'apps/{name}/external-secrets';
@@ -11,6 +12,8 @@ export const DEFAULT_MANIFESTS_TARGET_PATH = 'apps/{name}/external-secrets';
 export interface ManifestsActionSettings {
   targetPath: string;
   defaults: ExternalSecretsManifestDefaults;
+  /** The auth mount of each configured cluster: a store's mount when a step names a `cluster`. */
+  clusterMounts: ClusterMounts;
 }
 
 function readStore(config: Config | undefined): VaultStoreRequest | undefined {
@@ -47,7 +50,8 @@ function withoutUndefined<T extends object>(value: T): T {
 }
 
 /**
- * Reads `externalSecrets.manifests` from the app config.
+ * Reads `externalSecrets.manifests`, and the auth mounts of `externalSecrets.clusters`, from
+ * the app config.
  */
 export function readManifestsActionSettings(
   config: Config,
@@ -67,5 +71,6 @@ export function readManifestsActionSettings(
       ),
       store: readStore(manifests?.getOptionalConfig('store')),
     }),
+    clusterMounts: readClusterMounts(config),
   };
 }

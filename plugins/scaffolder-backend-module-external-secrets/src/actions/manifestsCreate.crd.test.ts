@@ -95,6 +95,10 @@ const config = new ConfigReader({
         audiences: ['https://kubernetes.default.svc.cluster.local'],
       },
     },
+    // the cluster the examples name
+    clusters: [
+      { name: 'edge', url: 'https://edge.test:6443', serviceAccountToken: 't' },
+    ],
   },
 });
 

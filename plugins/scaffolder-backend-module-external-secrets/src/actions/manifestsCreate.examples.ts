@@ -26,6 +26,29 @@ export const manifestsCreateExamples: TemplateExample[] = [
   },
   {
     description:
+      "A service created on cluster `edge` of externalSecrets.clusters: the store logs in on that cluster's Vault auth mount (`kubernetes-edge`, or the cluster's own vaultAuthMount)",
+    example: stringify({
+      steps: [
+        {
+          id: 'manifests',
+          action: 'external-secrets:manifests:create',
+          name: 'Render External Secrets manifests',
+          input: {
+            name: 'example-api',
+            cluster: 'edge',
+            secrets: [
+              {
+                name: 'env-file',
+                properties: [{ property: 'dotenv', secretKey: '.env' }],
+              },
+            ],
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
       'A namespaced SecretStore on a KV v1 mount, two secrets, an explicit Vault key and the shortest refresh config allows by default',
     example: stringify({
       steps: [

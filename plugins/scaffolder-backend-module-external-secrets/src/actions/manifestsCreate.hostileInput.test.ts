@@ -110,6 +110,7 @@ const FIELDS: Array<[string, Override]> = [
   ],
   ['refreshInterval', v => ({ refreshInterval: v || ' ' })],
   ['targetPath', v => ({ targetPath: v || ' ' })],
+  ['cluster', v => ({ cluster: v })],
 ];
 
 const config = new ConfigReader({
@@ -125,6 +126,10 @@ const config = new ConfigReader({
         },
       },
     },
+    // a configured cluster, so a hostile `cluster` is refused for itself, not for a missing list
+    clusters: [
+      { name: 'edge', url: 'https://edge.test:6443', serviceAccountToken: 't' },
+    ],
   },
 });
 

@@ -30,6 +30,26 @@ const sandboxConfig = {
   },
 };
 
+/** `edge` on the default per-cluster mount, `lab` on a mount its config names. */
+const clustersConfig = {
+  externalSecrets: {
+    ...sandboxConfig.externalSecrets,
+    clusters: [
+      {
+        name: 'edge',
+        url: 'https://edge.clusters.test:6443',
+        serviceAccountToken: 'edge-status-token',
+      },
+      {
+        name: 'lab',
+        url: 'https://lab.clusters.test:6443',
+        serviceAccountToken: 'lab-status-token',
+        vaultAuthMount: 'k8s-lab',
+      },
+    ],
+  },
+};
+
 describe('external-secrets:manifests:create', () => {
   let workspacePath: string;
 
@@ -347,7 +367,7 @@ describe('external-secrets:manifests:create', () => {
     async (_, example) => {
       const step = parse(example.example).steps[0];
       expect(step.action).toBe('external-secrets:manifests:create');
-      const ctx = await run(step.input);
+      const ctx = await run(step.input, { config: clustersConfig });
       const files = (ctx.output as jest.Mock).mock.calls.find(
         ([name]) => name === 'files',
       )[1] as string[];
@@ -358,4 +378,101 @@ describe('external-secrets:manifests:create', () => {
       }
     },
   );
+
+  describe('with cluster', () => {
+    const secrets = [
+      { name: 'db', properties: [{ property: 'p', secretKey: 'P' }] },
+    ];
+    const storeFile =
+      'apps/shop/external-secrets/clustersecretstore-vault-shop.yaml';
+    const mountPath = async () =>
+      (await readYaml(storeFile)).spec.provider.vault.auth.kubernetes.mountPath;
+
+    it("logs the store in on the cluster's mount, kubernetes-<cluster> by default", async () => {
+      const ctx = await run(
+        { name: 'shop', cluster: 'edge', secrets },
+        { config: clustersConfig },
+      );
+      expect(await mountPath()).toBe('kubernetes-edge');
+      // the outputs stay those of a run without cluster
+      expect(
+        (ctx.output as jest.Mock).mock.calls.map(([name]) => name).sort(),
+      ).toEqual(['files', 'objects', 'targetPath']);
+    });
+
+    it('uses the vaultAuthMount a cluster configures', async () => {
+      await run(
+        { name: 'shop', cluster: 'lab', secrets },
+        { config: clustersConfig },
+      );
+      expect(await mountPath()).toBe('k8s-lab');
+    });
+
+    it("takes the cluster's mount over the configured store.authMount", async () => {
+      const config = structuredClone(clustersConfig) as any;
+      config.externalSecrets.manifests.store.authMount = 'kubernetes';
+      await run({ name: 'shop', cluster: 'edge', secrets }, { config });
+      expect(await mountPath()).toBe('kubernetes-edge');
+    });
+
+    it("accepts a store.authMount that is the cluster's own", async () => {
+      await run(
+        {
+          name: 'shop',
+          cluster: 'edge',
+          store: { authMount: 'kubernetes-edge' },
+          secrets,
+        },
+        { config: clustersConfig },
+      );
+      expect(await mountPath()).toBe('kubernetes-edge');
+    });
+
+    it('keeps the configured mount without cluster', async () => {
+      await run({ name: 'shop', secrets }, { config: clustersConfig });
+      expect(await mountPath()).toBe('kubernetes');
+    });
+
+    it.each([
+      [
+        'a cluster that is not configured',
+        { cluster: 'prod' },
+        clustersConfig,
+        /^Invalid cluster: "prod" is not in externalSecrets.clusters; configured: edge, lab\./,
+      ],
+      [
+        'a cluster when none is configured',
+        { cluster: 'edge' },
+        sandboxConfig,
+        /configured: none/,
+      ],
+      [
+        'a cluster that is not a string',
+        { cluster: ['edge'] },
+        clustersConfig,
+        /^Invalid cluster: must be the name of a cluster/,
+      ],
+      [
+        'another store.authMount beside the cluster',
+        { cluster: 'edge', store: { authMount: 'kubernetes' } },
+        clustersConfig,
+        /^Invalid store.authMount: "kubernetes" is not the Vault auth mount of cluster "edge" \(kubernetes-edge/,
+      ],
+      [
+        "another cluster's mount as store.authMount",
+        { cluster: 'edge', store: { authMount: 'k8s-lab' } },
+        clustersConfig,
+        /Invalid store.authMount: "k8s-lab"/,
+      ],
+    ])(
+      'refuses %s and writes nothing',
+      async (_, override, config, message) => {
+        const input = { name: 'shop', secrets, ...override };
+        const error = await run(input, { config }).catch(e => e);
+        expect(error).toBeInstanceOf(InputError);
+        expect(error.message).toMatch(message);
+        expect(await listWorkspace()).toEqual([]);
+      },
+    );
+  });
 });

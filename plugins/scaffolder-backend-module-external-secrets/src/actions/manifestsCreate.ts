@@ -8,6 +8,7 @@ import {
   renderManifestFiles,
   resolveManifestSpec,
 } from '@gitops-secrets/plugin-external-secrets-node';
+import { clusterAuthMount } from './clusterMounts';
 import { manifestsCreateExamples } from './manifestsCreate.examples';
 import { readManifestsActionSettings } from './manifestsConfig';
 
@@ -146,7 +147,9 @@ export function createManifestsCreateAction(options: { config: Config }) {
               authMount: z
                 .string()
                 .optional()
-                .describe('Kubernetes auth mount (default: kubernetes)'),
+                .describe(
+                  'Kubernetes auth mount (default: kubernetes, or the mount of cluster)',
+                ),
               role: z
                 .string()
                 .optional()
@@ -166,6 +169,13 @@ export function createManifestsCreateAction(options: { config: Config }) {
             .optional()
             .describe(
               'Vault store settings; defaults from externalSecrets.manifests.store',
+            ),
+        cluster: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "A cluster of externalSecrets.clusters: the store logs in on that cluster's Vault auth mount (its vaultAuthMount, default kubernetes-<cluster>)",
             ),
         refreshInterval: z =>
           z
@@ -217,7 +227,20 @@ export function createManifestsCreateAction(options: { config: Config }) {
       },
     },
     async handler(ctx) {
-      const spec = resolveManifestSpec(ctx.input, settings.defaults);
+      const clusterMount = clusterAuthMount(
+        { cluster: ctx.input.cluster, authMount: ctx.input.store?.authMount },
+        'store.authMount',
+        settings.clusterMounts,
+      );
+      const spec = resolveManifestSpec(
+        clusterMount
+          ? {
+              ...ctx.input,
+              store: { ...ctx.input.store, authMount: clusterMount },
+            }
+          : ctx.input,
+        settings.defaults,
+      );
       const targetPath = resolveTargetPath(
         ctx.input.targetPath || settings.targetPath,
         spec.name,

@@ -19,12 +19,44 @@ describe('readVaultActionSettings', () => {
       kubernetesRole: {
         authMount: 'kubernetes',
         allowedAuthMounts: ['kubernetes'],
+        clusterMounts: new Map(),
         audience: 'https://kubernetes.default.svc.cluster.local',
         allowedAudiences: ['https://kubernetes.default.svc.cluster.local'],
         ttl: '1h',
         allowedServiceAccounts: [],
       },
     });
+  });
+
+  it("reads each cluster's auth mount as readClusterConfigs resolves it", () => {
+    const settings = readVaultActionSettings(
+      new ConfigReader({
+        externalSecrets: {
+          vault: { kubernetesAuth: { mountPath: 'k8s-{cluster}' } },
+          clusters: [
+            {
+              name: 'edge',
+              url: 'https://edge.test',
+              serviceAccountToken: 't',
+            },
+            {
+              name: 'legacy',
+              url: 'https://legacy.test',
+              serviceAccountToken: 't',
+              vaultAuthMount: 'kubernetes',
+            },
+          ],
+        },
+      }),
+    );
+    expect(settings.kubernetesRole.clusterMounts).toEqual(
+      new Map([
+        ['edge', 'k8s-edge'],
+        ['legacy', 'kubernetes'],
+      ]),
+    );
+    // a cluster's mount is allowed only together with its cluster, not as a bare authMount
+    expect(settings.kubernetesRole.allowedAuthMounts).toEqual(['kubernetes']);
   });
 
   it('binds to a shared account only when both parts are configured', () => {

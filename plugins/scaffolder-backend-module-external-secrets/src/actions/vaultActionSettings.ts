@@ -18,6 +18,7 @@ import {
   VaultClient,
   readVaultSettings,
 } from '@gitops-secrets/plugin-external-secrets-node';
+import { readClusterMounts } from './clusterMounts';
 import { audienceInput } from './inputRules';
 
 /**
@@ -36,6 +37,11 @@ export interface VaultActionSettings {
   kubernetesRole: {
     authMount: string;
     allowedAuthMounts: string[];
+    /**
+     * The auth mount of each cluster of `externalSecrets.clusters`, by name, as the status
+     * backend resolves it: the mount a role is written on when a step names a `cluster`.
+     */
+    clusterMounts: ReadonlyMap<string, string>;
     audience: string;
     allowedAudiences: string[];
     ttl: string;
@@ -191,6 +197,7 @@ export function readVaultActionSettings(config: Config): VaultActionSettings {
           ),
         ]),
       ],
+      clusterMounts: readClusterMounts(config),
       audience,
       allowedAudiences: [
         ...new Set([

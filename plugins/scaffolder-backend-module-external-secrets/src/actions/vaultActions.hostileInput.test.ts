@@ -8,6 +8,10 @@ afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
 const SECRETS = { envFile: 'A=1' };
+// a configured cluster, so a hostile `cluster` is refused for itself, not for a missing list
+const CLUSTERS = [
+  { name: 'edge', url: 'https://edge.test:6443', serviceAccountToken: 't' },
+];
 const seedInput = (
   property: string,
   secret: string,
@@ -40,6 +44,7 @@ const FIELDS: Array<
     v => ({ name: 'example-api', boundServiceAccountNamespaces: [v] }),
   ],
   ['role', 'authMount', v => ({ name: 'example-api', authMount: v })],
+  ['role', 'cluster', v => ({ name: 'example-api', cluster: v })],
   ['seed', 'name', v => ({ ...seedInput('dotenv', 'envFile'), name: v })],
   ['seed', 'path', v => ({ ...seedInput('dotenv', 'envFile'), path: v })],
   ['seed', 'kvMount', v => ({ ...seedInput('dotenv', 'envFile'), kvMount: v })],
@@ -55,7 +60,7 @@ describe.each(FIELDS)('%s action, field %s', (action, field, inputFor) => {
   it.each(HOSTILE_NAMES.map(v => [JSON.stringify(v).slice(0, 40), v]))(
     'refuses %s with an InputError and no request',
     async (_shown, value) => {
-      const h = vaultActionHarness(server);
+      const h = vaultActionHarness(server, { clusters: CLUSTERS });
       const error = await h
         .run(h.actions[action], inputFor(value), { secrets: SECRETS })
         .catch(e => e);

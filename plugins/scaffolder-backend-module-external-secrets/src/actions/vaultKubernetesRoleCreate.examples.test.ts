@@ -15,6 +15,14 @@ afterAll(() => server.close());
 async function harnessWithPolicy(name: string) {
   const h = vaultActionHarness(server, {
     backendPolicy: EXAMPLES_BACKEND_POLICY,
+    emulator: { kubernetesAuthMounts: ['kubernetes', 'kubernetes-edge'] },
+    clusters: [
+      {
+        name: 'edge',
+        url: 'https://edge.clusters.test:6443',
+        serviceAccountToken: 'edge-status-token',
+      },
+    ],
   });
   // A role carries only policies this module wrote for the same service.
   await h.run(h.actions.policy, { name });
@@ -46,9 +54,35 @@ describe('vault:kubernetes-role:create examples', () => {
     ]);
   });
 
-  it(`${examples[1].description}: binds workers/external-secrets-example-worker`, async () => {
-    const h = await harnessWithPolicy('example-worker');
+  it(`${examples[1].description}: writes auth/kubernetes-edge/role/external-secrets-example-api`, async () => {
+    const h = await harnessWithPolicy('example-api');
     const step = exampleStep(examples[1]);
+    expect(step.action).toBe(h.actions.role.id);
+
+    const { outputs } = await h.run(h.actions.role, step.input);
+
+    expect(outputs).toMatchObject({
+      result: 'created',
+      authMount: 'kubernetes-edge',
+    });
+    expect(writtenRequests(h.writes())).toEqual([
+      {
+        method: 'POST',
+        path: 'auth/kubernetes-edge/role/external-secrets-example-api',
+        body: {
+          bound_service_account_names: ['external-secrets-example-api'],
+          bound_service_account_namespaces: ['example-api'],
+          audience: 'https://kubernetes.default.svc.cluster.local',
+          token_policies: ['example-api'],
+          token_ttl: 3600,
+        },
+      },
+    ]);
+  });
+
+  it(`${examples[2].description}: binds workers/external-secrets-example-worker`, async () => {
+    const h = await harnessWithPolicy('example-worker');
+    const step = exampleStep(examples[2]);
     expect(step.action).toBe(h.actions.role.id);
 
     const { outputs } = await h.run(h.actions.role, step.input);

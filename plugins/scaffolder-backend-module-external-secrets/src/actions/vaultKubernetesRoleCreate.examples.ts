@@ -18,6 +18,20 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
+      "Role on the Kubernetes auth mount of cluster `edge` of externalSecrets.clusters (`kubernetes-edge`, or the cluster's own vaultAuthMount), for a service created on that cluster",
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'vault-role',
+          action: 'vault:kubernetes-role:create',
+          name: 'Create the Vault Kubernetes-auth role',
+          input: { name: 'example-api', cluster: 'edge' },
+        },
+      ],
+    }),
+  },
+  {
+    description:
       'Every setting given explicitly: the service lives in namespace `workers`',
     example: yaml.stringify({
       steps: [

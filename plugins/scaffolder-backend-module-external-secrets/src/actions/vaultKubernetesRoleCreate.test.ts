@@ -1,5 +1,8 @@
 import { setupServer } from 'msw/node';
-import { vaultActionHarness } from './__testUtils__/vaultActionHarness';
+import {
+  BACKEND_POLICY,
+  vaultActionHarness,
+} from './__testUtils__/vaultActionHarness';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -32,6 +35,7 @@ describe('vault:kubernetes-role:create', () => {
       roleName: 'external-secrets-example-api',
       role: EXPECTED_ROLE,
       result: 'created',
+      authMount: 'kubernetes',
     });
     expect(h.writes().map(r => r.path)).toEqual([
       'auth/kubernetes/role/external-secrets-example-api',
@@ -217,5 +221,227 @@ describe('vault:kubernetes-role:create', () => {
       message: expect.stringContaining(field),
     });
     expect(h.emulator.requests).toHaveLength(0);
+  });
+});
+
+/** `edge` on the default per-cluster mount, `lab` on a mount its config names. */
+const CLUSTERS: Array<Record<string, string>> = [
+  {
+    name: 'edge',
+    url: 'https://edge.clusters.test:6443',
+    serviceAccountToken: 'edge-status-token',
+  },
+  {
+    name: 'lab',
+    url: 'https://lab.clusters.test:6443',
+    serviceAccountToken: 'lab-status-token',
+    vaultAuthMount: 'k8s-lab',
+  },
+];
+
+/** The backend's policy with role rights on each cluster's mount, added as each is onboarded. */
+const CLUSTERS_BACKEND_POLICY = `${BACKEND_POLICY}
+path "auth/kubernetes-edge/role/*" { capabilities = ["create", "read", "update"] }
+path "auth/k8s-lab/role/*" { capabilities = ["create", "read", "update"] }
+`;
+
+function withClusters(options: Parameters<typeof vaultActionHarness>[1] = {}) {
+  return withPolicy({
+    emulator: {
+      kubernetesAuthMounts: ['kubernetes', 'kubernetes-edge', 'k8s-lab'],
+    },
+    backendPolicy: CLUSTERS_BACKEND_POLICY,
+    clusters: CLUSTERS,
+    ...options,
+  });
+}
+
+async function storedRole(
+  h: ReturnType<typeof vaultActionHarness>,
+  mount: string,
+) {
+  const stored = await h.emulator.handle({
+    method: 'GET',
+    path: `/v1/auth/${mount}/role/external-secrets-example-api`,
+    headers: { 'x-vault-token': h.emulator.rootToken },
+  });
+  return stored.status === 200 ? JSON.parse(stored.body!).data : undefined;
+}
+
+describe('vault:kubernetes-role:create with cluster', () => {
+  // No kubernetesRole.allowedAuthMounts entry: a cluster's mount is the platform's own config.
+  it("writes the role on the cluster's mount, kubernetes-<cluster> by default", async () => {
+    const h = await withClusters();
+    const { outputs } = await h.run(h.actions.role, {
+      name: 'example-api',
+      cluster: 'edge',
+    });
+    expect(outputs).toEqual({
+      roleName: 'external-secrets-example-api',
+      role: EXPECTED_ROLE,
+      result: 'created',
+      authMount: 'kubernetes-edge',
+    });
+    expect(h.writes().map(r => r.path)).toEqual([
+      'auth/kubernetes-edge/role/external-secrets-example-api',
+    ]);
+    expect(await storedRole(h, 'kubernetes-edge')).toMatchObject(EXPECTED_ROLE);
+    expect(await storedRole(h, 'kubernetes')).toBeUndefined();
+  });
+
+  it('uses the vaultAuthMount a cluster configures', async () => {
+    const h = await withClusters();
+    const { outputs } = await h.run(h.actions.role, {
+      name: 'example-api',
+      cluster: 'lab',
+    });
+    expect(outputs.authMount).toBe('k8s-lab');
+    expect(h.writes().map(r => r.path)).toEqual([
+      'auth/k8s-lab/role/external-secrets-example-api',
+    ]);
+    expect(await storedRole(h, 'k8s-lab')).toMatchObject(EXPECTED_ROLE);
+  });
+
+  it("accepts an authMount that is the cluster's own", async () => {
+    const h = await withClusters();
+    const { outputs } = await h.run(h.actions.role, {
+      name: 'example-api',
+      cluster: 'edge',
+      authMount: 'kubernetes-edge',
+    });
+    expect(outputs.authMount).toBe('kubernetes-edge');
+    expect(await storedRole(h, 'kubernetes-edge')).toMatchObject(EXPECTED_ROLE);
+  });
+
+  it('refuses a cluster that is not configured, naming the configured ones, with no request', async () => {
+    const h = await withClusters();
+    await expect(
+      h.run(h.actions.role, { name: 'example-api', cluster: 'prod' }),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringMatching(
+        /^Invalid cluster: "prod" is not in externalSecrets.clusters; configured: edge, lab\./,
+      ),
+    });
+    expect(h.emulator.requests).toHaveLength(0);
+    expect(await storedRole(h, 'kubernetes-edge')).toBeUndefined();
+    expect(await storedRole(h, 'kubernetes')).toBeUndefined();
+  });
+
+  it('refuses any cluster when none is configured', async () => {
+    const h = await withPolicy();
+    await expect(
+      h.run(h.actions.role, { name: 'example-api', cluster: 'edge' }),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message: expect.stringContaining('configured: none'),
+    });
+    expect(h.emulator.requests).toHaveLength(0);
+  });
+
+  it.each([
+    // allowed on its own, but not where edge's logins arrive
+    ['the default mount', 'kubernetes'],
+    ["another cluster's mount", 'k8s-lab'],
+  ])(
+    'refuses %s as authMount beside the cluster, with no request',
+    async (_, authMount) => {
+      const h = await withClusters({
+        vaultConfig: { kubernetesRole: { allowedAuthMounts: ['k8s-lab'] } },
+      });
+      await expect(
+        h.run(h.actions.role, {
+          name: 'example-api',
+          cluster: 'edge',
+          authMount,
+        }),
+      ).rejects.toMatchObject({
+        name: 'InputError',
+        message: expect.stringContaining(
+          `Invalid authMount: "${authMount}" is not the Vault auth mount of cluster "edge" (kubernetes-edge`,
+        ),
+      });
+      expect(h.emulator.requests).toHaveLength(0);
+    },
+  );
+
+  it('is idempotent on the chosen mount, and a role of the same name on another mount does not count', async () => {
+    const h = await withClusters();
+    await h.run(h.actions.role, { name: 'example-api' });
+    const onCluster = await h.run(h.actions.role, {
+      name: 'example-api',
+      cluster: 'edge',
+    });
+    expect(onCluster.outputs.result).toBe('created');
+    const again = await h.run(h.actions.role, {
+      name: 'example-api',
+      cluster: 'edge',
+    });
+    expect(again.outputs.result).toBe('unchanged');
+    expect(h.writes().map(r => r.path)).toEqual([
+      'auth/kubernetes/role/external-secrets-example-api',
+      'auth/kubernetes-edge/role/external-secrets-example-api',
+    ]);
+  });
+
+  it("refuses to change a different role on the cluster's mount unless overwrite is set", async () => {
+    const h = await withClusters();
+    await h.run(h.actions.role, {
+      name: 'example-api',
+      cluster: 'edge',
+      ttl: '2h',
+    });
+    await expect(
+      h.run(h.actions.role, { name: 'example-api', cluster: 'edge' }),
+    ).rejects.toMatchObject({
+      name: 'ConflictError',
+      message: expect.stringContaining(
+        'Vault role auth/kubernetes-edge/role/external-secrets-example-api already exists with different settings (token_ttl: 7200 in Vault, 3600 wanted)',
+      ),
+    });
+    const { outputs } = await h.run(h.actions.role, {
+      name: 'example-api',
+      cluster: 'edge',
+      overwrite: true,
+    });
+    expect(outputs.result).toBe('updated');
+    expect((await storedRole(h, 'kubernetes-edge')).token_ttl).toBe(3600);
+  });
+
+  it("writes nothing in a dry run and names the cluster's mount", async () => {
+    const h = await withClusters();
+    const { outputs, logger } = await h.run(
+      h.actions.role,
+      { name: 'example-api', cluster: 'edge' },
+      { dryRun: true },
+    );
+    expect(outputs).toMatchObject({
+      result: 'created',
+      authMount: 'kubernetes-edge',
+    });
+    expect(h.writes()).toHaveLength(0);
+    expect(logger.info).toHaveBeenCalledWith(
+      'Dry run: would write Vault role auth/kubernetes-edge/role/external-secrets-example-api (created)',
+    );
+  });
+
+  // Naming a cluster selects a mount; it must not lend the action rights the token lacks there.
+  it("gets Vault's permission denied when the token has no rights on the cluster's mount", async () => {
+    const h = await withClusters({ backendPolicy: BACKEND_POLICY });
+    await expect(
+      h.run(h.actions.role, { name: 'example-api', cluster: 'edge' }),
+    ).rejects.toMatchObject({
+      name: 'NotAllowedError',
+      message: expect.stringContaining(
+        'at "auth/kubernetes-edge/role/external-secrets-example-api" was denied: permission denied',
+      ),
+    });
+    expect(
+      h.emulator.requests
+        .filter(r => r.path.startsWith('auth/kubernetes-edge/'))
+        .map(r => r.status),
+    ).toEqual([403]);
+    expect(h.writes()).toHaveLength(0);
+    expect(await storedRole(h, 'kubernetes-edge')).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import {
 } from '@gitops-secrets/plugin-external-secrets-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { checkpointKey } from './checkpointKey';
+import { clusterAuthMount } from './clusterMounts';
 import { differences } from './differences';
 import {
   audienceInput,
@@ -113,7 +114,14 @@ export function createVaultKubernetesRoleCreateAction(options: {
             .string()
             .optional()
             .describe(
-              'Kubernetes auth mount path; default from config (`kubernetes`); others only from kubernetesRole.allowedAuthMounts',
+              'Kubernetes auth mount path; default from config (`kubernetes`), or the mount of `cluster`; others only from kubernetesRole.allowedAuthMounts',
+            ),
+        cluster: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              "A cluster of externalSecrets.clusters: the role is written on that cluster's auth mount (its vaultAuthMount, default `kubernetes-<cluster>`)",
             ),
         overwrite: z =>
           z
@@ -131,6 +139,8 @@ export function createVaultKubernetesRoleCreateAction(options: {
           z
             .enum(['created', 'unchanged', 'updated'])
             .describe('What happened (or would happen, in a dry run)'),
+        authMount: z =>
+          z.string().describe('The Kubernetes auth mount the role is on'),
       },
     },
     async handler(ctx) {
@@ -228,13 +238,19 @@ export function createVaultKubernetesRoleCreateAction(options: {
         );
       }
       const ttlSeconds = durationInput(input.ttl, 'ttl', defaults.ttl);
-      const authMount = nameInput(
-        'vaultMount',
-        input.authMount,
+      const askedMount =
+        input.authMount === undefined
+          ? undefined
+          : nameInput('vaultMount', input.authMount, 'authMount');
+      const clusterMount = clusterAuthMount(
+        { cluster: input.cluster, authMount: askedMount },
         'authMount',
-        defaults.authMount,
+        defaults.clusterMounts,
       );
-      if (!defaults.allowedAuthMounts.includes(authMount)) {
+      const authMount =
+        clusterMount ??
+        nameInput('vaultMount', askedMount, 'authMount', defaults.authMount);
+      if (!clusterMount && !defaults.allowedAuthMounts.includes(authMount)) {
         throw outsideRule(
           'authMount',
           `"${authMount}" is not an allowed Kubernetes auth mount; allowed: ${defaults.allowedAuthMounts.join(
@@ -362,6 +378,7 @@ export function createVaultKubernetesRoleCreateAction(options: {
       ctx.output('roleName', roleName);
       ctx.output('role', role);
       ctx.output('result', result);
+      ctx.output('authMount', authMount);
     },
   });
 }

@@ -43,6 +43,8 @@ export function vaultActionHarness(
     emulator?: VaultEmulatorOptions;
     vaultConfig?: Record<string, unknown>;
     backendPolicy?: string;
+    /** `externalSecrets.clusters`, for steps that name a `cluster`. */
+    clusters?: Array<Record<string, string | boolean>>;
   } = {},
 ) {
   const emulator = new VaultEmulator(options.emulator);
@@ -60,6 +62,7 @@ export function vaultActionHarness(
         auth: { type: 'token', token },
         ...(options.vaultConfig as object),
       },
+      ...(options.clusters ? { clusters: options.clusters } : {}),
     },
   });
   const serviceLogger = mockServices.logger.mock();
