@@ -13,4 +13,5 @@ export {
   externalSecretsFleetPage,
   secretsHealthRouteRef,
   externalSecretsEditorFormField,
+  externalSecretsClusterPickerFormField,
 } from './alpha/plugin';

@@ -12,7 +12,9 @@ export {
   EntityExternalSecretsContent,
   SecretsHealthPage,
   ExternalSecretsEditorFieldExtension,
+  ExternalSecretsClusterPickerFieldExtension,
 } from './plugin';
+export type { ExternalSecretsClusterPickerOptions } from './fields/ExternalSecretsClusterPicker';
 export type {
   ExternalSecretsEditorProperty,
   ExternalSecretsEditorSecret,

@@ -15,6 +15,11 @@ import {
   externalSecretsEditorSchema,
   externalSecretsEditorValidation,
 } from './fields/ExternalSecretsEditor';
+import {
+  EXTERNAL_SECRETS_CLUSTER_PICKER_FIELD,
+  ExternalSecretsClusterPicker,
+  externalSecretsClusterPickerSchema,
+} from './fields/ExternalSecretsClusterPicker';
 import { fleetRouteRef, rootRouteRef } from './routes';
 
 /**
@@ -119,5 +124,22 @@ export const ExternalSecretsEditorFieldExtension =
       component: ExternalSecretsEditor,
       validation: externalSecretsEditorValidation,
       schema: externalSecretsEditorSchema.schema,
+    }),
+  );
+
+/**
+ * Scaffolder field `ui:field: ExternalSecretsClusterPicker`: one of the clusters of
+ * `externalSecrets.clusters`, with its Vault mount and whether it is onboarded
+ * (`ui:options.requireOnboarded` disables the others). Place it inside
+ * `<ScaffolderFieldExtensions>`.
+ *
+ * @public
+ */
+export const ExternalSecretsClusterPickerFieldExtension =
+  externalSecretsPlugin.provide(
+    createScaffolderFieldExtension({
+      name: EXTERNAL_SECRETS_CLUSTER_PICKER_FIELD,
+      component: ExternalSecretsClusterPicker,
+      schema: externalSecretsClusterPickerSchema.schema,
     }),
   );

@@ -131,11 +131,27 @@ export const externalSecretsEditorFormField = FormFieldBlueprint.make({
 });
 
 /**
+ * The scaffolder field `ui:field: ExternalSecretsClusterPicker` (a configured cluster, with its
+ * Vault mount and whether it is onboarded), for the scaffolder of the New Frontend System.
+ *
+ * @alpha
+ */
+export const externalSecretsClusterPickerFormField = FormFieldBlueprint.make({
+  name: 'external-secrets-cluster-picker',
+  params: {
+    field: () =>
+      import('../fields/ExternalSecretsClusterPicker/formField').then(
+        m => m.externalSecretsClusterPickerField,
+      ),
+  },
+});
+
+/**
  * The External Secrets plugin for the New Frontend System: an API, an entity card (info) and
  * an entity content tab "Secrets", both shown only for entities with a Kubernetes annotation,
  * the cluster health card for `Resource` entities of type `kubernetes-cluster`,
- * the "Secrets health" page for the platform team and the scaffolder field
- * `ExternalSecretsEditor`.
+ * the "Secrets health" page for the platform team and the scaffolder fields
+ * `ExternalSecretsEditor` and `ExternalSecretsClusterPicker`.
  *
  * @alpha
  */
@@ -151,5 +167,6 @@ export default createFrontendPlugin({
     externalSecretsEntityContent,
     externalSecretsFleetPage,
     externalSecretsEditorFormField,
+    externalSecretsClusterPickerFormField,
   ],
 });

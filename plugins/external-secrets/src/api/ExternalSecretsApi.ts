@@ -1,6 +1,7 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
   ClusterAuthHealth,
+  ConfiguredClusters,
   EntityExternalSecretsStatus,
   FleetExternalSecretsPage,
   FleetExternalSecretsQuery,
@@ -54,6 +55,12 @@ export interface ExternalSecretsApi {
    * `kubernetes-cluster`). Rejects with a `ResponseError`.
    */
   getClusterHealth(entityRef: string): Promise<ClusterAuthHealth>;
+
+  /**
+   * The clusters of `externalSecrets.clusters` (names, Vault auth mounts, whether each is
+   * onboarded), for a template's cluster picker. Rejects with a `ResponseError`.
+   */
+  getClusters(): Promise<ConfiguredClusters>;
 }
 
 /** @public */

@@ -26,6 +26,38 @@ function client() {
 }
 
 describe('ExternalSecretsClient', () => {
+  it('lists the configured clusters with the user token, and rejects with the backend error', async () => {
+    const seen: Array<string | null> = [];
+    const items = [
+      {
+        name: 'edge',
+        vaultAuthMount: 'kubernetes-edge',
+        vaultAuth: 'Healthy',
+        onboarded: true,
+      },
+    ];
+    server.use(
+      http.get(
+        'http://localhost:7007/api/external-secrets/clusters',
+        ({ request }) => {
+          seen.push(request.headers.get('authorization'));
+          return HttpResponse.json({ items });
+        },
+      ),
+    );
+    await expect(client().getClusters()).resolves.toEqual({ items });
+    expect(seen).toEqual(['Bearer user-token']);
+    server.use(
+      http.get('http://localhost:7007/api/external-secrets/clusters', () =>
+        HttpResponse.json(
+          { error: { name: 'NotAllowedError', message: 'denied' } },
+          { status: 403 },
+        ),
+      ),
+    );
+    await expect(client().getClusters()).rejects.toBeInstanceOf(ResponseError);
+  });
+
   it('asks the fleet routes with each list value repeated, commas kept, and the user token', async () => {
     const seen: Array<{ url: URL; authorization: string | null }> = [];
     const record = ({ request }: { request: Request }) => {

@@ -4,6 +4,7 @@ import { ResponseError } from '@backstage/errors';
 import {
   EXTERNAL_SECRETS_PLUGIN_ID,
   type ClusterAuthHealth,
+  type ConfiguredClusters,
   type EntityExternalSecretsStatus,
   type FleetExternalSecretsPage,
   type FleetExternalSecretsQuery,
@@ -47,6 +48,17 @@ export class ExternalSecretsClient implements ExternalSecretsApi {
       throw await ResponseError.fromResponse(response);
     }
     return (await response.json()) as ClusterAuthHealth;
+  }
+
+  async getClusters(): Promise<ConfiguredClusters> {
+    const baseUrl = await this.discoveryApi.getBaseUrl(
+      EXTERNAL_SECRETS_PLUGIN_ID,
+    );
+    const response = await this.fetchApi.fetch(`${baseUrl}/clusters`);
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return (await response.json()) as ConfiguredClusters;
   }
 
   async refresh(entityRef: string, target: RefreshTarget): Promise<void> {
