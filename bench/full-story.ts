@@ -117,6 +117,7 @@ async function runTemplate(token: string, name: string): Promise<number> {
     values: {
       name,
       owner: 'group:default/platform-team',
+      cluster: 'sandbox',
       secrets: [
         {
           name: 'creds',

@@ -39,6 +39,8 @@ export interface RepoTarget {
 export interface TemplateInput {
   name: string;
   ownerSearch: string;
+  /** the cluster picked on the first page; default `sandbox` */
+  cluster?: string;
   secretName: string;
   properties: Array<{ property: string; secretKey: string; value: string }>;
   gitops: RepoTarget;
@@ -147,6 +149,14 @@ export async function runNewServiceTemplate(page: Page, input: TemplateInput) {
   await name.fill('Payments_API');
   await page.locator('#root_owner').fill(input.ownerSearch);
   await page.getByRole('option').first().click();
+  // where it runs: the configured clusters, as the backend lists them, with their Vault mounts
+  const cluster = page.getByLabel(/^Cluster/);
+  await expect(
+    cluster.getByRole('option', {
+      name: /^sandbox — Vault mount kubernetes\/, onboarded$/,
+    }),
+  ).toBeAttached();
+  await cluster.selectOption(input.cluster ?? 'sandbox');
   await page.getByRole('button', { name: 'Next' }).click();
   await expect(
     page

@@ -81,10 +81,18 @@ describe('the "New service with secrets" form', () => {
 
   it('answers a name that breaks the rule with the rule in words, not a regular expression', () => {
     expect(
-      errorsFor('name', { name: 'Payments_API', owner: 'group:default/a' }),
+      errorsFor('name', {
+        name: 'Payments_API',
+        owner: 'group:default/a',
+        cluster: 'sandbox',
+      }),
     ).toEqual([`'Name' must be ${NAME_RULES.serviceName.description}`]);
     expect(
-      errorsFor('name', { name: 'a'.repeat(64), owner: 'group:default/a' }),
+      errorsFor('name', {
+        name: 'a'.repeat(64),
+        owner: 'group:default/a',
+        cluster: 'sandbox',
+      }),
     ).toEqual([`'Name' must be ${NAME_RULES.serviceName.description}`]);
     expect(
       errorsFor('kvMount', { kvMount: 'secret/', refreshInterval: '2m' }),
@@ -104,11 +112,39 @@ describe('the "New service with secrets" form', () => {
         name: 'payments-api',
         namespace: 'payments',
         owner: 'group:default/a',
+        cluster: 'sandbox',
       }),
     ).toEqual([]);
     expect(
       errorsFor('kvMount', { kvMount: 'team/kv', refreshInterval: '1h30m' }),
     ).toEqual([]);
+  });
+
+  it('asks where the service runs with the cluster picker, offering only onboarded clusters, and passes the cluster to the role and the manifests', () => {
+    const service = stepOf('cluster');
+    expect(service.required).toContain('cluster');
+    expect(service.properties.cluster).toMatchObject({
+      'ui:field': 'ExternalSecretsClusterPicker',
+      'ui:options': { requireOnboarded: true },
+    });
+    expect(
+      errorsFor('cluster', { name: 'orders', owner: 'group:default/a' }),
+    ).toEqual([`must have required property 'Cluster'`]);
+    expect(
+      errorsFor('cluster', {
+        name: 'orders',
+        owner: 'group:default/a',
+        cluster: 'edge/../x',
+      }),
+    ).toEqual([
+      `'Cluster' must be a cluster name of externalSecrets.clusters: letters, digits, "-", "_" and ".", starting and ending with a letter or digit`,
+    ]);
+    const actionSteps: any[] = template.spec.steps;
+    for (const id of ['role', 'manifests']) {
+      expect(actionSteps.find(step => step.id === id).input.cluster).toBe(
+        '${{ parameters.cluster }}',
+      );
+    }
   });
 
   it('gives every pattern a message in words', () => {

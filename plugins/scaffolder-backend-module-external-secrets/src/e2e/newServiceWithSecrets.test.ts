@@ -1,4 +1,4 @@
-import { VaultEmulator } from 'sandbox';
+import { createTestCaPem, VaultEmulator } from 'sandbox';
 import { parse } from 'yaml';
 import {
   GITHUB_TOKEN,
@@ -136,6 +136,7 @@ function formValues(
     name: 'orders',
     description: 'Takes orders',
     owner: 'group:default/payments-team',
+    cluster: 'main',
     // What the form keeps of initial values: whether one was typed, and where it is.
     secrets: [
       {
@@ -177,7 +178,29 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
   const h = new ScaffolderHarness();
 
   beforeAll(async () => {
-    await h.start(import('..'));
+    // two clusters: the first keeps the single-cluster mount `kubernetes`, the second gets its own
+    const caData = Buffer.from(createTestCaPem('orders-clusters-ca')).toString(
+      'base64',
+    );
+    await h.start(import('..'), {
+      externalSecrets: {
+        clusters: [
+          {
+            name: 'main',
+            url: 'https://main.clusters.test:6443',
+            serviceAccountToken: 'status-token',
+            caData,
+            vaultAuthMount: 'kubernetes',
+          },
+          {
+            name: 'edge',
+            url: 'https://edge.clusters.test:6443',
+            serviceAccountToken: 'status-token',
+            caData,
+          },
+        ],
+      },
+    });
     await h.github.createRepository('acme', 'gitops');
   }, 120_000);
 
@@ -515,5 +538,59 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
       username: 'ledger',
       password: 'S3NT1NEL-db-password',
     });
+  }, 120_000);
+
+  it("on the second cluster: the role is written on that cluster's mount, the store logs in there, and the PR says which cluster", async () => {
+    h.vault.enableKubernetesAuth('kubernetes-edge');
+    await h.github.createRepository('acme', 'gitops-edge');
+    const result = await h.runTemplate(
+      { ...formValues(h, 'gitops-edge', 'orders-edge'), cluster: 'edge' },
+      SECRETS,
+    );
+    expect(result.status).toBe('completed');
+    expect(
+      await h.vaultRead('auth/kubernetes-edge/role/external-secrets-orders'),
+    ).toMatchObject({
+      bound_service_account_names: ['external-secrets-orders'],
+      bound_service_account_namespaces: ['orders'],
+      token_policies: ['orders'],
+    });
+    const store = parse(
+      (await h.github.readFile(
+        'acme',
+        'gitops-edge',
+        BRANCH,
+        `${MANIFESTS_DIR}/clustersecretstore-vault-orders.yaml`,
+      ))!,
+    );
+    expect(store.spec.provider.vault.auth.kubernetes.mountPath).toBe(
+      'kubernetes-edge',
+    );
+    const [pr] = h.github.pullRequests('acme', 'gitops-edge');
+    expect(pr.body).toContain('For cluster `edge`.');
+    expect(pr.body).toContain(
+      'role `external-secrets-orders` on `auth/kubernetes-edge/`',
+    );
+    expectNoSecretValue(taskText(result));
+  }, 120_000);
+
+  it('a cluster that is not configured fails the role step before anything is written to Vault', async () => {
+    h.vault.clearRequests();
+    await h.github.createRepository('acme', 'gitops-nowhere');
+    const result = await h.runTemplate(
+      {
+        ...formValues(h, 'gitops-nowhere', 'orders-nowhere'),
+        cluster: 'nowhere',
+      },
+      SECRETS,
+    );
+    expect(result.status).toBe('failed');
+    expect(taskText(result)).toMatch(/nowhere/);
+    expect(
+      h.vault.requests
+        .filter(r => r.path.startsWith('auth/'))
+        .filter(r => r.operation === 'write'),
+    ).toEqual([]);
+    expect(h.github.pullRequests('acme', 'gitops-nowhere')).toEqual([]);
   }, 120_000);
 });
