@@ -160,9 +160,11 @@ describe('vault:kubernetes-role:create', () => {
     await expect(
       h.run(h.actions.role, { name: 'example-api' }),
     ).rejects.toMatchObject({
-      name: 'NotFoundError',
-      message: expect.stringContaining('no handler for route'),
+      name: 'InputError',
+      message:
+        'Vault has no Kubernetes auth mount auth/kubernetes/. Enable and configure it (vault:kubernetes-auth:configure), or choose another authMount',
     });
+    expect(h.writes()).toEqual([]);
   });
 
   it('retries a 500 then succeeds', async () => {
@@ -269,6 +271,20 @@ async function storedRole(
 }
 
 describe('vault:kubernetes-role:create with cluster', () => {
+  it('says a cluster whose mount Vault does not have is not onboarded yet, and writes nothing', async () => {
+    const h = await withClusters({
+      emulator: { kubernetesAuthMounts: ['kubernetes', 'k8s-lab'] },
+    });
+    await expect(
+      h.run(h.actions.role, { name: 'example-api', cluster: 'edge' }),
+    ).rejects.toMatchObject({
+      name: 'InputError',
+      message:
+        'Vault has no Kubernetes auth mount auth/kubernetes-edge/: cluster "edge" is not onboarded to Vault yet. Run the "Onboard a cluster to Vault" template (vault:kubernetes-auth:configure) for it first',
+    });
+    expect(h.writes()).toEqual([]);
+  });
+
   // No kubernetesRole.allowedAuthMounts entry: a cluster's mount is the platform's own config.
   it("writes the role on the cluster's mount, kubernetes-<cluster> by default", async () => {
     const h = await withClusters();

@@ -1,4 +1,4 @@
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, isError } from '@backstage/errors';
 import {
   deriveNames,
   isServiceRoleName,
@@ -306,7 +306,27 @@ export function createVaultKubernetesRoleCreateAction(options: {
         }
       }
 
-      const existing = await vault.readKubernetesRole(authMount, roleName);
+      const existing = await vault
+        .readKubernetesRole(authMount, roleName)
+        .catch(error => {
+          // Vault answers a path under a mount that does not exist with "no handler for route"
+          if (
+            isError(error) &&
+            error.name === 'NotFoundError' &&
+            /no handler for route/.test(error.message)
+          ) {
+            throw new InputError(
+              `Vault has no Kubernetes auth mount auth/${authMount}/${
+                clusterMount
+                  ? `: cluster "${String(
+                      input.cluster,
+                    )}" is not onboarded to Vault yet. Run the "Onboard a cluster to Vault" template (vault:kubernetes-auth:configure) for it first`
+                  : '. Enable and configure it (vault:kubernetes-auth:configure), or choose another authMount'
+              }`,
+            );
+          }
+          throw error;
+        });
       let result: 'created' | 'unchanged' | 'updated' = 'created';
       if (existing) {
         // Vault keeps no free-form field on a Kubernetes role; what marks a role as this
