@@ -148,7 +148,12 @@ export async function runNewServiceTemplate(page: Page, input: TemplateInput) {
   const name = page.locator('#root_name');
   await name.fill('Payments_API');
   await page.locator('#root_owner').fill(input.ownerSearch);
-  await page.getByRole('option').first().click();
+  // the owner's suggestions (the cluster list below has options too)
+  await page
+    .getByRole('listbox', { name: 'Owner' })
+    .getByRole('option')
+    .first()
+    .click();
   // where it runs: the configured clusters, as the backend lists them, with their Vault mounts
   const cluster = page.getByLabel(/^Cluster/);
   await expect(

@@ -46,7 +46,10 @@ function Harness(props: {
       props.seen.value = value;
       setFormData(value);
     },
-    schema: { title: 'Cluster', description: 'Where the service runs' },
+    schema: {
+      title: 'Cluster',
+      description: 'Where the service runs: one of `externalSecrets.clusters`',
+    },
     uiSchema: { 'ui:options': props.options ?? {} },
     rawErrors: [],
     required: true,
@@ -89,7 +92,9 @@ describe('ExternalSecretsClusterPicker', () => {
     // the onboarding template offers them all
     await userEvent.selectOptions(select, 'edge');
     expect(seen.value).toBe('edge');
-    expect(screen.getByText('Where the service runs')).toBeInTheDocument();
+    // the description is Markdown, as the template writes it: names in code
+    expect(screen.getByText('externalSecrets.clusters').tagName).toBe('CODE');
+    expect(screen.queryByText(/`/)).not.toBeInTheDocument();
   });
 
   it('with requireOnboarded, a cluster known not to be onboarded cannot be chosen', async () => {

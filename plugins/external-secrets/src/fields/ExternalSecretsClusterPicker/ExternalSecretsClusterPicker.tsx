@@ -1,8 +1,13 @@
+import { MarkdownContent } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import type { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
-import TextField from '@material-ui/core/TextField';
+import FormControl from '@material-ui/core/FormControl';
+import FormHelperText from '@material-ui/core/FormHelperText';
+import InputLabel from '@material-ui/core/InputLabel';
+import OutlinedInput from '@material-ui/core/OutlinedInput';
+import Select from '@material-ui/core/Select';
 import type { ConfiguredCluster } from '@gitops-secrets/plugin-external-secrets-common';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { externalSecretsApiRef } from '../../api/ExternalSecretsApi';
 
 /** `ui:options` of the field. */
@@ -67,7 +72,10 @@ export function ExternalSecretsClusterPicker(
 
   const choosable = (cluster: ConfiguredCluster) =>
     !requireOnboarded || cluster.onboarded !== false;
-  let helperText: string | undefined = schema.description;
+  // the template's description is Markdown (placeholders in code), as in the other fields
+  let helperText: ReactNode = schema.description ? (
+    <MarkdownContent content={schema.description} />
+  ) : undefined;
   if (error) {
     helperText = `The clusters could not be listed: ${error.message}`;
   } else if (!clusters) {
@@ -80,39 +88,49 @@ export function ExternalSecretsClusterPicker(
   }
   const id = idSchema?.$id ?? 'cluster';
 
+  const label = schema.title ?? 'Cluster';
+  const invalid =
+    Boolean(error) ||
+    (rawErrors?.length ?? 0) > 0 ||
+    Boolean(formData && clusters && !clusters.some(c => c.name === formData));
+
   return (
-    <TextField
-      id={id}
-      select
+    <FormControl
       fullWidth
       margin="normal"
       variant="outlined"
-      label={schema.title ?? 'Cluster'}
       required={required}
+      error={invalid}
       disabled={disabled || !clusters || clusters.length === 0}
-      value={formData ?? ''}
-      error={
-        Boolean(error) ||
-        (rawErrors?.length ?? 0) > 0 ||
-        Boolean(
-          formData && clusters && !clusters.some(c => c.name === formData),
-        )
-      }
-      helperText={helperText}
-      onChange={event => onChange(event.target.value || undefined)}
-      SelectProps={{ native: true }}
-      InputLabelProps={{ shrink: true }}
     >
-      <option value="">Choose a cluster</option>
-      {(clusters ?? []).map(cluster => (
-        <option
-          key={cluster.name}
-          value={cluster.name}
-          disabled={!choosable(cluster)}
-        >
-          {clusterLabel(cluster)}
-        </option>
-      ))}
-    </TextField>
+      <InputLabel htmlFor={id} shrink>
+        {label}
+      </InputLabel>
+      <Select
+        native
+        input={
+          <OutlinedInput notched label={required ? `${label} *` : label} />
+        }
+        value={formData ?? ''}
+        onChange={event =>
+          onChange((event.target.value as string) || undefined)
+        }
+        inputProps={{ id }}
+      >
+        <option value="">Choose a cluster</option>
+        {(clusters ?? []).map(cluster => (
+          <option
+            key={cluster.name}
+            value={cluster.name}
+            disabled={!choosable(cluster)}
+          >
+            {clusterLabel(cluster)}
+          </option>
+        ))}
+      </Select>
+      {helperText && (
+        <FormHelperText component="div">{helperText}</FormHelperText>
+      )}
+    </FormControl>
   );
 }
