@@ -4,6 +4,7 @@ import {
   expectNoValueInBrowser,
   externalSecretsCard,
   openFromCatalog,
+  openNewEntity,
   runNewServiceTemplate,
   signIn,
   storyInput,
@@ -15,25 +16,6 @@ import { recordResponses, taskLog } from './support/sentinel';
 
 const BACKEND_URL = 'http://localhost:7007';
 const SANDBOX_HOST = '127.0.0.1:7080';
-
-/**
- * Follows the finished task's "Open in catalog" link. The catalog registers the new component
- * a few seconds after the template ends: until then the entity page says it is not found, and
- * the user goes back and follows the link again.
- */
-async function openNewEntity(page: Page, name: string) {
-  await expect(async () => {
-    await page.getByRole('link', { name: 'Open in catalog' }).click();
-    try {
-      await expect(page.getByRole('heading', { name }).first()).toBeVisible({
-        timeout: 5_000,
-      });
-    } catch (error) {
-      await page.goBack();
-      throw error;
-    }
-  }).toPass({ timeout: 120_000 });
-}
 
 /**
  * Nothing of the page sticks out of a window of this width, nothing scrolls sideways, and

@@ -232,3 +232,22 @@ export async function runNewServiceTemplate(page: Page, input: TemplateInput) {
     timeout: 60_000,
   });
 }
+
+/**
+ * Follows the finished task's "Open in catalog" link. The catalog registers the new component
+ * a few seconds after the template ends: until then the entity page says it is not found, and
+ * the user goes back and follows the link again.
+ */
+export async function openNewEntity(page: Page, name: string) {
+  await expect(async () => {
+    await page.getByRole('link', { name: 'Open in catalog' }).click();
+    try {
+      await expect(page.getByRole('heading', { name }).first()).toBeVisible({
+        timeout: 5_000,
+      });
+    } catch (error) {
+      await page.goBack();
+      throw error;
+    }
+  }).toPass({ timeout: 120_000 });
+}

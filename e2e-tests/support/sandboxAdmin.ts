@@ -25,6 +25,12 @@ async function call(
   return body;
 }
 
+function repoQuery(repo: string | undefined): string {
+  return repo
+    ? `?${new URLSearchParams({ repo: `gitops-secrets/${repo}` })}`
+    : '';
+}
+
 export interface SandboxPullRequest {
   number: number;
   title: string;
@@ -34,10 +40,14 @@ export interface SandboxPullRequest {
 }
 
 export const sandboxAdmin = {
-  pulls: async (request: APIRequestContext): Promise<SandboxPullRequest[]> =>
-    (await call(request, 'GET', '/pulls')).pulls,
-  merge: (request: APIRequestContext, number: number) =>
-    call(request, 'POST', `/pulls/${number}/merge`),
+  /** the pull requests of a GitOps repository of the sandbox (default `gitops`, the first cluster's) */
+  pulls: async (
+    request: APIRequestContext,
+    repo?: string,
+  ): Promise<SandboxPullRequest[]> =>
+    (await call(request, 'GET', `/pulls${repoQuery(repo)}`)).pulls,
+  merge: (request: APIRequestContext, number: number, repo?: string) =>
+    call(request, 'POST', `/pulls/${number}/merge${repoQuery(repo)}`),
   inject: (request: APIRequestContext, fault: string, service?: string) =>
     call(request, 'POST', `/faults/${fault}`, service ? { service } : {}),
   clear: (request: APIRequestContext, fault: string) =>
