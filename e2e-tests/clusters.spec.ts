@@ -97,15 +97,22 @@ test.describe('clusters on the sandbox', () => {
       timeout: 60_000,
     });
 
-    // the reviewer's JWT expired: host and CA still match, every store on the mount is denied
-    await sandboxAdmin.inject(request, 'reviewer-jwt-expiry');
+    // the reviewer lost its system:auth-delegator binding: its JWT is valid, its reviews are
+    // forbidden, host and CA still match, and every store on the mount is denied
+    await sandboxAdmin.inject(request, 'reviewer-rbac');
     await expect(card).toContainText('Token review works: no', {
       timeout: 90_000,
     });
     await expect(card.getByRole('list', { name: 'Findings' })).toContainText(
-      /token reviewer JWT in auth\/kubernetes\/config is expired/,
+      /its service account lacks system:auth-delegator/,
     );
-    await sandboxAdmin.clear(request, 'reviewer-jwt-expiry');
+    await expect(card.getByRole('list', { name: 'Findings' })).toContainText(
+      'Fix: Bind the reviewer account (vault-auth) to system:auth-delegator',
+    );
+    await card.screenshot({
+      path: screenshotPath('cluster-card-reviewer.png'),
+    });
+    await sandboxAdmin.clear(request, 'reviewer-rbac');
     await expect(
       card.getByRole('status', {
         name: 'Vault auth of cluster sandbox: Healthy',

@@ -752,6 +752,7 @@ describe('Sandbox', () => {
     ['auth-host', undefined],
     ['ca-rotation', undefined],
     ['reviewer-jwt-expiry', undefined],
+    ['reviewer-rbac', undefined],
     ['role-rebinding', 'example-api'],
     ['property-delete', 'example-api'],
     ['vault-down', undefined],

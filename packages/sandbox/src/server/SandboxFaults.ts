@@ -4,6 +4,7 @@ import type { VaultEmulator } from '../vault';
 import { createCertificateAuthority } from './certificates';
 import {
   KubernetesAuthConfig,
+  REVIEWER_BINDING,
   REVIEWER_NAMESPACE,
   REVIEWER_SERVICE_ACCOUNT,
 } from './seedSandbox';
@@ -14,6 +15,7 @@ export const FAULT_NAMES = [
   'auth-host',
   'ca-rotation',
   'reviewer-jwt-expiry',
+  'reviewer-rbac',
   'role-rebinding',
   'policy-edit',
   'property-delete',
@@ -61,6 +63,8 @@ export class SandboxFaults {
   private readonly active = new Map<FaultName, ActiveFault>();
   private readonly serviceFaults = new Map<FaultName, ServiceFaultState>();
   private staleCaPem: string | undefined;
+  /** the reviewer's ClusterRoleBinding while `reviewer-rbac` has removed it */
+  private removedReviewerBinding: KubeObject | undefined;
 
   constructor(
     private readonly deps: {
@@ -104,6 +108,21 @@ export class SandboxFaults {
             expirationSeconds: -3600,
           });
         break;
+      case 'reviewer-rbac': {
+        // someone removed the reviewer's binding: its JWT is valid, its TokenReviews are refused
+        const type = this.deps.cluster.type('clusterrolebindings');
+        this.removedReviewerBinding = this.deps.cluster.objects.get(
+          type,
+          undefined,
+          REVIEWER_BINDING,
+        );
+        await this.deps.cluster.objects.delete(
+          type,
+          undefined,
+          REVIEWER_BINDING,
+        );
+        break;
+      }
       default:
         this.serviceFaults.set(fault, {
           service: target!,
@@ -145,6 +164,22 @@ export class SandboxFaults {
       case 'auth-host':
       case 'ca-rotation':
         break;
+      case 'reviewer-rbac': {
+        const { metadata, roleRef, subjects } = this.removedReviewerBinding!;
+        await this.deps.cluster.objects.create(
+          this.deps.cluster.type('clusterrolebindings'),
+          undefined,
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRoleBinding',
+            metadata: { name: metadata.name, labels: metadata.labels },
+            roleRef,
+            subjects,
+          },
+        );
+        this.removedReviewerBinding = undefined;
+        break;
+      }
       default:
         await this.serviceFaults.get(fault)!.restore();
         this.serviceFaults.delete(fault);

@@ -21,6 +21,8 @@ export const ESO_NAMESPACE = DEFAULT_ESO_INSTALLATION.namespace;
 export const ESO_SERVICE_ACCOUNT = DEFAULT_ESO_INSTALLATION.serviceAccountName;
 export const REVIEWER_NAMESPACE = 'vault';
 export const REVIEWER_SERVICE_ACCOUNT = 'vault-auth';
+/** The binding that gives Vault's token reviewer `system:auth-delegator`. */
+export const REVIEWER_BINDING = 'vault-auth-delegator';
 /** The status backend's identity in the cluster: the token in `kube-token` is this account's. */
 export const BACKEND_NAMESPACE = 'backstage';
 export const BACKEND_SERVICE_ACCOUNT = 'backstage';
@@ -240,7 +242,7 @@ export function platformObjects(backendClusterRole: KubeObject): KubeObject[] {
     ...esoInstallationObjects(),
     ...namespaceAndAccount(REVIEWER_NAMESPACE, REVIEWER_SERVICE_ACCOUNT),
     clusterRoleBinding(
-      'vault-auth-delegator',
+      REVIEWER_BINDING,
       'system:auth-delegator',
       REVIEWER_NAMESPACE,
       REVIEWER_SERVICE_ACCOUNT,
