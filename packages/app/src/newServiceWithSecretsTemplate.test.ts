@@ -145,6 +145,10 @@ describe('the "New service with secrets" form', () => {
         '${{ parameters.cluster }}',
       );
     }
+    // how the cluster's mount reviews tokens decides the store account's auth-delegator binding
+    expect(
+      actionSteps.find(step => step.id === 'manifests').input.reviewerMode,
+    ).toBe('${{ steps.role.output.reviewerMode }}');
   });
 
   it('gives every pattern a message in words', () => {

@@ -165,6 +165,56 @@ describe('renderManifestFiles', () => {
     ]);
   });
 
+  it('binds the store account to system:auth-delegator on a client-JWT mount, and applies it before the store', async () => {
+    const request = {
+      name: 'shop',
+      secrets: [
+        { name: 'db', properties: [{ property: 'password', secretKey: 'PW' }] },
+      ],
+    };
+    const files = await renderManifestFiles(
+      resolveManifestSpec({ ...request, reviewerMode: 'client-jwt' }, defaults),
+    );
+    expect(files.map(f => f.fileName)).toEqual([
+      '00-serviceaccount-external-secrets-shop.yaml',
+      '00-clusterrolebinding-shop-vault-token-review.yaml',
+      'clustersecretstore-vault-shop.yaml',
+      'externalsecret-shop-db.yaml',
+      'kustomization.yaml',
+    ]);
+    expect(parse(files[1].content)).toEqual({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: {
+        name: 'shop-vault-token-review',
+        labels: { 'backstage.io/kubernetes-id': 'shop' },
+      },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'system:auth-delegator',
+      },
+      subjects: [
+        {
+          kind: 'ServiceAccount',
+          name: 'external-secrets-shop',
+          namespace: 'shop',
+        },
+      ],
+    });
+    expect(parse(files[4].content).resources).toContain(files[1].fileName);
+    // a reviewer JWT reviews for everyone: no binding for the tenant's account
+    for (const reviewerMode of [undefined, 'reviewer-jwt']) {
+      const plain = await renderManifestFiles(
+        resolveManifestSpec({ ...request, reviewerMode }, defaults),
+      );
+      expect(plain.map(f => f.object.kind)).not.toContain('ClusterRoleBinding');
+    }
+    expect(() =>
+      resolveManifestSpec({ ...request, reviewerMode: 'local-jwt' }, defaults),
+    ).toThrow(/reviewerMode/);
+  });
+
   it('refuses to render objects ESO would reject', async () => {
     const spec = resolveManifestSpec(
       {

@@ -10,12 +10,21 @@ import { validateEsoObject } from './validateEsoObject';
 /** Name of the kustomization file that lists the rendered objects. */
 export const KUSTOMIZATION_FILE_NAME = 'kustomization.yaml';
 
+/** Core objects the store's first login needs: the account it presents and its binding. */
+function isCoreObject(object: KubernetesObject): boolean {
+  return (
+    (object.kind === 'ServiceAccount' && object.apiVersion === 'v1') ||
+    (object.kind === 'ClusterRoleBinding' &&
+      object.apiVersion === 'rbac.authorization.k8s.io/v1')
+  );
+}
+
 function fileNameOf(object: KubernetesObject): string {
   const name = `${object.kind.toLowerCase()}-${object.metadata.name}.yaml`;
   // The store presents this account to Vault: tools that apply a directory in file-name order
-  // (`kubectl apply -f <dir>`, the sandbox's Argo sync) must create it before the store, or
-  // the store's first validation fails on a missing account.
-  return object.kind === 'ServiceAccount' ? `00-${name}` : name;
+  // (`kubectl apply -f <dir>`, the sandbox's Argo sync) must create it (and, in client-JWT
+  // mode, its binding) before the store, or the store's first validation fails.
+  return isCoreObject(object) ? `00-${name}` : name;
 }
 
 function toYaml(object: unknown): string {
@@ -33,7 +42,7 @@ export async function renderManifestFiles(
 ): Promise<RenderedManifestFile[]> {
   const objects = renderManifestObjects(spec);
   for (const object of objects) {
-    if (object.kind === 'ServiceAccount' && object.apiVersion === 'v1') {
+    if (isCoreObject(object)) {
       // A core object built from already validated names: nothing ESO-specific to check.
       continue;
     }
@@ -46,9 +55,7 @@ export async function renderManifestFiles(
       content: toYaml(object),
     }))
     .sort(
-      (a, b) =>
-        Number(b.object.kind === 'ServiceAccount') -
-        Number(a.object.kind === 'ServiceAccount'),
+      (a, b) => Number(isCoreObject(b.object)) - Number(isCoreObject(a.object)),
     );
   const kustomization: KubernetesObject = {
     apiVersion: 'kustomize.config.k8s.io/v1beta1',

@@ -106,5 +106,26 @@ export function renderManifestObjects(
       automountServiceAccountToken: false,
     });
   }
+  if (spec.reviewerMode === 'client-jwt') {
+    // Vault reviews this account's own token with that token as the bearer: the account must
+    // be allowed to create TokenReviews (system:auth-delegator), as the reviewer would be.
+    objects.push({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `${spec.name}-vault-token-review`, labels: labels() },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'system:auth-delegator',
+      },
+      subjects: [
+        {
+          kind: 'ServiceAccount',
+          name: spec.store.serviceAccount.name,
+          namespace: spec.store.serviceAccount.namespace ?? spec.namespace,
+        },
+      ],
+    });
+  }
   return objects;
 }

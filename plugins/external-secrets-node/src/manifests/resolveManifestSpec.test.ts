@@ -33,6 +33,7 @@ describe('resolveManifestSpec', () => {
       refreshInterval: '2m',
       creationPolicy: 'Owner',
       deletionPolicy: 'Retain',
+      reviewerMode: 'reviewer-jwt',
       secrets: [
         {
           name: 'env-file',

@@ -51,6 +51,11 @@ export interface ExternalSecretsManifestRequest {
   refreshInterval?: string;
   creationPolicy?: string;
   deletionPolicy?: string;
+  /**
+   * How the cluster's Vault mount reviews tokens (`vault:kubernetes-role:create` says it):
+   * `client-jwt` adds the store account's `system:auth-delegator` binding. Default `reviewer-jwt`.
+   */
+  reviewerMode?: string;
 }
 
 /**
@@ -71,6 +76,7 @@ export interface ExternalSecretsManifestDefaults {
 
 const CREATION_POLICIES = ['Owner', 'Orphan', 'Merge', 'None'] as const;
 const DELETION_POLICIES = ['Retain', 'Delete', 'Merge'] as const;
+const REVIEWER_MODES = ['reviewer-jwt', 'client-jwt'] as const;
 const STORE_KINDS: SecretStoreKind[] = ['ClusterSecretStore', 'SecretStore'];
 
 function oneOf<T extends string>(
@@ -412,6 +418,12 @@ export function resolveManifestSpec(
       DELETION_POLICIES,
       'Retain',
       'deletionPolicy',
+    ),
+    reviewerMode: oneOf(
+      request.reviewerMode,
+      REVIEWER_MODES,
+      'reviewer-jwt',
+      'reviewerMode',
     ),
   };
 }

@@ -86,6 +86,12 @@ export interface ExternalSecretsManifestSpec {
   refreshInterval: string;
   creationPolicy: 'Owner' | 'Orphan' | 'Merge' | 'None';
   deletionPolicy: 'Retain' | 'Delete' | 'Merge';
+  /**
+   * How the cluster's Vault mount reviews tokens. In `client-jwt` mode Vault sends the
+   * logging-in token itself to the TokenReview API, so the store's account gets a
+   * ClusterRoleBinding to `system:auth-delegator` with the manifests.
+   */
+  reviewerMode: 'reviewer-jwt' | 'client-jwt';
 }
 
 /**

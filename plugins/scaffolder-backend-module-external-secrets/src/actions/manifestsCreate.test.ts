@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { ConflictError, InputError } from '@backstage/errors';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
@@ -72,6 +73,7 @@ describe('external-secrets:manifests:create', () => {
       input,
       workspacePath,
       isDryRun: options.isDryRun,
+      logger: mockServices.logger.mock(),
     });
     await action.handler(ctx as any);
     return ctx;
@@ -120,6 +122,54 @@ describe('external-secrets:manifests:create', () => {
       ).toEqual(service.externalSecret);
     },
   );
+
+  it("binds the store's account to system:auth-delegator when the cluster's mount reviews with each client's JWT, and warns when that is not known", async () => {
+    const input = {
+      name: 'orders',
+      secrets: [
+        { name: 'db', properties: [{ property: 'password', secretKey: 'PW' }] },
+      ],
+    };
+    const dir = 'apps/orders/external-secrets';
+    const ctx = await run({ ...input, reviewerMode: 'client-jwt' });
+    expect(await readYaml(`${dir}/kustomization.yaml`)).toMatchObject({
+      resources: [
+        '00-serviceaccount-external-secrets-orders.yaml',
+        '00-clusterrolebinding-orders-vault-token-review.yaml',
+        'clustersecretstore-vault-orders.yaml',
+        'externalsecret-orders-db.yaml',
+      ],
+    });
+    expect(
+      await readYaml(
+        `${dir}/00-clusterrolebinding-orders-vault-token-review.yaml`,
+      ),
+    ).toMatchObject({
+      roleRef: { kind: 'ClusterRole', name: 'system:auth-delegator' },
+      subjects: [
+        {
+          kind: 'ServiceAccount',
+          name: 'external-secrets-orders',
+          namespace: 'orders',
+        },
+      ],
+    });
+    expect(ctx.output).toHaveBeenCalledWith(
+      'objects',
+      expect.arrayContaining([
+        { kind: 'ClusterRoleBinding', name: 'orders-vault-token-review' },
+      ]),
+    );
+
+    await fs.rm(path.join(workspacePath, dir), { recursive: true });
+    const unknown = await run({ ...input, reviewerMode: 'unknown' });
+    expect(unknown.logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining('gets no system:auth-delegator binding'),
+    );
+    expect(
+      (await readYaml(`${dir}/kustomization.yaml`)).resources,
+    ).not.toContain('00-clusterrolebinding-orders-vault-token-review.yaml');
+  });
 
   // The legacy shape: every store presents ESO's own account, and no ServiceAccount is rendered.
   it("renders the shared-account shape when ESO's account is configured", async () => {

@@ -177,6 +177,13 @@ export function createManifestsCreateAction(options: { config: Config }) {
             .describe(
               "A cluster of externalSecrets.clusters: the store logs in on that cluster's Vault auth mount (its vaultAuthMount, default kubernetes-<cluster>)",
             ),
+        reviewerMode: z =>
+          z
+            .enum(['reviewer-jwt', 'client-jwt', 'unknown'])
+            .optional()
+            .describe(
+              "How the cluster's Vault mount reviews tokens (vault:kubernetes-role:create's output): client-jwt adds a ClusterRoleBinding of the store's account to system:auth-delegator; default reviewer-jwt",
+            ),
         refreshInterval: z =>
           z
             .string()
@@ -232,13 +239,20 @@ export function createManifestsCreateAction(options: { config: Config }) {
         'store.authMount',
         settings.clusterMounts,
       );
+      const { reviewerMode, ...request } = ctx.input;
+      if (reviewerMode === 'unknown') {
+        ctx.logger.warn(
+          "How the cluster's Vault mount reviews tokens is not known, so the store's account gets no system:auth-delegator binding; in client-JWT mode it needs one (README)",
+        );
+      }
       const spec = resolveManifestSpec(
-        clusterMount
-          ? {
-              ...ctx.input,
-              store: { ...ctx.input.store, authMount: clusterMount },
-            }
-          : ctx.input,
+        {
+          ...request,
+          ...(clusterMount
+            ? { store: { ...request.store, authMount: clusterMount } }
+            : {}),
+          ...(reviewerMode === 'unknown' ? {} : { reviewerMode }),
+        },
         settings.defaults,
       );
       const targetPath = resolveTargetPath(

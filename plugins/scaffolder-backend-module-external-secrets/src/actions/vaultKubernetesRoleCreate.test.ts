@@ -1,6 +1,7 @@
 import { setupServer } from 'msw/node';
 import {
   BACKEND_POLICY,
+  loggedText,
   vaultActionHarness,
 } from './__testUtils__/vaultActionHarness';
 
@@ -36,6 +37,8 @@ describe('vault:kubernetes-role:create', () => {
       role: EXPECTED_ROLE,
       result: 'created',
       authMount: 'kubernetes',
+      // the mount's config is not written in this test
+      reviewerMode: 'unknown',
     });
     expect(h.writes().map(r => r.path)).toEqual([
       'auth/kubernetes/role/external-secrets-example-api',
@@ -181,7 +184,58 @@ describe('vault:kubernetes-role:create', () => {
       502,
       404,
       204,
+      404, // the mount's config: not written in this test
     ]);
+  });
+
+  describe('says how the mount reviews tokens, for the manifests', () => {
+    const configure = (
+      h: ReturnType<typeof vaultActionHarness>,
+      body: Record<string, unknown>,
+    ) =>
+      h.emulator.handle({
+        method: 'POST',
+        path: '/v1/auth/kubernetes/config',
+        headers: { 'x-vault-token': h.emulator.rootToken },
+        body: JSON.stringify({
+          kubernetes_host: 'https://cluster.actions.test:6443',
+          ...body,
+        }),
+      });
+
+    it('reviewer-jwt when the config holds a reviewer JWT, client-jwt when it does not', async () => {
+      const h = await withPolicy();
+      await configure(h, { token_reviewer_jwt: 'eyJ.reviewer.jwt' });
+      const first = await h.run(h.actions.role, { name: 'example-api' });
+      expect(first.outputs.reviewerMode).toBe('reviewer-jwt');
+      expect(JSON.stringify(first)).not.toContain('eyJ.reviewer.jwt');
+      await configure(h, { token_reviewer_jwt: '' });
+      const second = await h.run(h.actions.role, { name: 'example-api' });
+      expect(second.outputs).toMatchObject({
+        result: 'unchanged',
+        reviewerMode: 'client-jwt',
+      });
+    });
+
+    it('unknown, with a warning, when the token may not read the config; the role is still written', async () => {
+      const h = await withPolicy({
+        backendPolicy: BACKEND_POLICY.replace(
+          'path "auth/kubernetes/config" { capabilities = ["read"] }',
+          '',
+        ),
+      });
+      await configure(h, { token_reviewer_jwt: '' });
+      const { outputs, logger } = await h.run(h.actions.role, {
+        name: 'example-api',
+      });
+      expect(outputs).toMatchObject({
+        result: 'created',
+        reviewerMode: 'unknown',
+      });
+      expect(loggedText(logger)).toMatch(
+        /Could not read auth\/kubernetes\/config .*permission denied.*reviewerMode is unknown/,
+      );
+    });
   });
 
   it('times out', async () => {
@@ -297,6 +351,7 @@ describe('vault:kubernetes-role:create with cluster', () => {
       role: EXPECTED_ROLE,
       result: 'created',
       authMount: 'kubernetes-edge',
+      reviewerMode: 'unknown',
     });
     expect(h.writes().map(r => r.path)).toEqual([
       'auth/kubernetes-edge/role/external-secrets-example-api',

@@ -141,6 +141,12 @@ export function createVaultKubernetesRoleCreateAction(options: {
             .describe('What happened (or would happen, in a dry run)'),
         authMount: z =>
           z.string().describe('The Kubernetes auth mount the role is on'),
+        reviewerMode: z =>
+          z
+            .enum(['reviewer-jwt', 'client-jwt', 'unknown'])
+            .describe(
+              "How the mount reviews tokens (token_reviewer_jwt_set of its config): client-jwt means the store's account needs system:auth-delegator; unknown when the config cannot be read",
+            ),
       },
     },
     async handler(ctx) {
@@ -306,6 +312,24 @@ export function createVaultKubernetesRoleCreateAction(options: {
         }
       }
 
+      /** What the mount's config says about token review; never the JWT (Vault returns none). */
+      const reviewerModeOf = async (
+        mount: string,
+      ): Promise<'reviewer-jwt' | 'client-jwt' | 'unknown'> => {
+        try {
+          const config = await vault.readKubernetesAuthConfig(mount);
+          if (!config) return 'unknown';
+          return config.tokenReviewerJwtSet ? 'reviewer-jwt' : 'client-jwt';
+        } catch (error) {
+          ctx.logger.warn(
+            `Could not read auth/${mount}/config to tell how it reviews tokens (${
+              isError(error) ? error.message : String(error)
+            }); reviewerMode is unknown`,
+          );
+          return 'unknown';
+        }
+      };
+
       const existing = await vault
         .readKubernetesRole(authMount, roleName)
         .catch(error => {
@@ -399,6 +423,7 @@ export function createVaultKubernetesRoleCreateAction(options: {
       ctx.output('role', role);
       ctx.output('result', result);
       ctx.output('authMount', authMount);
+      ctx.output('reviewerMode', await reviewerModeOf(authMount));
     },
   });
 }

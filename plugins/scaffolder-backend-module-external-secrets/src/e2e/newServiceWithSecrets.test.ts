@@ -542,6 +542,15 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
 
   it("on the second cluster: the role is written on that cluster's mount, the store logs in there, and the PR says which cluster", async () => {
     h.vault.enableKubernetesAuth('kubernetes-edge');
+    // onboarded in client-JWT mode: no reviewer JWT in the mount's config
+    await h.vault.handle({
+      method: 'POST',
+      path: '/v1/auth/kubernetes-edge/config',
+      headers: { 'x-vault-token': h.vault.rootToken },
+      body: JSON.stringify({
+        kubernetes_host: 'https://edge.clusters.test:6443',
+      }),
+    });
     await h.github.createRepository('acme', 'gitops-edge');
     const result = await h.runTemplate(
       { ...formValues(h, 'gitops-edge', 'orders-edge'), cluster: 'edge' },
@@ -566,11 +575,25 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
     expect(store.spec.provider.vault.auth.kubernetes.mountPath).toBe(
       'kubernetes-edge',
     );
+    // Vault reviews the store account's own token with it: the account may review tokens
+    const binding = parse(
+      (await h.github.readFile(
+        'acme',
+        'gitops-edge',
+        BRANCH,
+        `${MANIFESTS_DIR}/00-clusterrolebinding-orders-vault-token-review.yaml`,
+      ))!,
+    );
+    expect(binding).toMatchObject({
+      roleRef: { name: 'system:auth-delegator' },
+      subjects: [{ name: 'external-secrets-orders', namespace: 'orders' }],
+    });
     const [pr] = h.github.pullRequests('acme', 'gitops-edge');
     expect(pr.body).toContain('For cluster `edge`.');
     expect(pr.body).toContain(
       'role `external-secrets-orders` on `auth/kubernetes-edge/`',
     );
+    expect(pr.body).toContain('ClusterRoleBinding `orders-vault-token-review`');
     expectNoSecretValue(taskText(result));
   }, 120_000);
 

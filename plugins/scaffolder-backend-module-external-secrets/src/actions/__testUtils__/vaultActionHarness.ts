@@ -21,6 +21,7 @@ export const VAULT_URL = 'https://vault.actions.test:8200';
 export const BACKEND_POLICY = `
 path "sys/policies/acl/*" { capabilities = ["read", "update"] }
 path "auth/kubernetes/role/*" { capabilities = ["create", "read", "update"] }
+path "auth/kubernetes/config" { capabilities = ["read"] }
 path "secret/data/*" { capabilities = ["create"] }
 path "secret/metadata/*" { capabilities = ["read", "list"] }
 path "kv/*" { capabilities = ["create", "list"] }
