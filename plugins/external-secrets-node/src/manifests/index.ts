@@ -20,4 +20,5 @@ export {
   KUSTOMIZATION_FILE_NAME,
 } from './renderManifestFiles';
 export { esoWebhookProblems } from './esoWebhookRules';
+export { authDelegatorBinding } from './authDelegatorBinding';
 export { validateEsoObject } from './validateEsoObject';

@@ -2,6 +2,7 @@ import {
   ESO_API_VERSION,
   LABEL_KUBERNETES_ID,
 } from '@gitops-secrets/plugin-external-secrets-common';
+import { authDelegatorBinding } from './authDelegatorBinding';
 import type {
   ExternalSecretsManifestSpec,
   KubernetesObject,
@@ -109,23 +110,16 @@ export function renderManifestObjects(
   if (spec.reviewerMode === 'client-jwt') {
     // Vault reviews this account's own token with that token as the bearer: the account must
     // be allowed to create TokenReviews (system:auth-delegator), as the reviewer would be.
-    objects.push({
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: `${spec.name}-vault-token-review`, labels: labels() },
-      roleRef: {
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'ClusterRole',
-        name: 'system:auth-delegator',
-      },
-      subjects: [
-        {
-          kind: 'ServiceAccount',
+    objects.push(
+      authDelegatorBinding({
+        name: `${spec.name}-vault-token-review`,
+        account: {
           name: spec.store.serviceAccount.name,
           namespace: spec.store.serviceAccount.namespace ?? spec.namespace,
         },
-      ],
-    });
+        labels: labels(),
+      }),
+    );
   }
   return objects;
 }

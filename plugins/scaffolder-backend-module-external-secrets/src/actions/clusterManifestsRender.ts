@@ -1,4 +1,5 @@
 import { InputError } from '@backstage/errors';
+import { authDelegatorBinding } from '@gitops-secrets/plugin-external-secrets-node';
 import { stringify } from 'yaml';
 import type { ClusterManifestsSettings } from './clusterManifestsConfig';
 
@@ -33,7 +34,6 @@ export const PLATFORM_WAVE = '-10';
 /** The CA ConfigMap lives in ESO's namespace, which ESO's Application creates. */
 export const VAULT_CA_WAVE = '-5';
 
-const AUTH_DELEGATOR = 'system:auth-delegator';
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 // The models package is ESM-only: loaded on first use, like the ESO models.
@@ -111,29 +111,6 @@ function esoApplication(
   };
 }
 
-function authDelegatorBinding(
-  name: string,
-  account: { namespace: string; name: string },
-): ClusterObject {
-  return {
-    apiVersion: `${RBAC_GROUP}/v1`,
-    kind: 'ClusterRoleBinding',
-    metadata: { name, annotations: wave(PLATFORM_WAVE) },
-    roleRef: {
-      apiGroup: RBAC_GROUP,
-      kind: 'ClusterRole',
-      name: AUTH_DELEGATOR,
-    },
-    subjects: [
-      {
-        kind: 'ServiceAccount',
-        name: account.name,
-        namespace: account.namespace,
-      },
-    ],
-  };
-}
-
 /** The token Secret of the reviewer account: Kubernetes ≥ 1.24 no longer creates one itself. */
 export function reviewerTokenSecretName(settings: ClusterManifestsSettings) {
   return `${settings.reviewer.serviceAccount}-token`;
@@ -182,18 +159,23 @@ export function renderClusterObjects(
         },
         type: 'kubernetes.io/service-account-token',
       },
-      authDelegatorBinding(`${reviewer.serviceAccount}-token-reviewer`, {
-        namespace: reviewer.namespace,
-        name: reviewer.serviceAccount,
+      authDelegatorBinding({
+        name: `${reviewer.serviceAccount}-token-reviewer`,
+        account: {
+          namespace: reviewer.namespace,
+          name: reviewer.serviceAccount,
+        },
+        annotations: wave(PLATFORM_WAVE),
       }),
     );
   } else {
     // Vault reviews each login with the logging-in token itself, so the account ESO logs in
     // with must be allowed to create TokenReviews.
     objects.push(
-      authDelegatorBinding(`${eso.serviceAccount}-token-reviewer`, {
-        namespace: eso.namespace,
-        name: eso.serviceAccount,
+      authDelegatorBinding({
+        name: `${eso.serviceAccount}-token-reviewer`,
+        account: { namespace: eso.namespace, name: eso.serviceAccount },
+        annotations: wave(PLATFORM_WAVE),
       }),
     );
   }
