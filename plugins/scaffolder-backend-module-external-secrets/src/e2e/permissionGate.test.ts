@@ -11,6 +11,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import { ExternalSecretsActionsPermissionPolicy } from '../permissions/actionConditions';
 import {
+  HARNESS_CLUSTER,
   ScaffolderHarness,
   TaskResult,
 } from './__testUtils__/scaffolderHarness';
@@ -169,6 +170,7 @@ describe('the permission policy of the README, in a real scaffolder', () => {
       {
         name: 'billing',
         owner: 'group:default/payments-team',
+        cluster: HARNESS_CLUSTER,
         secrets: [
           { name: 'db', properties: [{ property: 'url', secretKey: 'URL' }] },
         ],

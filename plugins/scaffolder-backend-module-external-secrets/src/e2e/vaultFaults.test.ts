@@ -1,6 +1,7 @@
 import { VaultEmulator } from 'sandbox';
 import { parse } from 'yaml';
 import {
+  HARNESS_CLUSTER,
   ScaffolderHarness,
   TaskResult,
   VaultTransportFault,
@@ -22,6 +23,7 @@ function formValues(h: ScaffolderHarness, gitops: string, service: string) {
   return {
     name: 'orders',
     owner: 'group:default/payments-team',
+    cluster: HARNESS_CLUSTER,
     // as the ExternalSecretsEditor field leaves them: each property names its task secret
     secrets: [
       {
@@ -150,11 +152,34 @@ describe('the template when one Vault call fails, then the task is retried', () 
     ['POST', 'secret/data/orders/stripe', 1, 403],
   ];
 
-  it('makes exactly these Vault calls: policy, role, both seeds', () => {
-    expect(calls).toEqual(
-      CASES.map(([method, path, occurrence]) => ({ method, path, occurrence })),
-    );
+  // After the role, the role step reads the mount's config (how it reviews tokens); a failure
+  // there is survived: the mode is then unknown and no auth-delegator binding is rendered.
+  const CONFIG_READ = {
+    method: 'GET',
+    path: 'auth/kubernetes/config',
+    occurrence: 1,
+  };
+
+  it('makes exactly these Vault calls: policy, role, the mount config, both seeds', () => {
+    const expected = CASES.map(([method, path, occurrence]) => ({
+      method,
+      path,
+      occurrence,
+    }));
+    expected.splice(5, 0, CONFIG_READ);
+    expect(calls).toEqual(expected);
   });
+
+  it('the mount config read failing (503): the task completes as the clean run, and the log says the mode is unknown', async () => {
+    h.vault = new VaultEmulator();
+    const { gitops, service } = await freshRepos();
+    h.faultVault({ ...CONFIG_READ, kind: 503 });
+    const result = await h.runTemplate(formValues(h, gitops, service), SECRETS);
+    expect(h.vaultFaultFired).toBe(true);
+    expect(result.status).toBe('completed');
+    expect(await endState(gitops)).toEqual(clean);
+    expect(JSON.stringify(result.events)).toMatch(/reviewerMode is unknown/);
+  }, 120_000);
 
   it.each(CASES)(
     '%s %s (call %s) failing with %s: a clear task error, and the retry ends like the clean run',

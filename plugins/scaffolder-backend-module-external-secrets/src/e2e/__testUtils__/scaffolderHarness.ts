@@ -24,6 +24,12 @@ import {
 import { parse } from 'yaml';
 
 export const GITHUB_TOKEN = 'e2e-github-token';
+
+/**
+ * The cluster of `externalSecrets.clusters` the harness configures when a test names none: on
+ * the single-cluster mount `kubernetes`, as the new-service template's `cluster` picks it.
+ */
+export const HARNESS_CLUSTER = 'main';
 export const TEMPLATE_FILE = path.resolve(
   __dirname,
   '../../../../../templates/new-service-with-secrets/template.yaml',
@@ -189,6 +195,14 @@ export class ScaffolderHarness {
         defaultAuthor: { name: 'Scaffolder', email: 'scaffolder@example.com' },
       },
       externalSecrets: {
+        clusters: [
+          {
+            name: HARNESS_CLUSTER,
+            url: 'https://main.harness.test:6443',
+            serviceAccountToken: 'status-token',
+            vaultAuthMount: 'kubernetes',
+          },
+        ],
         ...options.externalSecrets,
         vault: {
           baseUrl: vaultUrl,
