@@ -14,6 +14,10 @@ import { screenshotPath } from './support/screenshots';
 
 const SANDBOX_HOST = '127.0.0.1:7080';
 
+// This story breaks Vault auth for every service of the sandbox cluster, three times: each
+// break notifies the owners and adds transitions to every history. The file name sorts it
+// after the notification and history stories, which count those from a known start.
+
 /** Opens a cluster's catalog page as a user does: Catalog, kind Resource, All, its title. */
 async function openCluster(page: Page, title: string) {
   await sidebarLink(page, 'Catalog').click();
