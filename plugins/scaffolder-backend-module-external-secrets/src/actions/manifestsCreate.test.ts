@@ -11,6 +11,7 @@ import {
   SEED_VAULT_SERVER,
 } from 'sandbox/src/seed';
 import { parse } from 'yaml';
+import { TEST_CLUSTERS } from './__testUtils__/clusters';
 import { createManifestsCreateAction } from './manifestsCreate';
 import { manifestsCreateExamples } from './manifestsCreate.examples';
 
@@ -31,23 +32,11 @@ const sandboxConfig = {
   },
 };
 
-/** `edge` on the default per-cluster mount, `lab` on a mount its config names. */
+/** The sandbox's manifests config with the two test clusters. */
 const clustersConfig = {
   externalSecrets: {
     ...sandboxConfig.externalSecrets,
-    clusters: [
-      {
-        name: 'edge',
-        url: 'https://edge.clusters.test:6443',
-        serviceAccountToken: 'edge-status-token',
-      },
-      {
-        name: 'lab',
-        url: 'https://lab.clusters.test:6443',
-        serviceAccountToken: 'lab-status-token',
-        vaultAuthMount: 'k8s-lab',
-      },
-    ],
+    clusters: TEST_CLUSTERS,
   },
 };
 

@@ -4,6 +4,7 @@ import {
   loggedText,
   vaultActionHarness,
 } from './__testUtils__/vaultActionHarness';
+import { TEST_CLUSTERS } from './__testUtils__/clusters';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -280,21 +281,6 @@ describe('vault:kubernetes-role:create', () => {
   });
 });
 
-/** `edge` on the default per-cluster mount, `lab` on a mount its config names. */
-const CLUSTERS: Array<Record<string, string>> = [
-  {
-    name: 'edge',
-    url: 'https://edge.clusters.test:6443',
-    serviceAccountToken: 'edge-status-token',
-  },
-  {
-    name: 'lab',
-    url: 'https://lab.clusters.test:6443',
-    serviceAccountToken: 'lab-status-token',
-    vaultAuthMount: 'k8s-lab',
-  },
-];
-
 /** The backend's policy with role rights on each cluster's mount, added as each is onboarded. */
 const CLUSTERS_BACKEND_POLICY = `${BACKEND_POLICY}
 path "auth/kubernetes-edge/role/*" { capabilities = ["create", "read", "update"] }
@@ -307,7 +293,7 @@ function withClusters(options: Parameters<typeof vaultActionHarness>[1] = {}) {
       kubernetesAuthMounts: ['kubernetes', 'kubernetes-edge', 'k8s-lab'],
     },
     backendPolicy: CLUSTERS_BACKEND_POLICY,
-    clusters: CLUSTERS,
+    clusters: TEST_CLUSTERS,
     ...options,
   });
 }
