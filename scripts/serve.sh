@@ -61,7 +61,8 @@ if [[ "${SANDBOX:-on}" != off ]]; then
   SANDBOX_VAULT_TOKEN="$(cat "$GS_ROOT/.sandbox/vault-token")"
   SANDBOX_KUBE_TOKEN="$(cat "$GS_ROOT/.sandbox/kube-token")"
   SANDBOX_EDGE_KUBE_TOKEN="$(cat "$GS_ROOT/.sandbox/edge-kube-token")"
-  export SANDBOX_VAULT_TOKEN SANDBOX_KUBE_TOKEN SANDBOX_EDGE_KUBE_TOKEN
+  SANDBOX_LAB_KUBE_TOKEN="$(cat "$GS_ROOT/.sandbox/lab-kube-token")"
+  export SANDBOX_VAULT_TOKEN SANDBOX_KUBE_TOKEN SANDBOX_EDGE_KUBE_TOKEN SANDBOX_LAB_KUBE_TOKEN
 fi
 
 run yarn start "$@"

@@ -11,3 +11,8 @@ export {
   EDGE_GITOPS_REPO,
   EDGE_SERVICE,
 } from './edgeCluster';
+export {
+  LAB_AUTH_MOUNT,
+  LAB_CLUSTER_NAME,
+  LAB_GITOPS_REPO,
+} from './labCluster';

@@ -365,6 +365,7 @@ describe('Sandbox --state-dir', () => {
     expect((await fs.readdir(outputDir)).sort()).toEqual([
       'edge-kube-ca.pem',
       'kube-ca.pem',
+      'lab-kube-ca.pem',
       'sandbox.env',
       'vault-ca.pem',
     ]);

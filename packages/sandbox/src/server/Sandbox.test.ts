@@ -182,13 +182,20 @@ describe('Sandbox', () => {
     );
     const installed: string = (await vault.read('sys/policies/acl/backstage'))
       .data.policy;
-    // the shipped text, plus the same auth rules for the second cluster's mount only
+    // the shipped text, plus the same auth rules for the further clusters' mounts, and what
+    // the onboarding of the third cluster needs, for its mount only
     expect(installed.startsWith(shipped.trimEnd())).toBe(true);
     const added = installed.slice(shipped.trimEnd().length);
     expect(added.match(/path "[^"]+"/g)).toEqual([
       'path "auth/kubernetes-edge/config"',
       'path "auth/kubernetes-edge/role/*"',
       'path "auth/kubernetes-edge/role/external-secrets-*"',
+      'path "auth/kubernetes-lab/config"',
+      'path "auth/kubernetes-lab/role/*"',
+      'path "auth/kubernetes-lab/role/external-secrets-*"',
+      'path "sys/auth"',
+      'path "sys/auth/kubernetes-lab"',
+      'path "auth/kubernetes-lab/config"',
     ]);
     const denied = { response: { statusCode: 403 } };
     await expect(
@@ -469,6 +476,160 @@ describe('Sandbox', () => {
     expect(
       sandbox.status().externalSecrets.map(e => e.namespace),
     ).not.toContain('example-edge');
+  });
+
+  it('runs a third cluster that is not onboarded: the backend may onboard exactly its mount, and a merge to its repository is applied there', async () => {
+    const lab = sandbox.info.labCluster;
+    expect(lab).toMatchObject({
+      name: 'lab',
+      vaultAuthMount: 'kubernetes-lab',
+    });
+    expect([
+      sandbox.info.kubernetesUrl,
+      sandbox.info.edgeCluster.url,
+    ]).not.toContain(lab.url);
+    // not onboarded: no reviewer account, no vault-ca, no mount in Vault; ESO is there
+    const objectOf = (
+      cluster: typeof sandbox.cluster,
+      plural: string,
+      namespace: string,
+      name: string,
+    ) => {
+      try {
+        return cluster.objects.get(cluster.type(plural), namespace, name);
+      } catch {
+        return undefined;
+      }
+    };
+    const labVaultCa = () =>
+      objectOf(
+        sandbox.labCluster,
+        'configmaps',
+        'external-secrets',
+        'vault-ca',
+      );
+    expect(labVaultCa()).toBeUndefined();
+    expect(
+      objectOf(sandbox.labCluster, 'serviceaccounts', 'vault', 'vault-auth'),
+    ).toBeUndefined();
+    expect(
+      objectOf(
+        sandbox.labCluster,
+        'serviceaccounts',
+        'external-secrets',
+        'external-secrets',
+      ),
+    ).toBeDefined();
+    const vault = NodeVault({
+      endpoint: sandbox.info.vaultUrl,
+      token: await fs.readFile(sandbox.info.files.vaultToken, 'utf8'),
+      noCustomHTTPVerbs: true,
+      requestOptions: {
+        ca: await fs.readFile(sandbox.info.files.vaultCa, 'utf8'),
+      },
+    });
+    expect(Object.keys((await vault.read('sys/auth')).data)).not.toContain(
+      'kubernetes-lab/',
+    );
+
+    // the backend's token enables and configures the lab mount, as the onboarding does, and
+    // no other mount
+    const denied = { response: { statusCode: 403 } };
+    await expect(
+      vault.write('sys/auth/kubernetes-other', { type: 'kubernetes' }),
+    ).rejects.toMatchObject(denied);
+    await expect(
+      vault.write('sys/auth/approle', { type: 'approle' }),
+    ).rejects.toMatchObject(denied);
+    await expect(
+      vault.write('auth/kubernetes-edge/config', {
+        kubernetes_host: lab.url,
+      }),
+    ).rejects.toMatchObject(denied);
+    await vault.write('sys/auth/kubernetes-lab', { type: 'kubernetes' });
+    await vault.write('auth/kubernetes-lab/config', {
+      kubernetes_host: lab.url,
+      kubernetes_ca_cert: await fs.readFile(
+        sandbox.info.files.labKubeCa,
+        'utf8',
+      ),
+    });
+    await expect(
+      vault.read('auth/kubernetes-lab/config'),
+    ).resolves.toMatchObject({
+      data: { kubernetes_host: lab.url, token_reviewer_jwt_set: false },
+    });
+
+    // Argo CD applies what is merged into gitops-lab to the lab cluster, and only there
+    const api = async (method: string, route: string, body: unknown) => {
+      const response = await sandbox.github.handle({
+        method,
+        url: `/api/v3/repos/gitops-secrets/gitops-lab${route}`,
+        headers: {
+          authorization: 'token test',
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+      return JSON.parse(String(response.body));
+    };
+    const main = await api('GET', '/git/ref/heads/main', undefined);
+    const parent = await api('GET', `/commits/${main.object.sha}`, undefined);
+    const tree = await api('POST', '/git/trees', {
+      base_tree: parent.commit.tree.sha,
+      tree: [
+        {
+          path: 'clusters/lab/platform/05-configmap-vault-ca.yaml',
+          mode: '100644',
+          content: stringify({
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'vault-ca', namespace: 'external-secrets' },
+            data: { 'ca.crt': 'lab' },
+          }),
+        },
+        {
+          path: 'clusters/lab/platform/kustomization.yaml',
+          mode: '100644',
+          content: stringify({
+            apiVersion: 'kustomize.config.k8s.io/v1beta1',
+            kind: 'Kustomization',
+            resources: ['05-configmap-vault-ca.yaml'],
+          }),
+        },
+      ],
+    });
+    const commit = await api('POST', '/git/commits', {
+      message: 'onboard lab',
+      tree: tree.sha,
+      parents: [main.object.sha],
+    });
+    await api('POST', '/git/refs', {
+      ref: 'refs/heads/onboard-cluster-lab',
+      sha: commit.sha,
+    });
+    const pr = await api('POST', '/pulls', {
+      title: 'Onboard cluster lab to Vault',
+      head: 'onboard-cluster-lab',
+      base: 'main',
+    });
+    const merged = await admin(
+      'POST',
+      `/pulls/${pr.number}/merge?repo=gitops-secrets/gitops-lab`,
+    );
+    expect(merged.status).toBe(200);
+    expect(merged.body.applied).toEqual([
+      expect.objectContaining({
+        kind: 'ConfigMap',
+        name: 'vault-ca',
+        action: 'created',
+      }),
+    ]);
+    expect(labVaultCa()).toMatchObject({ data: { 'ca.crt': 'lab' } });
+    // the first cluster's vault-ca is its own
+    expect(
+      objectOf(sandbox.cluster, 'configmaps', 'external-secrets', 'vault-ca'),
+    ).toMatchObject({ data: { 'ca.crt': expect.stringContaining('BEGIN') } });
   });
 
   it('applies the manifests of a pull request merged through the admin API', async () => {

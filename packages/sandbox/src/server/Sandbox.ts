@@ -14,7 +14,14 @@ import {
   createMultiClusterTokenReviewer,
   serviceAccountUser,
 } from '../kubernetes';
-import { EDGE_AUTH_MOUNT, EDGE_CLUSTER_NAME, EDGE_GITOPS_REPO } from '../seed';
+import {
+  EDGE_AUTH_MOUNT,
+  EDGE_CLUSTER_NAME,
+  EDGE_GITOPS_REPO,
+  LAB_AUTH_MOUNT,
+  LAB_CLUSTER_NAME,
+  LAB_GITOPS_REPO,
+} from '../seed';
 import { VaultEmulator, createVaultRequestListener } from '../vault';
 import { createAdminRequestListener } from './adminApi';
 import { renderKubeconfig } from './kubeconfig';
@@ -45,13 +52,15 @@ import {
   KubernetesAuthConfig,
   REVIEWER_NAMESPACE,
   REVIEWER_SERVICE_ACCOUNT,
-  edgeBackendPolicyRules,
+  clusterMountBackendPolicyRules,
   installPlatform,
+  onboardingBackendPolicyRules,
   seedCluster,
   seedEdgeCluster,
   seedEdgeGitOpsRepository,
   seedEdgeVault,
   seedGitOpsRepository,
+  seedLabGitOpsRepository,
   seedVault,
   rotateSeedValue,
 } from './seedSandbox';
@@ -63,6 +72,8 @@ export interface SandboxPorts {
   kubernetes: number;
   /** the second cluster's API server */
   edgeKubernetes: number;
+  /** the third cluster's API server */
+  labKubernetes: number;
   github: number;
   admin: number;
 }
@@ -71,6 +82,7 @@ export const DEFAULT_SANDBOX_PORTS: SandboxPorts = {
   vault: 8200,
   kubernetes: 6443,
   edgeKubernetes: 6444,
+  labKubernetes: 6445,
   github: 7080,
   admin: 7090,
 };
@@ -96,6 +108,11 @@ export interface SandboxInfo {
   kubernetesUrl: string;
   /** The second cluster (`edge`): its own API server, CA, ESO and Vault auth mount. */
   edgeCluster: { name: string; url: string; vaultAuthMount: string };
+  /**
+   * The third cluster (`lab`): its own API server, CA and ESO, not onboarded to Vault at start
+   * (`vaultAuthMount` is the mount the onboarding template creates).
+   */
+  labCluster: { name: string; url: string; vaultAuthMount: string };
   githubUrl: string;
   githubApiUrl: string;
   adminUrl: string;
@@ -238,12 +255,17 @@ export class Sandbox {
   readonly cluster: KubernetesEmulator;
   /** The second cluster; not kept in `state.json`: it starts fresh and Argo CD fills it. */
   readonly edgeCluster: KubernetesEmulator;
+  /** The third cluster, not onboarded at start; not kept in `state.json` either. */
+  readonly labCluster: KubernetesEmulator;
   readonly github: GitHubEmulator;
   readonly faults: SandboxFaults;
   readonly argo: ArgoSync;
   readonly info: SandboxInfo;
   private readonly eso: EsoController;
   private readonly edgeEso: EsoController;
+  private readonly labEso: EsoController;
+  /** Argo CD's sync of each GitOps repository (by name, owner GITOPS_OWNER). */
+  private readonly gitopsSyncs: Map<string, ArgoSync>;
   private readonly servers: http.Server[];
   private readonly saver: StateSaver | undefined;
   private readonly log: (line: string) => void;
@@ -252,11 +274,14 @@ export class Sandbox {
     vault: VaultEmulator;
     cluster: KubernetesEmulator;
     edgeCluster: KubernetesEmulator;
+    labCluster: KubernetesEmulator;
     github: GitHubEmulator;
     faults: SandboxFaults;
     argo: ArgoSync;
+    gitopsSyncs: Map<string, ArgoSync>;
     eso: EsoController;
     edgeEso: EsoController;
+    labEso: EsoController;
     servers: http.Server[];
     info: SandboxInfo;
     saver?: StateSaver;
@@ -265,11 +290,14 @@ export class Sandbox {
     this.vault = parts.vault;
     this.cluster = parts.cluster;
     this.edgeCluster = parts.edgeCluster;
+    this.labCluster = parts.labCluster;
     this.github = parts.github;
     this.faults = parts.faults;
     this.argo = parts.argo;
     this.eso = parts.eso;
     this.edgeEso = parts.edgeEso;
+    this.labEso = parts.labEso;
+    this.gitopsSyncs = parts.gitopsSyncs;
     this.servers = parts.servers;
     this.info = parts.info;
     this.saver = parts.saver;
@@ -279,12 +307,10 @@ export class Sandbox {
   static async start(options: SandboxOptions): Promise<Sandbox> {
     const log = options.log ?? (() => undefined);
     const ports = { ...DEFAULT_SANDBOX_PORTS, ...options.ports };
-    // a free port for the first cluster (tests) means a free one for the second as well
-    if (
-      options.ports?.kubernetes === 0 &&
-      options.ports.edgeKubernetes === undefined
-    ) {
-      ports.edgeKubernetes = 0;
+    // a free port for the first cluster (tests) means free ones for the others as well
+    if (options.ports?.kubernetes === 0) {
+      ports.edgeKubernetes = options.ports.edgeKubernetes ?? 0;
+      ports.labKubernetes = options.ports.labKubernetes ?? 0;
     }
     const outputDir = path.resolve(options.outputDir);
     await fs.mkdir(outputDir, { recursive: true });
@@ -332,22 +358,38 @@ export class Sandbox {
       });
       kubeServer.on('request', createKubernetesRequestListener(cluster));
 
-      // the second cluster: its own API server, CA and credentials
-      const edgeServer = https.createServer({
-        key: certificates.edgeKubeServer.keyPem,
-        cert: certificates.edgeKubeServer.certPem,
-      });
-      servers.push(edgeServer);
-      const edgePort = await listen(edgeServer, ports.edgeKubernetes);
-      const edgeCluster = new KubernetesEmulator({
-        url: `https://${LOOPBACK}:${edgePort}`,
-        caCertPem: certificates.edgeKubeCa.certPem,
-        tokens: [adminKubeToken],
-      });
-      edgeServer.on('request', createKubernetesRequestListener(edgeCluster));
+      // the further clusters: each its own API server, CA and credentials
+      const startCluster = async (
+        tls: { keyPem: string; certPem: string },
+        caCertPem: string,
+        port: number,
+      ) => {
+        const server = https.createServer({
+          key: tls.keyPem,
+          cert: tls.certPem,
+        });
+        servers.push(server);
+        const emulator = new KubernetesEmulator({
+          url: `https://${LOOPBACK}:${await listen(server, port)}`,
+          caCertPem,
+          tokens: [adminKubeToken],
+        });
+        server.on('request', createKubernetesRequestListener(emulator));
+        return emulator;
+      };
+      const edgeCluster = await startCluster(
+        certificates.edgeKubeServer,
+        certificates.edgeKubeCa.certPem,
+        ports.edgeKubernetes,
+      );
+      const labCluster = await startCluster(
+        certificates.labKubeServer,
+        certificates.labKubeCa.certPem,
+        ports.labKubernetes,
+      );
       // each auth mount's TokenReview goes to the cluster its kubernetes_host names
       vault.setTokenReviewer(
-        createMultiClusterTokenReviewer([cluster, edgeCluster]),
+        createMultiClusterTokenReviewer([cluster, edgeCluster, labCluster]),
       );
 
       const githubToken =
@@ -424,9 +466,18 @@ export class Sandbox {
       }
       argo.watchMerges();
       // the shipped files are the backend's authority, also over a state saved by an older
-      // version, plus the same rules for the second cluster's auth mount
+      // version, plus the same rules for the further clusters' auth mounts, and for the third
+      // cluster what its onboarding needs (the templates run with the backend's token)
       await vaultRoot.write(`sys/policies/acl/${BACKEND_POLICY_NAME}`, {
-        policy: `${backendVaultPolicy.trimEnd()}\n\n# the sandbox's second cluster\n${edgeBackendPolicyRules()}`,
+        policy: [
+          backendVaultPolicy.trimEnd(),
+          `# the sandbox's second cluster\n${clusterMountBackendPolicyRules(
+            EDGE_AUTH_MOUNT,
+          )}`,
+          `# the sandbox's third cluster, and its onboarding\n${clusterMountBackendPolicyRules(
+            LAB_AUTH_MOUNT,
+          )}${onboardingBackendPolicyRules(LAB_AUTH_MOUNT)}`,
+        ].join('\n\n'),
       });
       const backendKubeToken = await backendClusterToken(
         cluster,
@@ -469,6 +520,34 @@ export class Sandbox {
         undefined,
       );
 
+      // The third cluster starts empty at every start too, and is not onboarded: ESO and the
+      // backend's and Argo CD's accounts, but no reviewer, no vault-ca and no mount in Vault.
+      // Argo CD applies its repository, which holds what the onboarding merged into it.
+      await installPlatform(labCluster, backendClusterRole, {
+        reviewer: false,
+      });
+      await seedLabGitOpsRepository(github);
+      const labArgo = new ArgoSync(
+        labCluster.clientFor({
+          user: serviceAccountUser(ARGOCD_NAMESPACE, ARGOCD_SERVICE_ACCOUNT),
+        }),
+        github,
+        GITOPS_OWNER,
+        LAB_GITOPS_REPO,
+      );
+      for (const failed of (await labArgo.syncAll()).filter(
+        r => r.action === 'failed',
+      )) {
+        log(
+          `argo sync (lab): ${failed.kind} ${failed.name} in ${failed.file} failed: ${failed.error}`,
+        );
+      }
+      labArgo.watchMerges();
+      const labBackendKubeToken = await backendClusterToken(
+        labCluster,
+        undefined,
+      );
+
       const eso = new EsoController({
         cluster,
         onError: error => log(`eso simulation: ${error.message}`),
@@ -479,6 +558,11 @@ export class Sandbox {
         onError: error => log(`eso simulation (edge): ${error.message}`),
       });
       edgeEso.start();
+      const labEso = new EsoController({
+        cluster: labCluster,
+        onError: error => log(`eso simulation (lab): ${error.message}`),
+      });
+      labEso.start();
 
       const faults = new SandboxFaults({
         vault,
@@ -524,6 +608,17 @@ export class Sandbox {
           edgeBackendKubeToken,
           true,
         ),
+        labKubeCa: await writeSandboxFile(
+          outputDir,
+          SANDBOX_FILES.labKubeCa,
+          certificates.labKubeCa.certPem,
+        ),
+        labKubeToken: await writeSandboxFile(
+          outputDir,
+          SANDBOX_FILES.labKubeToken,
+          labBackendKubeToken,
+          true,
+        ),
         githubToken: await writeSandboxFile(
           outputDir,
           SANDBOX_FILES.githubToken,
@@ -555,6 +650,18 @@ export class Sandbox {
                 },
               ],
             },
+            {
+              name: `gitops-secrets-${LAB_CLUSTER_NAME}`,
+              server: labCluster.url,
+              caFile: files.labKubeCa,
+              identities: [
+                { name: `${LAB_CLUSTER_NAME}-admin`, token: adminKubeToken },
+                {
+                  name: `${LAB_CLUSTER_NAME}-backend`,
+                  token: labBackendKubeToken,
+                },
+              ],
+            },
           ],
         }),
         true,
@@ -567,6 +674,11 @@ export class Sandbox {
           name: EDGE_CLUSTER_NAME,
           url: edgeCluster.url,
           vaultAuthMount: EDGE_AUTH_MOUNT,
+        },
+        labCluster: {
+          name: LAB_CLUSTER_NAME,
+          url: labCluster.url,
+          vaultAuthMount: LAB_AUTH_MOUNT,
         },
         githubUrl: githubInfo.baseUrl,
         githubApiUrl: githubInfo.apiBaseUrl,
@@ -601,11 +713,18 @@ export class Sandbox {
         vault,
         cluster,
         edgeCluster,
+        labCluster,
         github,
         faults,
         argo,
+        gitopsSyncs: new Map([
+          [GITOPS_REPO, argo],
+          [EDGE_GITOPS_REPO, edgeArgo],
+          [LAB_GITOPS_REPO, labArgo],
+        ]),
         eso,
         edgeEso,
+        labEso,
         servers,
         info,
         saver: saver || undefined,
@@ -626,6 +745,8 @@ export class Sandbox {
           `SANDBOX_KUBERNETES_CA_FILE=${files.kubeCa}`,
           `SANDBOX_EDGE_KUBERNETES_URL=${edgeCluster.url}`,
           `SANDBOX_EDGE_KUBERNETES_CA_FILE=${files.edgeKubeCa}`,
+          `SANDBOX_LAB_KUBERNETES_URL=${labCluster.url}`,
+          `SANDBOX_LAB_KUBERNETES_CA_FILE=${files.labKubeCa}`,
           `SANDBOX_GITHUB_API_URL=${githubInfo.apiBaseUrl}`,
           `SANDBOX_ADMIN_URL=${info.adminUrl}`,
           '',
@@ -641,10 +762,10 @@ export class Sandbox {
         saver.start();
       }
       log(
-        `ready: vault ${vaultUrl}, kubernetes ${cluster.url} (edge ${edgeCluster.url}), github ${githubInfo.apiBaseUrl}, admin ${info.adminUrl}`,
+        `ready: vault ${vaultUrl}, kubernetes ${cluster.url} (edge ${edgeCluster.url}, lab ${labCluster.url}), github ${githubInfo.apiBaseUrl}, admin ${info.adminUrl}`,
       );
       log(
-        `kubectl: export KUBECONFIG=${files.kubeconfig} (contexts sandbox-admin, sandbox-backend, edge-admin, edge-backend)`,
+        `kubectl: export KUBECONFIG=${files.kubeconfig} (contexts sandbox-admin, sandbox-backend, edge-admin, edge-backend, lab-admin, lab-backend)`,
       );
       return sandbox;
     } catch (error) {
@@ -657,6 +778,7 @@ export class Sandbox {
   async stop(): Promise<void> {
     this.eso.stop();
     this.edgeEso.stop();
+    this.labEso.stop();
     if (this.saver) {
       this.saver.stop();
       // faults end with the process: the state is saved as clearing them leaves it
@@ -677,17 +799,25 @@ export class Sandbox {
     }
     this.cluster.close();
     this.edgeCluster.close();
+    this.labCluster.close();
     await this.github.stop();
     await Promise.all(this.servers.map(server => close(server)));
     // credentials die with the process that issued them
-    const { vaultToken, kubeToken, edgeKubeToken, githubToken, kubeconfig } =
-      this.info.files;
+    const {
+      vaultToken,
+      kubeToken,
+      edgeKubeToken,
+      labKubeToken,
+      githubToken,
+      kubeconfig,
+    } = this.info.files;
     const ready = path.join(path.dirname(vaultToken), SANDBOX_FILES.ready);
     for (const file of [
       ready,
       vaultToken,
       kubeToken,
       edgeKubeToken,
+      labKubeToken,
       githubToken,
       kubeconfig,
     ]) {
@@ -773,10 +903,13 @@ export class Sandbox {
               `pull request #${number} is ${pull.merged ? 'merged' : 'closed'}`,
             );
           }
-          const before = this.argo.syncs.length;
+          // what Argo CD applied of it to the cluster of that repository
+          const argo =
+            owner === GITOPS_OWNER ? this.gitopsSyncs.get(repo) : undefined;
+          const before = argo?.syncs.length ?? 0;
           const sha = await this.github.mergePullRequest(owner, repo, number);
           const applied =
-            this.argo.syncs.length > before ? this.argo.syncs.at(-1) : [];
+            argo && argo.syncs.length > before ? argo.syncs.at(-1) : [];
           return { merged: true, sha, applied };
         },
       },

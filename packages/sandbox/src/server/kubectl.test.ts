@@ -100,6 +100,8 @@ describeWithKubectl('kubectl against the sandbox', () => {
     ).toEqual([
       'edge-admin',
       'edge-backend',
+      'lab-admin',
+      'lab-backend',
       'sandbox-admin',
       'sandbox-backend',
     ]);

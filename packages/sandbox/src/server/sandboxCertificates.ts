@@ -16,19 +16,42 @@ export interface SandboxCertificates {
   /** The second cluster's own CA, as every cluster has one. */
   edgeKubeCa: CertificateAuthority;
   edgeKubeServer: ServerCertificate;
+  /** The third cluster's. */
+  labKubeCa: CertificateAuthority;
+  labKubeServer: ServerCertificate;
 }
 
-function edgeCertificates() {
-  const edgeKubeCa = createCertificateAuthority(
-    'gitops-secrets sandbox edge cluster CA',
+type ClusterCertificates = Pick<
+  SandboxCertificates,
+  'edgeKubeCa' | 'edgeKubeServer' | 'labKubeCa' | 'labKubeServer'
+>;
+
+function clusterCertificates(cluster: string) {
+  const ca = createCertificateAuthority(
+    `gitops-secrets sandbox ${cluster} cluster CA`,
   );
   return {
-    edgeKubeCa,
-    edgeKubeServer: issueServerCertificate(
-      edgeKubeCa,
-      'kube-apiserver.edge.sandbox',
-    ),
+    ca,
+    server: issueServerCertificate(ca, `kube-apiserver.${cluster}.sandbox`),
   };
+}
+
+/** The further clusters' certificates that `kept` lacks (all of them when it has none). */
+function missingClusterCertificates(
+  kept: Partial<ClusterCertificates>,
+): Partial<ClusterCertificates> {
+  const missing: Partial<ClusterCertificates> = {};
+  if (!kept.edgeKubeCa || !kept.edgeKubeServer) {
+    const { ca, server } = clusterCertificates('edge');
+    missing.edgeKubeCa = ca;
+    missing.edgeKubeServer = server;
+  }
+  if (!kept.labKubeCa || !kept.labKubeServer) {
+    const { ca, server } = clusterCertificates('lab');
+    missing.labKubeCa = ca;
+    missing.labKubeServer = server;
+  }
+  return missing;
 }
 
 function generate(): SandboxCertificates {
@@ -41,7 +64,7 @@ function generate(): SandboxCertificates {
     vaultServer: issueServerCertificate(vaultCa, 'vault.sandbox'),
     kubeCa,
     kubeServer: issueServerCertificate(kubeCa, 'kube-apiserver.sandbox'),
-    ...edgeCertificates(),
+    ...(missingClusterCertificates({}) as ClusterCertificates),
   };
 }
 
@@ -61,11 +84,12 @@ export async function loadCertificates(
     const kept = JSON.parse(
       await fs.readFile(file, 'utf8'),
     ) as SandboxCertificates;
-    if (kept.edgeKubeCa && kept.edgeKubeServer) {
+    const missing = missingClusterCertificates(kept);
+    if (Object.keys(missing).length === 0) {
       return kept;
     }
-    // kept by a version without the second cluster: its CA is added, the others stay
-    const completed = { ...kept, ...edgeCertificates() };
+    // kept by a version without a further cluster: its CA is added, the others stay
+    const completed = { ...kept, ...missing };
     await fs.writeFile(file, JSON.stringify(completed), { mode: 0o600 });
     return completed;
   } catch (error) {

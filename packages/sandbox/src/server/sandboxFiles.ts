@@ -10,10 +10,14 @@ export const SANDBOX_FILES = {
   /** The second cluster's CA and the backend's token there. */
   edgeKubeCa: 'edge-kube-ca.pem',
   edgeKubeToken: 'edge-kube-token',
+  /** The third cluster's CA and the backend's token there. */
+  labKubeCa: 'lab-kube-ca.pem',
+  labKubeToken: 'lab-kube-token',
   githubToken: 'github-token',
   /**
    * kubectl's configuration: contexts `sandbox-admin` (current) and `sandbox-backend`, and
-   * `edge-admin` and `edge-backend` for the second cluster.
+   * `edge-admin` and `edge-backend` for the second cluster, `lab-admin` and `lab-backend` for
+   * the third.
    */
   kubeconfig: 'kubeconfig',
   env: 'sandbox.env',

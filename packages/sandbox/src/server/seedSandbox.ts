@@ -8,6 +8,7 @@ import {
   EDGE_AUTH_MOUNT,
   EDGE_GITOPS_REPO,
   EDGE_SERVICE,
+  LAB_GITOPS_REPO,
   SEED_SERVICES,
   SEED_TOKEN_AUDIENCE,
   SeedService,
@@ -191,15 +192,29 @@ export async function seedEdgeVault(
 }
 
 /**
- * The backend's Vault policy for the second cluster's mount: the shipped policy names the
+ * The backend's Vault policy for a further cluster's mount: the shipped policy names the
  * single-cluster mount `kubernetes`, and an operator adds the same rules for each further
  * cluster's mount (README of the backend).
  */
-export function edgeBackendPolicyRules(): string {
+export function clusterMountBackendPolicyRules(mount: string): string {
   return [
-    `path "auth/${EDGE_AUTH_MOUNT}/config" {\n  capabilities = ["read"]\n}`,
-    `path "auth/${EDGE_AUTH_MOUNT}/role/*" {\n  capabilities = ["read"]\n}`,
-    `path "auth/${EDGE_AUTH_MOUNT}/role/external-secrets-*" {\n  capabilities = ["create", "read", "update"]\n}`,
+    `path "auth/${mount}/config" {\n  capabilities = ["read"]\n}`,
+    `path "auth/${mount}/role/*" {\n  capabilities = ["read"]\n}`,
+    `path "auth/${mount}/role/external-secrets-*" {\n  capabilities = ["create", "read", "update"]\n}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * What the "Onboard a cluster to Vault" template needs besides, for one cluster's mount: list
+ * the auth mounts, enable this one (Vault asks `sudo` for that), and write its config — and
+ * nothing of any other mount (scaffolder module README, `vault:kubernetes-auth:configure`).
+ */
+export function onboardingBackendPolicyRules(mount: string): string {
+  return [
+    'path "sys/auth" {\n  capabilities = ["read"]\n}',
+    `path "sys/auth/${mount}" {\n  capabilities = ["create", "update", "sudo"]\n}`,
+    `path "auth/${mount}/config" {\n  capabilities = ["create", "read", "update"]\n}`,
     '',
   ].join('\n');
 }
@@ -236,17 +251,26 @@ function namespaceAndAccount(namespace: string, name: string): KubeObject[] {
  * (exactly the shipped `backendClusterRole`, bound to `backstage/backstage`) and Argo CD's
  * application controller (`cluster-admin`, as Argo CD installs it).
  */
-export function platformObjects(backendClusterRole: KubeObject): KubeObject[] {
+export function platformObjects(
+  backendClusterRole: KubeObject,
+  options: { reviewer?: boolean } = {},
+): KubeObject[] {
   const backendRole = backendClusterRole.metadata.name!;
+  const reviewer =
+    options.reviewer === false
+      ? []
+      : [
+          ...namespaceAndAccount(REVIEWER_NAMESPACE, REVIEWER_SERVICE_ACCOUNT),
+          clusterRoleBinding(
+            REVIEWER_BINDING,
+            'system:auth-delegator',
+            REVIEWER_NAMESPACE,
+            REVIEWER_SERVICE_ACCOUNT,
+          ),
+        ];
   return [
     ...esoInstallationObjects(),
-    ...namespaceAndAccount(REVIEWER_NAMESPACE, REVIEWER_SERVICE_ACCOUNT),
-    clusterRoleBinding(
-      REVIEWER_BINDING,
-      'system:auth-delegator',
-      REVIEWER_NAMESPACE,
-      REVIEWER_SERVICE_ACCOUNT,
-    ),
+    ...reviewer,
     ...namespaceAndAccount(BACKEND_NAMESPACE, BACKEND_SERVICE_ACCOUNT),
     backendClusterRole,
     clusterRoleBinding(
@@ -272,9 +296,10 @@ export function platformObjects(backendClusterRole: KubeObject): KubeObject[] {
 export async function installPlatform(
   cluster: KubernetesEmulator,
   backendClusterRole: KubeObject,
+  options: { reviewer?: boolean } = {},
 ): Promise<void> {
   const admin = cluster.clientFor({ user: SANDBOX_ADMIN });
-  for (const object of platformObjects(backendClusterRole)) {
+  for (const object of platformObjects(backendClusterRole, options)) {
     await admin.apply(object);
   }
   // the sandbox app enables "Restart workload", so the account gets the optional file too
@@ -356,6 +381,24 @@ export async function seedEdgeGitOpsRepository(
       [`${dir}/external-secret.yaml`]: stringify(EDGE_SERVICE.externalSecret),
     },
     description: 'Manifests of the second cluster, synced by Argo CD',
+  });
+}
+
+/**
+ * The third cluster's GitOps repository: only a README, as before a cluster is onboarded (the
+ * onboarding template's pull request brings its platform files); kept as it is when a state
+ * directory already holds it.
+ */
+export async function seedLabGitOpsRepository(
+  github: GitHubEmulator,
+): Promise<void> {
+  github.addOrganization(GITOPS_OWNER);
+  await github.createRepository(GITOPS_OWNER, LAB_GITOPS_REPO, {
+    files: {
+      'README.md':
+        '# GitOps (lab)\n\nManifests Argo CD applies to the sandbox\'s third cluster. The cluster is not onboarded to Vault yet: run the "Onboard a cluster to Vault" template.\n',
+    },
+    description: 'Manifests of the third cluster, synced by Argo CD',
   });
 }
 
