@@ -1335,9 +1335,19 @@ export class KubernetesEmulator {
     user: UserInfo,
   ): Promise<KubernetesResponse> {
     const body = this.reviewBody(type, request);
-    if (type.plural === 'selfsubjectaccessreviews') {
-      const attributes = accessReviewAttributes(user, body);
-      return json(201, accessReviewResponse(body, this.authorize(attributes)));
+    if (
+      type.plural === 'selfsubjectaccessreviews' ||
+      type.plural === 'subjectaccessreviews'
+    ) {
+      const kind =
+        type.plural === 'subjectaccessreviews'
+          ? 'SubjectAccessReview'
+          : 'SelfSubjectAccessReview';
+      const attributes = accessReviewAttributes(user, body, kind);
+      return json(
+        201,
+        accessReviewResponse(body, this.authorize(attributes), kind),
+      );
     }
     if (type.plural === 'selfsubjectrulesreviews') {
       const namespace = rulesReviewNamespace(body);

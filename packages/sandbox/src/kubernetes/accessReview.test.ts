@@ -217,6 +217,101 @@ describe('SelfSubjectAccessReview', () => {
   });
 });
 
+describe('SubjectAccessReview', () => {
+  it('answers about the subject its spec names, for a requester allowed to ask (system:auth-delegator)', async () => {
+    const { admin, asPayments, rbac } = await setup();
+    const tokenReviews = {
+      group: 'authentication.k8s.io',
+      resource: 'tokenreviews',
+      verb: 'create',
+    };
+    const payments = 'system:serviceaccount:payments:payments';
+    // not bound to system:auth-delegator: may not review tokens
+    const before = await admin.createSubjectAccessReview({
+      body: { spec: { user: payments, resourceAttributes: tokenReviews } },
+    });
+    expect(before.kind).toBe('SubjectAccessReview');
+    expect(before.status).toEqual({ allowed: false });
+    // the subject's own rules, not the requester's: payments may get its ConfigMap
+    const own = await admin.createSubjectAccessReview({
+      body: {
+        spec: {
+          user: payments,
+          resourceAttributes: {
+            namespace: 'payments',
+            verb: 'get',
+            resource: 'configmaps',
+            name: 'settings',
+          },
+        },
+      },
+    });
+    expect(own.status?.allowed).toBe(true);
+
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: 'payments-token-review' },
+        roleRef: {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'ClusterRole',
+          name: 'system:auth-delegator',
+        },
+        subjects: [
+          { kind: 'ServiceAccount', name: 'payments', namespace: 'payments' },
+        ],
+      },
+    });
+    const after = await admin.createSubjectAccessReview({
+      body: { spec: { user: payments, resourceAttributes: tokenReviews } },
+    });
+    expect(after.status).toEqual({
+      allowed: true,
+      reason:
+        'RBAC: allowed by ClusterRoleBinding "payments-token-review" of ClusterRole "system:auth-delegator" to ServiceAccount "payments/payments"',
+    });
+
+    // asking needs create on subjectaccessreviews, which now payments holds itself
+    const asked = await asPayments.createSubjectAccessReview({
+      body: {
+        spec: {
+          user: 'someone',
+          groups: ['x'],
+          resourceAttributes: tokenReviews,
+        },
+      },
+    });
+    expect(asked.status?.allowed).toBe(false);
+
+    const nobody = await failure(
+      admin.createSubjectAccessReview({
+        body: { spec: { resourceAttributes: tokenReviews } },
+      }),
+    );
+    expect(nobody.code).toBe(422);
+    expect(body(nobody).message).toBe(
+      'SubjectAccessReview.authorization.k8s.io "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified',
+    );
+  });
+
+  it('is forbidden to a requester without create on subjectaccessreviews', async () => {
+    const { asPayments } = await setup();
+    const refused = await failure(
+      asPayments.createSubjectAccessReview({
+        body: {
+          spec: {
+            user: 'system:serviceaccount:payments:payments',
+            resourceAttributes: { verb: 'get', resource: 'secrets' },
+          },
+        },
+      }),
+    );
+    expect(refused.code).toBe(403);
+    expect(body(refused).message).toContain(
+      'cannot create resource "subjectaccessreviews" in API group "authorization.k8s.io" at the cluster scope',
+    );
+  });
+});
+
 describe('SelfSubjectRulesReview', () => {
   it('lists the rules the user holds in a namespace, cluster-wide ones included', async () => {
     const { asPayments } = await setup();

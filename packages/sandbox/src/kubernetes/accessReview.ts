@@ -3,10 +3,12 @@ import { badRequest, invalid } from './kubernetesStatus';
 import { AuthorizationAttributes, PolicyRule, UserInfo } from './rbacRules';
 
 /**
- * The two "what may I do" reviews of `authorization.k8s.io/v1`, answered from the same
+ * The "what may I do" reviews of `authorization.k8s.io/v1`, answered from the same
  * authorizer that guards every request (no second evaluator): `SelfSubjectAccessReview` (what
  * `kubectl auth can-i <verb> <resource>` posts) and `SelfSubjectRulesReview` (`kubectl auth
- * can-i --list`). Both describe the requesting user only, and store nothing.
+ * can-i --list`) describe the requesting user; `SubjectAccessReview` (`kubectl auth can-i
+ * --as`, and what an authorizing proxy asks) describes the user its spec names, and needs
+ * `create` on `subjectaccessreviews` (`system:auth-delegator` has it). None stores anything.
  */
 
 const GROUP = 'authorization.k8s.io';
@@ -30,7 +32,16 @@ interface NonResourceAttributesSpec {
 interface AccessReviewSpec {
   resourceAttributes?: ResourceAttributesSpec | null;
   nonResourceAttributes?: NonResourceAttributesSpec | null;
+  /** SubjectAccessReview only: whom the review is about */
+  user?: string;
+  groups?: string[];
+  uid?: string;
 }
+
+/** The two access reviews: about the requester, or about the user the spec names. */
+export type AccessReviewKind =
+  | 'SelfSubjectAccessReview'
+  | 'SubjectAccessReview';
 
 function specOf(body: Record<string, unknown>): Record<string, unknown> {
   const spec = body.spec;
@@ -44,14 +55,34 @@ function specOf(body: Record<string, unknown>): Record<string, unknown> {
  * exactly one of `resourceAttributes` and `nonResourceAttributes`.
  */
 export function accessReviewAttributes(
-  user: UserInfo,
+  requester: UserInfo,
   body: Record<string, unknown>,
+  kind: AccessReviewKind = 'SelfSubjectAccessReview',
 ): AuthorizationAttributes {
   const spec = specOf(body) as AccessReviewSpec;
+  let user = requester;
+  if (kind === 'SubjectAccessReview') {
+    // ValidateSubjectAccessReviewSpec (pkg/apis/authorization/validation): a user or a group
+    const groups = Array.isArray(spec.groups)
+      ? spec.groups.filter((g): g is string => typeof g === 'string')
+      : [];
+    if (!spec.user && groups.length === 0) {
+      throw invalid(kind, GROUP, '', [
+        {
+          reason: 'FieldValueInvalid',
+          field: 'spec.user',
+          message:
+            'Invalid value: "": at least one of user or group must be specified',
+        },
+      ]);
+    }
+    // the review is about exactly the named subject: no group is added for it
+    user = { username: spec.user ?? '', groups };
+  }
   const resource = spec.resourceAttributes ?? undefined;
   const nonResource = spec.nonResourceAttributes ?? undefined;
   if (resource && nonResource) {
-    throw invalid('SelfSubjectAccessReview', GROUP, '', [
+    throw invalid(kind, GROUP, '', [
       {
         reason: 'FieldValueInvalid',
         field: 'spec.nonResourceAttributes',
@@ -62,7 +93,7 @@ export function accessReviewAttributes(
     ]);
   }
   if (!resource && !nonResource) {
-    throw invalid('SelfSubjectAccessReview', GROUP, '', [
+    throw invalid(kind, GROUP, '', [
       {
         reason: 'FieldValueInvalid',
         field: 'spec.resourceAttributes',
@@ -101,9 +132,10 @@ export function accessReviewAttributes(
 export function accessReviewResponse(
   body: Record<string, unknown>,
   decision: AuthorizationDecision,
+  kind: AccessReviewKind = 'SelfSubjectAccessReview',
 ) {
   return {
-    kind: 'SelfSubjectAccessReview',
+    kind,
     apiVersion: API_VERSION,
     metadata: { creationTimestamp: null },
     spec: specOf(body),

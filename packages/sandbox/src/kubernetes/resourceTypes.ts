@@ -237,6 +237,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
     verbs: ['create'],
   },
   review('selfsubjectaccessreviews', 'SelfSubjectAccessReview'),
+  review('subjectaccessreviews', 'SubjectAccessReview'),
   review('selfsubjectrulesreviews', 'SelfSubjectRulesReview'),
 ];
 
