@@ -136,6 +136,30 @@ function plainObject(value: unknown): value is JsonObject {
 }
 
 /**
+ * The token reviewer account of reviewer-JWT mode, from `clusterManifests.reviewer`: the
+ * cluster manifests render it, and `vault:kubernetes-auth:configure` names its token Secret
+ * when it waits for the JWT.
+ */
+export function readReviewerAccount(config: Config): {
+  namespace: string;
+  serviceAccount: string;
+} {
+  const reviewer = config.getOptionalConfig(`${KEY}.reviewer`);
+  return {
+    namespace: validateName(
+      'kubernetesNamespace',
+      reviewer?.getOptionalString('namespace') ?? 'vault-auth',
+      `${KEY}.reviewer.namespace`,
+    ),
+    serviceAccount: validateName(
+      'kubernetesObjectName',
+      reviewer?.getOptionalString('serviceAccount') ?? 'vault-auth',
+      `${KEY}.reviewer.serviceAccount`,
+    ),
+  };
+}
+
+/**
  * Reads and validates the settings at start-up (a bad config fails the backend, not a task);
  * undefined when `externalSecrets.clusterManifests` is absent, so a backend that onboards no
  * cluster needs none of it.
@@ -155,7 +179,6 @@ export function readClusterManifestsSettings(
   }
   const argocd = section?.getOptionalConfig('argocd');
   const eso = section?.getOptionalConfig('eso');
-  const reviewer = section?.getOptionalConfig('reviewer');
   const chartVersion = eso?.getOptionalString('chartVersion') ?? '';
   if (!/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$/.test(chartVersion)) {
     invalid(
@@ -233,18 +256,7 @@ export function readClusterManifestsSettings(
       ),
       values,
     },
-    reviewer: {
-      namespace: validateName(
-        'kubernetesNamespace',
-        reviewer?.getOptionalString('namespace') ?? 'vault-auth',
-        `${KEY}.reviewer.namespace`,
-      ),
-      serviceAccount: validateName(
-        'kubernetesObjectName',
-        reviewer?.getOptionalString('serviceAccount') ?? 'vault-auth',
-        `${KEY}.reviewer.serviceAccount`,
-      ),
-    },
+    reviewer: readReviewerAccount(config),
     vaultCa: readVaultCa(config),
     clusters: readClusterConfigs(config),
   };

@@ -112,7 +112,9 @@ function esoApplication(
 }
 
 /** The token Secret of the reviewer account: Kubernetes ≥ 1.24 no longer creates one itself. */
-export function reviewerTokenSecretName(settings: ClusterManifestsSettings) {
+export function reviewerTokenSecretName(
+  settings: Pick<ClusterManifestsSettings, 'reviewer'>,
+) {
   return `${settings.reviewer.serviceAccount}-token`;
 }
 

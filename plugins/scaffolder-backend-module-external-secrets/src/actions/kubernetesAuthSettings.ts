@@ -11,6 +11,8 @@ import {
   VAULT_CONFIG_KEY,
   readClusterConfigs,
 } from '@gitops-secrets/plugin-external-secrets-node';
+import { readReviewerAccount } from './clusterManifestsConfig';
+import { reviewerTokenSecretName } from './clusterManifestsRender';
 
 const KEY = `${VAULT_CONFIG_KEY}.kubernetesAuth`;
 
@@ -29,6 +31,11 @@ export interface KubernetesAuthSettings {
   disableIssuerValidation: boolean;
   /** Whether `overwrite: true` may repoint a mount configured for another API server. */
   allowRepoint: boolean;
+  /**
+   * The reviewer account's token Secret the cluster manifests render (reviewer-JWT mode), named
+   * in the next step when the JWT is not pasted yet; `vault-auth/vault-auth-token` when absent.
+   */
+  reviewerTokenSecret?: { namespace: string; name: string };
   clusters: ClusterConfig[];
 }
 
@@ -74,12 +81,17 @@ export function readKubernetesAuthSettings(
     }
   }
   const clusters = readClusterConfigs(config);
+  const reviewer = readReviewerAccount(config);
   return {
     mountPath,
     issuer,
     disableIssuerValidation:
       auth?.getOptionalBoolean('disableIssuerValidation') ?? false,
     allowRepoint: auth?.getOptionalBoolean('allowRepoint') ?? false,
+    reviewerTokenSecret: {
+      namespace: reviewer.namespace,
+      name: reviewerTokenSecretName({ reviewer }),
+    },
     clusters,
   };
 }

@@ -18,7 +18,7 @@ export const examples: TemplateExample[] = [
   },
   {
     description:
-      'Reviewer-JWT mode: the token of the `vault-auth` account, pasted into a `ui:field: Secret` field named `tokenReviewerJwt`, goes to Vault only',
+      'Reviewer-JWT mode, in two runs of the same step. First run, `tokenReviewerJwt` left empty: the mount is enabled with no config and `result` is `awaiting-reviewer-jwt` (the `vault-auth` account and its token Secret come with the GitOps pull request). Once that is merged and applied, the second run with the token of Secret `vault-auth/vault-auth-token` pasted into the `ui:field: Secret` field `tokenReviewerJwt` writes the config (`created`); the JWT goes to Vault only',
     example: yaml.stringify({
       steps: [
         {

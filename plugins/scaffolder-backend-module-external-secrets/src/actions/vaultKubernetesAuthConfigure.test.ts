@@ -42,6 +42,8 @@ async function setup(
   options: {
     policy?: string;
     authConfig?: Record<string, string | boolean>;
+    /** `externalSecrets.clusterManifests.reviewer`: another reviewer account. */
+    reviewer?: { namespace: string; serviceAccount: string };
   } = {},
 ) {
   const vault = new VaultEmulator({ kubernetesAuthMounts: ['kubernetes'] });
@@ -67,6 +69,9 @@ async function setup(
         },
         { name: 'no-ca', url: 'https://no-ca.test', serviceAccountToken: 't' },
       ],
+      ...(options.reviewer
+        ? { clusterManifests: { reviewer: options.reviewer } }
+        : {}),
     },
   });
   const action = createVaultKubernetesAuthConfigureAction({
@@ -103,6 +108,9 @@ async function setup(
   const readConfig = async (mount = 'kubernetes-cluster-2') =>
     (await vaultCall('GET', `auth/${mount}/config`, { token: vault.rootToken }))
       .body?.data;
+  const configStatus = async (mount = 'kubernetes-cluster-2') =>
+    (await vaultCall('GET', `auth/${mount}/config`, { token: vault.rootToken }))
+      .status;
   const writes = () =>
     vault.requests.filter(r => r.operation === 'write').map(r => r.path);
 
@@ -175,6 +183,7 @@ async function setup(
     cluster,
     run,
     readConfig,
+    configStatus,
     writes,
     loginAsEso,
     reviewerToken,
@@ -255,13 +264,8 @@ describe('vault:kubernetes-auth:configure', () => {
     expect((await h.loginAsEso()).status).toBe(200);
   });
 
-  it('refuses a missing or malformed reviewer JWT without echoing it, and writes nothing', async () => {
+  it('refuses a malformed reviewer JWT without echoing it, and writes nothing', async () => {
     const h = await setup();
-    const missing = await rejection(
-      h.run({ cluster: 'cluster-2', reviewerMode: 'reviewer-jwt' }),
-    );
-    expect(missing.name).toBe('InputError');
-    expect(missing.message).toContain('template secret "tokenReviewerJwt"');
     const bad = await rejection(
       h.run(
         { cluster: 'cluster-2', reviewerMode: 'reviewer-jwt' },
@@ -271,6 +275,190 @@ describe('vault:kubernetes-auth:configure', () => {
     expect(bad.name).toBe('InputError');
     expect(bad.message).not.toContain('s3cr3t');
     expect(h.writes()).toEqual([]);
+  });
+
+  describe('reviewer-JWT mode without the JWT (the first of two runs)', () => {
+    const REVIEWER = { cluster: 'cluster-2', reviewerMode: 'reviewer-jwt' };
+    const TOKEN_COMMAND =
+      "kubectl -n vault-auth get secret vault-auth-token -o jsonpath='{.data.token}' | base64 -d";
+
+    it('enables the mount, writes no config and waits; the run with the token configures it; later runs without one keep it', async () => {
+      const h = await setup();
+      const first = await h.run(REVIEWER);
+      expect(first.outputs).toEqual({
+        authMount: 'kubernetes-cluster-2',
+        kubernetesHost: CLUSTER_URL,
+        reviewerMode: 'reviewer-jwt',
+        mountEnabled: true,
+        result: 'awaiting-reviewer-jwt',
+      });
+      // the mount only: no client-JWT config in its place
+      expect(h.writes()).toEqual(['sys/auth/kubernetes-cluster-2']);
+      expect(await h.configStatus()).toBe(404);
+      const log = loggedText(first.logger);
+      expect(log).toContain(
+        'auth/kubernetes-cluster-2/config not written: reviewer-jwt mode needs the reviewer JWT',
+      );
+      expect(log).toContain('merge the GitOps pull request');
+      expect(log).toContain('Argo CD');
+      expect(log).toContain('run the template again with the same answers');
+      expect(log).toContain(TOKEN_COMMAND);
+      expect(first.logger.info).toHaveBeenCalledWith(
+        expect.stringContaining('Secret vault-auth/vault-auth-token'),
+      );
+
+      // again before the pull request is applied: the mount is there, still no config
+      h.vault.clearRequests();
+      const again = await h.run(REVIEWER);
+      expect(again.outputs).toMatchObject({
+        mountEnabled: false,
+        result: 'awaiting-reviewer-jwt',
+      });
+      expect(h.writes()).toEqual([]);
+      expect(await h.configStatus()).toBe(404);
+
+      // the pull request applied: the cluster filled the reviewer's token Secret
+      const jwt = await h.reviewerToken(true);
+      h.vault.clearRequests();
+      const second = await h.run(REVIEWER, {
+        secrets: { tokenReviewerJwt: jwt },
+      });
+      expect(second.outputs).toMatchObject({
+        mountEnabled: false,
+        result: 'created',
+      });
+      expect(h.writes()).toEqual(['auth/kubernetes-cluster-2/config']);
+      expect(await h.readConfig()).toMatchObject({
+        kubernetes_host: CLUSTER_URL,
+        issuer: ISSUER,
+        disable_iss_validation: false,
+        token_reviewer_jwt_set: true,
+      });
+      expect((await h.loginAsEso()).status).toBe(200);
+
+      // a run with the same answers and no token: the JWT Vault has stays, nothing is written
+      h.vault.clearRequests();
+      const third = await h.run(REVIEWER);
+      expect(third.outputs).toMatchObject({
+        mountEnabled: false,
+        result: 'unchanged',
+      });
+      expect(h.writes()).toEqual([]);
+      expect(loggedText(third.logger)).toContain(
+        'keeps the reviewer JWT Vault has',
+      );
+      expect((await h.readConfig()).token_reviewer_jwt_set).toBe(true);
+      expect((await h.loginAsEso()).status).toBe(200);
+
+      // a pasted token is a rotation
+      const rotated = await h.run(REVIEWER, {
+        secrets: { tokenReviewerJwt: jwt },
+      });
+      expect(rotated.outputs.result).toBe('updated');
+
+      for (const text of [first, again, second, third, rotated].flatMap(r => [
+        JSON.stringify(r.outputs),
+        loggedText(r.logger),
+      ])) {
+        expect(text).not.toContain(jwt.split('.')[1]);
+      }
+      expect(h.checkpointKeys.join('\n')).not.toContain(jwt.split('.')[1]);
+    });
+
+    it('dry run says the same and writes nothing', async () => {
+      const h = await setup();
+      const { outputs, logger } = await h.run(REVIEWER, { dryRun: true });
+      expect(outputs).toMatchObject({
+        mountEnabled: true,
+        result: 'awaiting-reviewer-jwt',
+      });
+      expect(h.writes()).toEqual([]);
+      const log = loggedText(logger);
+      expect(log).toContain(
+        'Dry run: would enable Vault auth mount kubernetes-cluster-2/ and write no auth/kubernetes-cluster-2/config for cluster cluster-2: reviewer-jwt mode without the reviewer JWT waits for it',
+      );
+      expect(log).toContain(TOKEN_COMMAND);
+    });
+
+    it('names the token Secret of the configured reviewer account', async () => {
+      const h = await setup({
+        reviewer: { namespace: 'platform-auth', serviceAccount: 'reviewer' },
+      });
+      const { logger } = await h.run(REVIEWER);
+      expect(loggedText(logger)).toContain(
+        "kubectl -n platform-auth get secret reviewer-token -o jsonpath='{.data.token}' | base64 -d",
+      );
+    });
+
+    it('refuses a mount configured in client-JWT mode, naming the difference; with overwrite, asks for the JWT; nothing written', async () => {
+      const h = await setup();
+      await h.run({ cluster: 'cluster-2' });
+      h.vault.clearRequests();
+      const refused = await rejection(h.run(REVIEWER));
+      expect(refused.name).toBe('ConflictError');
+      expect(refused.message).toContain(
+        'Vault auth mount kubernetes-cluster-2/ is configured differently (reviewer: "client-jwt" in Vault, "reviewer-jwt" wanted)',
+      );
+      expect(refused.message).toContain(
+        'paste the reviewer JWT: reviewer-jwt mode cannot write a config without it',
+      );
+      expect(refused.message).toContain(TOKEN_COMMAND);
+      const withOverwrite = await rejection(
+        h.run({ ...REVIEWER, overwrite: true }),
+      );
+      expect(withOverwrite.name).toBe('InputError');
+      expect(withOverwrite.message).toContain(
+        'Reviewer JWT missing: Vault auth mount kubernetes-cluster-2/ is configured differently (reviewer: "client-jwt" in Vault, "reviewer-jwt" wanted)',
+      );
+      expect(withOverwrite.message).toContain(
+        'into the template secret "tokenReviewerJwt"',
+      );
+      expect(h.writes()).toEqual([]);
+      expect((await h.readConfig()).token_reviewer_jwt_set).toBe(false);
+    });
+
+    it('refuses a reviewer-JWT mount that trusts another CA, and keeps its JWT', async () => {
+      const h = await setup();
+      await vaultCall('POST', 'sys/auth/kubernetes-cluster-2', {
+        token: h.vault.rootToken,
+        body: { type: 'kubernetes' },
+      });
+      await vaultCall('POST', 'auth/kubernetes-cluster-2/config', {
+        token: h.vault.rootToken,
+        body: {
+          kubernetes_host: CLUSTER_URL,
+          kubernetes_ca_cert: createTestCaPem(),
+          issuer: ISSUER,
+          disable_iss_validation: false,
+          token_reviewer_jwt: 'eyJhbGciOiJSUzI1NiJ9.eyJvbGQiOnRydWV9.c2ln',
+        },
+      });
+      h.vault.clearRequests();
+      const refused = await rejection(h.run(REVIEWER));
+      expect(refused.name).toBe('ConflictError');
+      expect(refused.message).toContain('kubernetes_ca_cert: "(another CA)"');
+      expect(refused.message).not.toContain('reviewer:');
+      const withOverwrite = await rejection(
+        h.run({ ...REVIEWER, overwrite: true }),
+      );
+      expect(withOverwrite.name).toBe('InputError');
+      expect(withOverwrite.message).toContain('Reviewer JWT missing');
+      expect(h.writes()).toEqual([]);
+      expect((await h.readConfig()).token_reviewer_jwt_set).toBe(true);
+    });
+
+    it('does not repoint a mount without the JWT, even where repointing is allowed', async () => {
+      const h = await configuredForCluster1(true);
+      const refused = await rejection(h.run({ ...REVIEWER, overwrite: true }));
+      expect(refused.name).toBe('InputError');
+      expect(refused.message).toContain(
+        'Reviewer JWT missing: repointing Vault auth mount kubernetes-cluster-2/ replaces its whole config',
+      );
+      expect(h.writes()).toEqual([]);
+      expect((await h.readConfig()).kubernetes_host).toBe(
+        'https://cluster-1.onboard.test:6443',
+      );
+    });
   });
 
   async function configuredForCluster1(allowRepoint: boolean) {

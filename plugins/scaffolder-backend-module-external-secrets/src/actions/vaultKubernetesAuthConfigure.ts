@@ -16,6 +16,18 @@ export const DEFAULT_REVIEWER_JWT_SECRET = 'tokenReviewerJwt';
 
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
+/** What happened to the mount's config (or would, in a dry run). */
+type KubernetesAuthConfigureResult =
+  | 'created'
+  | 'unchanged'
+  | 'updated'
+  | 'awaiting-reviewer-jwt';
+
+const DEFAULT_REVIEWER_TOKEN_SECRET = {
+  namespace: 'vault-auth',
+  name: 'vault-auth-token',
+};
+
 const inputSchema = zod
   .object({
     cluster: zod
@@ -33,7 +45,7 @@ const inputSchema = zod
       .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/)
       .default(DEFAULT_REVIEWER_JWT_SECRET)
       .describe(
-        'Key in the template secrets (a `ui:field: Secret` field) holding the reviewer JWT; reviewer-jwt mode only',
+        'Key in the template secrets (a `ui:field: Secret` field) holding the reviewer JWT; reviewer-jwt mode only. Empty on a mount without config: the mount waits for it (result `awaiting-reviewer-jwt`)',
       ),
     overwrite: zod
       .boolean()
@@ -60,6 +72,11 @@ function samePem(a: string, b: string): boolean {
  * config, reviewer JWT from the template secrets in reviewer mode). Never logs or outputs the
  * JWT.
  *
+ * Reviewer mode without a JWT is the first of two runs: the reviewer's token Secret only exists
+ * once the GitOps pull request of the same template is merged and applied. The mount is then
+ * enabled with no config (`awaiting-reviewer-jwt`) rather than configured in client-JWT mode,
+ * which would make Vault review logins differently from what was chosen.
+ *
  * @public
  */
 export function createVaultKubernetesAuthConfigureAction(options: {
@@ -70,7 +87,7 @@ export function createVaultKubernetesAuthConfigureAction(options: {
   return createTemplateAction({
     id: 'vault:kubernetes-auth:configure',
     description:
-      "Enables Vault's Kubernetes auth method for a configured cluster (one mount per cluster, `kubernetes-<cluster>` by default) and writes its config: the API server URL and CA from externalSecrets.clusters, issuer validation on, and either client-JWT mode or a reviewer JWT taken from the template secrets. Refuses to repoint a mount configured for another cluster.",
+      "Enables Vault's Kubernetes auth method for a configured cluster (one mount per cluster, `kubernetes-<cluster>` by default) and writes its config: the API server URL and CA from externalSecrets.clusters, issuer validation on, and either client-JWT mode or a reviewer JWT taken from the template secrets. In reviewer-JWT mode without the JWT (the reviewer's token Secret is created by the pull request of the same template), it enables the mount, writes no config and answers `awaiting-reviewer-jwt`: run it again with the token once the pull request is applied; a mount already configured in reviewer-JWT mode is left as it is. Refuses to repoint a mount configured for another cluster.",
     examples,
     supportsDryRun: true,
     schema: {
@@ -91,7 +108,7 @@ export function createVaultKubernetesAuthConfigureAction(options: {
             .string()
             .optional()
             .describe(
-              `Key of the template secrets (a ui:field: Secret field) holding the reviewer JWT; default ${DEFAULT_REVIEWER_JWT_SECRET}`,
+              `Key of the template secrets (a ui:field: Secret field) holding the reviewer JWT; default ${DEFAULT_REVIEWER_JWT_SECRET}. Left empty on a new cluster, the mount waits for it (result awaiting-reviewer-jwt)`,
             ),
         overwrite: z =>
           z
@@ -113,8 +130,10 @@ export function createVaultKubernetesAuthConfigureAction(options: {
             .describe('Whether the mount was (or would be) enabled now'),
         result: z =>
           z
-            .enum(['created', 'unchanged', 'updated'])
-            .describe('What happened to the config (or would, in a dry run)'),
+            .enum(['created', 'unchanged', 'updated', 'awaiting-reviewer-jwt'])
+            .describe(
+              'What happened to the config (or would, in a dry run); `awaiting-reviewer-jwt`: reviewer-JWT mode without the JWT, the mount has no config until a run with the token',
+            ),
       },
     },
     async handler(ctx) {
@@ -146,20 +165,24 @@ export function createVaultKubernetesAuthConfigureAction(options: {
       const caPem = clusterCaPem(cluster);
       const authMount = mountPathFor(settings, cluster);
 
+      const tokenSecret =
+        settings.reviewerTokenSecret ?? DEFAULT_REVIEWER_TOKEN_SECRET;
+      const tokenCommand = `kubectl -n ${tokenSecret.namespace} get secret ${tokenSecret.name} -o jsonpath='{.data.token}' | base64 -d`;
+
       let reviewerJwt = '';
       if (input.reviewerMode === 'reviewer-jwt') {
         reviewerJwt = (ctx.secrets?.[input.reviewerJwtSecret] ?? '').trim();
-        if (!reviewerJwt) {
-          throw new InputError(
-            `Reviewer JWT missing: reviewer-jwt mode reads it from the template secret "${input.reviewerJwtSecret}" (a ui:field: Secret field); paste the token of the vault-auth service account's token Secret`,
-          );
-        }
-        if (!JWT.test(reviewerJwt)) {
+        if (reviewerJwt && !JWT.test(reviewerJwt)) {
           throw new InputError(
             `The template secret "${input.reviewerJwtSecret}" is not a JWT (three base64url parts separated by dots)`,
           );
         }
       }
+      const awaitingJwt = input.reviewerMode === 'reviewer-jwt' && !reviewerJwt;
+      const jwtMissing = (why: string) =>
+        new InputError(
+          `Reviewer JWT missing: ${why}, and reviewer-jwt mode cannot write a config without it. Paste the token of Secret ${tokenSecret.namespace}/${tokenSecret.name} (${tokenCommand}) into the template secret "${input.reviewerJwtSecret}" (a ui:field: Secret field)`,
+        );
 
       const wanted = {
         kubernetes_host: kubernetesHost,
@@ -181,7 +204,9 @@ export function createVaultKubernetesAuthConfigureAction(options: {
         ? undefined
         : await vault.readKubernetesAuthConfig(authMount);
 
-      let result: 'created' | 'unchanged' | 'updated' = 'created';
+      let result: KubernetesAuthConfigureResult = awaitingJwt
+        ? 'awaiting-reviewer-jwt'
+        : 'created';
       if (existing) {
         if (!sameHost(existing.kubernetesHost, kubernetesHost)) {
           if (!input.overwrite || !settings.allowRepoint) {
@@ -195,6 +220,11 @@ export function createVaultKubernetesAuthConfigureAction(options: {
                   ? 'Set overwrite: true to repoint it'
                   : 'Repointing needs overwrite: true and externalSecrets.vault.kubernetesAuth.allowRepoint: true'
               }`,
+            );
+          }
+          if (awaitingJwt) {
+            throw jwtMissing(
+              `repointing Vault auth mount ${authMount}/ replaces its whole config`,
             );
           }
           result = 'updated';
@@ -223,25 +253,40 @@ export function createVaultKubernetesAuthConfigureAction(options: {
             throw new ConflictError(
               `Vault auth mount ${authMount}/ is configured differently (${diff.join(
                 '; ',
-              )}). Set overwrite: true to replace its config`,
+              )}). Set overwrite: true to replace its config${
+                awaitingJwt
+                  ? `, and paste the reviewer JWT: reviewer-jwt mode cannot write a config without it (${tokenCommand})`
+                  : ''
+              }`,
             );
           }
-          // Vault never returns the reviewer JWT: a pasted one is written again, as a rotation.
-          result =
-            diff.length === 0 && input.reviewerMode === 'client-jwt'
-              ? 'unchanged'
-              : 'updated';
+          if (diff.length > 0 && awaitingJwt) {
+            throw jwtMissing(
+              `Vault auth mount ${authMount}/ is configured differently (${diff.join(
+                '; ',
+              )})`,
+            );
+          }
+          // Vault never returns the reviewer JWT: a pasted one is written again, as a rotation;
+          // without one, the JWT Vault has is kept.
+          result = diff.length === 0 && !reviewerJwt ? 'unchanged' : 'updated';
         }
       }
 
       const where = `auth/${authMount}/config`;
+      const nextStep = `Next: merge the GitOps pull request of this cluster, wait until Argo CD has applied it (the cluster then fills Secret ${tokenSecret.namespace}/${tokenSecret.name} with the reviewer's token), and run the template again with the same answers, pasting the output of: ${tokenCommand}`;
       if (ctx.isDryRun) {
+        const enabling = mountEnabled
+          ? `enable Vault auth mount ${authMount}/ and `
+          : '';
         ctx.logger.info(
-          `Dry run: would ${
-            mountEnabled ? `enable Vault auth mount ${authMount}/ and ` : ''
-          }${result === 'unchanged' ? 'leave' : 'write'} ${where} for cluster ${
-            cluster.name
-          } (${kubernetesHost}, ${input.reviewerMode})`,
+          result === 'awaiting-reviewer-jwt'
+            ? `Dry run: would ${enabling}write no ${where} for cluster ${cluster.name}: reviewer-jwt mode without the reviewer JWT waits for it. ${nextStep}`
+            : `Dry run: would ${enabling}${
+                result === 'unchanged' ? 'leave' : 'write'
+              } ${where} for cluster ${cluster.name} (${kubernetesHost}, ${
+                input.reviewerMode
+              })`,
         );
       } else {
         if (mountEnabled) {
@@ -259,8 +304,18 @@ export function createVaultKubernetesAuthConfigureAction(options: {
           });
           ctx.logger.info(`Vault auth mount ${authMount}/ enabled`);
         }
-        if (result === 'unchanged') {
-          ctx.logger.info(`${where} is already as wanted`);
+        if (result === 'awaiting-reviewer-jwt') {
+          ctx.logger.info(
+            `${where} not written: reviewer-jwt mode needs the reviewer JWT, and the reviewer's token Secret only exists once the cluster manifests (the GitOps pull request) are applied. Until then Vault has no config for cluster ${cluster.name} and its logins fail. ${nextStep}`,
+          );
+        } else if (result === 'unchanged') {
+          ctx.logger.info(
+            `${where} is already as wanted${
+              input.reviewerMode === 'reviewer-jwt'
+                ? '; it keeps the reviewer JWT Vault has (paste a new token to rotate it)'
+                : ''
+            }`,
+          );
         } else {
           // The checkpoint key digests only what is not secret.
           await ctx.checkpoint({
