@@ -14,6 +14,7 @@ import {
 } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { ConfigReader } from '@backstage/config';
+import { ConflictError } from '@backstage/errors';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
@@ -101,6 +102,8 @@ export class ScaffolderHarness {
   readonly github = new GitHubEmulator({ tokens: [GITHUB_TOKEN] });
   /** Entities the catalog:register step added, in order. */
   readonly registered: Entity[] = [];
+  /** Targets of the locations catalog:register added; the catalog refuses a second one. */
+  readonly locations: string[] = [];
   private vaultServer?: http.Server;
   private backend?: Awaited<ReturnType<typeof startTestBackend>>;
   private githubHost = '';
@@ -227,7 +230,8 @@ export class ScaffolderHarness {
     };
 
     // The catalog is mocked, but registering reads catalog-info.yaml through Backstage's real
-    // GitHub URL reader, from the repository the template just pushed.
+    // GitHub URL reader, from the repository the template just pushed. As the real catalog, it
+    // refuses a location it has already, and a dry run says it exists.
     const reader = UrlReaders.default({
       config: new ConfigReader(config),
       logger: mockServices.logger.mock(),
@@ -236,11 +240,18 @@ export class ScaffolderHarness {
       entities: [templateEntity(), ...(options.entities ?? [])],
     });
     catalog.addLocation = async request => {
+      const exists = this.locations.includes(request.target);
+      if (exists && !request.dryRun) {
+        throw new ConflictError(
+          `Location ${request.type ?? 'url'}:${request.target} already exists`,
+        );
+      }
       const response = await reader.readUrl(request.target);
       const entity = parse(
         (await response.buffer()).toString('utf8'),
       ) as Entity;
       if (!request.dryRun) {
+        this.locations.push(request.target);
         this.registered.push(entity);
       }
       return {
@@ -251,7 +262,7 @@ export class ScaffolderHarness {
           entityRef: `location:default/generated-${this.registered.length}`,
         },
         entities: [entity],
-        exists: false,
+        exists,
       };
     };
 
