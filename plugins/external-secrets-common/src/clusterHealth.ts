@@ -57,6 +57,8 @@ export interface ClusterAuthFinding {
     | 'AUTH_CA_MISSING'
     | 'REVIEWER_REJECTED'
     | 'STORE_ON_OTHER_MOUNT'
+    | 'TOKEN_REVIEW_NOT_GRANTED'
+    | 'VAULT_CA_MISSING'
     | 'VAULT_UNREADABLE'
     | 'CLUSTER_UNREACHABLE';
   severity: 'error' | 'warning';
@@ -88,6 +90,14 @@ export interface ClusterAuthHealth {
     hostMatches: ClusterAuthCheckResult;
     caMatches: ClusterAuthCheckResult;
     reviewerWorks: ClusterAuthCheckResult;
+    /**
+     * Client-JWT mode: ESO's account and the stores' accounts may create TokenReviews
+     * (`system:auth-delegator`), as Vault's review of their own tokens needs; `unknown` in
+     * reviewer mode (the reviewer's account is not known to the backend)
+     */
+    tokenReviewGranted?: ClusterAuthCheckResult;
+    /** The ConfigMap the stores read Vault's CA from exists in the cluster, with its key */
+    vaultCaPresent?: ClusterAuthCheckResult;
   };
   /** Stores in the cluster that log in through this mount, and how many of them are Ready */
   stores: { total: number; ready: number };

@@ -21,6 +21,30 @@ export const DEFAULT_KUBERNETES_AUTH_MOUNT_PATTERN = `kubernetes-${CLUSTER_NAME_
 export const ESO_DEFAULT_KUBERNETES_AUTH_MOUNT = 'kubernetes';
 
 /**
+ * ESO's service account as its Helm chart installs it (namespace `external-secrets`), the one
+ * the cluster manifests bind in client-JWT mode; `externalSecrets.clusterManifests.eso` may
+ * name another.
+ *
+ * @public
+ */
+export const ESO_DEFAULT_SERVICE_ACCOUNT = {
+  namespace: 'external-secrets',
+  name: 'external-secrets',
+} as const;
+
+/**
+ * The ConfigMap ESO's stores read Vault's CA from, as the cluster manifests create it: the
+ * default `caProvider` of the service manifests.
+ *
+ * @public
+ */
+export const DEFAULT_VAULT_CA_CONFIG_MAP = {
+  namespace: 'external-secrets',
+  name: 'vault-ca',
+  key: 'ca.crt',
+} as const;
+
+/**
  * What is wrong with a mount pattern (`{cluster}` missing, or no valid mount path once a name is
  * put in), or undefined.
  *

@@ -1,5 +1,6 @@
 import {
   AppsV1Api,
+  AuthorizationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
@@ -687,6 +688,91 @@ export class ClusterCache {
         `Cluster ${
           this.name
         } did not accept the patch of ExternalSecret ${namespace}/${name}: ${describeKubernetesError(
+          error,
+        )}`,
+        (error as { code?: unknown }).code,
+      );
+    }
+  }
+
+  /**
+   * Whether a service account of the cluster may create TokenReviews, which Vault's client-JWT
+   * mode needs of every account that logs in (`system:auth-delegator` grants it): asked with a
+   * SubjectAccessReview about that account alone. Needs `create` on `subjectaccessreviews`
+   * (deploy/clusterrole.yaml); reads nothing of the account. Throws a
+   * {@link KubernetesRequestError} when the cluster does not answer in `timeoutMs`.
+   */
+  async canReviewTokens(
+    account: { namespace: string; name: string },
+    timeoutMs = this.limits.requestTimeoutMs,
+  ): Promise<boolean> {
+    const authorization = this.kubeConfig.makeApiClient(AuthorizationV1Api);
+    const user = `system:serviceaccount:${account.namespace}:${account.name}`;
+    try {
+      const review = await authorization.createSubjectAccessReview(
+        {
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SubjectAccessReview',
+            spec: {
+              user,
+              // what the API server gives every service account of the namespace
+              groups: [
+                'system:serviceaccounts',
+                `system:serviceaccounts:${account.namespace}`,
+                'system:authenticated',
+              ],
+              resourceAttributes: {
+                group: 'authentication.k8s.io',
+                resource: 'tokenreviews',
+                verb: 'create',
+              },
+            },
+          },
+        },
+        requestOptions(AbortSignal.timeout(timeoutMs)),
+      );
+      return review.status?.allowed === true;
+    } catch (error) {
+      throw new KubernetesRequestError(
+        `Cluster ${
+          this.name
+        } did not answer whether ${user} may review tokens: ${describeKubernetesError(
+          error,
+        )}`,
+        (error as { code?: unknown }).code,
+      );
+    }
+  }
+
+  /**
+   * Whether a ConfigMap exists and has a key (the Vault CA ESO's stores trust Vault with):
+   * `missing` on 404, the key's absence as `key-missing`. Reads one ConfigMap by name (the
+   * shipped ClusterRole allows `get` on ConfigMaps named `vault-ca` only); never logs or
+   * answers its data.
+   */
+  async configMapKeyState(
+    ref: { namespace: string; name: string; key: string },
+    timeoutMs = this.limits.requestTimeoutMs,
+  ): Promise<'present' | 'missing' | 'key-missing'> {
+    const { namespace, name } = ref;
+    const core = this.kubeConfig.makeApiClient(CoreV1Api);
+    try {
+      const configMap = await core.readNamespacedConfigMap(
+        { namespace, name },
+        requestOptions(AbortSignal.timeout(timeoutMs)),
+      );
+      const data = { ...configMap.data, ...configMap.binaryData };
+      const value = data[ref.key];
+      return typeof value === 'string' && value.trim()
+        ? 'present'
+        : 'key-missing';
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 404) return 'missing';
+      throw new KubernetesRequestError(
+        `Cluster ${
+          this.name
+        } did not answer for ConfigMap ${namespace}/${name}: ${describeKubernetesError(
           error,
         )}`,
         (error as { code?: unknown }).code,

@@ -1,7 +1,9 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import {
   ClusterAuthHealth,
+  DEFAULT_VAULT_CA_CONFIG_MAP,
   ESO_DEFAULT_KUBERNETES_AUTH_MOUNT,
+  ESO_DEFAULT_SERVICE_ACCOUNT,
   kubernetesAuthMountFor,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import {
@@ -14,6 +16,7 @@ import {
 import { ClusterTrustResolver } from '../diagnosis/clusterTrust';
 import {
   assessClusterAuth,
+  ClusterSideReading,
   MountReading,
   StoreLogin,
 } from './assessClusterAuth';
@@ -36,7 +39,15 @@ export interface ClusterAuthHealthServiceOptions {
   timeoutMs?: number;
   now?: () => Date;
   trust?: ClusterTrustResolver;
+  /** ESO's own account, asked about in client-JWT mode; default external-secrets/external-secrets */
+  esoServiceAccount?: { namespace: string; name: string };
+  /** the Vault CA ConfigMap looked for when no store names one; default external-secrets/vault-ca */
+  vaultCaConfigMap?: { namespace: string; name: string; key: string };
 }
+
+/** At most this many SubjectAccessReviews and ConfigMap reads per cluster and answer. */
+const MAX_ACCOUNT_PROBES = 10;
+const MAX_CA_PROBES = 5;
 
 const LOGIN_DENIED = /log ?in/i;
 const PERMISSION_DENIED = /permission denied/i;
@@ -47,6 +58,12 @@ function mountOf(store: SecretStoreObject): string | undefined {
   return (kubernetes.mountPath ?? ESO_DEFAULT_KUBERNETES_AUTH_MOUNT).replace(
     /^\/+|\/+$/g,
     '',
+  );
+}
+
+function isReady(store: SecretStoreObject): boolean {
+  return (
+    store.status?.conditions?.find(c => c?.type === 'Ready')?.status === 'True'
   );
 }
 
@@ -120,16 +137,21 @@ export class ClusterAuthHealthService {
     const mount = clusterMountOf(cluster);
     const trust = this.trust.resolve(cluster.config);
     const reading = await this.readMount(mount);
+    const reachable = cluster.health().reachable;
+    const clusterSide = reachable
+      ? await this.readClusterSide(cluster, mount, reading)
+      : undefined;
     return assessClusterAuth({
       cluster: {
         name: cluster.name,
         vaultAuthMount: mount,
         url: trust.url,
         caPem: trust.caPem,
-        reachable: cluster.health().reachable,
+        reachable,
       },
       mount: reading,
       stores: this.storesOf(cluster),
+      clusterSide,
       now: this.now(),
     });
   }
@@ -169,6 +191,118 @@ export class ClusterAuthHealthService {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Asks the cluster what Vault cannot tell: in client-JWT mode whether ESO's account and the
+   * stores' accounts on this mount may create TokenReviews, and whether the ConfigMaps the
+   * stores read Vault's CA from exist. Bounded in number and time; an unanswered question stays
+   * undefined.
+   */
+  private async readClusterSide(
+    cluster: ClusterCache,
+    mount: string,
+    reading: MountReading,
+  ): Promise<ClusterSideReading> {
+    const stores: SecretStoreObject[] = [];
+    for (const kind of ['ClusterSecretStore', 'SecretStore'] as const) {
+      for (const store of cluster.listStores(kind)) {
+        if (mountOf(store) === mount) stores.push(store);
+      }
+    }
+    const notReadyFirst = [...stores].sort(
+      (a, b) => Number(isReady(a)) - Number(isReady(b)),
+    );
+
+    const accounts = new Map<string, { namespace: string; name: string }>();
+    const clientJwt =
+      reading.kind === 'config' && !reading.config.tokenReviewerJwtSet;
+    if (clientJwt) {
+      const eso = this.options.esoServiceAccount ?? ESO_DEFAULT_SERVICE_ACCOUNT;
+      accounts.set(`${eso.namespace}/${eso.name}`, eso);
+      for (const store of notReadyFirst) {
+        const ref =
+          store.spec?.provider?.vault?.auth?.kubernetes?.serviceAccountRef;
+        const namespace =
+          store.kind === 'SecretStore'
+            ? store.metadata?.namespace
+            : ref?.namespace;
+        if (ref?.name && namespace) {
+          accounts.set(`${namespace}/${ref.name}`, {
+            namespace,
+            name: ref.name,
+          });
+        }
+      }
+    }
+
+    const cas = new Map<
+      string,
+      { namespace: string; name: string; key: string }
+    >();
+    for (const store of notReadyFirst) {
+      const ca = store.spec?.provider?.vault?.caProvider;
+      const namespace =
+        store.kind === 'SecretStore'
+          ? store.metadata?.namespace
+          : ca?.namespace;
+      if (ca?.type === 'ConfigMap' && ca.name && namespace) {
+        const key = ca.key ?? DEFAULT_VAULT_CA_CONFIG_MAP.key;
+        cas.set(`${namespace}/${ca.name}/${key}`, {
+          namespace,
+          name: ca.name,
+          key,
+        });
+      }
+    }
+    if (stores.length === 0) {
+      const ca = this.options.vaultCaConfigMap ?? DEFAULT_VAULT_CA_CONFIG_MAP;
+      cas.set(`${ca.namespace}/${ca.name}/${ca.key}`, ca);
+    }
+
+    const warn = (error: unknown) =>
+      this.options.logger.warn(
+        `Cluster health of ${cluster.name}: ${(error as Error).message}`,
+      );
+    const [tokenReview, vaultCa] = await Promise.all([
+      Promise.all(
+        [...accounts.values()].slice(0, MAX_ACCOUNT_PROBES).map(account =>
+          cluster.canReviewTokens(account, this.timeoutMs).then(
+            allowed => ({
+              account: `${account.namespace}/${account.name}`,
+              allowed,
+            }),
+            error => {
+              warn(error);
+              return {
+                account: `${account.namespace}/${account.name}`,
+                allowed: undefined,
+              };
+            },
+          ),
+        ),
+      ),
+      Promise.all(
+        [...cas.values()].slice(0, MAX_CA_PROBES).map(ca =>
+          cluster.configMapKeyState(ca, this.timeoutMs).then(
+            state => ({
+              ref: `${ca.namespace}/${ca.name}`,
+              key: ca.key,
+              state,
+            }),
+            error => {
+              warn(error);
+              return {
+                ref: `${ca.namespace}/${ca.name}`,
+                key: ca.key,
+                state: 'unknown' as const,
+              };
+            },
+          ),
+        ),
+      ),
+    ]);
+    return { tokenReview, vaultCa };
   }
 
   private storesOf(cluster: ClusterCache): StoreLogin[] {

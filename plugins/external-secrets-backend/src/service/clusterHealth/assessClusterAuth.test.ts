@@ -117,4 +117,145 @@ describe('assessClusterAuth', () => {
       }),
     ]);
   });
+
+  describe('the cluster side', () => {
+    const ready = [
+      {
+        ref: 'ClusterSecretStore vault-a',
+        mount: 'kubernetes-edge',
+        ready: true,
+        loginDenied: false,
+      },
+    ];
+
+    it('in client-JWT mode names the accounts that may not review tokens, once, instead of "every login denied"', () => {
+      const health = assessClusterAuth(
+        input({
+          clusterSide: {
+            tokenReview: [
+              { account: 'external-secrets/external-secrets', allowed: true },
+              { account: 'payments/external-secrets-payments', allowed: false },
+            ],
+            vaultCa: [
+              {
+                ref: 'external-secrets/vault-ca',
+                key: 'ca.crt',
+                state: 'present',
+              },
+            ],
+          },
+        }),
+      );
+      expect(health.state).toBe('Unhealthy');
+      expect(health.checks).toMatchObject({
+        tokenReviewGranted: 'failed',
+        vaultCaPresent: 'ok',
+        reviewerWorks: 'failed',
+      });
+      expect(health.findings.map(f => f.code)).toEqual([
+        'TOKEN_REVIEW_NOT_GRANTED',
+      ]);
+      expect(health.findings[0].summary).toContain(
+        'the account payments/external-secrets-payments may not create TokenReviews',
+      );
+      expect(health.findings[0].summary).not.toContain(
+        'external-secrets/external-secrets',
+      );
+    });
+
+    it('says nothing of token review rights in reviewer mode, and leaves unanswered questions unknown', () => {
+      const base = input({ stores: ready });
+      const reviewer = assessClusterAuth({
+        ...base,
+        mount: {
+          kind: 'config',
+          config: {
+            ...(base.mount as any).config,
+            tokenReviewerJwtSet: true,
+          },
+        },
+        clusterSide: {
+          tokenReview: [
+            { account: 'external-secrets/external-secrets', allowed: false },
+          ],
+        },
+      });
+      expect(reviewer.state).toBe('Healthy');
+      expect(reviewer.checks.tokenReviewGranted).toBe('unknown');
+
+      const unanswered = assessClusterAuth(
+        input({
+          stores: ready,
+          clusterSide: {
+            tokenReview: [
+              {
+                account: 'external-secrets/external-secrets',
+                allowed: undefined,
+              },
+            ],
+            vaultCa: [
+              {
+                ref: 'external-secrets/vault-ca',
+                key: 'ca.crt',
+                state: 'unknown',
+              },
+            ],
+          },
+        }),
+      );
+      expect(unanswered.state).toBe('Healthy');
+      expect(unanswered.checks).toMatchObject({
+        tokenReviewGranted: 'unknown',
+        vaultCaPresent: 'unknown',
+      });
+    });
+
+    it('names a missing Vault CA ConfigMap or key, with the command that creates it', () => {
+      const health = assessClusterAuth(
+        input({
+          stores: ready,
+          clusterSide: {
+            vaultCa: [
+              {
+                ref: 'external-secrets/vault-ca',
+                key: 'ca.crt',
+                state: 'missing',
+              },
+              { ref: 'payments/vault-ca', key: 'ca.pem', state: 'key-missing' },
+            ],
+          },
+        }),
+      );
+      expect(health.state).toBe('Unhealthy');
+      expect(health.checks.vaultCaPresent).toBe('failed');
+      expect(health.findings.map(f => f.summary)).toEqual([
+        "ConfigMap external-secrets/vault-ca, which ESO's stores in cluster edge read Vault's CA from, does not exist: they cannot verify Vault's certificate.",
+        "ConfigMap payments/vault-ca in cluster edge has no key ca.pem, where ESO's stores read Vault's CA from: they cannot verify Vault's certificate.",
+      ]);
+      expect(health.findings[1].fix).toContain(
+        'kubectl -n payments create configmap vault-ca --from-file=ca.pem=vault-ca.pem',
+      );
+    });
+
+    it('asks nothing of a cluster it cannot reach', () => {
+      const base = input({
+        stores: ready,
+        clusterSide: {
+          vaultCa: [
+            {
+              ref: 'external-secrets/vault-ca',
+              key: 'ca.crt',
+              state: 'missing',
+            },
+          ],
+        },
+      });
+      const health = assessClusterAuth({
+        ...base,
+        cluster: { ...base.cluster, reachable: false },
+      });
+      expect(health.findings.map(f => f.code)).toEqual(['CLUSTER_UNREACHABLE']);
+      expect(health.checks.vaultCaPresent).toBe('unknown');
+    });
+  });
 });

@@ -37,7 +37,80 @@ export interface ClusterAuthInput {
   mount: MountReading;
   /** every store in the cluster that logs in with Kubernetes auth */
   stores: StoreLogin[];
+  /** what the cluster itself answered (left out where it was not asked) */
+  clusterSide?: ClusterSideReading;
   now: Date;
+}
+
+/** The cluster's side of the setup, as the backend asked it (SubjectAccessReview, one get). */
+export interface ClusterSideReading {
+  /**
+   * Client-JWT mode: whether each logging-in account (ESO's, the stores') may create
+   * TokenReviews; `undefined` where the cluster did not answer
+   */
+  tokenReview?: Array<{ account: string; allowed: boolean | undefined }>;
+  /** the ConfigMaps the stores read Vault's CA from (`namespace/name` and key) */
+  vaultCa?: Array<{
+    ref: string;
+    key: string;
+    state: 'present' | 'missing' | 'key-missing' | 'unknown';
+  }>;
+}
+
+/** The cluster-side checks: token review rights in client-JWT mode, and the Vault CA ConfigMap. */
+function assessClusterSide(
+  input: ClusterAuthInput,
+  reviewerMode: ClusterAuthHealth['reviewerMode'],
+  checks: ClusterAuthHealth['checks'],
+  findings: ClusterAuthFinding[],
+) {
+  const { cluster, clusterSide } = input;
+  const where = `auth/${cluster.vaultAuthMount}`;
+  const reviews = clusterSide?.tokenReview ?? [];
+  if (reviewerMode === 'client-jwt' && reviews.length > 0) {
+    const denied = reviews.filter(r => r.allowed === false);
+    if (denied.length > 0) {
+      checks.tokenReviewGranted = 'failed';
+      const accounts = denied.map(r => r.account).join(', ');
+      findings.push({
+        code: 'TOKEN_REVIEW_NOT_GRANTED',
+        severity: 'error',
+        summary: `${where} is in client-JWT mode, so Vault reviews each login with the logging-in account's own token, and in cluster ${
+          cluster.name
+        } ${
+          denied.length === 1 ? 'the account' : 'the accounts'
+        } ${accounts} may not create TokenReviews (no system:auth-delegator): ${
+          denied.length === 1 ? 'its' : 'their'
+        } logins are denied.`,
+        fix: `Bind ${accounts} to the ClusterRole system:auth-delegator (a ClusterRoleBinding; the "Onboard a cluster to Vault" pull request does it for ESO's account, the new-service template for each service's account), or give ${where}/config a reviewer JWT.`,
+      });
+    } else if (reviews.every(r => r.allowed === true)) {
+      checks.tokenReviewGranted = 'ok';
+    }
+  }
+  const cas = clusterSide?.vaultCa ?? [];
+  if (cas.length > 0) {
+    const absent = cas.filter(
+      c => c.state === 'missing' || c.state === 'key-missing',
+    );
+    if (absent.length > 0) {
+      checks.vaultCaPresent = 'failed';
+      for (const ca of absent) {
+        const [namespace, name] = ca.ref.split('/');
+        findings.push({
+          code: 'VAULT_CA_MISSING',
+          severity: 'error',
+          summary:
+            ca.state === 'missing'
+              ? `ConfigMap ${ca.ref}, which ESO's stores in cluster ${cluster.name} read Vault's CA from, does not exist: they cannot verify Vault's certificate.`
+              : `ConfigMap ${ca.ref} in cluster ${cluster.name} has no key ${ca.key}, where ESO's stores read Vault's CA from: they cannot verify Vault's certificate.`,
+          fix: `Merge the cluster's onboarding pull request (it brings the ConfigMap), or create it with Vault's CA: kubectl -n ${namespace} create configmap ${name} --from-file=${ca.key}=vault-ca.pem.`,
+        });
+      }
+    } else if (cas.every(c => c.state === 'present')) {
+      checks.vaultCaPresent = 'ok';
+    }
+  }
 }
 
 function sameCa(a: string, b: string): boolean {
@@ -68,6 +141,8 @@ export function assessClusterAuth(input: ClusterAuthInput): ClusterAuthHealth {
     hostMatches: 'unknown',
     caMatches: 'unknown',
     reviewerWorks: 'unknown',
+    tokenReviewGranted: 'unknown',
+    vaultCaPresent: 'unknown',
   };
   const onMount = input.stores.filter(s => s.mount === cluster.vaultAuthMount);
   const stores = {
@@ -175,6 +250,15 @@ export function assessClusterAuth(input: ClusterAuthInput): ClusterAuthHealth {
             ? `Bind the reviewer account (vault-auth) to system:auth-delegator, create a fresh token for it (a kubernetes.io/service-account-token Secret) and write it to ${configPath} as token_reviewer_jwt.`
             : `Bind the stores' service accounts to system:auth-delegator (a ClusterRoleBinding), or switch ${configPath} to a reviewer JWT.`,
       });
+    }
+  }
+
+  if (cluster.reachable) {
+    assessClusterSide(input, reviewerMode, checks, findings);
+    // the accounts named at the source: the general "every login denied" would say it twice
+    if (findings.some(f => f.code === 'TOKEN_REVIEW_NOT_GRANTED')) {
+      const general = findings.findIndex(f => f.code === 'REVIEWER_REJECTED');
+      if (general >= 0) findings.splice(general, 1);
     }
   }
 

@@ -336,6 +336,78 @@ describe('cluster health route (two clusters, one Vault)', () => {
     await settle('cluster-beta', body => body.state === 'Healthy');
   });
 
+  it('in client-JWT mode names the account that may not review tokens, and a missing Vault CA ConfigMap; both recover', async () => {
+    // beta switched to client-JWT mode: ESO's account (the store's) now needs system:auth-delegator
+    await root.write('auth/kubernetes-beta/config', {
+      kubernetes_host: beta.cluster.url,
+      kubernetes_ca_cert: beta.caCertPem,
+    });
+    const codes = (body: any): string[] =>
+      (body.findings ?? []).map((f: any) => f.code);
+    const denied = await settle('cluster-beta', body =>
+      codes(body).includes('TOKEN_REVIEW_NOT_GRANTED'),
+    );
+    expect(denied).toMatchObject({
+      state: 'Unhealthy',
+      reviewerMode: 'client-jwt',
+      checks: { tokenReviewGranted: 'failed', vaultCaPresent: 'ok' },
+    });
+    // named once, at the source: not also as "every login denied"
+    expect(codes(denied)).toEqual(['TOKEN_REVIEW_NOT_GRANTED']);
+    expect(denied.findings[0].summary).toContain(
+      'external-secrets/external-secrets may not create TokenReviews',
+    );
+    expect(denied.findings[0].fix).toMatch(/system:auth-delegator/);
+    // the other cluster is untouched
+    expect((await health('resource', 'alpha')).body.state).toBe('Healthy');
+
+    beta.cluster.grantTokenReview('external-secrets', 'external-secrets');
+    const granted = await settle(
+      'cluster-beta',
+      body => body.state === 'Healthy' && body.stores?.ready === 1,
+    );
+    expect(granted.checks).toMatchObject({
+      tokenReviewGranted: 'ok',
+      vaultCaPresent: 'ok',
+      reviewerWorks: 'ok',
+    });
+
+    // the ConfigMap the store reads Vault's CA from, deleted
+    const configMaps = beta.cluster.type('configmaps');
+    const vaultCa = beta.cluster.objects.get(
+      configMaps,
+      'external-secrets',
+      'vault-ca',
+    );
+    await beta.cluster.objects.delete(
+      configMaps,
+      'external-secrets',
+      'vault-ca',
+    );
+    const noCa = await settle('cluster-beta', body =>
+      codes(body).includes('VAULT_CA_MISSING'),
+    );
+    expect(noCa.checks.vaultCaPresent).toBe('failed');
+    const finding = noCa.findings.find(
+      (f: any) => f.code === 'VAULT_CA_MISSING',
+    );
+    expect(finding.summary).toMatch(
+      /ConfigMap external-secrets\/vault-ca, which ESO's stores in cluster beta read Vault's CA from, does not exist/,
+    );
+    expect(finding.fix).toContain(
+      'kubectl -n external-secrets create configmap vault-ca --from-file=ca.crt=vault-ca.pem',
+    );
+    await beta.cluster.objects.create(configMaps, 'external-secrets', {
+      metadata: { name: 'vault-ca' },
+      data: vaultCa.data,
+    });
+    await settle(
+      'cluster-beta',
+      body => body.state === 'Healthy' && body.checks?.vaultCaPresent === 'ok',
+    );
+    await root.write('auth/kubernetes-beta/config', authConfigOf(beta));
+  });
+
   it('says when the mount is missing and when the entity is not a configured cluster', async () => {
     await root.delete('sys/auth/kubernetes-alpha');
     const missing = await settle(

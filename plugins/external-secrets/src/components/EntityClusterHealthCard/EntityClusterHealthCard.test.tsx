@@ -71,6 +71,55 @@ describe('EntityClusterHealthCard', () => {
     expect(screen.queryByRole('list', { name: 'Findings' })).toBeNull();
   });
 
+  it("shows the cluster's own checks: token review rights in client-JWT mode only, and the Vault CA", async () => {
+    server.use(
+      http.get(HEALTH_PATH, () =>
+        HttpResponse.json(
+          health({
+            state: 'Unhealthy',
+            reviewerMode: 'client-jwt',
+            checks: {
+              ...health().checks,
+              tokenReviewGranted: 'failed',
+              vaultCaPresent: 'ok',
+            },
+          }),
+        ),
+      ),
+    );
+    const { unmount } = await renderWithEntity(<EntityClusterHealthCard />, {
+      entity: clusterEntity,
+    });
+    const checks = within(await screen.findByRole('list', { name: 'Checks' }));
+    expect(
+      checks.getByText('Accounts may review tokens: no'),
+    ).toBeInTheDocument();
+    expect(
+      checks.getByText("Vault's CA ConfigMap in the cluster: yes"),
+    ).toBeInTheDocument();
+    unmount();
+
+    // reviewer mode has no per-account check; a backend without these checks shows neither
+    server.use(
+      http.get(HEALTH_PATH, () =>
+        HttpResponse.json(
+          health({
+            checks: { ...health().checks, tokenReviewGranted: 'unknown' },
+          }),
+        ),
+      ),
+    );
+    await renderWithEntity(<EntityClusterHealthCard />, {
+      entity: clusterEntity,
+    });
+    const reviewer = within(
+      await screen.findByRole('list', { name: 'Checks' }),
+    );
+    expect(reviewer.getAllByRole('listitem')).toHaveLength(5);
+    expect(reviewer.queryByText(/Accounts may review tokens/)).toBeNull();
+    expect(reviewer.queryByText(/CA ConfigMap/)).toBeNull();
+  });
+
   it('names each finding with its fix', async () => {
     server.use(
       http.get(HEALTH_PATH, () =>

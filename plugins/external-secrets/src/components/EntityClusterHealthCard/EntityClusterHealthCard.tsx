@@ -48,6 +48,11 @@ const CHECKS: Array<{
   { key: 'hostMatches', label: "Points at this cluster's API server" },
   { key: 'caMatches', label: "Trusts this cluster's CA" },
   { key: 'reviewerWorks', label: 'Token review works' },
+  {
+    key: 'tokenReviewGranted',
+    label: 'Accounts may review tokens',
+  },
+  { key: 'vaultCaPresent', label: "Vault's CA ConfigMap in the cluster" },
 ];
 
 const RESULT_WORDS: Record<ClusterAuthCheckResult, string> = {
@@ -113,15 +118,25 @@ function ClusterHealthBody(props: { health: ClusterAuthHealth }) {
         </Typography>
       </Box>
       <List dense aria-label="Checks">
-        {CHECKS.map(check => (
-          <ListItem key={check.key} disableGutters>
-            <ListItemText
-              primary={`${check.label}: ${
-                RESULT_WORDS[health.checks[check.key]]
-              }`}
-            />
-          </ListItem>
-        ))}
+        {CHECKS.map(check => {
+          const result = health.checks[check.key];
+          // older backends answer without the cluster-side checks; reviewer mode has no
+          // per-account token review to check
+          if (
+            result === undefined ||
+            (check.key === 'tokenReviewGranted' &&
+              health.reviewerMode === 'reviewer-jwt')
+          ) {
+            return null;
+          }
+          return (
+            <ListItem key={check.key} disableGutters>
+              <ListItemText
+                primary={`${check.label}: ${RESULT_WORDS[result]}`}
+              />
+            </ListItem>
+          );
+        })}
       </List>
       <Typography variant="body2">
         {health.stores.total === 0
