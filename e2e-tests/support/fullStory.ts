@@ -82,7 +82,7 @@ export function storyInput(
  * Fills the index-th repository picker of the Repositories step as a user does: host from the
  * dropdown, then owner and name typed (each committed by leaving the field).
  */
-async function fillRepositoryPicker(
+export async function fillRepositoryPicker(
   page: Page,
   index: number,
   target: RepoTarget,
