@@ -260,7 +260,7 @@ function spawnReplica(): Child {
 function loadSandbox() {
   return {
     ...(require('sandbox') as typeof import('sandbox')),
-    ...(require('sandbox/src/server/certificates') as typeof import('sandbox/src/server/certificates')),
+    ...(require('sandbox/server') as typeof import('sandbox/server')),
   };
 }
 

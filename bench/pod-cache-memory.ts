@@ -19,7 +19,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { ClusterCache } from '@gitops-secrets/plugin-external-secrets-node';
 import { setupServer } from 'msw/node';
 import { KubernetesEmulator, kubernetesHandlers } from 'sandbox';
-import { createTestCaPem } from 'sandbox/src/vault/testCertificate';
+import { createTestCaPem } from 'sandbox';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {

@@ -609,10 +609,10 @@ function objectsFor(
 /** The sandbox's emulators and certificate helpers, loaded on first use. */
 function loadSandbox() {
   type Sandbox = typeof import('sandbox');
-  type Certificates = typeof import('sandbox/src/server/certificates');
+  type Certificates = typeof import('sandbox/server');
   return {
     ...(require('sandbox') as Sandbox),
-    ...(require('sandbox/src/server/certificates') as Certificates),
+    ...(require('sandbox/server') as Certificates),
   };
 }
 

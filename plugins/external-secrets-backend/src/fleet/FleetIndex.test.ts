@@ -3,10 +3,7 @@ import type {
   ExternalSecretStatus,
   Finding,
 } from '@gitops-secrets/plugin-external-secrets-common';
-// The node package's test helpers are not part of its public API; tests may reach them.
-/* eslint-disable @backstage/no-forbidden-package-imports */
-import { externalSecret } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/fixtures';
-/* eslint-enable @backstage/no-forbidden-package-imports */
+import { externalSecret } from '@gitops-secrets/plugin-external-secrets-node/testUtils';
 import { FakeClusterCache } from './__testUtils__/FakeClusterCache';
 import { FleetIndex } from './FleetIndex';
 

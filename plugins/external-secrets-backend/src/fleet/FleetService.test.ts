@@ -1,14 +1,11 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-// The node package's test helpers are not part of its public API; tests may reach them.
-/* eslint-disable @backstage/no-forbidden-package-imports */
 import {
   clusterSecretStore,
   externalSecret,
   warningEvent,
-} from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/fixtures';
-/* eslint-enable @backstage/no-forbidden-package-imports */
+} from '@gitops-secrets/plugin-external-secrets-node/testUtils';
 import { ClaimingEntityIndex } from '../history/ClaimingEntityIndex';
 import { EntityStatusService } from '../service/EntityStatusService';
 import { FakeClusterCache } from './__testUtils__/FakeClusterCache';

@@ -11,17 +11,14 @@ import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-// The node package's test helpers are not part of its public API; tests may reach them.
-/* eslint-disable @backstage/no-forbidden-package-imports */
-import { FakeKubernetesApi } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/fakeKubernetesApi';
-import { eventually } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/eventually';
 import {
+  clusterSecretStore,
   CSS_PATH,
   ES_PATH,
-  clusterSecretStore,
+  eventually,
   externalSecret,
-} from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/fixtures';
-/* eslint-enable @backstage/no-forbidden-package-imports */
+  FakeKubernetesApi,
+} from '@gitops-secrets/plugin-external-secrets-node/testUtils';
 import { setupServer } from 'msw/node';
 import request from 'supertest';
 import { externalSecretsPlugin } from '../plugin';

@@ -3,8 +3,7 @@ import type { Entity } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 // The node package's test helpers are not part of its public API; tests may reach them.
-// eslint-disable-next-line @backstage/no-forbidden-package-imports
-import { eventually } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/eventually';
+import { eventually } from '@gitops-secrets/plugin-external-secrets-node/testUtils';
 import { ClaimingEntityIndex } from './ClaimingEntityIndex';
 
 const entity: Entity = {

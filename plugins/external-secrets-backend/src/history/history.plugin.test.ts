@@ -9,19 +9,16 @@ import { actionsRegistryServiceMock } from '@backstage/backend-test-utils/alpha'
 import type { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-// The node package's test helpers are not part of its public API; tests may reach them.
-/* eslint-disable @backstage/no-forbidden-package-imports */
-import { FakeKubernetesApi } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/fakeKubernetesApi';
-import { eventually } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/eventually';
 import {
+  clusterSecretStore,
   CSS_PATH,
   ES_PATH,
   EVENTS_PATH,
-  clusterSecretStore,
+  eventually,
   externalSecret,
+  FakeKubernetesApi,
   warningEvent,
-} from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/fixtures';
-/* eslint-enable @backstage/no-forbidden-package-imports */
+} from '@gitops-secrets/plugin-external-secrets-node/testUtils';
 import { setupServer } from 'msw/node';
 import request from 'supertest';
 import { externalSecretsPlugin } from '../plugin';

@@ -16,10 +16,9 @@ import {
 } from '@backstage/plugin-notifications-node';
 import type { EntityExternalSecretsStatus } from '@gitops-secrets/plugin-external-secrets-common';
 // The node package's test helpers are not part of its public API; tests may reach them.
-// eslint-disable-next-line @backstage/no-forbidden-package-imports
-import { eventually } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/eventually';
+import { eventually } from '@gitops-secrets/plugin-external-secrets-node/testUtils';
 import knexFactory, { type Knex } from 'knex';
-import { Sandbox } from 'sandbox/src/server';
+import { Sandbox } from 'sandbox/server';
 import WebSocket from 'ws';
 import {
   findPostgres,

@@ -12,19 +12,16 @@ import {
   type NotificationSendOptions,
 } from '@backstage/plugin-notifications-node';
 import { signalsServiceRef } from '@backstage/plugin-signals-node';
-// The node package's test helpers are not part of its public API; tests may reach them.
-/* eslint-disable @backstage/no-forbidden-package-imports */
-import { FakeKubernetesApi } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/fakeKubernetesApi';
-import { eventually } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/eventually';
 import {
+  clusterSecretStore,
   CSS_PATH,
   ES_PATH,
   EVENTS_PATH,
-  clusterSecretStore,
+  eventually,
   externalSecret,
+  FakeKubernetesApi,
   warningEvent,
-} from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/fixtures';
-/* eslint-enable @backstage/no-forbidden-package-imports */
+} from '@gitops-secrets/plugin-external-secrets-node/testUtils';
 import { VaultClient } from '@gitops-secrets/plugin-external-secrets-node';
 import knexFactory, { type Knex } from 'knex';
 import { setupServer } from 'msw/node';

@@ -14,8 +14,8 @@ import {
   VaultEmulator,
   vaultHandlers,
 } from 'sandbox';
-import { readBackendVaultPolicy } from 'sandbox/src/server/backendDeployFiles';
-import { createTestCaPem } from 'sandbox/src/vault/testCertificate';
+import { readBackendVaultPolicy } from 'sandbox/server';
+import { createTestCaPem } from 'sandbox';
 import { EntityStatusService } from './EntityStatusService';
 import { VaultFactsProvider } from './VaultFactsProvider';
 

@@ -1,7 +1,6 @@
 import { setupServer } from 'msw/node';
 // The node package's test helpers are not part of its public API; tests may reach them.
-// eslint-disable-next-line @backstage/no-forbidden-package-imports
-import { eventually } from '@gitops-secrets/plugin-external-secrets-node/src/kubernetes/__testUtils__/eventually';
+import { eventually } from '@gitops-secrets/plugin-external-secrets-node/testUtils';
 import {
   statusEnvironment,
   type StatusEnvironment,

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { KubernetesEmulator, createKubernetesRequestListener } from 'sandbox';
 import { ClusterCache } from './clusterCache';
 import { parseLabelSelector } from './labelSelector';
-import { eventually } from './__testUtils__/eventually';
+import { eventually } from '../testUtils/eventually';
 
 const TOKEN = 'reader-token';
 // generous: the shared 2-core machine runs other suites beside this one

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubernetesEmulator, createKubernetesRequestListener } from 'sandbox';
 import { ClusterCache } from './clusterCache';
-import { eventually } from './__testUtils__/eventually';
+import { eventually } from '../testUtils/eventually';
 
 // Over a real socket, stopping the cache aborts its open watches; the client reports each
 // abort as an error. That is the stop, not a failure: nothing may be logged or retried.

@@ -3,8 +3,8 @@ import { http } from 'msw';
 import { setupServer } from 'msw/node';
 import { ClusterCache, ClusterCacheChange } from './clusterCache';
 import { parseLabelSelector } from './labelSelector';
-import { FakeKubernetesApi } from './__testUtils__/fakeKubernetesApi';
-import { eventually } from './__testUtils__/eventually';
+import { FakeKubernetesApi } from '../testUtils/fakeKubernetesApi';
+import { eventually } from '../testUtils/eventually';
 import {
   CES_PATH,
   CSS_PATH,
@@ -14,7 +14,7 @@ import {
   clusterSecretStore,
   externalSecret,
   warningEvent,
-} from './__testUtils__/fixtures';
+} from '../testUtils/fixtures';
 
 const api = new FakeKubernetesApi({
   baseUrl: 'https://cluster-a.example.test:6443',

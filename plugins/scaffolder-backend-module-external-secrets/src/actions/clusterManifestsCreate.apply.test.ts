@@ -9,8 +9,8 @@ import {
   RESOURCE_TYPES,
   createTestCaPem,
 } from 'sandbox';
-import { ArgoSync } from 'sandbox/src/server/ArgoSync';
-import { SANDBOX_ADMIN } from 'sandbox/src/server/seedSandbox';
+import { ArgoSync } from 'sandbox/server';
+import { SANDBOX_ADMIN } from 'sandbox/server';
 import { readClusterManifestsSettings } from './clusterManifestsConfig';
 import { createClusterManifestsCreateAction } from './clusterManifestsCreate';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Ajv, { ValidateFunction } from 'ajv';
 import { ConfigReader } from '@backstage/config';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
-import { SEED_SERVICES } from 'sandbox/src/seed';
+import { SEED_SERVICES } from 'sandbox/seed';
 import { parse, parseAllDocuments } from 'yaml';
 import { createManifestsCreateAction } from './manifestsCreate';
 import { manifestsCreateExamples } from './manifestsCreate.examples';

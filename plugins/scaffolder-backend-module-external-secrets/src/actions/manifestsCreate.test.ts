@@ -9,7 +9,7 @@ import {
   SEED_SERVICES,
   SEED_TOKEN_AUDIENCE,
   SEED_VAULT_SERVER,
-} from 'sandbox/src/seed';
+} from 'sandbox/seed';
 import { parse } from 'yaml';
 import { TEST_CLUSTERS } from './__testUtils__/clusters';
 import { createManifestsCreateAction } from './manifestsCreate';

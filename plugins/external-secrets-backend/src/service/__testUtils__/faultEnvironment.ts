@@ -12,10 +12,7 @@ import {
   VaultEmulator,
   createVaultRequestListener,
 } from 'sandbox';
-import {
-  readBackendClusterRole,
-  readBackendVaultPolicy,
-} from 'sandbox/src/server/backendDeployFiles';
+import { readBackendClusterRole, readBackendVaultPolicy } from 'sandbox/server';
 import {
   BACKEND_NAMESPACE,
   BACKEND_SERVICE_ACCOUNT,
@@ -24,7 +21,7 @@ import {
   installPlatform,
   REVIEWER_NAMESPACE,
   REVIEWER_SERVICE_ACCOUNT,
-} from 'sandbox/src/server/seedSandbox';
+} from 'sandbox/server';
 import { entitySelection } from '../EntityStatusService';
 import { createStatusBackend } from '../statusBackend';
 import { FaultProxy, type ProxyTls } from './faultProxy';

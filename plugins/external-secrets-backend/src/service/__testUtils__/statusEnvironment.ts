@@ -15,7 +15,7 @@ import {
   VaultEmulator,
   vaultHandlers,
 } from 'sandbox';
-import { createTestCaPem } from 'sandbox/src/vault/testCertificate';
+import { createTestCaPem } from 'sandbox';
 import { EntityStatusService } from '../EntityStatusService';
 import { VaultFactsInvalidator } from '../VaultFactsInvalidator';
 import { VaultFactsProvider } from '../VaultFactsProvider';

@@ -1,4 +1,4 @@
-import { createTestCaPem } from 'sandbox/src/vault/testCertificate';
+import { createTestCaPem } from 'sandbox';
 import { assessClusterAuth, ClusterAuthInput } from './assessClusterAuth';
 
 const CA = createTestCaPem('assess-ca');

@@ -22,7 +22,7 @@ import {
   VaultEmulator,
   vaultHandlers,
 } from 'sandbox';
-import { createTestCaPem } from 'sandbox/src/vault/testCertificate';
+import { createTestCaPem } from 'sandbox';
 import request from 'supertest';
 import { externalSecretsPlugin } from '../../plugin';
 
