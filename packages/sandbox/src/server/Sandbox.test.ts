@@ -868,13 +868,26 @@ describe('Sandbox', () => {
     expect(
       await waitForReady('example-api', 'tenant-creds', { ready: 'False' }),
     ).toMatchObject({ reason: 'SecretSyncedError' });
-    const refusal = sandbox.cluster.objects
-      .list(sandbox.cluster.type('events'), 'example-api')
-      .find(
-        e =>
-          (e.involvedObject as any).name === 'tenant-creds' &&
-          e.type === 'Warning',
-      );
+    // ESO may reach the ExternalSecret before Argo CD applied the store (it sorts after it by
+    // name): its first Warning is then "not found", and the refusal follows on the next try
+    const expected =
+      'error processing spec.data[0] (key: tenant/creds), err: using cluster store "vault-tenant" is not allowed from namespace "example-api": denied by spec.condition';
+    const warnings = () =>
+      sandbox.cluster.objects
+        .list(sandbox.cluster.type('events'), 'example-api')
+        .filter(
+          e =>
+            (e.involvedObject as any).name === 'tenant-creds' &&
+            e.type === 'Warning',
+        );
+    for (
+      let i = 0;
+      i < 200 && !warnings().some(e => e.message === expected);
+      i++
+    ) {
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    const refusal = warnings().find(e => e.message === expected);
     expect(refusal?.message).toBe(
       'error processing spec.data[0] (key: tenant/creds), err: using cluster store "vault-tenant" is not allowed from namespace "example-api": denied by spec.condition',
     );
