@@ -401,6 +401,29 @@ export class Sandbox {
       startedGithub = github;
 
       const vaultRoot = new VaultRootClient(vault);
+      // Argo CD for a further cluster: its repository applied now, and each merge after
+      const syncFurtherCluster = async (
+        target: KubernetesEmulator,
+        repo: string,
+      ) => {
+        const sync = new ArgoSync(
+          target.clientFor({
+            user: serviceAccountUser(ARGOCD_NAMESPACE, ARGOCD_SERVICE_ACCOUNT),
+          }),
+          github,
+          GITOPS_OWNER,
+          repo,
+        );
+        for (const failed of (await sync.syncAll()).filter(
+          r => r.action === 'failed',
+        )) {
+          log(
+            `argo sync (${repo}): ${failed.kind} ${failed.name} in ${failed.file} failed: ${failed.error}`,
+          );
+        }
+        sync.watchMerges();
+        return sync;
+      };
       const argo = new ArgoSync(
         cluster.clientFor({
           user: serviceAccountUser(ARGOCD_NAMESPACE, ARGOCD_SERVICE_ACCOUNT),
@@ -499,22 +522,7 @@ export class Sandbox {
         disable_local_ca_jwt: true,
       });
       await seedEdgeGitOpsRepository(github, vaultUrl);
-      const edgeArgo = new ArgoSync(
-        edgeCluster.clientFor({
-          user: serviceAccountUser(ARGOCD_NAMESPACE, ARGOCD_SERVICE_ACCOUNT),
-        }),
-        github,
-        GITOPS_OWNER,
-        EDGE_GITOPS_REPO,
-      );
-      for (const failed of (await edgeArgo.syncAll()).filter(
-        r => r.action === 'failed',
-      )) {
-        log(
-          `argo sync (edge): ${failed.kind} ${failed.name} in ${failed.file} failed: ${failed.error}`,
-        );
-      }
-      edgeArgo.watchMerges();
+      const edgeArgo = await syncFurtherCluster(edgeCluster, EDGE_GITOPS_REPO);
       const edgeBackendKubeToken = await backendClusterToken(
         edgeCluster,
         undefined,
@@ -527,22 +535,7 @@ export class Sandbox {
         reviewer: false,
       });
       await seedLabGitOpsRepository(github);
-      const labArgo = new ArgoSync(
-        labCluster.clientFor({
-          user: serviceAccountUser(ARGOCD_NAMESPACE, ARGOCD_SERVICE_ACCOUNT),
-        }),
-        github,
-        GITOPS_OWNER,
-        LAB_GITOPS_REPO,
-      );
-      for (const failed of (await labArgo.syncAll()).filter(
-        r => r.action === 'failed',
-      )) {
-        log(
-          `argo sync (lab): ${failed.kind} ${failed.name} in ${failed.file} failed: ${failed.error}`,
-        );
-      }
-      labArgo.watchMerges();
+      const labArgo = await syncFurtherCluster(labCluster, LAB_GITOPS_REPO);
       const labBackendKubeToken = await backendClusterToken(
         labCluster,
         undefined,
