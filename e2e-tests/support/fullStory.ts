@@ -19,7 +19,27 @@ export async function openFromCatalog(page: Page, name: string) {
   await sidebarLink(page, 'Catalog').click();
   await page.getByTestId('user-picker-all').click();
   await page.getByRole('link', { name, exact: true }).click();
-  await expect(page.getByRole('heading', { name }).first()).toBeVisible();
+  await expectEntityPage(page, name);
+}
+
+/**
+ * Waits until the entity page shows the entity itself. Its title alone does not tell: the
+ * header shows the name from the address while the entity loads and above "Entity not found";
+ * the page's tabs (Overview first) appear only once the catalog returned the entity.
+ */
+export async function expectEntityPage(
+  page: Page,
+  title: string,
+  timeout?: number,
+) {
+  await expect(
+    page.getByRole('heading', { name: title, exact: true }).first(),
+  ).toBeVisible({ timeout });
+  await expect(
+    page
+      .getByRole('navigation', { name: 'Content navigation' })
+      .getByRole('link', { name: 'Overview', exact: true }),
+  ).toBeVisible({ timeout });
 }
 
 /** The "External Secrets" card of the entity page that is open. */
@@ -242,9 +262,7 @@ export async function openNewEntity(page: Page, name: string) {
   await expect(async () => {
     await page.getByRole('link', { name: 'Open in catalog' }).click();
     try {
-      await expect(page.getByRole('heading', { name }).first()).toBeVisible({
-        timeout: 5_000,
-      });
+      await expectEntityPage(page, name, 5_000);
     } catch (error) {
       await page.goBack();
       throw error;
