@@ -1,5 +1,6 @@
 import {
   ANNOTATION_ESO_FORCE_SYNC,
+  DEFAULT_REFRESH_INTERVAL,
   parseGoDuration,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import {
@@ -458,7 +459,9 @@ export class EsoController {
     if (policy === 'Owner' && !(await this.targetSecret(es))) {
       return true;
     }
-    const interval = parseGoDuration(spec.refreshInterval ?? '1h') ?? 3_600_000;
+    const interval =
+      parseGoDuration(spec.refreshInterval ?? DEFAULT_REFRESH_INTERVAL) ??
+      3_600_000;
     return interval > 0 && now - state.attemptedAt >= interval;
   }
 
@@ -1253,7 +1256,9 @@ export class EsoController {
       return now - state.attemptedAt >= this.errorRetryMs;
     }
     const interval =
-      parseGoDuration((ps.spec as Spec)?.refreshInterval ?? '1h') ?? 3_600_000;
+      parseGoDuration(
+        (ps.spec as Spec)?.refreshInterval ?? DEFAULT_REFRESH_INTERVAL,
+      ) ?? 3_600_000;
     return interval > 0 && now - state.attemptedAt >= interval;
   }
 

@@ -4,9 +4,10 @@ import type {
   NotificationPayload,
   NotificationSeverity,
 } from '@backstage/plugin-notifications-common';
-import type {
-  Finding,
-  FindingSeverity,
+import {
+  DEFAULT_REFRESH_INTERVAL,
+  type Finding,
+  type FindingSeverity,
 } from '@gitops-secrets/plugin-external-secrets-common';
 
 /** The topic of every notification of this plugin (users can mute it in their settings). */
@@ -188,7 +189,7 @@ function nextSyncText(options: {
 }): string {
   if (options.nextSyncBy) {
     return `ESO should have read it by ${options.nextSyncBy} (refreshInterval ${
-      options.refreshInterval ?? '1h'
+      options.refreshInterval ?? DEFAULT_REFRESH_INTERVAL
     })`;
   }
   switch (options.refreshPolicy) {

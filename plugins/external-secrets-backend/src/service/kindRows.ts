@@ -1,6 +1,7 @@
 import {
   classifyClusterExternalSecret,
   classifyPushSecret,
+  DEFAULT_REFRESH_INTERVAL,
   pushDeletionPolicyOf,
   pushUpdatePolicyOf,
   type ClusterExternalSecretStatus,
@@ -107,7 +108,7 @@ export function pushSecretStatus(
     reason: classification.reason,
     message: classification.message,
     lastSyncTime: classification.lastSyncTime,
-    refreshInterval: object.spec?.refreshInterval ?? '1h',
+    refreshInterval: object.spec?.refreshInterval ?? DEFAULT_REFRESH_INTERVAL,
     updatePolicy: pushUpdatePolicyOf(object),
     deletionPolicy: pushDeletionPolicyOf(object),
     sourceSecret: object.spec?.selector?.secret?.name,
