@@ -60,6 +60,11 @@ tree_unchanged() {
 step "type-check (tsc)" yarn tsc
 step "lint" yarn lint:all
 step "prettier" yarn prettier --check .
+# the published packages' API (from the declarations tsc wrote) and dependencies, against the
+# committed report.api.md and knip-report.md; `yarn build:api-reports` / `yarn build:knip-reports`
+# refresh them
+step "API reports" yarn build:api-reports --ci
+step "knip reports" yarn build:knip-reports --ci
 step "unit tests (jest)" yarn backstage-cli repo test --json --outputFile="$results_dir/jest.json"
 step "browser tests (playwright)" browser_tests
 step "tree unchanged" tree_unchanged

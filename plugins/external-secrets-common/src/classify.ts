@@ -63,7 +63,12 @@ export function refreshPolicyOf(object: ExternalSecretLike): RefreshPolicy {
     : 'Periodic';
 }
 
-/** ESO's default when `spec.refreshInterval` is absent. */
+/**
+ * ESO's default when `spec.refreshInterval` is absent, for ExternalSecrets and PushSecrets alike
+ * (both CRDs default it to one hour).
+ *
+ * @public
+ */
 export const DEFAULT_REFRESH_INTERVAL = '1h';
 
 /**

@@ -66,7 +66,11 @@ export interface ClusterAuthFinding {
   fix: string;
 }
 
-/** The outcome of one check: passed, failed, or not decidable from what could be read. */
+/**
+ * The outcome of one check: passed, failed, or not decidable from what could be read.
+ *
+ * @public
+ */
 export type ClusterAuthCheckResult = 'ok' | 'failed' | 'unknown';
 
 /**

@@ -1,7 +1,11 @@
 import { InputError } from '@backstage/errors';
 import { nameProblem } from './naming';
 
-/** The placeholder a mount pattern replaces with the cluster's name. */
+/**
+ * The placeholder a mount pattern replaces with the cluster's name.
+ *
+ * @public
+ */
 export const CLUSTER_NAME_PLACEHOLDER = '{cluster}';
 
 /**

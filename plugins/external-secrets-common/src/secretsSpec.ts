@@ -25,8 +25,8 @@ function fieldName(path: Array<string | number>): string {
 }
 
 /**
- * Everything wrong with a service's list of secrets (`[{ name, properties: [{ property,
- * secretKey }] }]`), by the rules the manifests action enforces: at least one secret, each a
+ * Everything wrong with a service's list of secrets (a list of `name` and `properties`, each
+ * property a `property` and a `secretKey`), by the rules the manifests action enforces: at least one secret, each a
  * valid and unique name whose ExternalSecret name (`<service>-<secret>`) is valid too; at least
  * one property each, with a valid Vault property and Secret key; no Secret key twice in one
  * secret (ESO's admission webhook refuses it: `duplicate secretKey`). The combined name is

@@ -103,7 +103,11 @@ export interface KvPathRootRule {
   roots: string[];
 }
 
-/** The placeholder for the service name in configured roots and service account names. */
+/**
+ * The placeholder for the service name in configured roots and service account names.
+ *
+ * @public
+ */
 export const SERVICE_NAME_PLACEHOLDER = '{name}';
 
 /**

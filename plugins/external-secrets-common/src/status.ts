@@ -441,8 +441,8 @@ const SEVERITY_ORDER: readonly SyncState[] = [
 ];
 
 /**
- * The worst of several states (Error > Stale > Unknown > Pending > PendingRotation > Synced);
- * `Unknown` for none.
+ * The worst of several states, from worst to best: Error, Stale, Unknown, Pending,
+ * PendingRotation, Synced; `Unknown` for none.
  *
  * @public
  */

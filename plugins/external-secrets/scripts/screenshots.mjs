@@ -7,7 +7,7 @@
  * backend, cluster or Vault is needed.
  *
  * Usage, from the repository root, after `yarn --cwd packages/app build`:
- *   node plugins/external-secrets/scripts/screenshots.mjs
+ *   node plugins/external-secrets/scripts/screenshots.mjs  (or: yarn workspace @gitops-secrets/plugin-external-secrets screenshots)
  * Needs Chromium at /usr/bin/chromium (Debian package `chromium`).
  */
 import { createServer } from 'node:http';

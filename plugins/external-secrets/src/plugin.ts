@@ -47,17 +47,18 @@ export const externalSecretsPlugin = createPlugin({
  *
  * @public
  */
-export const EntityExternalSecretsCard = externalSecretsPlugin.provide(
-  createComponentExtension({
-    name: 'EntityExternalSecretsCard',
-    component: {
-      lazy: () =>
-        import('./components/EntityExternalSecretsCard').then(
-          m => m.EntityExternalSecretsCard,
-        ),
-    },
-  }),
-);
+export const EntityExternalSecretsCard: () => JSX.Element =
+  externalSecretsPlugin.provide(
+    createComponentExtension({
+      name: 'EntityExternalSecretsCard',
+      component: {
+        lazy: () =>
+          import('./components/EntityExternalSecretsCard').then(
+            m => m.EntityExternalSecretsCard,
+          ),
+      },
+    }),
+  );
 
 /**
  * Cluster card for a catalog `Resource` of type `kubernetes-cluster`: the Vault Kubernetes
@@ -66,33 +67,35 @@ export const EntityExternalSecretsCard = externalSecretsPlugin.provide(
  *
  * @public
  */
-export const EntityClusterHealthCard = externalSecretsPlugin.provide(
-  createComponentExtension({
-    name: 'EntityClusterHealthCard',
-    component: {
-      lazy: () =>
-        import('./components/EntityClusterHealthCard').then(
-          m => m.EntityClusterHealthCard,
-        ),
-    },
-  }),
-);
+export const EntityClusterHealthCard: () => JSX.Element =
+  externalSecretsPlugin.provide(
+    createComponentExtension({
+      name: 'EntityClusterHealthCard',
+      component: {
+        lazy: () =>
+          import('./components/EntityClusterHealthCard').then(
+            m => m.EntityClusterHealthCard,
+          ),
+      },
+    }),
+  );
 
 /**
  * Entity tab content: every ExternalSecret across clusters, with diagnosis and "Sync now".
  *
  * @public
  */
-export const EntityExternalSecretsContent = externalSecretsPlugin.provide(
-  createRoutableExtension({
-    name: 'EntityExternalSecretsContent',
-    component: () =>
-      import('./components/EntityExternalSecretsContent').then(
-        m => m.EntityExternalSecretsContent,
-      ),
-    mountPoint: rootRouteRef,
-  }),
-);
+export const EntityExternalSecretsContent: () => JSX.Element =
+  externalSecretsPlugin.provide(
+    createRoutableExtension({
+      name: 'EntityExternalSecretsContent',
+      component: () =>
+        import('./components/EntityExternalSecretsContent').then(
+          m => m.EntityExternalSecretsContent,
+        ),
+      mountPoint: rootRouteRef,
+    }),
+  );
 
 /**
  * The "Secrets health" page for the platform team: every ExternalSecret and store across
@@ -101,14 +104,15 @@ export const EntityExternalSecretsContent = externalSecretsPlugin.provide(
  *
  * @public
  */
-export const SecretsHealthPage = externalSecretsPlugin.provide(
-  createRoutableExtension({
-    name: 'SecretsHealthPage',
-    component: () =>
-      import('./components/SecretsHealthPage').then(m => m.SecretsHealthPage),
-    mountPoint: fleetRouteRef,
-  }),
-);
+export const SecretsHealthPage: () => JSX.Element =
+  externalSecretsPlugin.provide(
+    createRoutableExtension({
+      name: 'SecretsHealthPage',
+      component: () =>
+        import('./components/SecretsHealthPage').then(m => m.SecretsHealthPage),
+      mountPoint: fleetRouteRef,
+    }),
+  );
 
 /**
  * Scaffolder field `ui:field: ExternalSecretsEditor`: a service's secrets, their properties

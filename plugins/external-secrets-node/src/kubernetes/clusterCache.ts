@@ -26,6 +26,7 @@ import type { ClusterConfig } from './clusterConfig';
 import { createKubeConfig } from './kubeConfig';
 import { describeKubernetesError } from './kubernetesErrors';
 import type { LabelSelector } from './labelSelector';
+import type { SecretStoreKind as StoreKind } from '../manifests/types';
 import type {
   CachedResource,
   ClusterExternalSecretObject,
@@ -169,8 +170,6 @@ function requestOptions(
     middlewareMergeStrategy: 'append',
   };
 }
-
-type StoreKind = 'ClusterSecretStore' | 'SecretStore';
 
 function key(namespace: string | undefined, name: string | undefined): string {
   return `${namespace ?? ''}/${name ?? ''}`;

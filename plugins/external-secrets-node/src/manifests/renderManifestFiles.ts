@@ -7,7 +7,11 @@ import type {
 } from './types';
 import { validateEsoObject } from './validateEsoObject';
 
-/** Name of the kustomization file that lists the rendered objects. */
+/**
+ * Name of the kustomization file that lists the rendered objects.
+ *
+ * @public
+ */
 export const KUSTOMIZATION_FILE_NAME = 'kustomization.yaml';
 
 /** Core objects the store's first login needs: the account it presents and its binding. */

@@ -7,6 +7,8 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
  * bearer-token auth, merge patches, and switches to drop watches, hold lists or take the whole
  * server down. The reader's token has no access to Secrets, as the backend's ClusterRole
  * grants none: every request about Secrets is recorded as a violation and answered `403`.
+ *
+ * @public
  */
 export class FakeKubernetesApi {
   readonly baseUrl: string;

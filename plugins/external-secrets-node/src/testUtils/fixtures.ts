@@ -1,10 +1,35 @@
 /** Minimal ESO objects for cache and status tests (no secret values anywhere). */
 
+/**
+ * API path of ESO ExternalSecrets, for fake API servers in tests.
+ *
+ * @public
+ */
 export const ES_PATH = '/apis/external-secrets.io/v1/externalsecrets';
+/**
+ * API path of ESO ClusterSecretStores, for fake API servers in tests.
+ *
+ * @public
+ */
 export const CSS_PATH = '/apis/external-secrets.io/v1/clustersecretstores';
+/**
+ * API path of ESO SecretStores, for fake API servers in tests.
+ *
+ * @public
+ */
 export const SS_PATH = '/apis/external-secrets.io/v1/secretstores';
+/**
+ * API path of core/v1 Events, for fake API servers in tests.
+ *
+ * @public
+ */
 export const EVENTS_PATH = '/api/v1/events';
 
+/**
+ * An ExternalSecret object for tests: its catalog label (`backstage.io/kubernetes-id`), store, data and Ready condition as given.
+ *
+ * @public
+ */
 export function externalSecret(options: {
   name: string;
   namespace: string;
@@ -61,6 +86,11 @@ export function externalSecret(options: {
   };
 }
 
+/**
+ * A ClusterSecretStore object for tests, with the given Ready condition.
+ *
+ * @public
+ */
 export function clusterSecretStore(options: {
   name: string;
   ready?: { status: string; reason?: string; message?: string };
@@ -98,6 +128,11 @@ export function clusterSecretStore(options: {
   };
 }
 
+/**
+ * A Warning Event about an object, as ESO records one, for tests.
+ *
+ * @public
+ */
 export function warningEvent(options: {
   name: string;
   namespace: string;
@@ -125,5 +160,15 @@ export function warningEvent(options: {
   };
 }
 
+/**
+ * API path of ESO ClusterExternalSecrets, for fake API servers in tests.
+ *
+ * @public
+ */
 export const CES_PATH = '/apis/external-secrets.io/v1/clusterexternalsecrets';
+/**
+ * API path of ESO PushSecrets, for fake API servers in tests.
+ *
+ * @public
+ */
 export const PS_PATH = '/apis/external-secrets.io/v1alpha1/pushsecrets';

@@ -35,7 +35,11 @@ export interface VaultSettings {
   auth: VaultAuthSettings;
 }
 
-/** Config key of the Vault settings. */
+/**
+ * Config key of the Vault settings.
+ *
+ * @public
+ */
 export const VAULT_CONFIG_KEY = 'externalSecrets.vault';
 
 const DEFAULT_TOKEN_PATH =

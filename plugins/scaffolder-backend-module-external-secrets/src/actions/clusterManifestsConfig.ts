@@ -28,6 +28,8 @@ export const DEFAULT_ESO_CHART_REPOSITORY =
  * `externalSecrets.clusterManifests`, `externalSecrets.manifests.store` (where stores find
  * Vault's CA and which account presents tokens), `externalSecrets.vault` (the CA) and
  * `externalSecrets.clusters`.
+ *
+ * @public
  */
 export interface ClusterManifestsSettings {
   targetPath: string;
@@ -46,7 +48,8 @@ export interface ClusterManifestsSettings {
     namespace: string;
     /** ESO's own service account (client-JWT mode binds it to `system:auth-delegator`). */
     serviceAccount: string;
-    values: JsonObject;
+    /** Helm values of the chart, as configured. */
+    values: Record<string, unknown>;
   };
   reviewer: { namespace: string; serviceAccount: string };
   /** The `vault-ca` ConfigMap; undefined when stores do not read Vault's CA from a ConfigMap. */
@@ -163,6 +166,8 @@ export function readReviewerAccount(config: Config): {
  * Reads and validates the settings at start-up (a bad config fails the backend, not a task);
  * undefined when `externalSecrets.clusterManifests` is absent, so a backend that onboards no
  * cluster needs none of it.
+ *
+ * @public
  */
 export function readClusterManifestsSettings(
   config: Config,

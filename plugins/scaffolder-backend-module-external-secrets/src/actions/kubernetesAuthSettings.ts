@@ -57,7 +57,11 @@ export function mountPathFor(
   );
 }
 
-/** Reads and validates the settings at start-up. */
+/**
+ * Reads and validates the settings at start-up.
+ *
+ * @public
+ */
 export function readKubernetesAuthSettings(
   config: Config,
 ): KubernetesAuthSettings {

@@ -108,7 +108,11 @@ function readPathRoots(
   });
 }
 
-/** Reads the action defaults and limits, validating each against the rule the actions apply. */
+/**
+ * Reads the action defaults and limits, validating each against the rule the actions apply.
+ *
+ * @public
+ */
 export function readVaultActionSettings(config: Config): VaultActionSettings {
   const vault = config.getOptionalConfig(VAULT_CONFIG_KEY);
   const allowed = (vault?.getOptionalStringArray(

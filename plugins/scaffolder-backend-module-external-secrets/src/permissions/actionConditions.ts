@@ -95,7 +95,7 @@ function given(key: string): ActionCriteria {
  */
 export function defaultInputsOnlyConditions(
   options: { kvMount?: string } = {},
-): ActionCriteria {
+): PermissionCriteria<PermissionCondition<'scaffolder-action'>> {
   const kvMount = options.kvMount ?? 'secret';
   const widening: ActionCriteria[] = Object.entries(WIDENING_INPUTS).map(
     ([actionId, keys]) => {

@@ -10,7 +10,11 @@ import type { ConfiguredCluster } from '@gitops-secrets/plugin-external-secrets-
 import { useEffect, useState, type ReactNode } from 'react';
 import { externalSecretsApiRef } from '../../api/ExternalSecretsApi';
 
-/** `ui:options` of the field. */
+/**
+ * `ui:options` of the field.
+ *
+ * @public
+ */
 export interface ExternalSecretsClusterPickerOptions {
   /**
    * Offer only clusters onboarded to Vault (a new service on another cluster could not log in);
