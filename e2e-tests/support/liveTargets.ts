@@ -39,5 +39,3 @@ export function liveTargets(): LiveTargets | undefined {
   }
   return Object.fromEntries(entries) as LiveTargets;
 }
-
-export const LIVE_VARIABLES = Object.values(VARIABLES);

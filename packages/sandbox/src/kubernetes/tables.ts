@@ -591,8 +591,3 @@ export function toTable(
     }),
   };
 }
-
-/** The column names of a kind's table, for tests and documentation. */
-export function tableColumns(type: ResourceType): string[] {
-  return printerFor(type).columns.map(c => c.name);
-}

@@ -14,8 +14,6 @@ export type { LabelSelectorObject } from './labelSelector';
 
 /** The label the Deployment controller adds to a ReplicaSet's selector, template and Pods. */
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
-/** What `kubectl rollout restart` sets on the pod template. */
-export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
 const any = (value: unknown) => value as Record<string, any>;

@@ -1,4 +1,3 @@
-import type { Finding } from '@gitops-secrets/plugin-external-secrets-common';
 import type { DiagnosisContext } from '../types';
 
 /** `policy "a"` / `policies "a" and "b"`, with the verb agreeing. */
@@ -91,5 +90,3 @@ export function towardsVault(ctx: DiagnosisContext): boolean {
 export function vaultServer(ctx: DiagnosisContext): string {
   return ctx.vaultSpec?.server ?? "the store's server";
 }
-
-export type FindingDraft = Omit<Finding, 'code'>;
