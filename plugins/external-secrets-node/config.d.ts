@@ -1,6 +1,56 @@
 export interface Config {
   externalSecrets?: {
     /**
+     * The clusters, read once by `readClusterConfigs` for every package: the status backend
+     * reads ExternalSecrets, SecretStores, ClusterSecretStores and their Events from them (never
+     * Secrets), and the scaffolder actions take a cluster by its name and use its URL, CA and
+     * Vault auth mount. Same shape as the Kubernetes plugin's cluster entries. With none
+     * configured the status API answers with no ExternalSecrets.
+     */
+    clusters?: Array<{
+      /** Unique name, shown in the status rows. */
+      name: string;
+      /**
+       * Kubernetes API server URL. Required for `serviceAccount`; overrides the context's server
+       * for `kubeconfig`. Must be `https://` unless `allowInsecureHttp` is true.
+       */
+      url?: string;
+      /**
+       * Allow a plain `http://` API server (the bearer token travels unencrypted): a local
+       * development cluster only. Default false.
+       */
+      allowInsecureHttp?: boolean;
+      /** `serviceAccount` (bearer token, default) or `kubeconfig` (a context of a local kubeconfig, for development). */
+      authProvider?: 'serviceAccount' | 'kubeconfig';
+      /**
+       * Bearer token of a service account bound to the ClusterRole in `deploy/clusterrole.yaml`:
+       * list and watch ESO's ExternalSecrets, SecretStores, ClusterSecretStores and Events,
+       * patch ExternalSecrets (for "Sync now"); nothing on Secrets.
+       * @visibility secret
+       */
+      serviceAccountToken?: string;
+      /**
+       * Base64 PEM of the cluster CA (kubeconfig's certificate-authority-data).
+       * @visibility secret
+       */
+      caData?: string;
+      /** Path of a PEM file with the cluster CA. */
+      caFile?: string;
+      /** Skip TLS verification of the API server. Default false; a warning is logged when true. */
+      skipTLSVerify?: boolean;
+      /** For `kubeconfig`: the kubeconfig file; the default loading rules apply when absent. */
+      kubeconfigPath?: string;
+      /** For `kubeconfig`: the context to use; the current context when absent. */
+      context?: string;
+      /**
+       * The cluster's Kubernetes auth mount in Vault (the `auth.kubernetes.mountPath` of its
+       * stores). Default: `externalSecrets.vault.kubernetesAuth.mountPath` with the cluster's
+       * name, `kubernetes-<name>`. Set `kubernetes` for a single cluster onboarded before one
+       * mount per cluster. Two clusters cannot share a mount.
+       */
+      vaultAuthMount?: string;
+    }>;
+    /**
      * The Vault server the scaffolder actions write to and the status backend reads
      * configuration from. Absent: the Vault actions are registered but refuse to run.
      */
@@ -60,69 +110,15 @@ export interface Config {
             secretId: string;
           };
       /**
-       * The KV paths the scaffolder actions may touch, per mount: a policy's `pathPrefix` must
-       * be a root or lie below one, a seeded key must lie below one. `{name}` stands for the
-       * service name and must appear in every root. Mounts not listed are refused. Default:
-       * `[{ mount: <kvMount>, roots: ['{name}'] }]` (the workflow's `secret/<name>/...`).
+       * The Kubernetes auth mounts of the clusters (the rest of `kubernetesAuth` belongs to
+       * `vault:kubernetes-auth:configure`, in the scaffolder module's schema).
        */
-      allowedPathRoots?: Array<{
-        /** The KV mount, e.g. `secret`. */
-        mount: string;
-        /** Roots below the mount, e.g. `{name}` or `teams/{name}`. */
-        roots: string[];
-      }>;
-      /** Rules for the policies `vault:policy:create` may write. */
-      policy?: {
-        /** Capabilities a template may grant. Default `['read', 'list']`. */
-        allowedCapabilities?: string[];
-      };
-      /** Defaults and limits of `vault:kubernetes-role:create`. */
-      kubernetesRole?: {
-        /** Mount path of the Kubernetes auth method. Default `kubernetes`. */
-        authMount?: string;
-        /** More auth mounts a template may name (besides `authMount`). */
-        allowedAuthMounts?: string[];
-        /**
-         * Set together with `serviceAccountNamespace` only to bind every role to one shared
-         * account, as the seed does with ESO's own (`external-secrets`/`external-secrets`).
-         * That gives up tenant isolation: any namespace allowed to create a store that names
-         * such a role reads every service's secrets. Unset (the default), each role is bound
-         * to the service's own account `external-secrets-<name>` in the service's namespace.
-         */
-        serviceAccountName?: string;
-        /** See `serviceAccountName`. */
-        serviceAccountNamespace?: string;
-        /**
-         * More service accounts a template may bind a role to; `{name}` stands for the
-         * service name, e.g. `{ name: 'external-secrets-{name}', namespace: '{name}-staging' }`.
-         */
-        allowedServiceAccounts?: Array<{ name: string; namespace: string }>;
-        /** Audience ESO's token carries. Default `https://kubernetes.default.svc.cluster.local`. */
-        audience?: string;
-        /** More audiences a template may set (besides `audience`). */
-        allowedAudiences?: string[];
-        /** Token TTL of the role. Default `1h`. */
-        ttl?: string;
-      };
-      /** Settings of `vault:kubernetes-auth:configure` (onboarding a cluster to Vault). */
       kubernetesAuth?: {
         /**
          * Auth mount per cluster; `{cluster}` is the name in `externalSecrets.clusters`.
          * Default `kubernetes-{cluster}`.
          */
         mountPath?: string;
-        /**
-         * The clusters' service-account token issuer, written as `issuer`.
-         * Default `https://kubernetes.default.svc.cluster.local`.
-         */
-        issuer?: string;
-        /** Written as `disable_iss_validation`. Default false: Vault checks `iss`. */
-        disableIssuerValidation?: boolean;
-        /**
-         * Let `overwrite: true` repoint a mount configured for another API server (which
-         * breaks every login of that cluster). Default false.
-         */
-        allowRepoint?: boolean;
       };
     };
   };

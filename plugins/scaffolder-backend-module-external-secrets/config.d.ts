@@ -1,6 +1,72 @@
 export interface Config {
   externalSecrets?: {
     /**
+     * What the scaffolder actions may write to Vault (the connection itself is the node
+     * package's `externalSecrets.vault`).
+     */
+    vault?: {
+      /**
+       * The KV paths the scaffolder actions may touch, per mount: a policy's `pathPrefix` must
+       * be a root or lie below one, a seeded key must lie below one. `{name}` stands for the
+       * service name and must appear in every root. Mounts not listed are refused. Default:
+       * `[{ mount: <kvMount>, roots: ['{name}'] }]` (the workflow's `secret/<name>/...`).
+       */
+      allowedPathRoots?: Array<{
+        /** The KV mount, e.g. `secret`. */
+        mount: string;
+        /** Roots below the mount, e.g. `{name}` or `teams/{name}`. */
+        roots: string[];
+      }>;
+      /** Rules for the policies `vault:policy:create` may write. */
+      policy?: {
+        /** Capabilities a template may grant. Default `['read', 'list']`. */
+        allowedCapabilities?: string[];
+      };
+      /** Defaults and limits of `vault:kubernetes-role:create`. */
+      kubernetesRole?: {
+        /** Mount path of the Kubernetes auth method. Default `kubernetes`. */
+        authMount?: string;
+        /** More auth mounts a template may name (besides `authMount`). */
+        allowedAuthMounts?: string[];
+        /**
+         * Set together with `serviceAccountNamespace` only to bind every role to one shared
+         * account, as the seed does with ESO's own (`external-secrets`/`external-secrets`).
+         * That gives up tenant isolation: any namespace allowed to create a store that names
+         * such a role reads every service's secrets. Unset (the default), each role is bound
+         * to the service's own account `external-secrets-<name>` in the service's namespace.
+         */
+        serviceAccountName?: string;
+        /** See `serviceAccountName`. */
+        serviceAccountNamespace?: string;
+        /**
+         * More service accounts a template may bind a role to; `{name}` stands for the
+         * service name, e.g. `{ name: 'external-secrets-{name}', namespace: '{name}-staging' }`.
+         */
+        allowedServiceAccounts?: Array<{ name: string; namespace: string }>;
+        /** Audience ESO's token carries. Default `https://kubernetes.default.svc.cluster.local`. */
+        audience?: string;
+        /** More audiences a template may set (besides `audience`). */
+        allowedAudiences?: string[];
+        /** Token TTL of the role. Default `1h`. */
+        ttl?: string;
+      };
+      /** Settings of `vault:kubernetes-auth:configure` (onboarding a cluster to Vault). */
+      kubernetesAuth?: {
+        /**
+         * The clusters' service-account token issuer, written as `issuer`.
+         * Default `https://kubernetes.default.svc.cluster.local`.
+         */
+        issuer?: string;
+        /** Written as `disable_iss_validation`. Default false: Vault checks `iss`. */
+        disableIssuerValidation?: boolean;
+        /**
+         * Let `overwrite: true` repoint a mount configured for another API server (which
+         * breaks every login of that cluster). Default false.
+         */
+        allowRepoint?: boolean;
+      };
+    };
+    /**
      * Settings of the `external-secrets:cluster-manifests:create` scaffolder action: the
      * one-time GitOps files of a cluster (ESO's Argo CD Application, the token reviewer
      * account, the `vault-ca` ConfigMap). Templates choose only the cluster and reviewer mode;
