@@ -1,4 +1,12 @@
-export {};
+/**
+ * Node-side building blocks shared by the gitops-secrets backend plugins: the cluster config
+ * (`externalSecrets.clusters`) and the informer caches of ESO's objects, the Vault client with
+ * its timeouts and retries, and the manifest renderer and ESO schema checks used by the
+ * scaffolder actions. Test helpers are in the `/testUtils` entry point.
+ *
+ * @packageDocumentation
+ */
+
 export * from './manifests';
 export * from './vault';
 

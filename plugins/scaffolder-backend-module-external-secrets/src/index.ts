@@ -1,6 +1,8 @@
 /**
- * Scaffolder actions for the gitops-secrets flow: Vault policy, Kubernetes-auth role, KV seed
- * and External Secrets manifests.
+ * Scaffolder actions for the gitops-secrets flow: per service the Vault policy, the
+ * Kubernetes-auth role, the first KV values and the External Secrets manifests; per cluster the
+ * Vault Kubernetes auth mount and the cluster's GitOps files. Also the permission conditions
+ * that keep template authors to the actions' default inputs.
  *
  * @packageDocumentation
  */
