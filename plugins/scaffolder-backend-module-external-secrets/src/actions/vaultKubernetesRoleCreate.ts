@@ -150,7 +150,7 @@ export function createVaultKubernetesRoleCreateAction(options: {
       },
     },
     async handler(ctx) {
-      const input = ctx.input as Record<string, unknown>;
+      const input = ctx.input;
       const { name, entityRef } = serviceScopeInput(input);
       const derived = deriveNames(name);
       const namespace = nameInput(

@@ -158,7 +158,7 @@ export function createVaultKvSeedAction(options: {
       },
     },
     async handler(ctx) {
-      const input = ctx.input as Record<string, unknown>;
+      const input = ctx.input;
       const name = nameInput('serviceName', input.name, 'name');
       const key = nameInput('vaultKvKey', input.path, 'path');
       const kvMount = nameInput(

@@ -137,7 +137,7 @@ export function createVaultPolicyCreateAction(options: {
       },
     },
     async handler(ctx) {
-      const input = ctx.input as Record<string, unknown>;
+      const input = ctx.input;
       const { name, entityRef } = serviceScopeInput(input);
       const kvMount = nameInput(
         'vaultMount',
