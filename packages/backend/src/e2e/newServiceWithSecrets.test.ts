@@ -182,25 +182,30 @@ describe('template new-service-with-secrets through a real scaffolder', () => {
     const caData = Buffer.from(createTestCaPem('orders-clusters-ca')).toString(
       'base64',
     );
-    await h.start(import('..'), {
-      externalSecrets: {
-        clusters: [
-          {
-            name: 'main',
-            url: 'https://main.clusters.test:6443',
-            serviceAccountToken: 'status-token',
-            caData,
-            vaultAuthMount: 'kubernetes',
-          },
-          {
-            name: 'edge',
-            url: 'https://edge.clusters.test:6443',
-            serviceAccountToken: 'status-token',
-            caData,
-          },
-        ],
+    await h.start(
+      import(
+        '@gitops-secrets/plugin-scaffolder-backend-module-external-secrets'
+      ),
+      {
+        externalSecrets: {
+          clusters: [
+            {
+              name: 'main',
+              url: 'https://main.clusters.test:6443',
+              serviceAccountToken: 'status-token',
+              caData,
+              vaultAuthMount: 'kubernetes',
+            },
+            {
+              name: 'edge',
+              url: 'https://edge.clusters.test:6443',
+              serviceAccountToken: 'status-token',
+              caData,
+            },
+          ],
+        },
       },
-    });
+    );
     await h.github.createRepository('acme', 'gitops');
   }, 120_000);
 

@@ -9,7 +9,7 @@ import {
   AuthorizeResult,
   PolicyDecision,
 } from '@backstage/plugin-permission-common';
-import { ExternalSecretsActionsPermissionPolicy } from '../permissions/actionConditions';
+import { ExternalSecretsActionsPermissionPolicy } from '@gitops-secrets/plugin-scaffolder-backend-module-external-secrets';
 import {
   HARNESS_CLUSTER,
   ScaffolderHarness,
@@ -104,10 +104,15 @@ describe('the permission policy of the README, in a real scaffolder', () => {
   const h = new ScaffolderHarness();
 
   beforeAll(async () => {
-    await h.start(import('..'), {
-      features: [permissionsFromPolicy],
-      entities: [policyTemplate],
-    });
+    await h.start(
+      import(
+        '@gitops-secrets/plugin-scaffolder-backend-module-external-secrets'
+      ),
+      {
+        features: [permissionsFromPolicy],
+        entities: [policyTemplate],
+      },
+    );
     await h.github.createRepository('acme', 'gitops');
   }, 120_000);
 

@@ -110,7 +110,12 @@ describe('the template when one Vault call fails, then the task is retried', () 
 
   beforeAll(async () => {
     // A short client timeout, so that a late answer is a timeout without a long wait.
-    await h.start(import('..'), { vault: { timeout: '1s' } });
+    await h.start(
+      import(
+        '@gitops-secrets/plugin-scaffolder-backend-module-external-secrets'
+      ),
+      { vault: { timeout: '1s' } },
+    );
     // The first run warms the backend's one Vault client (it caches the KV version); the
     // second, on an empty Vault, shows the calls every later run makes.
     const warm = await freshRepos();

@@ -46,27 +46,32 @@ describe('template onboard-cluster-to-vault through a real scaffolder', () => {
   const h = new ScaffolderHarness();
 
   beforeAll(async () => {
-    await h.start(import('..'), {
-      entities: [templateEntityOf(TEMPLATE)],
-      vault: { caData: vaultCa },
-      externalSecrets: {
-        clusters: [
-          {
-            name: 'cluster-2',
-            url: CLUSTER_URL,
-            serviceAccountToken: 'status-token',
-            caData: Buffer.from(clusterCa).toString('base64'),
-          },
-          {
-            name: 'cluster-3',
-            url: NEW_CLUSTER_URL,
-            serviceAccountToken: 'status-token',
-            caData: Buffer.from(newClusterCa).toString('base64'),
-          },
-        ],
-        clusterManifests: { eso: { chartVersion: '2.9.0' } },
+    await h.start(
+      import(
+        '@gitops-secrets/plugin-scaffolder-backend-module-external-secrets'
+      ),
+      {
+        entities: [templateEntityOf(TEMPLATE)],
+        vault: { caData: vaultCa },
+        externalSecrets: {
+          clusters: [
+            {
+              name: 'cluster-2',
+              url: CLUSTER_URL,
+              serviceAccountToken: 'status-token',
+              caData: Buffer.from(clusterCa).toString('base64'),
+            },
+            {
+              name: 'cluster-3',
+              url: NEW_CLUSTER_URL,
+              serviceAccountToken: 'status-token',
+              caData: Buffer.from(newClusterCa).toString('base64'),
+            },
+          ],
+          clusterManifests: { eso: { chartVersion: '2.9.0' } },
+        },
       },
-    });
+    );
     await h.github.createRepository('acme', 'gitops');
   }, 120_000);
 
