@@ -3,8 +3,19 @@ import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { BareRepository, GitIdentity, TreeChange } from './BareRepository';
+import { BareRepository, GitIdentity } from './BareRepository';
 import { serveGitHttpBackend } from './gitHttpBackend';
+import { gitDataRoutes } from './routes/gitData';
+import { graphqlRoutes } from './routes/graphql';
+import { pullRoutes } from './routes/pulls';
+import { repositoryRoutes } from './routes/repositories';
+import {
+  HttpError,
+  type RepositoryRecord,
+  type Route,
+  type RouteHost,
+} from './routes/routing';
+import { userRoutes } from './routes/users';
 
 /** A pull request as the emulator keeps it. */
 export interface EmulatedPullRequest {
@@ -78,37 +89,6 @@ export interface GitHubRequestRecord {
   status: number;
   body?: unknown;
 }
-
-interface RepositoryRecord {
-  owner: string;
-  name: string;
-  description: string;
-  private: boolean;
-  defaultBranch: string;
-  id: number;
-  git: BareRepository;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
-type Route = {
-  method: string;
-  pattern: RegExp;
-  handle: (
-    match: RegExpMatchArray,
-    body: any,
-    url: URL,
-    headers: Record<string, string>,
-  ) => Promise<{ status?: number; json?: unknown; raw?: Buffer }>;
-};
 
 /**
  * A GitHub (Enterprise-style) REST API on a loopback port, enough for Backstage's
@@ -735,389 +715,34 @@ export class GitHubEmulator {
   }
 
   private buildRoutes(): Route[] {
-    const repoPrefix = '^/api/v3/repos/([^/]+)/([^/]+)';
-    const route = (
-      method: string,
-      pattern: string,
-      handle: Route['handle'],
-    ): Route => ({
-      method,
-      pattern: new RegExp(`${pattern}$`),
-      handle,
-    });
-    const commitOf = async (record: RepositoryRecord, ref: string) => {
-      const sha = await record.git.resolveCommit(ref);
-      if (!sha) {
-        throw new HttpError(404, `No commit found for SHA: ${ref}`);
-      }
-      return sha;
+    // the emulator's own state, as the route modules see it (its fields stay private)
+    const baseUrl = () => this.baseUrl;
+    const host: RouteHost = {
+      get baseUrl() {
+        return baseUrl();
+      },
+      login: this.options.login ?? 'backstage-bot',
+      isOrganization: login => this.organizations.has(login),
+      repo: (owner, name) => this.repo(owner, name),
+      findRepo: (owner, name) =>
+        this.repos.get(`${owner}/${name}`.toLowerCase()),
+      addRepository: (owner, name, settings) =>
+        this.addRepository(owner, name, settings),
+      repoJson: record => this.repoJson(record),
+      pullRequests: (owner, name) => this.pullRequests(owner, name),
+      pullList: (owner, name) => this.pulls.get(`${owner}/${name}`)!,
+      pullRequest: (owner, name, number) =>
+        this.pullRequest(owner, name, number),
+      pullJson: pr => this.pullJson(pr),
+      mergePullRequest: (owner, name, number, options) =>
+        this.mergePullRequest(owner, name, number, options),
     };
     return [
-      route('GET', '^/api/v3/user', async () => ({
-        json: { login: this.options.login ?? 'backstage-bot', type: 'User' },
-      })),
-      route('GET', '^/api/v3/users/([^/]+)', async m => ({
-        json: {
-          login: m[1],
-          type: this.organizations.has(m[1]) ? 'Organization' : 'User',
-        },
-      })),
-      route('POST', '^/api/v3/orgs/([^/]+)/repos', async (m, body) => ({
-        status: 201,
-        json: this.repoJson(
-          await this.addRepository(m[1], body?.name, {
-            defaultBranch: 'main',
-            description: body?.description ?? '',
-            private: body?.private ?? body?.visibility === 'private',
-          }),
-        ),
-      })),
-      route('POST', '^/api/v3/user/repos', async (_m, body) => ({
-        status: 201,
-        json: this.repoJson(
-          await this.addRepository(
-            this.options.login ?? 'backstage-bot',
-            body?.name,
-            {
-              defaultBranch: 'main',
-              description: body?.description ?? '',
-              private: Boolean(body?.private),
-            },
-          ),
-        ),
-      })),
-      route('GET', `${repoPrefix}`, async m => ({
-        json: this.repoJson(this.repo(m[1], m[2])),
-      })),
-      route('GET', `${repoPrefix}/commits`, async (m, _b, url) => {
-        const record = this.repo(m[1], m[2]);
-        const sha = await commitOf(
-          record,
-          url.searchParams.get('sha') ?? record.defaultBranch,
-        );
-        return {
-          json: [
-            { sha, commit: { tree: { sha: await record.git.treeOf(sha) } } },
-          ],
-        };
-      }),
-      route('GET', `${repoPrefix}/commits/([^/]+)`, async m => {
-        const record = this.repo(m[1], m[2]);
-        const sha = await commitOf(record, decodeURIComponent(m[3]));
-        return {
-          json: {
-            sha,
-            commit: { tree: { sha: await record.git.treeOf(sha) } },
-          },
-        };
-      }),
-      route('GET', `${repoPrefix}/branches/([^/]+)`, async m => {
-        const record = this.repo(m[1], m[2]);
-        const sha = await commitOf(
-          record,
-          `refs/heads/${decodeURIComponent(m[3])}`,
-        );
-        return { json: { name: decodeURIComponent(m[3]), commit: { sha } } };
-      }),
-      route(
-        'PUT',
-        `${repoPrefix}/branches/([^/]+)/protection`,
-        async (m, body) => {
-          this.repo(m[1], m[2]);
-          return {
-            json: {
-              url: `${this.baseUrl}/api/v3/repos/${m[1]}/${m[2]}/branches/${m[3]}/protection`,
-              ...body,
-            },
-          };
-        },
-      ),
-      route('POST', `${repoPrefix}/git/blobs`, async (m, body) => {
-        const record = this.repo(m[1], m[2]);
-        const content = Buffer.from(
-          String(body?.content ?? ''),
-          body?.encoding === 'base64' ? 'base64' : 'utf8',
-        );
-        const sha = await record.git.writeBlob(content);
-        return {
-          status: 201,
-          json: {
-            sha,
-            url: `${this.baseUrl}/api/v3/repos/${m[1]}/${m[2]}/git/blobs/${sha}`,
-          },
-        };
-      }),
-      route('POST', `${repoPrefix}/git/trees`, async (m, body) => {
-        const record = this.repo(m[1], m[2]);
-        const changes: TreeChange[] = (body?.tree ?? []).map((entry: any) => ({
-          path: String(entry.path),
-          mode: String(entry.mode ?? '100644'),
-          content: entry.content,
-          sha: entry.sha,
-        }));
-        if (
-          changes.some(
-            c =>
-              [...c.path].some(ch => ch.charCodeAt(0) < 0x20) ||
-              c.path
-                .split('/')
-                .some(s => s === '' || s === '.' || s === '..' || s === '.git'),
-          )
-        ) {
-          throw new HttpError(
-            422,
-            'tree.path contains a malformed path component',
-          );
-        }
-        const sha = await record.git.writeTree(body?.base_tree, changes);
-        return { status: 201, json: { sha, tree: [] } };
-      }),
-      route('POST', `${repoPrefix}/git/commits`, async (m, body) => {
-        const record = this.repo(m[1], m[2]);
-        const sha = await record.git.commitTree({
-          tree: String(body?.tree),
-          parents: body?.parents ?? [],
-          message: String(body?.message ?? ''),
-          author: body?.author,
-          committer: body?.committer ?? body?.author,
-        });
-        return {
-          status: 201,
-          json: {
-            sha,
-            tree: { sha: body?.tree },
-            parents: (body?.parents ?? []).map((p: string) => ({ sha: p })),
-          },
-        };
-      }),
-      route('GET', `${repoPrefix}/git/ref/heads/(.+)`, async m => {
-        const record = this.repo(m[1], m[2]);
-        const branch = decodeURIComponent(m[3]);
-        const sha = await record.git.resolveCommit(`refs/heads/${branch}`);
-        if (!sha) {
-          throw new HttpError(404, 'Not Found');
-        }
-        return {
-          json: {
-            ref: `refs/heads/${branch}`,
-            object: { sha, type: 'commit' },
-          },
-        };
-      }),
-      route('POST', `${repoPrefix}/git/refs`, async (m, body) => {
-        const record = this.repo(m[1], m[2]);
-        const ref = String(body?.ref ?? '');
-        const branch = ref.replace(/^refs\/heads\//, '');
-        if (
-          !ref.startsWith('refs/heads/') ||
-          (await record.git.resolveCommit(`refs/heads/${branch}`))
-        ) {
-          throw new HttpError(422, 'Reference already exists');
-        }
-        await record.git.updateBranch(
-          branch,
-          await commitOf(record, String(body?.sha)),
-        );
-        return {
-          status: 201,
-          json: { ref, object: { sha: body.sha, type: 'commit' } },
-        };
-      }),
-      route('PATCH', `${repoPrefix}/git/refs/heads/(.+)`, async (m, body) => {
-        const record = this.repo(m[1], m[2]);
-        const branch = decodeURIComponent(m[3]);
-        if (!(await record.git.resolveCommit(`refs/heads/${branch}`))) {
-          throw new HttpError(422, 'Reference does not exist');
-        }
-        await record.git.updateBranch(
-          branch,
-          await commitOf(record, String(body?.sha)),
-        );
-        return {
-          json: {
-            ref: `refs/heads/${branch}`,
-            object: { sha: body.sha, type: 'commit' },
-          },
-        };
-      }),
-      route(
-        'GET',
-        `${repoPrefix}/contents(?:/(.*))?`,
-        async (m, _b, url, headers) => {
-          const record = this.repo(m[1], m[2]);
-          const ref = url.searchParams.get('ref') ?? record.defaultBranch;
-          const commit = await commitOf(record, ref);
-          const filePath = decodeURIComponent(m[3] ?? '');
-          const found = await record.git.lookup(commit, filePath);
-          if (!found) {
-            throw new HttpError(404, 'Not Found');
-          }
-          if (found.content && (headers.accept ?? '').includes('raw')) {
-            return { raw: found.content };
-          }
-          const describe = (file: {
-            type: string;
-            path: string;
-            sha: string;
-            size?: number;
-          }) => ({
-            type: file.type,
-            name: path.posix.basename(file.path),
-            path: file.path,
-            sha: file.sha,
-            size: file.size ?? 0,
-            url: `${this.baseUrl}/api/v3/repos/${m[1]}/${m[2]}/contents/${file.path}?ref=${ref}`,
-            html_url: `${this.baseUrl}/${m[1]}/${m[2]}/blob/${ref}/${file.path}`,
-            download_url: null,
-          });
-          if (found.entries) {
-            return { json: found.entries.map(describe) };
-          }
-          return {
-            json: {
-              ...describe(found.file),
-              encoding: 'base64',
-              content: found.content!.toString('base64'),
-            },
-          };
-        },
-      ),
-      route('GET', `${repoPrefix}/pulls`, async (m, _b, url) => {
-        this.repo(m[1], m[2]);
-        const state = url.searchParams.get('state') ?? 'open';
-        const head = url.searchParams.get('head')?.replace(/^[^:]+:/, '');
-        return {
-          json: this.pullRequests(m[1], m[2])
-            .filter(pr => state === 'all' || pr.state === state)
-            .filter(pr => !head || pr.head === head)
-            .map(pr => this.pullJson(pr)),
-        };
-      }),
-      route('POST', `${repoPrefix}/pulls`, async (m, body) => {
-        const record = this.repo(m[1], m[2]);
-        const head = String(body?.head ?? '').replace(/^[^:]+:/, '');
-        const base = String(body?.base ?? record.defaultBranch);
-        if (!(await record.git.resolveCommit(`refs/heads/${head}`))) {
-          throw new HttpError(422, 'Validation Failed', {
-            errors: [
-              { resource: 'PullRequest', field: 'head', code: 'invalid' },
-            ],
-          });
-        }
-        const list = this.pulls.get(`${m[1]}/${m[2]}`)!;
-        if (
-          list.some(
-            pr => pr.state === 'open' && pr.head === head && pr.base === base,
-          )
-        ) {
-          throw new HttpError(422, 'Validation Failed', {
-            errors: [
-              {
-                resource: 'PullRequest',
-                code: 'custom',
-                message: `A pull request already exists for ${m[1]}:${head}.`,
-              },
-            ],
-          });
-        }
-        const pr: EmulatedPullRequest = {
-          number: list.length + 1,
-          owner: m[1],
-          repo: m[2],
-          title: String(body?.title ?? ''),
-          body: String(body?.body ?? ''),
-          head,
-          base,
-          draft: Boolean(body?.draft),
-          state: 'open',
-          merged: false,
-        };
-        list.push(pr);
-        return { status: 201, json: this.pullJson(pr) };
-      }),
-      route('GET', `${repoPrefix}/pulls/(\\d+)`, async m => ({
-        json: this.pullJson(this.pullRequest(m[1], m[2], Number(m[3]))),
-      })),
-      route('PATCH', `${repoPrefix}/pulls/(\\d+)`, async (m, body) => {
-        const pr = this.pullRequest(m[1], m[2], Number(m[3]));
-        if (body?.title !== undefined) pr.title = String(body.title);
-        if (body?.body !== undefined) pr.body = String(body.body);
-        if (body?.base !== undefined) pr.base = String(body.base);
-        if (body?.state === 'closed' || body?.state === 'open')
-          pr.state = body.state;
-        return { json: this.pullJson(pr) };
-      }),
-      route('PUT', `${repoPrefix}/pulls/(\\d+)/merge`, async (m, body) => {
-        const sha = await this.mergePullRequest(m[1], m[2], Number(m[3]), {
-          commitTitle: body?.commit_title,
-        });
-        return {
-          json: {
-            sha,
-            merged: true,
-            message: 'Pull Request successfully merged',
-          },
-        };
-      }),
-      route('POST', '^/api/graphql', async (_m, body) => ({
-        json: await this.graphql(body),
-      })),
+      ...userRoutes(host),
+      ...repositoryRoutes(host),
+      ...gitDataRoutes(host),
+      ...pullRoutes(host),
+      ...graphqlRoutes(host),
     ];
-  }
-
-  /**
-   * The one GraphQL query the pull-request plugin sends: does branch `head` exist, and which
-   * open pull request is associated with it.
-   */
-  private async graphql(body: any) {
-    const query = String(body?.query ?? '');
-    const { owner, repo, head } = body?.variables ?? {};
-    if (!/associatedPullRequests/.test(query) || !owner || !repo || !head) {
-      return {
-        errors: [
-          {
-            message:
-              'The GitHub emulator only answers the associatedPullRequests query',
-          },
-        ],
-      };
-    }
-    const record = this.repos.get(`${owner}/${repo}`.toLowerCase());
-    if (!record) {
-      return {
-        data: { repository: null },
-        errors: [
-          {
-            type: 'NOT_FOUND',
-            message: `Could not resolve to a Repository with the name '${owner}/${repo}'.`,
-          },
-        ],
-      };
-    }
-    const branch = String(head).replace(/^refs\/heads\//, '');
-    const exists = await record.git.resolveCommit(`refs/heads/${branch}`);
-    if (!exists) {
-      return { data: { repository: { ref: null } } };
-    }
-    const open = this.pullRequests(owner, repo).filter(
-      pr => pr.state === 'open' && pr.head === branch,
-    );
-    return {
-      data: {
-        repository: {
-          ref: {
-            associatedPullRequests: {
-              edges: open.slice(0, 1).map(pr => ({
-                node: {
-                  id: `PR_${pr.number}`,
-                  number: pr.number,
-                  url: `${this.baseUrl}/${owner}/${repo}/pull/${pr.number}`,
-                },
-              })),
-            },
-          },
-        },
-      },
-    };
   }
 }
