@@ -730,7 +730,9 @@ export class GitHubEmulator {
         this.addRepository(owner, name, settings),
       repoJson: record => this.repoJson(record),
       pullRequests: (owner, name) => this.pullRequests(owner, name),
-      pullList: (owner, name) => this.pulls.get(`${owner}/${name}`)!,
+      addPullRequest: pr => {
+        this.pulls.get(`${pr.owner}/${pr.repo}`)!.push(pr);
+      },
       pullRequest: (owner, name, number) =>
         this.pullRequest(owner, name, number),
       pullJson: pr => this.pullJson(pr),

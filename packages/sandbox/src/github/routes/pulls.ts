@@ -31,7 +31,7 @@ export function pullRoutes(host: RouteHost): Route[] {
           errors: [{ resource: 'PullRequest', field: 'head', code: 'invalid' }],
         });
       }
-      const list = host.pullList(m[1], m[2]);
+      const list = host.pullRequests(m[1], m[2]);
       if (
         list.some(
           pr => pr.state === 'open' && pr.head === head && pr.base === base,
@@ -59,7 +59,7 @@ export function pullRoutes(host: RouteHost): Route[] {
         state: 'open',
         merged: false,
       };
-      list.push(pr);
+      host.addPullRequest(pr);
       return { status: 201, json: host.pullJson(pr) };
     }),
     route('GET', `${REPO_PREFIX}/pulls/(\\d+)`, async m => ({

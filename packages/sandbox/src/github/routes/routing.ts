@@ -79,8 +79,8 @@ export interface RouteHost {
   ): Promise<RepositoryRecord>;
   repoJson(record: RepositoryRecord): unknown;
   pullRequests(owner: string, name: string): EmulatedPullRequest[];
-  /** The repository's own list of pull requests, to add to. */
-  pullList(owner: string, name: string): EmulatedPullRequest[];
+  /** Keeps a new pull request with its repository's. */
+  addPullRequest(pr: EmulatedPullRequest): void;
   /** The pull request, or GitHub's 404. */
   pullRequest(owner: string, name: string, number: number): EmulatedPullRequest;
   pullJson(pr: EmulatedPullRequest): unknown;
