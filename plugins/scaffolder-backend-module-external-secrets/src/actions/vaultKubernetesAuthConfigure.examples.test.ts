@@ -1,20 +1,7 @@
-import { mockServices } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { ActionContext } from '@backstage/plugin-scaffolder-node';
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { setupServer } from 'msw/node';
-import {
-  KubernetesEmulator,
-  VaultEmulator,
-  createTestCaPem,
-  createTokenReviewer,
-  vaultHandlers,
-} from 'sandbox';
+import { kubernetesAuthHarness } from './__testUtils__/kubernetesAuthHarness';
+import { createTestCaPem } from 'sandbox';
 import { exampleStep, writtenRequests } from './__testUtils__/exampleSteps';
-import { VAULT_URL } from './__testUtils__/vaultActionHarness';
-import { readKubernetesAuthSettings } from './kubernetesAuthSettings';
-import { createVaultClientProvider } from './vaultActionSettings';
-import { createVaultKubernetesAuthConfigureAction } from './vaultKubernetesAuthConfigure';
 import { examples } from './vaultKubernetesAuthConfigure.examples';
 
 const CLUSTER_URL = 'https://prod-eu.clusters.test:6443';
@@ -30,58 +17,17 @@ const ca = createTestCaPem();
 
 /** The action against a Vault without the cluster's mount, the cluster `prod-eu` configured. */
 function setup() {
-  const vault = new VaultEmulator({ kubernetesAuthMounts: ['kubernetes'] });
-  const cluster = new KubernetesEmulator({ url: CLUSTER_URL, caCertPem: ca });
-  vault.setTokenReviewer(createTokenReviewer(cluster));
-  // enabling an auth method needs sudo on sys/auth/<path>; the rest as the examples need it
-  vault.putPolicy(
-    'examples',
-    `path "*" { capabilities = ["create", "read", "update", "list"] }
+  const h = kubernetesAuthHarness(server, {
+    // enabling an auth method needs sudo on sys/auth/<path>; the rest as the examples need it
+    policy: `path "*" { capabilities = ["create", "read", "update", "list"] }
 path "sys/auth/*" { capabilities = ["create", "update", "sudo"] }`,
-  );
-  const token = vault.createToken({ policies: ['examples'] });
-  server.use(...vaultHandlers(vault, VAULT_URL));
-  const config = new ConfigReader({
-    externalSecrets: {
-      vault: {
-        baseUrl: VAULT_URL,
-        retryBaseDelayMs: 1,
-        auth: { type: 'token', token },
-      },
-      clusters: [
-        {
-          name: 'prod-eu',
-          url: CLUSTER_URL,
-          serviceAccountToken: 'status-token',
-          caData: Buffer.from(ca).toString('base64'),
-        },
-      ],
-    },
+    cluster: { name: 'prod-eu', url: CLUSTER_URL, ca },
   });
-  const action = createVaultKubernetesAuthConfigureAction({
-    vault: createVaultClientProvider(config, mockServices.logger.mock()),
-    settings: readKubernetesAuthSettings(config),
-  });
-  async function run(
+  const { vault, cluster, action } = h;
+  const run = async (
     input: Record<string, unknown>,
     secrets?: Record<string, string>,
-  ) {
-    const ctx = {
-      ...createMockActionContext({
-        input: input as ActionContext<any>['input'],
-        secrets,
-      }),
-      checkpoint: (async ({ fn }: { fn: () => unknown }) =>
-        fn()) as ActionContext<any>['checkpoint'],
-    };
-    await action.handler(ctx);
-    return Object.fromEntries(
-      (ctx.output as jest.Mock).mock.calls.map(([name, value]) => [
-        name,
-        value,
-      ]),
-    );
-  }
+  ) => (await h.run(input, { secrets })).outputs;
   const writes = () =>
     writtenRequests(vault.requests.filter(r => r.operation === 'write'));
   return { vault, cluster, action, run, writes };

@@ -1,23 +1,7 @@
-import { mockServices } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { ActionContext } from '@backstage/plugin-scaffolder-node';
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { setupServer } from 'msw/node';
-import {
-  KubernetesEmulator,
-  VaultEmulator,
-  createTestCaPem,
-  createTokenReviewer,
-  vaultHandlers,
-} from 'sandbox';
-import {
-  VAULT_URL,
-  loggedText,
-  vaultCall,
-} from './__testUtils__/vaultActionHarness';
-import { readKubernetesAuthSettings } from './kubernetesAuthSettings';
-import { createVaultClientProvider } from './vaultActionSettings';
-import { createVaultKubernetesAuthConfigureAction } from './vaultKubernetesAuthConfigure';
+import { kubernetesAuthHarness } from './__testUtils__/kubernetesAuthHarness';
+import { createTestCaPem } from 'sandbox';
+import { loggedText, vaultCall } from './__testUtils__/vaultActionHarness';
 
 const CLUSTER_URL = 'https://cluster-2.onboard.test:6443';
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -46,65 +30,19 @@ async function setup(
     reviewer?: { namespace: string; serviceAccount: string };
   } = {},
 ) {
-  const vault = new VaultEmulator({ kubernetesAuthMounts: ['kubernetes'] });
-  const cluster = new KubernetesEmulator({ url: CLUSTER_URL, caCertPem: ca });
-  vault.setTokenReviewer(createTokenReviewer(cluster));
-  vault.putPolicy('onboarding', options.policy ?? ONBOARDING_POLICY);
-  const token = vault.createToken({ policies: ['onboarding'] });
-  server.use(...vaultHandlers(vault, VAULT_URL));
-  const config = new ConfigReader({
-    externalSecrets: {
-      vault: {
-        baseUrl: VAULT_URL,
-        retryBaseDelayMs: 1,
-        auth: { type: 'token', token },
-        ...(options.authConfig ? { kubernetesAuth: options.authConfig } : {}),
-      },
-      clusters: [
-        {
-          name: 'cluster-2',
-          url: `${CLUSTER_URL}/`,
-          serviceAccountToken: 'status-token',
-          caData: Buffer.from(ca).toString('base64'),
-        },
+  const { vault, cluster, run, checkpointKeys } = kubernetesAuthHarness(
+    server,
+    {
+      policy: options.policy ?? ONBOARDING_POLICY,
+      cluster: { name: 'cluster-2', url: CLUSTER_URL, ca },
+      configuredUrl: `${CLUSTER_URL}/`,
+      moreClusters: [
         { name: 'no-ca', url: 'https://no-ca.test', serviceAccountToken: 't' },
       ],
-      ...(options.reviewer
-        ? { clusterManifests: { reviewer: options.reviewer } }
-        : {}),
+      authConfig: options.authConfig,
+      reviewer: options.reviewer,
     },
-  });
-  const action = createVaultKubernetesAuthConfigureAction({
-    vault: createVaultClientProvider(config, mockServices.logger.mock()),
-    settings: readKubernetesAuthSettings(config),
-  });
-  const checkpointKeys: string[] = [];
-  async function run(
-    input: Record<string, unknown>,
-    runOptions: { dryRun?: boolean; secrets?: Record<string, string> } = {},
-  ) {
-    const logger = mockServices.logger.mock();
-    const ctx = {
-      ...createMockActionContext({
-        input: input as ActionContext<any>['input'],
-        logger,
-        secrets: runOptions.secrets,
-      }),
-      isDryRun: runOptions.dryRun ?? false,
-      checkpoint: (async ({ key, fn }: { key: string; fn: () => unknown }) => {
-        checkpointKeys.push(key);
-        return fn();
-      }) as ActionContext<any>['checkpoint'],
-    };
-    await action.handler(ctx);
-    const outputs = Object.fromEntries(
-      (ctx.output as jest.Mock).mock.calls.map(([name, value]) => [
-        name,
-        value,
-      ]),
-    );
-    return { outputs, logger };
-  }
+  );
   const readConfig = async (mount = 'kubernetes-cluster-2') =>
     (await vaultCall('GET', `auth/${mount}/config`, { token: vault.rootToken }))
       .body?.data;
