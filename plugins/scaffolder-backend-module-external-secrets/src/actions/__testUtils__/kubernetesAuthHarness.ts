@@ -1,7 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { ActionContext } from '@backstage/plugin-scaffolder-node';
-import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import type { SetupServer } from 'msw/node';
 import {
   KubernetesEmulator,
@@ -12,7 +10,7 @@ import {
 import { readKubernetesAuthSettings } from '../kubernetesAuthSettings';
 import { createVaultClientProvider } from '../vaultActionSettings';
 import { createVaultKubernetesAuthConfigureAction } from '../vaultKubernetesAuthConfigure';
-import { VAULT_URL } from './vaultActionHarness';
+import { VAULT_URL, runAction } from './vaultActionHarness';
 
 /**
  * `vault:kubernetes-auth:configure` against the sandbox's Vault (no mount but `kubernetes`) and
@@ -75,31 +73,9 @@ export function kubernetesAuthHarness(
   });
   /** The checkpoint keys of every run, in order. */
   const checkpointKeys: string[] = [];
-  async function run(
+  const run = (
     input: Record<string, unknown>,
     runOptions: { dryRun?: boolean; secrets?: Record<string, string> } = {},
-  ) {
-    const logger = mockServices.logger.mock();
-    const ctx = {
-      ...createMockActionContext({
-        input: input as ActionContext<any>['input'],
-        logger,
-        secrets: runOptions.secrets,
-      }),
-      isDryRun: runOptions.dryRun ?? false,
-      checkpoint: (async ({ key, fn }: { key: string; fn: () => unknown }) => {
-        checkpointKeys.push(key);
-        return fn();
-      }) as ActionContext<any>['checkpoint'],
-    };
-    await action.handler(ctx);
-    const outputs = Object.fromEntries(
-      (ctx.output as jest.Mock).mock.calls.map(([name, value]) => [
-        name,
-        value,
-      ]),
-    );
-    return { outputs, logger };
-  }
+  ) => runAction(action, input, { ...runOptions, checkpointKeys });
   return { vault, cluster, action, run, checkpointKeys };
 }

@@ -32,6 +32,45 @@ export interface RunOptions {
   secrets?: Record<string, string>;
   /** Checkpoints a previous attempt of the task stored; a stored key is not run again. */
   checkpoints?: Map<string, unknown>;
+  /** Receives the key of every checkpoint the run reaches, in order. */
+  checkpointKeys?: string[];
+}
+
+/**
+ * Runs one action as the scaffolder does: a mock context with the given input and secrets, the
+ * dry-run flag, and checkpoints kept in `checkpoints` (a stored key is not run again). Returns
+ * the outputs and the step's logger.
+ */
+export async function runAction(
+  action: TemplateAction<any, any, any>,
+  input: Record<string, unknown>,
+  runOptions: RunOptions = {},
+) {
+  const logger = mockServices.logger.mock();
+  const ctx = {
+    ...createMockActionContext({
+      // Hostile tests pass values no schema would let through; the handler must cope.
+      input: input as ActionContext<any>['input'],
+      logger,
+      secrets: runOptions.secrets,
+    }),
+    isDryRun: runOptions.dryRun ?? false,
+    checkpoint: (async ({ key, fn }: { key: string; fn: () => unknown }) => {
+      runOptions.checkpointKeys?.push(key);
+      const stored = runOptions.checkpoints;
+      if (stored?.has(key)) {
+        return stored.get(key);
+      }
+      const value = await fn();
+      stored?.set(key, value);
+      return value;
+    }) as ActionContext<any>['checkpoint'],
+  };
+  await action.handler(ctx);
+  const outputs = Object.fromEntries(
+    (ctx.output as jest.Mock).mock.calls.map(([name, value]) => [name, value]),
+  );
+  return { outputs, logger };
 }
 
 /**
@@ -75,39 +114,11 @@ export function vaultActionHarness(
     seed: createVaultKvSeedAction({ vault, settings }),
   };
 
-  async function run(
+  const run = (
     action: TemplateAction<any, any, any>,
     input: Record<string, unknown>,
     runOptions: RunOptions = {},
-  ) {
-    const logger = mockServices.logger.mock();
-    const ctx = {
-      ...createMockActionContext({
-        // Hostile tests pass values no schema would let through; the handler must cope.
-        input: input as ActionContext<any>['input'],
-        logger,
-        secrets: runOptions.secrets,
-      }),
-      isDryRun: runOptions.dryRun ?? false,
-      checkpoint: (async ({ key, fn }: { key: string; fn: () => unknown }) => {
-        const stored = runOptions.checkpoints;
-        if (stored?.has(key)) {
-          return stored.get(key);
-        }
-        const value = await fn();
-        stored?.set(key, value);
-        return value;
-      }) as ActionContext<any>['checkpoint'],
-    };
-    await action.handler(ctx);
-    const outputs = Object.fromEntries(
-      (ctx.output as jest.Mock).mock.calls.map(([name, value]) => [
-        name,
-        value,
-      ]),
-    );
-    return { outputs, logger };
-  }
+  ) => runAction(action, input, runOptions);
 
   const writes = () =>
     emulator.requests.filter(
