@@ -14,7 +14,7 @@ import {
   type FleetExternalSecretsQuery,
   type FleetStoresQuery,
 } from '@gitops-secrets/plugin-external-secrets-common';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { authorizeOrThrow } from '../service/accessChecks';
 import {
   EntityVisibility,

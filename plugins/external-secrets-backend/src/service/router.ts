@@ -29,7 +29,7 @@ import {
   type RestartableWorkloadKind,
 } from '@gitops-secrets/plugin-external-secrets-common';
 import { KubernetesRequestError } from '@gitops-secrets/plugin-external-secrets-node';
-import { z } from 'zod';
+import { z } from 'zod/v3';
 import { authorizeOrThrow, entityForCaller } from './accessChecks';
 import { asExternalSecretLike } from './classifyInput';
 import type { ClusterAuthHealthService } from './clusterHealth/ClusterAuthHealthService';

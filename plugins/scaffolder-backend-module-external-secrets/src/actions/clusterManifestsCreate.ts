@@ -3,7 +3,13 @@ import path from 'node:path';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { z as zod } from 'zod';
+import type { z as zod } from 'zod/v3';
+import {
+  clusterField,
+  overwriteField,
+  parseActionInput,
+  reviewerModeField,
+} from './inputFields';
 import {
   CLUSTER_PATH_PLACEHOLDER,
   ClusterManifestsSettings,
@@ -22,28 +28,23 @@ export const CLUSTER_MANIFESTS_CREATE_ACTION_ID =
 
 const PATH_SEGMENT = /^[A-Za-z0-9._-]+$/;
 
-const inputSchema = zod
-  .object({
-    cluster: zod
-      .string()
-      .min(1)
-      .max(253)
-      .describe('Name of the cluster in externalSecrets.clusters'),
-    reviewerMode: zod
-      .enum(['client-jwt', 'reviewer-jwt'])
-      .default('client-jwt')
-      .describe('The reviewer mode vault:kubernetes-auth:configure wrote'),
-    targetPath: zod
+const inputFields = {
+  cluster: clusterField('Name of the cluster in externalSecrets.clusters'),
+  reviewerMode: reviewerModeField(
+    '`client-jwt` (default): binds ESO’s account to system:auth-delegator. `reviewer-jwt`: renders the vault-auth reviewer account, its token Secret and binding',
+  ),
+  targetPath: (z: typeof zod) =>
+    z
       .string()
       .max(512)
       .optional()
-      .describe('Workspace directory of the files'),
-    overwrite: zod
-      .boolean()
-      .default(false)
-      .describe('Replace files that already exist with other content'),
-  })
-  .strict();
+      .describe(
+        'Workspace directory of the files (default from config: clusters/{cluster}/platform)',
+      ),
+  overwrite: overwriteField(
+    'Replace files that already exist with other content',
+  ),
+};
 
 function resolveTargetPath(template: string, cluster: string): string {
   const targetPath = template.replaceAll(CLUSTER_PATH_PLACEHOLDER, cluster);
@@ -88,31 +89,7 @@ export function createClusterManifestsCreateAction(options: {
     examples: clusterManifestsCreateExamples,
     supportsDryRun: true,
     schema: {
-      input: {
-        cluster: z =>
-          z
-            .string()
-            .describe('Name of the cluster in externalSecrets.clusters'),
-        reviewerMode: z =>
-          z
-            .enum(['client-jwt', 'reviewer-jwt'])
-            .optional()
-            .describe(
-              '`client-jwt` (default): binds ESO’s account to system:auth-delegator. `reviewer-jwt`: renders the vault-auth reviewer account, its token Secret and binding',
-            ),
-        targetPath: z =>
-          z
-            .string()
-            .optional()
-            .describe(
-              'Workspace directory of the files (default from config: clusters/{cluster}/platform)',
-            ),
-        overwrite: z =>
-          z
-            .boolean()
-            .optional()
-            .describe('Replace files that already exist with other content'),
-      },
+      input: inputFields,
       output: {
         files: z =>
           z
@@ -142,15 +119,12 @@ export function createClusterManifestsCreateAction(options: {
       },
     },
     async handler(ctx) {
-      const parsed = inputSchema.safeParse(ctx.input);
-      if (!parsed.success) {
-        throw new InputError(
-          `Invalid input: ${parsed.error.issues
-            .map(i => `${i.path.join('.') || 'input'}: ${i.message}`)
-            .join('; ')}`,
-        );
-      }
-      const input = parsed.data;
+      const given = parseActionInput(inputFields, ctx.input);
+      const input = {
+        ...given,
+        reviewerMode: given.reviewerMode ?? 'client-jwt',
+        overwrite: given.overwrite ?? false,
+      };
       const settings = options.settings;
       if (!settings) {
         throw new InputError(

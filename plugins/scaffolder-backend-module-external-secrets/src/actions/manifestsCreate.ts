@@ -11,6 +11,13 @@ import {
 import { clusterAuthMount } from './clusterMounts';
 import { manifestsCreateExamples } from './manifestsCreate.examples';
 import { readManifestsActionSettings } from './manifestsConfig';
+import {
+  kvMountField,
+  kvVersionField,
+  optionalClusterField,
+  overwriteField,
+  serviceNameField,
+} from './inputFields';
 
 /** The id of the action; part of the public API of templates. */
 export const MANIFESTS_CREATE_ACTION_ID = 'external-secrets:manifests:create';
@@ -65,12 +72,9 @@ export function createManifestsCreateAction(options: { config: Config }) {
     supportsDryRun: true,
     schema: {
       input: {
-        name: z =>
-          z
-            .string()
-            .describe(
-              'Service name: labels every object (backstage.io/kubernetes-id) and prefixes the ExternalSecrets',
-            ),
+        name: serviceNameField(
+          'Service name: labels every object (backstage.io/kubernetes-id) and prefixes the ExternalSecrets',
+        ),
         namespace: z =>
           z
             .string()
@@ -123,14 +127,10 @@ export function createManifestsCreateAction(options: { config: Config }) {
                 .string()
                 .optional()
                 .describe('Vault address as ESO reaches it (https://)'),
-              kvMount: z
-                .string()
-                .optional()
-                .describe('KV mount only, never with data/ (default: secret)'),
-              kvVersion: z
-                .union([z.string(), z.number()])
-                .optional()
-                .describe('KV version 1 or 2 (default: 2)'),
+              kvMount: kvMountField(
+                'KV mount only, never with data/ (default: secret)',
+              )(z),
+              kvVersion: kvVersionField('KV version 1 or 2 (default: 2)')(z),
               caProvider: z
                 .object({
                   type: z.enum(['ConfigMap', 'Secret']).optional(),
@@ -170,13 +170,9 @@ export function createManifestsCreateAction(options: { config: Config }) {
             .describe(
               'Vault store settings; defaults from externalSecrets.manifests.store',
             ),
-        cluster: z =>
-          z
-            .string()
-            .optional()
-            .describe(
-              "A cluster of externalSecrets.clusters: the store logs in on that cluster's Vault auth mount (its vaultAuthMount, default kubernetes-<cluster>)",
-            ),
+        cluster: optionalClusterField(
+          "A cluster of externalSecrets.clusters: the store logs in on that cluster's Vault auth mount (its vaultAuthMount, default kubernetes-<cluster>)",
+        ),
         reviewerMode: z =>
           z
             .enum(['reviewer-jwt', 'client-jwt', 'unknown'])
@@ -206,11 +202,9 @@ export function createManifestsCreateAction(options: { config: Config }) {
             .describe(
               'Workspace directory for the files (default from config: apps/{name}/external-secrets)',
             ),
-        overwrite: z =>
-          z
-            .boolean()
-            .optional()
-            .describe('Replace files that already exist with other content'),
+        overwrite: overwriteField(
+          'Replace files that already exist with other content',
+        ),
       },
       output: {
         files: z =>

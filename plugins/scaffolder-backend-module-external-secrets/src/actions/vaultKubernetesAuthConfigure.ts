@@ -1,6 +1,12 @@
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { z as zod } from 'zod';
+import type { z as zod } from 'zod/v3';
+import {
+  clusterField,
+  overwriteField,
+  parseActionInput,
+  reviewerModeField,
+} from './inputFields';
 import { checkpointKey } from './checkpointKey';
 import { differences } from './differences';
 import {
@@ -28,33 +34,23 @@ const DEFAULT_REVIEWER_TOKEN_SECRET = {
   name: 'vault-auth-token',
 };
 
-const inputSchema = zod
-  .object({
-    cluster: zod
-      .string()
-      .min(1)
-      .describe('Name of the cluster in externalSecrets.clusters'),
-    reviewerMode: zod
-      .enum(['client-jwt', 'reviewer-jwt'])
-      .default('client-jwt')
-      .describe(
-        "`client-jwt` (default): no long-lived reviewer token, Vault reviews each login with the logging-in account's own JWT, which needs system:auth-delegator. `reviewer-jwt`: Vault reviews with the token of a dedicated reviewer account, read from the template secret `reviewerJwtSecret`",
-      ),
-    reviewerJwtSecret: zod
+const inputFields = {
+  cluster: clusterField('Name of the cluster in externalSecrets.clusters'),
+  reviewerMode: reviewerModeField(
+    "`client-jwt` (default): Vault reviews each login with the logging-in account's own JWT (that account needs system:auth-delegator). `reviewer-jwt`: with the token of a dedicated reviewer account, from the template secret `reviewerJwtSecret`",
+  ),
+  reviewerJwtSecret: (z: typeof zod) =>
+    z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_]{0,62}$/)
-      .default(DEFAULT_REVIEWER_JWT_SECRET)
+      .optional()
       .describe(
-        'Key in the template secrets (a `ui:field: Secret` field) holding the reviewer JWT; reviewer-jwt mode only. Empty on a mount without config: the mount waits for it (result `awaiting-reviewer-jwt`)',
+        `Key of the template secrets (a ui:field: Secret field) holding the reviewer JWT; default ${DEFAULT_REVIEWER_JWT_SECRET}. Left empty on a new cluster, the mount waits for it (result awaiting-reviewer-jwt)`,
       ),
-    overwrite: zod
-      .boolean()
-      .default(false)
-      .describe(
-        'Replace a differing config of this mount; a mount configured for another API server only when externalSecrets.vault.kubernetesAuth.allowRepoint is true',
-      ),
-  })
-  .strict();
+  overwrite: overwriteField(
+    'Replace a differing config; repointing a mount configured for another API server also needs kubernetesAuth.allowRepoint in config',
+  ),
+};
 
 function sameHost(a: string, b: string): boolean {
   const normal = (url: string) => url.trim().replace(/\/+$/, '').toLowerCase();
@@ -91,33 +87,7 @@ export function createVaultKubernetesAuthConfigureAction(options: {
     examples,
     supportsDryRun: true,
     schema: {
-      input: {
-        cluster: z =>
-          z
-            .string()
-            .describe('Name of the cluster in externalSecrets.clusters'),
-        reviewerMode: z =>
-          z
-            .enum(['client-jwt', 'reviewer-jwt'])
-            .optional()
-            .describe(
-              "`client-jwt` (default): Vault reviews each login with the logging-in account's own JWT (that account needs system:auth-delegator). `reviewer-jwt`: with the token of a dedicated reviewer account, from the template secret `reviewerJwtSecret`",
-            ),
-        reviewerJwtSecret: z =>
-          z
-            .string()
-            .optional()
-            .describe(
-              `Key of the template secrets (a ui:field: Secret field) holding the reviewer JWT; default ${DEFAULT_REVIEWER_JWT_SECRET}. Left empty on a new cluster, the mount waits for it (result awaiting-reviewer-jwt)`,
-            ),
-        overwrite: z =>
-          z
-            .boolean()
-            .optional()
-            .describe(
-              'Replace a differing config; repointing a mount configured for another API server also needs kubernetesAuth.allowRepoint in config',
-            ),
-      },
+      input: inputFields,
       output: {
         authMount: z => z.string().describe('The auth mount path'),
         kubernetesHost: z =>
@@ -137,15 +107,14 @@ export function createVaultKubernetesAuthConfigureAction(options: {
       },
     },
     async handler(ctx) {
-      const parsed = inputSchema.safeParse(ctx.input);
-      if (!parsed.success) {
-        throw new InputError(
-          `Invalid input: ${parsed.error.issues
-            .map(i => `${i.path.join('.') || 'input'}: ${i.message}`)
-            .join('; ')}`,
-        );
-      }
-      const input = parsed.data;
+      const given = parseActionInput(inputFields, ctx.input);
+      const input = {
+        cluster: given.cluster,
+        reviewerMode: given.reviewerMode ?? 'client-jwt',
+        reviewerJwtSecret:
+          given.reviewerJwtSecret ?? DEFAULT_REVIEWER_JWT_SECRET,
+        overwrite: given.overwrite ?? false,
+      };
       const cluster = settings.clusters.find(c => c.name === input.cluster);
       if (!cluster) {
         throw new NotFoundError(

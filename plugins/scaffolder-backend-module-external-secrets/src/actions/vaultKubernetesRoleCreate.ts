@@ -28,6 +28,11 @@ import {
   readPolicyOwnership,
   serviceScopeInput,
 } from './serviceScope';
+import {
+  optionalClusterField,
+  overwriteField,
+  serviceNameField,
+} from './inputFields';
 
 /**
  * `vault:kubernetes-role:create`: writes a Kubernetes auth role that lets the service's own
@@ -49,12 +54,9 @@ export function createVaultKubernetesRoleCreateAction(options: {
     supportsDryRun: true,
     schema: {
       input: {
-        name: z =>
-          z
-            .string()
-            .describe(
-              'Service name (DNS label); default for roleName and policies',
-            ),
+        name: serviceNameField(
+          'Service name (DNS label); default for roleName and policies',
+        ),
         namespace: z =>
           z
             .string()
@@ -116,20 +118,12 @@ export function createVaultKubernetesRoleCreateAction(options: {
             .describe(
               'Kubernetes auth mount path; default from config (`kubernetes`), or the mount of `cluster`; others only from kubernetesRole.allowedAuthMounts',
             ),
-        cluster: z =>
-          z
-            .string()
-            .optional()
-            .describe(
-              "A cluster of externalSecrets.clusters: the role is written on that cluster's auth mount (its vaultAuthMount, default `kubernetes-<cluster>`)",
-            ),
-        overwrite: z =>
-          z
-            .boolean()
-            .optional()
-            .describe(
-              "Replace an existing, different role marked as this service's; default false",
-            ),
+        cluster: optionalClusterField(
+          "A cluster of externalSecrets.clusters: the role is written on that cluster's auth mount (its vaultAuthMount, default `kubernetes-<cluster>`)",
+        ),
+        overwrite: overwriteField(
+          "Replace an existing, different role marked as this service's; default false",
+        ),
       },
       output: {
         roleName: z => z.string().describe('The role name'),

@@ -11,6 +11,12 @@ import {
 } from './vaultActionSettings';
 import { examples } from './vaultKvSeed.examples';
 import { checkKvKey, kvVersionFromVault } from './serviceScope';
+import {
+  kvMountField,
+  kvVersionField,
+  serviceNameField,
+  VAULT_KV_VERSION,
+} from './inputFields';
 
 const SECRET_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 
@@ -93,12 +99,9 @@ export function createVaultKvSeedAction(options: {
     supportsDryRun: true,
     schema: {
       input: {
-        name: z =>
-          z
-            .string()
-            .describe(
-              'Service name (DNS label); the path must lie below its KV roots',
-            ),
+        name: serviceNameField(
+          'Service name (DNS label); the path must lie below its KV roots',
+        ),
         path: z =>
           z
             .string()
@@ -127,18 +130,8 @@ export function createVaultKvSeedAction(options: {
             .describe(
               'When the secret already exists: `skip` (default) or `fail`',
             ),
-        kvMount: z =>
-          z
-            .string()
-            .optional()
-            .describe('KV mount; default from config (`secret`)'),
-        kvVersion: z =>
-          z
-            .union([z.literal(1), z.literal(2), z.enum(['1', '2', 'v1', 'v2'])])
-            .optional()
-            .describe(
-              'KV version of the mount; Vault decides, a different value is an error',
-            ),
+        kvMount: kvMountField('KV mount; default from config (`secret`)'),
+        kvVersion: kvVersionField(VAULT_KV_VERSION),
       },
       output: {
         path: z =>

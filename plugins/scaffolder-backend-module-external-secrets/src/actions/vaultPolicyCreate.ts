@@ -24,6 +24,13 @@ import {
   VaultClientProvider,
 } from './vaultActionSettings';
 import { examples } from './vaultPolicyCreate.examples';
+import {
+  kvMountField,
+  kvVersionField,
+  VAULT_KV_VERSION,
+  overwriteField,
+  serviceNameField,
+} from './inputFields';
 
 /** Rules as comparable lines, so that formatting and rule order do not count as a change. */
 function ruleLines(policy: VaultPolicy): string[] {
@@ -73,12 +80,9 @@ export function createVaultPolicyCreateAction(options: {
     supportsDryRun: true,
     schema: {
       input: {
-        name: z =>
-          z
-            .string()
-            .describe(
-              'Service name (DNS label); default for pathPrefix and policyName',
-            ),
+        name: serviceNameField(
+          'Service name (DNS label); default for pathPrefix and policyName',
+        ),
         entityRef: z =>
           z
             .string()
@@ -86,20 +90,10 @@ export function createVaultPolicyCreateAction(options: {
             .describe(
               'Catalog entity the policy belongs to (written into its first line); default `component:default/<name>`',
             ),
-        kvMount: z =>
-          z
-            .string()
-            .optional()
-            .describe(
-              'KV mount; default from config (`secret`); must be listed in externalSecrets.vault.allowedPathRoots',
-            ),
-        kvVersion: z =>
-          z
-            .union([z.literal(1), z.literal(2), z.enum(['1', '2', 'v1', 'v2'])])
-            .optional()
-            .describe(
-              'KV version of the mount; Vault decides, a different value is an error',
-            ),
+        kvMount: kvMountField(
+          'KV mount; default from config (`secret`); must be listed in externalSecrets.vault.allowedPathRoots',
+        ),
+        kvVersion: kvVersionField(VAULT_KV_VERSION),
         pathPrefix: z =>
           z
             .string()
@@ -119,13 +113,9 @@ export function createVaultPolicyCreateAction(options: {
             .string()
             .optional()
             .describe('Policy name: `<name>` (default) or `<name>.<suffix>`'),
-        overwrite: z =>
-          z
-            .boolean()
-            .optional()
-            .describe(
-              "Replace an existing, different policy marked as this service's; default false",
-            ),
+        overwrite: overwriteField(
+          "Replace an existing, different policy marked as this service's; default false",
+        ),
       },
       output: {
         policyName: z => z.string().describe('The policy name'),
