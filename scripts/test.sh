@@ -69,6 +69,7 @@ step "API reports" yarn build:api-reports --ci
 step "knip reports" yarn build:knip-reports --ci
 # exports and files nothing imports (knip-exports.json: the entry points of each workspace)
 step "unused exports" yarn lint:exports
+step "changesets" yarn lint:changesets
 step "unit tests (jest)" yarn backstage-cli repo test --json --outputFile="$results_dir/jest.json"
 step "browser tests (playwright)" browser_tests
 step "tree unchanged" tree_unchanged
