@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Changesets discipline, checked in CI: every published package (plugins/*) whose shipped
-// files changed since the last release has a changeset naming it, and every changeset names
+// files changed since the last release has a pending changeset naming it, and every changeset names
 // only packages of this repository with a valid bump. "The last release" is the newest
 // `@gitops-secrets/…@x.y.z` tag (what `changeset tag` writes); before the first release it
 // is the commit that set changesets up. Tests, API reports and knip reports do not count as
@@ -60,7 +60,8 @@ async function main() {
     );
   }
   const { config } = parsed;
-  const changesets = await readChangesets(root, since);
+  // the changesets not yet released: each covers its packages until `changeset version`
+  const changesets = await readChangesets(root);
   // throws on a changeset naming an unknown package or an invalid bump
   const plan = assembleReleasePlan(
     changesets,
@@ -84,13 +85,13 @@ async function main() {
     .sort();
 
   console.log(
-    `Changesets since ${since.slice(0, 40)}: ${
+    `Pending changesets: ${
       changesets.length
-    }; changed published packages: ${
+    }; published packages changed since ${since.slice(0, 40)}: ${
       changed.map(pkg => pkg.packageJson.name).join(', ') || 'none'
     }`,
   );
-  for (const release of plan.releases) {
+  for (const release of plan.releases.filter(r => r.type !== 'none')) {
     console.log(`  ${release.name}: ${release.type} -> ${release.newVersion}`);
   }
   if (missing.length > 0) {
