@@ -121,5 +121,26 @@ export interface Config {
         mountPath?: string;
       };
     };
+    /**
+     * The cluster manifests (the rest of this section belongs to
+     * `external-secrets:cluster-manifests:create`, in the scaffolder module's schema).
+     */
+    clusterManifests?: {
+      /** The External Secrets Operator the clusters run. */
+      eso?: {
+        /**
+         * Namespace ESO is installed in (created by Argo CD).
+         * @default external-secrets
+         */
+        namespace?: string;
+        /**
+         * ESO's own service account: in client-JWT mode the cluster manifests bind it to
+         * `system:auth-delegator`, since Vault reviews its logins with its own token, and the
+         * status backend's cluster card checks that binding.
+         * @default external-secrets
+         */
+        serviceAccount?: string;
+      };
+    };
   };
 }

@@ -113,17 +113,8 @@ export interface Config {
         chartRepository?: string;
         /** @default external-secrets */
         chart?: string;
-        /**
-         * Namespace ESO is installed in (created by Argo CD).
-         * @default external-secrets
-         */
-        namespace?: string;
-        /**
-         * ESO's own service account: in client-JWT mode it is bound to
-         * `system:auth-delegator`, since Vault reviews its logins with its own token.
-         * @default external-secrets
-         */
-        serviceAccount?: string;
+        // namespace and serviceAccount (ESO's own account) are declared by the node package,
+        // which reads them for this module and for the status backend
         /** Helm values of the chart, written as the Application's `helm.valuesObject`. */
         values?: { [key: string]: any };
       };

@@ -106,6 +106,44 @@ describe('config schemas: each setting is declared by the package that reads it'
     ).toThrow(/clusters/);
   });
 
+  it("ESO's service account is declared once, by the node package that reads it for the module and the status backend", async () => {
+    const account = {
+      externalSecrets: {
+        clusterManifests: {
+          eso: { namespace: 'eso', serviceAccount: 'eso-controller' },
+        },
+      },
+    };
+    const node = await schemaOf([NODE]);
+    const moduleOnly = await schemaOf([SCAFFOLDER]);
+    const both = await schemaOf([NODE, SCAFFOLDER]);
+    expect(() => validate(node, account)).not.toThrow();
+    expect(() =>
+      validate(node, {
+        externalSecrets: {
+          clusterManifests: { eso: { namespace: { not: 'a string' } } },
+        },
+      }),
+    ).toThrow(/eso\/namespace/);
+    // the module declares the chart it installs, not the account
+    expect(() => validate(moduleOnly, account)).toThrow(
+      /namespace|serviceAccount/,
+    );
+    expect(() =>
+      validate(both, {
+        externalSecrets: {
+          clusterManifests: {
+            eso: {
+              chartVersion: '2.9.0',
+              namespace: 'eso',
+              serviceAccount: 'eso-controller',
+            },
+          },
+        },
+      }),
+    ).not.toThrow();
+  });
+
   it.each(['app-config.yaml', 'app-config.production.yaml'])(
     "every externalSecrets setting of %s is declared by one of the plugin's packages",
     async file => {

@@ -11,6 +11,7 @@ export * from './manifests';
 export * from './vault';
 
 export { readClusterConfigs } from './kubernetes/clusterConfig';
+export { readEsoServiceAccount } from './kubernetes/esoServiceAccount';
 export type {
   ClusterAuthProvider,
   ClusterConfig,

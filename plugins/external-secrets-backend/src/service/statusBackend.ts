@@ -1,10 +1,10 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import type { SignalsService } from '@backstage/plugin-signals-node';
-import { ESO_DEFAULT_SERVICE_ACCOUNT } from '@gitops-secrets/plugin-external-secrets-common';
 import {
   ClusterCache,
   readClusterConfigs,
+  readEsoServiceAccount,
   readVaultSettings,
   VaultClient,
 } from '@gitops-secrets/plugin-external-secrets-node';
@@ -121,21 +121,12 @@ export function createStatusBackend(
     logger,
     annotate: options.annotate,
   });
-  // ESO's account as the cluster manifests bind it (the scaffolder module's
-  // externalSecrets.clusterManifests.eso): the account the cluster card asks about
-  const eso = config.getOptionalConfig('externalSecrets.clusterManifests.eso');
   const clusterHealth = new ClusterAuthHealthService({
     clusters,
     vault: vaultReader,
     logger,
-    esoServiceAccount: {
-      namespace:
-        eso?.getOptionalString('namespace') ??
-        ESO_DEFAULT_SERVICE_ACCOUNT.namespace,
-      name:
-        eso?.getOptionalString('serviceAccount') ??
-        ESO_DEFAULT_SERVICE_ACCOUNT.name,
-    },
+    // ESO's account as the cluster manifests bind it: the account the cluster card asks about
+    esoServiceAccount: readEsoServiceAccount(config),
     timeoutMs: status.vaultTimeoutMs,
     ttlMs: status.clusterHealthTtlMs,
   });

@@ -7,6 +7,7 @@ import {
   ClusterConfig,
   VAULT_CONFIG_KEY,
   readClusterConfigs,
+  readEsoServiceAccount,
 } from '@gitops-secrets/plugin-external-secrets-node';
 
 type JsonObject = Record<string, unknown>;
@@ -193,6 +194,7 @@ export function readClusterManifestsSettings(
         : 'missing: pin the External Secrets Operator chart version, e.g. 2.9.0',
     );
   }
+  const esoAccount = readEsoServiceAccount(config);
   const values = eso?.getOptional('values') ?? {};
   if (!plainObject(values)) {
     invalid(`${KEY}.eso.values`, 'must be an object of Helm values');
@@ -249,16 +251,8 @@ export function readClusterManifestsSettings(
         `${KEY}.eso.chart`,
       ),
       chartVersion,
-      namespace: validateName(
-        'kubernetesNamespace',
-        eso?.getOptionalString('namespace') ?? 'external-secrets',
-        `${KEY}.eso.namespace`,
-      ),
-      serviceAccount: validateName(
-        'kubernetesObjectName',
-        eso?.getOptionalString('serviceAccount') ?? 'external-secrets',
-        `${KEY}.eso.serviceAccount`,
-      ),
+      namespace: esoAccount.namespace,
+      serviceAccount: esoAccount.name,
       values,
     },
     reviewer: readReviewerAccount(config),
