@@ -10,6 +10,7 @@ import {
   annotatedEntity,
   entityStatus,
   failingExternalSecret,
+  failingPushSecret,
   healthyExternalSecret,
   pendingRotationExternalSecret,
   restartNeededExternalSecret,
@@ -120,6 +121,25 @@ describe('EntityExternalSecretsCard', () => {
       screen.getByText('backstage.io/kubernetes-id=example-api'),
     ).toBeInTheDocument();
     expect(screen.queryByRole('status')).not.toBeInTheDocument();
+  });
+
+  it('shows the state of an entity whose only ESO object is a failing PushSecret, not "nothing found"', async () => {
+    answer({ ...entityStatus([]), pushSecrets: [failingPushSecret()] });
+    await renderWithEntity(<EntityExternalSecretsCard />, {
+      entity: annotatedEntity,
+    });
+    expect(
+      await screen.findByRole('status', { name: 'External Secrets: Error' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/its PushSecrets are listed below/),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/No ExternalSecrets found/)).toBeNull();
+    expect(
+      within(screen.getByRole('list', { name: 'PushSecrets' })).getByText(
+        'example-api-push',
+      ),
+    ).toBeInTheDocument();
   });
 
   it('names unreachable clusters and still shows the others', async () => {

@@ -95,7 +95,7 @@ function AnnotatedEntityCard() {
         externalSecrets={status.externalSecrets}
       />
       {status.externalSecrets.length === 0 ? (
-        <NothingFound entity={entity} />
+        <NothingFound entity={entity} status={status} />
       ) : (
         <>
           <Box display="flex" alignItems="center" gridGap={12} mb={1}>

@@ -9,6 +9,7 @@ import type { EntityExternalSecretsStatus } from '@gitops-secrets/plugin-externa
 import {
   STATUS_PATH,
   annotatedEntity,
+  conflictingClusterExternalSecret,
   entityStatus,
   failingExternalSecret,
   healthyExternalSecret,
@@ -319,6 +320,24 @@ describe('EntityExternalSecretsContent', () => {
     ).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Retry' })).toBeInTheDocument();
     expect(screen.queryByRole('table')).not.toBeInTheDocument();
+  });
+
+  it('shows the state of an entity with only a ClusterExternalSecret, not "nothing found"', async () => {
+    answer({
+      ...entityStatus([]),
+      clusterExternalSecrets: [conflictingClusterExternalSecret()],
+    });
+    await renderWithEntity(<EntityExternalSecretsContent />, {
+      entity: annotatedEntity,
+      apis: [denySync],
+    });
+    expect(
+      await screen.findByRole('status', { name: 'External Secrets: Error' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/its ClusterExternalSecrets are listed below/),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/No ExternalSecrets found/)).toBeNull();
   });
 
   it('says when nothing was found, and how to annotate an unlinked entity', async () => {

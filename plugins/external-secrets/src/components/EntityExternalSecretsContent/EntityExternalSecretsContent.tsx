@@ -69,7 +69,7 @@ function AnnotatedEntityContent() {
         externalSecrets={status.externalSecrets}
       />
       {status.externalSecrets.length === 0 ? (
-        <NothingFound entity={entity} />
+        <NothingFound entity={entity} status={status} />
       ) : (
         <ExternalSecretsTable
           entityRef={entityRef}
